@@ -1,0 +1,350 @@
+"""The command line. The only module that imports typer, prints for the user or exits.
+
+Every command turns its options into core values (Options, Settings, Mix) and calls the
+core; every failure comes back as a CoachError subclass and is turned into one line and
+an exit status in ``main``, in one place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from coach import __version__
+from coach.errors import CoachError, InputError, MissingPartError
+
+EXIT_OK, EXIT_INPUT, EXIT_MISSING, EXIT_INTERRUPTED, EXIT_BUG = 0, 2, 3, 130, 1
+
+app = typer.Typer(
+    name="coach",
+    help="A voice-guided audio coach. A calm voice, rhythm tones and bells walk you through "
+         "a routine (the built-in one is 'anma', a Japanese facial massage), live or as an MP3.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+_state = {"debug": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"coach {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors "
+                                        "(also COACH_DEBUG=1).")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """Sit down, close your eyes, run one command."""
+    _state["debug"] = debug or _state["debug"]
+
+
+# ---- shared options -------------------------------------------------------------------
+
+RoutineArg = Annotated[str, typer.Argument(help="A built-in routine name or a path to a .toml file.",
+                                           show_default=True)]
+PaceOpt = Annotated[str, typer.Option("--pace", "-p", help="slow, normal or fast: scales "
+                                      "repetitions, holds and pauses (x1.25, x1, x0.8).")]
+TalkOpt = Annotated[str, typer.Option("--talk", help="less, normal or more: how much is said "
+                                      "beyond the instructions.")]
+CountOpt = Annotated[bool, typer.Option("--count", help="Count every repetition aloud "
+                                        "(repetitions of 1.2 s or longer).")]
+MinutesOpt = Annotated[Optional[float], typer.Option("--minutes", "-m", help="Fit the session to "
+                                                     "about this many minutes by scaling repetitions.")]
+VoiceOpt = Annotated[Optional[str], typer.Option("--voice", "-v", help="Voice id, name or language "
+                                                 "code (see 'coach voices'); eSpeak NG variants "
+                                                 "like en-us+f3 work.")]
+RateOpt = Annotated[Optional[int], typer.Option("--rate", "-r", help="Speaking rate in words per "
+                                                "minute (default 140 at the normal pace).")]
+MonoOpt = Annotated[bool, typer.Option("--mono", help="One channel; no left/right panning.")]
+ToneVolOpt = Annotated[float, typer.Option("--tone-volume", help="Raise or lower the tones, in dB "
+                                           "(-30 to 10).")]
+NoTonesOpt = Annotated[bool, typer.Option("--no-tones", help="Voice only: no rhythm tones or bells.")]
+
+
+def _choice(option: str, value: str, enum: type) -> object:
+    names = [m.value for m in enum]
+    if value.lower() not in names:
+        raise InputError(f"{option} {value}: must be one of {', '.join(names)}")
+    return enum(value.lower())
+
+
+def _options(pace: str, talk: str = "normal", count: bool = False, minutes: float | None = None,
+             voice: str | None = None, rate: int | None = None, mono: bool = False,
+             tone_volume: float = 0.0, no_tones: bool = False):  # -> Options
+    from coach.render import TONE_VOLUME_RANGE, Mix
+    from coach.script import Pace, Settings, Talk
+    from coach.session import Options
+
+    if minutes is not None and not 0 < minutes <= 240:
+        raise InputError(f"--minutes {minutes:g}: must be more than 0 and at most 240")
+    low, high = TONE_VOLUME_RANGE
+    if not low <= tone_volume <= high:
+        raise InputError(f"--tone-volume {tone_volume:g}: must be from {low:g} to {high:g} dB")
+    settings = Settings(pace=_choice("--pace", pace, Pace), talk=_choice("--talk", talk, Talk),
+                        count=count, minutes=minutes)
+    mix = Mix(channels=1 if mono else 2, tones=not no_tones, tone_volume=tone_volume)
+    return Options(settings=settings, voice=voice, rate=rate, mix=mix)
+
+
+def _routine(spec: str):
+    from coach.routine import resolve
+
+    return resolve(spec)
+
+
+def _minutes(seconds: float) -> str:
+    m, s = divmod(round(seconds), 60)
+    return f"{m}:{s:02d}"
+
+
+# ---- commands -------------------------------------------------------------------------
+
+@app.command()
+def routines() -> None:
+    """List the built-in routines: name, title, steps and approximate minutes."""
+    from coach.routine import builtin, builtin_names
+    from coach.script import build
+
+    typer.echo(f"{'NAME':12} {'STEPS':>5} {'MINUTES':>7}  TITLE")
+    for name in builtin_names():
+        r = builtin(name)
+        minutes = build(r).estimate_seconds() / 60
+        typer.echo(f"{name:12} {len(r.steps):5d} {minutes:7.0f}  {r.title}")
+
+
+@app.command()
+def validate(paths: Annotated[list[Path], typer.Argument(help="Routine files to check.")]) -> None:
+    """Check routine files; report every problem in each. Exit status 2 if any is bad."""
+    from coach.routine import load
+    from coach.script import build
+
+    bad = 0
+    for path in paths:
+        try:
+            r = load(path)
+            minutes = build(r).estimate_seconds() / 60
+            typer.echo(f"{path}: ok ({len(r.steps)} steps, about {minutes:.0f} min)")
+        except InputError as exc:
+            typer.echo(str(exc), err=True)
+            bad += 1
+    if bad:
+        raise typer.Exit(EXIT_INPUT)
+
+
+@app.command()
+def script(
+    routine: RoutineArg = "anma",
+    pace: PaceOpt = "normal",
+    talk: TalkOpt = "normal",
+    count: CountOpt = False,
+    minutes: MinutesOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the laid-out timeline as JSON "
+                                          "(synthesizes the speech to know its real length).")] = False,
+    voice: VoiceOpt = None,
+    rate: RateOpt = None,
+) -> None:
+    """Show the cue list of a session, or with --json its exact timeline."""
+    from coach.script import build, describe
+
+    options = _options(pace, talk, count, minutes, voice, rate)
+    r = _routine(routine)
+    if not as_json:
+        for line in describe(build(r, options.settings)):
+            typer.echo(line)
+        return
+    from coach.session import Session
+
+    session = Session(r, options)
+    typer.echo(json.dumps(session.timeline().to_json(), indent=1, ensure_ascii=False))
+
+
+@app.command()
+def voices(lang: Annotated[Optional[str], typer.Option("--lang", "-l", help="Only voices whose "
+                                                        "language starts with this code, e.g. en.")] = None) -> None:
+    """List the voices that work on this machine: id, name, languages."""
+    from coach.speech import Speaker
+
+    with Speaker() as speaker:
+        found = speaker.voices()
+    if lang:
+        found = [v for v in found if any(x.casefold().startswith(lang.casefold()) for x in v.languages)]
+        if not found:
+            raise InputError(f"--lang {lang}: no voice for that language; run 'coach voices'")
+    typer.echo(f"{'ID':28} {'LANGUAGES':18} NAME")
+    for v in found:
+        typer.echo(f"{v.id:28} {','.join(v.languages):18} {v.name}")
+
+
+@app.command()
+def export(
+    routine: RoutineArg = "anma",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="The file to write; "
+                                                   ".mp3, .wav or .ogg (default: ROUTINE.mp3 here).")] = None,
+    pace: PaceOpt = "normal",
+    voice: VoiceOpt = None,
+    rate: RateOpt = None,
+    talk: TalkOpt = "normal",
+    count: CountOpt = False,
+    minutes: MinutesOpt = None,
+    mono: MonoOpt = False,
+    tone_volume: ToneVolOpt = 0.0,
+    no_tones: NoTonesOpt = False,
+    cues: Annotated[Optional[Path], typer.Option("--cues", help="Also write the spoken lines with "
+                                                 "their times: .vtt, .srt or .lrc.")] = None,
+) -> None:
+    """Export a session as an audio file with tags and one chapter per step."""
+    from coach import cuesheet
+    from coach.export import check_target, export as write
+    from coach.session import Session
+
+    options = _options(pace, talk, count, minutes, voice, rate, mono, tone_volume, no_tones)
+    r = _routine(routine)
+    path = output or Path(f"{r.name}.mp3")
+    check_target(path)
+    if cues is not None:
+        cuesheet.check_target(cues)
+    session = Session(r, options)
+    tl = session.timeline()
+    renderer = session.renderer(tl)
+    bar = _Progress(tl.length, f"Exporting {path.name}")
+    tags = {"title": r.title, "artist": "coach", "album": r.title, "genre": "Spoken word",
+            "comment": f"pace {options.settings.pace.value}, made with coach {__version__}"}
+    write(tl, renderer.blocks(0, tl.length, tl.rate * 10), path, options.mix.channels, tags, bar.update)
+    bar.close()
+    if cues is not None:
+        cuesheet.write(tl, cues)
+    typer.echo(f"Wrote {path} ({_minutes(tl.length / tl.rate)}, {len(tl.chapters)} chapters)"
+               + (f" and {cues}" if cues else ""))
+
+
+@app.command()
+def play(
+    routine: RoutineArg = "anma",
+    pace: PaceOpt = "normal",
+    voice: VoiceOpt = None,
+    rate: RateOpt = None,
+    talk: TalkOpt = "normal",
+    count: CountOpt = False,
+    minutes: MinutesOpt = None,
+    mono: MonoOpt = False,
+    tone_volume: ToneVolOpt = 0.0,
+    no_tones: NoTonesOpt = False,
+) -> None:
+    """Play a session live. Keys on a terminal: space pause/resume, n next step,
+    b back to the start of the step, q quit."""
+    from coach import player
+    from coach.session import Session
+
+    options = _options(pace, talk, count, minutes, voice, rate, mono, tone_volume, no_tones)
+    session = Session(_routine(routine), options)
+    interactive = sys.stdin.isatty() and sys.stderr.isatty()
+    status = _StatusLine() if sys.stderr.isatty() else None
+    outcome = player.play(session, keys=interactive, status=status.show if status else None)
+    if status:
+        status.close()
+    typer.echo("Stopped." if outcome == "quit" else "Done.", err=True)
+
+
+# ---- terminal output ------------------------------------------------------------------
+
+class _Progress:
+    """A one-line progress bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, total: int, label: str) -> None:
+        self.total, self.label = max(1, total), label
+        self.on = sys.stderr.isatty()
+        self.last = -1
+
+    def update(self, done: int) -> None:
+        pct = min(100, done * 100 // self.total)
+        if self.on and pct != self.last:
+            self.last = pct
+            filled = pct * 30 // 100
+            sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {pct:3d}%")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.on:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+
+class _StatusLine:
+    """The live status line of ``coach play``, redrawn in place on stderr."""
+
+    def show(self, text: str) -> None:
+        width = max(20, os.get_terminal_size(sys.stderr.fileno()).columns - 1) \
+            if sys.stderr.isatty() else 200
+        sys.stderr.write("\r\033[K" + text[:width])
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
+
+
+# ---- entry point ----------------------------------------------------------------------
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The ``coach`` console script: run a command, map every failure to one line and
+    an exit status (0 ok, 2 bad input, 3 missing part, 130 interrupted)."""
+    _state["debug"] = os.environ.get("COACH_DEBUG", "") not in ("", "0")
+    signal.signal(signal.SIGTERM, _on_sigterm)  # so clean-up runs as for Ctrl-C
+    status = run(argv)
+    sys.exit(status)
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit status instead of exiting (for tests)."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        app(args=args, prog_name="coach", standalone_mode=False)
+        return EXIT_OK
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.TyperException as exc:  # bad option or argument
+        ctx = getattr(exc, "ctx", None)
+        where = f" (see 'coach {ctx.info_name} --help')" if ctx and ctx.parent else " (see 'coach --help')"
+        _error(exc.format_message() + where)
+        return EXIT_INPUT
+    except typer.Abort:
+        _error("interrupted")
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return EXIT_INTERRUPTED
+    except CoachError as exc:
+        if _state["debug"]:
+            traceback.print_exc()
+        _error(str(exc))
+        return EXIT_MISSING if isinstance(exc, MissingPartError) else EXIT_INPUT
+    except Exception:  # a bug: say so plainly, traceback only on request
+        if _state["debug"]:
+            traceback.print_exc()
+        else:
+            kind, value, _ = sys.exc_info()
+            _error(f"internal error: {kind.__name__}: {value} (run with --debug for details)")
+        return EXIT_BUG
+
+
+def _error(message: str) -> None:
+    sys.stderr.write(f"coach: {message}\n")
+    sys.stderr.flush()

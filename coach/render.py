@@ -1,0 +1,129 @@
+"""Render: timeline events + clips -> 16-bit PCM, any window of the clock at a time.
+
+Everything is mixed into one float32 array per window (never by repeated overlay), with
+each voice line set to a fixed loudness, tones a fixed amount below it, short fades on
+every edge so nothing clicks, and panning for one-side-at-a-time work.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from coach import levels, tones
+from coach.script import Sound
+from coach.timeline import Event, Kind
+
+#: Each voice line's loudness (LUFS, as heard in the output's channel layout).
+SPEECH_LUFS = -16.0
+#: No sample of a voice line goes above this (dBFS): room for tones under it and for
+#: inter-sample and MP3 overshoot, keeping the result under -1 dBTP.
+SPEECH_CEILING_DB = -4.5
+#: Default tone level: peaks this many dB below full scale (tones are stored at PEAK).
+TONE_PEAK_DB = -19.0
+#: The sustained hold tone sits this far below the other tones: a floor, not a tune.
+SUSTAIN_DB = -8.0
+#: Fade on every clip edge, seconds.
+EDGE_FADE = 0.005
+#: How far --tone-volume may move the tones, dB.
+TONE_VOLUME_RANGE = (-30.0, 10.0)
+
+
+@dataclass(frozen=True)
+class Mix:
+    """How the session is mixed. ``tone_volume``: dB added to the default tone level."""
+
+    channels: int = 2
+    tones: bool = True
+    tone_volume: float = 0.0
+
+
+def prepare_speech(raw: np.ndarray, rate: int, mix: Mix) -> np.ndarray:
+    """A raw voice clip (float32 mono) at its fixed loudness and under the ceiling.
+
+    The clip keeps its length exactly; only its gain and peaks change.
+    """
+    x = raw.astype(np.float64)
+    measured = levels.loudness([x], rate)
+    if not np.isfinite(measured):
+        return raw.astype(np.float32)
+    # A centred mono voice played on two channels is 3 dB louder than on one.
+    target = SPEECH_LUFS - 10 * np.log10(mix.channels)
+    x = levels.limit(x * levels.db(target - measured), levels.db(SPEECH_CEILING_DB))
+    return _faded(x.astype(np.float32))
+
+
+def _faded(x: np.ndarray) -> np.ndarray:
+    n = min(len(x) // 2, int(EDGE_FADE * tones.RATE))
+    if n:
+        ramp = np.linspace(0.0, 1.0, n, dtype=np.float32)
+        x = x.copy()
+        x[:n] *= ramp
+        x[-n:] *= ramp[::-1]
+    return x
+
+
+def pan_gains(pan: float, channels: int) -> tuple[float, ...]:
+    """Per-channel gains for a stereo position -1 (left) .. +1 (right): the far side
+    fades, the near side stays at full level, so the centre is unchanged."""
+    if channels == 1:
+        return (1.0,)
+    return (min(1.0, 1.0 - pan), min(1.0, 1.0 + pan))
+
+
+@functools.lru_cache(maxsize=64)
+def _tone_audio(sound: Sound, length: int, sustain: bool, gain: float) -> np.ndarray:
+    """A tone event's audio, exactly ``length`` samples or shorter: cut with a fade at
+    the end of its slot, with the sustain pad under it when asked."""
+    x = tones.load(sound)[:length] * gain
+    if len(x) == length and len(tones.load(sound)) > length:
+        x = _faded(x)
+    if sustain:
+        pad = tones.sustain(length) * (gain * levels.db(SUSTAIN_DB))
+        pad[: len(x)] += x
+        x = pad
+    return x.astype(np.float32)
+
+
+class Renderer:
+    """Mixes ``events`` with their ``clips`` (text -> prepared voice clip) for any window."""
+
+    def __init__(self, events: Sequence[Event], clips: Mapping[str, np.ndarray], mix: Mix) -> None:
+        self.events = [e for e in events if e.kind is not Kind.PAUSE
+                       and (mix.tones or e.kind is Kind.SPEECH)]
+        self.clips, self.mix = clips, mix
+        self.starts = np.array([e.start for e in self.events], dtype=np.int64)
+        self.ends = np.array([e.end for e in self.events], dtype=np.int64)
+        self.tone_gain = levels.db(TONE_PEAK_DB + mix.tone_volume) / tones.PEAK
+
+    def audio(self, e: Event) -> np.ndarray:
+        if e.kind is Kind.SPEECH:
+            return self.clips[e.text]
+        assert e.sound is not None
+        return _tone_audio(e.sound, e.length, e.sustain, self.tone_gain)
+
+    def render(self, start: int, end: int) -> np.ndarray:
+        """Samples [start, end) as float32, shape (end - start, channels)."""
+        out = np.zeros((end - start, self.mix.channels), dtype=np.float32)
+        for i in np.flatnonzero((self.starts < end) & (self.ends > start)):
+            e = self.events[i]
+            src = self.audio(e)
+            lo, hi = max(start, e.start), min(end, e.start + len(src))
+            if hi <= lo:
+                continue
+            piece = src[lo - e.start: hi - e.start]
+            for ch, g in enumerate(pan_gains(e.pan, self.mix.channels)):
+                out[lo - start: hi - start, ch] += piece * g
+        return out
+
+    def pcm(self, start: int, end: int) -> np.ndarray:
+        """Samples [start, end) as interleaved int16, shape (end - start, channels)."""
+        return tones.to_pcm16(self.render(start, end))
+
+    def blocks(self, start: int, end: int, block: int) -> Iterator[np.ndarray]:
+        """int16 PCM for [start, end) in blocks of at most ``block`` samples."""
+        for s in range(start, end, block):
+            yield self.pcm(s, min(end, s + block))

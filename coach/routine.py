@@ -1,0 +1,350 @@
+"""Routines: the data model, loading and validating routine files, the built-in routines.
+
+A routine file is TOML. Every problem in a file is collected and reported together in one
+``InputError`` whose message names the file and each place, for example
+``anma.toml: steps[2].phases[0].reps: must be a whole number from 1 to 200``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field
+from enum import Enum
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from coach.errors import InputError
+
+MAX_FILE_BYTES = 1_000_000
+MAX_TEXT_CHARS = 2_000
+MAX_TITLE_CHARS = 80
+MAX_STEPS = 100
+MAX_PHASES = 20
+MAX_REPS = 200
+MIN_SECONDS, MAX_SECONDS = 0.3, 60.0
+MAX_HOLD = 120.0
+
+# C0 and C1 control characters other than tab and newline: never meant to be spoken.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+class Motion(Enum):
+    """What the hands do in one repetition; each has its own rhythm sound."""
+
+    CIRCLE = "circle"
+    STROKE = "stroke"
+    PRESS = "press"
+    PLUCK = "pluck"
+    HOLD = "hold"
+
+
+class Side(Enum):
+    """The side of the face worked in a one-side-at-a-time phase."""
+
+    LEFT = "left"
+    RIGHT = "right"
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One movement inside a step, repeated ``reps`` times (per side, when sides are given).
+
+    ``seconds`` is the length of one repetition at the normal pace; ``hold`` the seconds
+    held at the top of each repetition (0: no hold). For ``Motion.HOLD`` the repetition
+    is itself a hold of ``seconds``.
+    """
+
+    motion: Motion
+    reps: int
+    seconds: float
+    say: str = ""
+    hold: float = 0.0
+    sides: tuple[Side, ...] = ()
+
+
+@dataclass(frozen=True)
+class Step:
+    """A step of the routine: one chapter of the session."""
+
+    title: str
+    phases: tuple[Phase, ...]
+    say: str = ""
+
+
+@dataclass(frozen=True)
+class Routine:
+    """A whole routine. ``name`` is the built-in name or the file's stem; ``source`` the
+    file name used in messages."""
+
+    name: str
+    title: str
+    steps: tuple[Step, ...]
+    summary: str = ""
+    intro: str = ""
+    outro: str = ""
+    source: str = field(default="", compare=False)
+
+
+_ROUTINE_KEYS = {"title", "summary", "intro", "outro", "steps"}
+_PHASE_KEYS = {"say", "motion", "reps", "seconds", "hold", "sides"}
+_STEP_KEYS = {"title", "say", "phases"} | _PHASE_KEYS
+
+
+class _Problems:
+    """Collects every problem found in one file, so the user sees them all at once."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.items: list[str] = []
+
+    def add(self, place: str, message: str) -> None:
+        self.items.append(f"{place}: {message}" if place else message)
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise InputError(_format_problems(self.source, self.items))
+
+
+def _format_problems(source: str, items: list[str]) -> str:
+    if len(items) == 1:
+        return f"{source}: {items[0]}"
+    listed = "; ".join(items[:10])
+    more = f"; and {len(items) - 10} more" if len(items) > 10 else ""
+    return f"{source}: {len(items)} problems: {listed}{more}"
+
+
+def _unknown_keys(table: dict[str, Any], allowed: set[str], place: str, p: _Problems) -> None:
+    for key in table:
+        if key not in allowed:
+            near = difflib.get_close_matches(key, sorted(allowed), n=1)
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            known = ", ".join(sorted(allowed))
+            p.add(f"{place}{'.' if place else ''}{key}", f"unknown key{hint}; known keys: {known}")
+
+
+def _text(table: dict[str, Any], key: str, place: str, p: _Problems, *, required: bool = False,
+          limit: int = MAX_TEXT_CHARS) -> str:
+    where = f"{place}.{key}" if place else key
+    if key not in table:
+        if required:
+            p.add(where, "is missing")
+        return ""
+    value = table[key]
+    if not isinstance(value, str):
+        p.add(where, f"must be text, not {_kind(value)}")
+        return ""
+    text = " ".join(value.split())
+    if required and not text:
+        p.add(where, "must not be empty")
+    elif _CONTROL.search(value):
+        p.add(where, "contains a control character; use plain text")
+    elif len(text) > limit:
+        p.add(where, f"is {len(text)} characters long; the limit is {limit}")
+    return text
+
+
+def _number(table: dict[str, Any], key: str, place: str, p: _Problems, *, low: float,
+            high: float, default: float | None = None, whole: bool = False) -> float:
+    where = f"{place}.{key}"
+    if key not in table:
+        if default is None:
+            p.add(where, "is missing")
+            return low
+        return default
+    value = table[key]
+    ok = isinstance(value, int) and not isinstance(value, bool)
+    if not whole:
+        ok = ok or (isinstance(value, float) and math.isfinite(value))
+    if not ok or not (low <= value <= high):
+        kind = "a whole number" if whole else "a number of seconds"
+        p.add(where, f"must be {kind} from {low:g} to {high:g}")
+        return low
+    return value
+
+
+def _kind(value: Any) -> str:
+    return {str: "text", bool: "true/false", int: "a number", float: "a number",
+            list: "a list", dict: "a table"}.get(type(value), type(value).__name__)
+
+
+def _choice(value: Any, enum: type[Enum], where: str, p: _Problems) -> Any:
+    names = [m.value for m in enum]
+    if isinstance(value, str) and value in names:
+        return enum(value)
+    near = difflib.get_close_matches(str(value), names, n=1) if isinstance(value, str) else []
+    hint = f" (did you mean '{near[0]}'?)" if near else ""
+    p.add(where, f"must be one of {', '.join(names)}{hint}")
+    return None
+
+
+def _phase(table: dict[str, Any], place: str, p: _Problems, *, check_keys: bool = True) -> Phase | None:
+    if check_keys:
+        _unknown_keys(table, _PHASE_KEYS, place, p)
+    before = len(p.items)
+    say = _text(table, "say", place, p)
+    motion = None
+    if "motion" not in table:
+        p.add(f"{place}.motion", f"is missing; one of {', '.join(m.value for m in Motion)}")
+    else:
+        motion = _choice(table["motion"], Motion, f"{place}.motion", p)
+    reps = int(_number(table, "reps", place, p, low=1, high=MAX_REPS, whole=True))
+    seconds = float(_number(table, "seconds", place, p, low=MIN_SECONDS, high=MAX_SECONDS))
+    hold = float(_number(table, "hold", place, p, low=0, high=MAX_HOLD, default=0.0))
+    sides: list[Side] = []
+    if "sides" in table:
+        raw = table["sides"]
+        if not isinstance(raw, list) or not raw:
+            p.add(f"{place}.sides", 'must be a list such as ["left", "right"]')
+        else:
+            for i, item in enumerate(raw):
+                side = _choice(item, Side, f"{place}.sides[{i}]", p)
+                if side in sides:
+                    p.add(f"{place}.sides[{i}]", f"'{side.value}' is listed twice")
+                elif side is not None:
+                    sides.append(side)
+    if motion is Motion.HOLD and hold:
+        p.add(f"{place}.hold", "a hold motion is already a hold; give its length in 'seconds'")
+    if len(p.items) > before or motion is None:
+        return None
+    return Phase(motion=motion, reps=reps, seconds=seconds, say=say, hold=hold, sides=tuple(sides))
+
+
+def _step(table: Any, place: str, p: _Problems) -> Step | None:
+    if not isinstance(table, dict):
+        p.add(place, f"must be a table ([[steps]]), not {_kind(table)}")
+        return None
+    _unknown_keys(table, _STEP_KEYS, place, p)
+    before = len(p.items)
+    title = _text(table, "title", place, p, required=True, limit=MAX_TITLE_CHARS)
+    say = _text(table, "say", place, p)
+    inline = _PHASE_KEYS - {"say"}
+    phases: list[Phase | None] = []
+    if "phases" in table:
+        raw = table["phases"]
+        if inline & table.keys():
+            keys = ", ".join(sorted(inline & table.keys()))
+            p.add(place, f"has both phases and {keys}; put {keys} inside the phases")
+        elif not isinstance(raw, list) or not raw:
+            p.add(f"{place}.phases", "must be a non-empty list of tables ([[steps.phases]])")
+        elif len(raw) > MAX_PHASES:
+            p.add(f"{place}.phases", f"has {len(raw)} phases; the limit is {MAX_PHASES}")
+        else:
+            for i, item in enumerate(raw):
+                where = f"{place}.phases[{i}]"
+                if not isinstance(item, dict):
+                    p.add(where, f"must be a table, not {_kind(item)}")
+                else:
+                    phases.append(_phase(item, where, p))
+    elif inline & table.keys():
+        # The short form: a step with a single phase written inline; its `say` is the step's.
+        phases.append(_phase({k: v for k, v in table.items() if k in inline}, place, p,
+                             check_keys=False))
+    else:
+        p.add(place, "has no movement: give motion, reps and seconds, or [[steps.phases]]")
+    if len(p.items) > before or not all(phases):
+        return None
+    return Step(title=title, phases=tuple(ph for ph in phases if ph), say=say)
+
+
+def parse(data: dict[str, Any], name: str, source: str) -> Routine:
+    """Validate a parsed TOML document into a Routine; raise InputError naming every problem."""
+    p = _Problems(source)
+    _unknown_keys(data, _ROUTINE_KEYS, "", p)
+    title = _text(data, "title", "", p, required=True, limit=MAX_TITLE_CHARS)
+    summary = _text(data, "summary", "", p)
+    intro = _text(data, "intro", "", p)
+    outro = _text(data, "outro", "", p)
+    steps: list[Step] = []
+    raw = data.get("steps")
+    if raw is None:
+        p.add("steps", "is missing; add at least one [[steps]] table")
+    elif not isinstance(raw, list) or not raw:
+        p.add("steps", "must be a non-empty list of [[steps]] tables")
+    elif len(raw) > MAX_STEPS:
+        p.add("steps", f"has {len(raw)} steps; the limit is {MAX_STEPS}")
+    else:
+        seen: dict[str, int] = {}
+        for i, item in enumerate(raw):
+            step = _step(item, f"steps[{i}]", p)
+            if step is None:
+                continue
+            key = step.title.casefold()
+            if key in seen:
+                p.add(f"steps[{i}].title", f"'{step.title}' is also the title of steps[{seen[key]}]; "
+                      "each step needs its own title (it names a chapter)")
+            seen.setdefault(key, i)
+            steps.append(step)
+    p.raise_if_any()
+    return Routine(name=name, title=title, steps=tuple(steps), summary=summary, intro=intro,
+                   outro=outro, source=source)
+
+
+def loads(text: str, name: str = "routine", source: str = "<routine>") -> Routine:
+    """Parse routine TOML text. ``source`` names it in messages."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{source}: {_toml_message(exc)}") from None
+    except RecursionError:
+        raise InputError(f"{source}: nested too deeply to be a routine") from None
+    return parse(data, name, source)
+
+
+def _toml_message(exc: tomllib.TOMLDecodeError) -> str:
+    match = re.match(r"(.*) \(at line (\d+), column (\d+)\)$", str(exc))
+    if match:
+        what, line, col = match.groups()
+        return f"line {line}, column {col}: not valid TOML: {what[:1].lower()}{what[1:]}"
+    return f"not valid TOML: {exc}"
+
+
+def load(path: str | Path) -> Routine:
+    """Read and validate a routine file. Raises InputError for any problem."""
+    path = Path(path)
+    source = path.name or str(path)
+    try:
+        with path.open("rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such routine file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a routine file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read it: {exc.strerror or exc}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise InputError(f"{source}: larger than {MAX_FILE_BYTES // 1_000_000} MB; "
+                         "a routine file is a few kilobytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputError(f"{source}: line {line}, column {col}: not UTF-8 text "
+                         f"(byte 0x{raw[exc.start]:02x}); save the file as UTF-8") from None
+    return loads(text.removeprefix("\ufeff"), name=path.stem, source=source)
+
+
+def builtin_names() -> list[str]:
+    """Names of the routines shipped with coach, sorted."""
+    folder = resources.files("coach") / "routines"
+    return sorted(f.name.removesuffix(".toml") for f in folder.iterdir() if f.name.endswith(".toml"))
+
+
+def builtin(name: str) -> Routine:
+    """A built-in routine by name."""
+    if name not in builtin_names():
+        raise InputError(f"no built-in routine named '{name}'; built-in: "
+                         f"{', '.join(builtin_names())} (or give a path to a .toml file)")
+    text = (resources.files("coach") / "routines" / f"{name}.toml").read_text("utf-8")
+    return loads(text, name=name, source=f"{name}.toml")
+
+
+def resolve(spec: str) -> Routine:
+    """A routine from a built-in name or a path to a ``.toml`` file."""
+    if spec.endswith(".toml") or "/" in spec or Path(spec).is_file():
+        return load(spec)
+    return builtin(spec)

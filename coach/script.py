@@ -1,0 +1,376 @@
+"""The script engine: Routine + Settings -> an ordered Script of cues.
+
+Pure: no audio and no clock. A cue says *what* happens in which order and, for tones and
+rests, for how many seconds; how long speech lasts is the sequencer's business (it knows
+the real clips). Speech lengths are only *estimated* here, to fit ``--minutes`` and to cap
+a session's length before any audio is made.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from enum import Enum
+
+from coach.errors import InputError
+from coach.routine import MAX_REPS, Motion, Phase, Routine, Side
+
+MAX_SESSION_SECONDS = 4 * 3600
+#: Speech rate assumed for estimates, words per minute at the normal pace.
+ESTIMATE_WPM = 150
+#: A tone slot longer than this gets soft pulses, so no stretch of a session is silent
+#: for long enough to make someone with closed eyes wonder whether it stopped.
+MAX_SLOT = 4.0
+#: Counting aloud needs room for the word inside one repetition.
+MIN_COUNTED_SLOT = 1.2
+#: A hold at least this long gets a sustained soft tone under it.
+SUSTAIN_FROM = 2.5
+#: The release marker's own slot, seconds at the normal pace.
+RELEASE_SLOT = 0.6
+#: Stereo position of the rhythm while one side is worked (-1 left .. +1 right).
+SIDE_PAN = 0.6
+
+
+class Pace(Enum):
+    """How fast the session goes. ``factor`` scales repetitions, holds and pauses;
+    ``speech`` scales the speaking rate."""
+
+    SLOW = "slow"
+    NORMAL = "normal"
+    FAST = "fast"
+
+    @property
+    def factor(self) -> float:
+        return {"slow": 1.25, "normal": 1.0, "fast": 0.8}[self.value]
+
+    @property
+    def speech(self) -> float:
+        return {"slow": 0.9, "normal": 1.0, "fast": 1.12}[self.value]
+
+
+class Talk(Enum):
+    """How much the coach says beyond the routine's own instructions."""
+
+    LESS = "less"
+    NORMAL = "normal"
+    MORE = "more"
+
+
+class Sound(Enum):
+    """Every sound the coach makes besides speech."""
+
+    CIRCLE = "circle"
+    STROKE = "stroke"
+    PRESS = "press"
+    PLUCK = "pluck"
+    PULSE = "pulse"
+    HOLD = "hold"
+    RELEASE = "release"
+    SUSTAIN = "sustain"
+    BELL = "bell"
+    START = "start"
+    END = "end"
+
+
+MOTION_SOUND = {Motion.CIRCLE: Sound.CIRCLE, Motion.STROKE: Sound.STROKE,
+                Motion.PRESS: Sound.PRESS, Motion.PLUCK: Sound.PLUCK, Motion.HOLD: Sound.HOLD}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Choices that shape the script. ``minutes``: fit the session to about this long by
+    scaling repetitions (None: as written)."""
+
+    pace: Pace = Pace.NORMAL
+    talk: Talk = Talk.NORMAL
+    count: bool = False
+    minutes: float | None = None
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A chapter starts here (zero length)."""
+
+    title: str
+
+
+@dataclass(frozen=True)
+class Say:
+    """Speak ``text`` literally. ``over``: spoken over the rhythm, starting with the next
+    cue instead of taking its own time. ``pan``: stereo position, -1 left .. +1 right."""
+
+    text: str
+    pan: float = 0.0
+    over: bool = False
+
+
+@dataclass(frozen=True)
+class Beat:
+    """A sound at the start of a slot of ``seconds``. ``sustain``: a soft tone fills the
+    slot. ``label`` says where the listener is (for a status line)."""
+
+    sound: Sound
+    seconds: float
+    pan: float = 0.0
+    sustain: bool = False
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Rest:
+    """Silence for ``seconds``."""
+
+    seconds: float
+
+
+Cue = Chapter | Say | Beat | Rest
+
+
+@dataclass(frozen=True)
+class Script:
+    """The ordered cues of one session. Starts with a Chapter; every cue belongs to the
+    chapter before it."""
+
+    name: str
+    title: str
+    settings: Settings
+    cues: tuple[Cue, ...]
+
+    def chapters(self) -> list[tuple[str, tuple[Cue, ...]]]:
+        """(title, cues after the Chapter cue) for each chapter, in order."""
+        out: list[tuple[str, list[Cue]]] = []
+        for cue in self.cues:
+            if isinstance(cue, Chapter):
+                out.append((cue.title, []))
+            else:
+                out[-1][1].append(cue)
+        return [(title, tuple(cues)) for title, cues in out]
+
+    def texts(self) -> list[str]:
+        """Distinct speech texts in the order first spoken."""
+        return list(dict.fromkeys(c.text for c in self.cues if isinstance(c, Say)))
+
+    def estimate_seconds(self) -> float:
+        """Approximate length; speech estimated from its word count."""
+        return sum(_estimate(c, self.settings.pace) for c in self.cues)
+
+
+def speech_estimate(text: str, pace: Pace) -> float:
+    """Rough seconds to speak ``text`` at the default rate for ``pace``."""
+    words = max(1, len(text.split()))
+    return words * 60 / (ESTIMATE_WPM * pace.speech) + 0.4
+
+
+def _estimate(cue: Cue, pace: Pace) -> float:
+    if isinstance(cue, Say):
+        return 0.0 if cue.over else speech_estimate(cue.text, pace)
+    if isinstance(cue, Beat | Rest):
+        return cue.seconds
+    return 0.0
+
+
+_NUMBERS = ("one two three four five six seven eight nine ten eleven twelve thirteen "
+            "fourteen fifteen sixteen seventeen eighteen nineteen twenty").split()
+_TENS = {2: "twenty", 3: "thirty", 4: "forty", 5: "fifty", 6: "sixty", 7: "seventy",
+         8: "eighty", 9: "ninety"}
+_ENCOURAGE = ("Good.", "Well done. Keep your breathing slow.", "Nice and easy.",
+              "Good. Let your shoulders stay soft.")
+
+
+def number_word(n: int) -> str:
+    """English words for 1..200, as counted aloud."""
+    if n <= 20:
+        return _NUMBERS[n - 1]
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        return _TENS[tens] + (f" {_NUMBERS[ones - 1]}" if ones else "")
+    hundreds, rest = divmod(n, 100)
+    head = f"{_NUMBERS[hundreds - 1]} hundred"
+    return head + (f" and {number_word(rest)}" if rest else "")
+
+
+def _side_line(index: int, side: Side) -> str:
+    return f"{side.value.capitalize()} side." if index == 0 else f"Now the {side.value} side."
+
+
+def _pan(side: Side | None) -> float:
+    return {None: 0.0, Side.LEFT: -SIDE_PAN, Side.RIGHT: SIDE_PAN}[side]
+
+
+class _Builder:
+    def __init__(self, routine: Routine, settings: Settings, rep_scale: float) -> None:
+        self.r, self.s, self.scale = routine, settings, rep_scale
+        self.f = settings.pace.factor
+        self.cues: list[Cue] = []
+        self.encouraged = 0
+
+    def add(self, *cues: Cue) -> None:
+        self.cues.extend(cues)
+
+    def rest(self, seconds: float) -> None:
+        self.add(Rest(round(seconds * self.f, 6)))
+
+    def build(self) -> tuple[Cue, ...]:
+        r, talk = self.r, self.s.talk
+        self.add(Chapter("Introduction"), Beat(Sound.START, round(2.5 * self.f, 6), label="Starting"))
+        self.add(Say(r.intro or f"{r.title}. Sit comfortably and close your eyes."))
+        if talk is not Talk.LESS:
+            self.rest(0.8)
+            self.add(Say(f"The first step: {r.steps[0].title}."))
+        self.rest(1.5)
+        for k, step in enumerate(r.steps):
+            self.add(Chapter(step.title), Beat(Sound.BELL, round(2.0 * self.f, 6), label=step.title))
+            self.add(Say(f"Step {number_word(k + 1)} of {number_word(len(r.steps))}: {step.title}."))
+            if step.say:
+                self.rest(0.4)
+                self.add(Say(step.say))
+            for phase in step.phases:
+                self.phase(phase, step.say == "" or phase is not step.phases[0])
+            if talk is not Talk.LESS and k + 1 < len(r.steps):
+                self.add(Say(f"Next: {r.steps[k + 1].title}."))
+            self.rest(1.5)
+        self.add(Chapter("Closing"), Beat(Sound.BELL, round(2.0 * self.f, 6), label="Closing"))
+        self.add(Say(r.outro or "That is the end of the routine. Open your eyes when you are ready."))
+        self.rest(1.0)
+        self.add(Beat(Sound.END, round(3.0 * self.f, 6), label="Finished"))
+        return tuple(self.cues)
+
+    def phase(self, phase: Phase, speak: bool) -> None:
+        if phase.say and speak:
+            self.rest(0.4)
+            self.add(Say(phase.say))
+        reps = max(1, min(MAX_REPS, round(phase.reps * self.scale)))
+        self.rest(0.8)
+        sides: tuple[Side | None, ...] = phase.sides or (None,)
+        for j, side in enumerate(sides):
+            if side is not None:
+                if j:
+                    self.rest(1.0)
+                self.add(Say(_side_line(j, side), pan=_pan(side)))
+                self.rest(0.5)
+            self.reps(phase, reps, side)
+        self.rest(1.0)
+        if self.s.talk is Talk.MORE:
+            self.add(Say(_ENCOURAGE[self.encouraged % len(_ENCOURAGE)]))
+            self.encouraged += 1
+            self.rest(0.5)
+
+    def reps(self, phase: Phase, reps: int, side: Side | None) -> None:
+        f, pan, talk = self.f, _pan(side), self.s.talk
+        period = phase.seconds * f
+        where = f"{side.value} side, " if side else ""
+        for i in range(reps):
+            label = f"{where}{phase.motion.value} {i + 1} of {reps}"
+            line = ""
+            if self.s.count and period >= MIN_COUNTED_SLOT:
+                line = number_word(i + 1)
+            elif talk is not Talk.LESS:
+                if reps >= 8 and i == reps - 3:
+                    line = "Last three."
+                elif reps >= 4 and i == reps - 1:
+                    line = "Last one."
+                elif reps >= 6 and i == reps // 2:
+                    line = "Halfway." if talk is Talk.NORMAL else "Halfway. Keep breathing slowly."
+            if line:
+                self.add(Say(line, pan=pan, over=True))
+            if phase.motion is Motion.HOLD:
+                self.hold(period, pan, label)
+            else:
+                self.slot(MOTION_SOUND[phase.motion], period, pan, label)
+                if phase.hold:
+                    self.hold(phase.hold * f, pan, label + ", hold")
+
+    def slot(self, sound: Sound, seconds: float, pan: float, label: str) -> None:
+        parts = max(1, math.ceil(seconds / MAX_SLOT - 1e-9))
+        each = round(seconds / parts, 6)
+        self.add(Beat(sound, each, pan, label=label))
+        for _ in range(parts - 1):
+            self.add(Beat(Sound.PULSE, each, pan, label=label))
+
+    def hold(self, seconds: float, pan: float, label: str) -> None:
+        self.add(Beat(Sound.HOLD, round(seconds, 6), pan, sustain=seconds >= SUSTAIN_FROM, label=label),
+                 Beat(Sound.RELEASE, round(RELEASE_SLOT * self.f, 6), pan, label=label))
+
+
+def build(routine: Routine, settings: Settings = Settings()) -> Script:
+    """The Script for ``routine`` under ``settings``.
+
+    Raises InputError when ``settings.minutes`` cannot be met or the session would last
+    longer than MAX_SESSION_SECONDS.
+    """
+    script = _script(routine, settings, 1.0)
+    if settings.minutes is not None:
+        script = _fit(routine, settings, script)
+    total = script.estimate_seconds()
+    if total > MAX_SESSION_SECONDS:
+        raise InputError(f"{routine.source or routine.name}: the session would last about "
+                         f"{_clock(total)} at the {settings.pace.value} pace; the limit is 4 hours")
+    return script
+
+
+def _script(routine: Routine, settings: Settings, rep_scale: float) -> Script:
+    cues = _Builder(routine, settings, rep_scale).build()
+    return Script(routine.name, routine.title, settings, cues)
+
+
+def _fit(routine: Routine, settings: Settings, script: Script) -> Script:
+    """Scale repetitions so the estimate lands near ``settings.minutes``."""
+    target = settings.minutes * 60  # type: ignore[operator]
+    shortest = _script(routine, settings, 0.0)
+    longest = _script(routine, settings, float(MAX_REPS))
+    low, high = shortest.estimate_seconds(), longest.estimate_seconds()
+    if not low <= target <= high:
+        bound = f"at least about {_clock(low)}" if target < low else f"at most about {_clock(high)}"
+        raise InputError(f"--minutes {settings.minutes:g}: {routine.title} cannot fit; "
+                         f"at the {settings.pace.value} pace it lasts {bound}")
+    # Estimated length grows with the scale in steps; bisect for the closest scale.
+    lo, hi = 0.0, float(MAX_REPS)
+    best = script
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        candidate = _script(routine, settings, mid)
+        if abs(candidate.estimate_seconds() - target) < abs(best.estimate_seconds() - target):
+            best = candidate
+        if candidate.estimate_seconds() < target:
+            lo = mid
+        else:
+            hi = mid
+    return replace(best, settings=settings)
+
+
+def _clock(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
+
+
+def describe(script: Script) -> list[str]:
+    """The script as readable lines: one per cue, runs of identical beats folded."""
+    s = script.settings
+    lines = [f"{script.title} — pace {s.pace.value}, talk {s.talk.value}"
+             f"{', counting' if s.count else ''}, about {_clock(script.estimate_seconds())}"]
+    cues = list(script.cues)
+    i = 0
+    while i < len(cues):
+        cue = cues[i]
+        if isinstance(cue, Chapter):
+            lines.append(f"== {cue.title}")
+        elif isinstance(cue, Say):
+            where = "" if not cue.pan else (" (left)" if cue.pan < 0 else " (right)")
+            lines.append(f"  {'say over' if cue.over else 'say':9}{cue.text!r}{where}")
+        elif isinstance(cue, Rest):
+            lines.append(f"  {'rest':9}{cue.seconds:g} s")
+        else:
+            run = 1
+            key = (cue.sound, cue.seconds, cue.pan, cue.sustain)
+            while (i + run < len(cues) and isinstance(cues[i + run], Beat)
+                   and (lambda b: (b.sound, b.seconds, b.pan, b.sustain))(cues[i + run]) == key):
+                run += 1
+            times = f" x{run}" if run > 1 else ""
+            extra = " sustained" if cue.sustain else ""
+            where = "" if not cue.pan else (" (left)" if cue.pan < 0 else " (right)")
+            lines.append(f"  {'tone':9}{cue.sound.value} {cue.seconds:g} s{extra}{times}{where}"
+                         f"{'  ' + cue.label if cue.label else ''}")
+            i += run
+            continue
+        i += 1
+    return lines

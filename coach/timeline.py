@@ -1,0 +1,159 @@
+"""The sequencer: a Script laid out on one integer clock, in samples.
+
+Speech takes exactly its clip's length. Rhythm is placed from an anchor (the end of the
+last speech) by rounding the *cumulative* seconds since that anchor, so a long run of
+repetitions never drifts by more than half a sample. Speech never overlaps speech: a
+line spoken over the rhythm waits for the one before it, and anything that is not rhythm
+(speech, a rest, a new chapter) waits for the voice to finish.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from coach.script import Beat, Cue, Rest, Say, Script, Sound
+
+
+class Kind(Enum):
+    SPEECH = "speech"
+    TONE = "tone"
+    PAUSE = "pause"
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something heard from ``start`` for ``length`` samples (a tone's length is its slot)."""
+
+    start: int
+    length: int
+    kind: Kind
+    text: str = ""
+    sound: Sound | None = None
+    pan: float = 0.0
+    sustain: bool = False
+    label: str = ""
+
+    @property
+    def end(self) -> int:
+        return self.start + self.length
+
+
+@dataclass(frozen=True)
+class ChapterSpan:
+    """A chapter from ``start`` to ``end`` samples (end exclusive)."""
+
+    title: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """A laid-out session: chapters cover [0, length) without gaps; events are sorted by start."""
+
+    name: str
+    title: str
+    rate: int
+    chapters: tuple[ChapterSpan, ...]
+    events: tuple[Event, ...]
+
+    @property
+    def length(self) -> int:
+        return self.chapters[-1].end if self.chapters else 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The plan with times in seconds, for ``coach script --json``."""
+        sec = self.rate
+
+        def event(e: Event) -> dict[str, Any]:
+            out: dict[str, Any] = {"start": e.start / sec, "end": e.end / sec, "kind": e.kind.value}
+            if e.kind is Kind.SPEECH:
+                out["text"] = e.text
+            if e.kind is Kind.TONE:
+                out["sound"] = e.sound.value if e.sound else ""
+                out["sustain"] = e.sustain
+            if e.kind is not Kind.PAUSE:
+                out["pan"] = e.pan
+            if e.label:
+                out["label"] = e.label
+            return out
+
+        return {
+            "routine": self.name,
+            "title": self.title,
+            "sample_rate": self.rate,
+            "duration": self.length / sec,
+            "chapters": [{"title": c.title, "start": c.start / sec, "end": c.end / sec}
+                         for c in self.chapters],
+            "events": [event(e) for e in self.events],
+        }
+
+
+def layout_chapter(cues: Sequence[Cue], clip_frames: Mapping[str, int], rate: int,
+                   start: int = 0) -> tuple[list[Event], int]:
+    """Lay one chapter's cues (no Chapter cues) from sample ``start``.
+
+    ``clip_frames`` maps each spoken text to its clip's length in samples at ``rate``.
+    Returns the events and the sample where the chapter ends.
+    """
+    events: list[Event] = []
+    anchor, offset = start, 0.0  # the clock is anchor + round(offset * rate)
+    speech_end = start
+    pending: list[Say] = []
+
+    def now() -> int:
+        return anchor + round(offset * rate)
+
+    def speak(say: Say, at: int) -> int:
+        at = max(at, speech_end)
+        n = clip_frames[say.text]
+        events.append(Event(at, n, Kind.SPEECH, text=say.text, pan=say.pan))
+        return at + n
+
+    for cue in cues:
+        if isinstance(cue, Say) and cue.over:
+            pending.append(cue)
+            continue
+        if not isinstance(cue, Beat):
+            # Only rhythm runs under a voice; everything else waits for it.
+            if speech_end > now():
+                anchor, offset = speech_end, 0.0
+        at = now()
+        for say in pending:
+            speech_end = speak(say, at)
+        pending.clear()
+        if isinstance(cue, Say):
+            speech_end = speak(cue, at)
+            anchor, offset = speech_end, 0.0
+        elif isinstance(cue, Beat):
+            offset += cue.seconds
+            events.append(Event(at, now() - at, Kind.TONE, sound=cue.sound, pan=cue.pan,
+                                sustain=cue.sustain, label=cue.label))
+        elif isinstance(cue, Rest):
+            offset += cue.seconds
+            if now() > at:
+                events.append(Event(at, now() - at, Kind.PAUSE))
+        else:  # pragma: no cover - the Script type admits nothing else
+            raise TypeError(f"unexpected cue {cue!r}")
+    for say in pending:
+        speech_end = speak(say, now())
+    end = max(now(), speech_end)
+    events.sort(key=lambda e: e.start)
+    return events, end
+
+
+def layout(script: Script, clip_frames: Mapping[str, int], rate: int) -> Timeline:
+    """The whole session on one clock. ``clip_frames``: text -> samples at ``rate``."""
+    chapters: list[ChapterSpan] = []
+    events: list[Event] = []
+    t = 0
+    for title, cues in script.chapters():
+        chapter_events, end = layout_chapter(cues, clip_frames, rate, t)
+        chapters.append(ChapterSpan(title, t, end))
+        events.extend(chapter_events)
+        t = end
+    return Timeline(script.name, script.title, rate, tuple(chapters), tuple(events))
+
