@@ -251,12 +251,15 @@ def play(
 
     options = _options(pace, talk, count, minutes, voice, rate, mono, tone_volume, no_tones)
     session = Session(_routine(routine), options)
-    interactive = sys.stdin.isatty() and sys.stderr.isatty()
     status = _StatusLine() if sys.stderr.isatty() else None
-    outcome = player.play(session, keys=interactive, status=status.show if status else None)
-    if status:
-        status.close()
-    typer.echo("Stopped." if outcome == "quit" else "Done.", err=True)
+    with _Keyboard() as keyboard:
+        try:
+            outcome = player.play(session, poll_key=keyboard.poll if keyboard.on else None,
+                                  status=status.show if status else None)
+        finally:
+            if status:
+                status.close()
+    typer.echo("Stopped." if outcome is player.Outcome.QUIT else "Finished. Well done.", err=True)
 
 
 # ---- terminal output ------------------------------------------------------------------
@@ -281,6 +284,42 @@ class _Progress:
         if self.on:
             sys.stderr.write("\r\033[K")
             sys.stderr.flush()
+
+
+class _Keyboard:
+    """Single key presses from a terminal on stdin (cbreak mode, no echo); the terminal is
+    restored on exit, whatever happened. Off when stdin is not a terminal."""
+
+    def __init__(self) -> None:
+        self.on = sys.stdin.isatty()
+        self._saved: list | None = None
+
+    def __enter__(self) -> _Keyboard:
+        if self.on:
+            import termios
+            import tty
+
+            fd = sys.stdin.fileno()
+            self._saved = termios.tcgetattr(fd)
+            tty.setcbreak(fd)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._saved is not None:
+            import termios
+
+            termios.tcsetattr(sys.stdin.fileno(), termios.TCSADRAIN, self._saved)
+
+    def poll(self, timeout: float) -> str | None:
+        """A key pressed within ``timeout`` seconds, lower-cased, or None."""
+        import select
+
+        fd = sys.stdin.fileno()
+        ready, _, _ = select.select([fd], [], [], timeout)
+        if not ready:
+            return None
+        key = os.read(fd, 1).decode("utf-8", "replace")
+        return key.lower() if key else "q"  # end of input: stop
 
 
 class _StatusLine:

@@ -90,6 +90,10 @@ def export(tl: Timeline, blocks: Iterable[np.ndarray], path: Path, channels: int
             meta.write_text(ffmetadata(tl, tags), encoding="utf-8")
             log = Path(work) / "ffmpeg.log"
             _encode(program, blocks, meta, log, tmp, fmt, codec, tl.rate, channels, progress)
+        # mkstemp makes the file private; give it the mode any new file here would have.
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

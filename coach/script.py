@@ -152,7 +152,12 @@ class Script:
 
     def estimate_seconds(self) -> float:
         """Approximate length; speech estimated from its word count."""
-        return sum(_estimate(c, self.settings.pace) for c in self.cues)
+        return estimate_seconds(self.cues, self.settings.pace)
+
+
+def estimate_seconds(cues: tuple[Cue, ...], pace: Pace) -> float:
+    """Approximate seconds ``cues`` last; speech estimated from its word count."""
+    return sum(_estimate(c, pace) for c in cues)
 
 
 def speech_estimate(text: str, pace: Pace) -> float:

@@ -58,11 +58,14 @@ def _works(voice: Voice) -> bool:
 
 
 class _EngineThread:
-    """Runs callables on one daemon thread: the only thread that touches the engine."""
+    """The one thread that touches the engine, and the engine itself (pyttsx3 keeps one
+    engine per process, so every Speaker shares this)."""
 
     def __init__(self) -> None:
         self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = queue.SimpleQueue()
+        self.done = threading.Event()
         threading.Thread(target=self._run, name="coach-speech", daemon=True).start()
+        self.engine: Any = self.call(self._start)
 
     def _run(self) -> None:
         while True:
@@ -79,6 +82,32 @@ class _EngineThread:
         self._jobs.put((fn, fut))
         return fut.result()
 
+    def _start(self) -> Any:
+        try:
+            import pyttsx3
+
+            engine = pyttsx3.init()
+        except Exception as exc:  # the driver raises whatever its platform library does
+            raise MissingPartError(
+                f"no speech engine: {exc}. Install eSpeak NG (apt-get install espeak-ng)") from None
+        driver = sys.modules.get("pyttsx3.drivers.espeak")
+        if driver is not None:
+            driver.print = lambda *args, **kwargs: None  # type: ignore[attr-defined]
+        engine.connect("finished-utterance", lambda name, completed: self.done.set())
+        return engine
+
+
+_shared: _EngineThread | None = None
+_shared_lock = threading.Lock()
+
+
+def _engine_thread() -> _EngineThread:
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = _EngineThread()
+        return _shared
+
 
 class Speaker:
     """One TTS engine with a chosen voice and rate; makes clips, each text once.
@@ -94,28 +123,13 @@ class Speaker:
             raise InputError(f"--rate {rate}: must be from {RATE_RANGE[0]} to {RATE_RANGE[1]} "
                              "words per minute")
         self.rate = rate
-        self._thread = _EngineThread()
+        self._thread = _engine_thread()
+        self._engine = self._thread.engine
         self._tmp = tempfile.TemporaryDirectory(prefix="coach-speech-")
-        self._done = threading.Event()
-        self._engine: Any = self._thread.call(self._start)
         self._clips: dict[str, np.ndarray] = {}
         self._espeak = self._engine.driver_name == "espeak"
         self.voice_id = self.resolve(voice or DEFAULT_VOICE)
         self.synthesize([_PROBE])  # proves the voice really speaks
-
-    def _start(self) -> Any:
-        try:
-            import pyttsx3
-
-            engine = pyttsx3.init()
-        except Exception as exc:  # the driver raises whatever its platform library does
-            raise MissingPartError(
-                f"no speech engine: {exc}. Install eSpeak NG (apt-get install espeak-ng)") from None
-        driver = sys.modules.get("pyttsx3.drivers.espeak")
-        if driver is not None:
-            driver.print = lambda *args, **kwargs: None  # type: ignore[attr-defined]
-        engine.connect("finished-utterance", lambda name, completed: self._done.set())
-        return engine
 
     def close(self) -> None:
         """Remove the working files (the engine thread ends with the process)."""
@@ -158,12 +172,12 @@ class Speaker:
         engine = self._engine
         for attempt in range(2):
             path.unlink(missing_ok=True)
-            self._done.clear()
+            self._thread.done.clear()
             engine.setProperty("voice", self.voice_id)
             engine.setProperty("rate", self.rate)
             engine.save_to_file(text, str(path))
             engine.runAndWait()
-            if not self._done.wait(CLIP_TIMEOUT):
+            if not self._thread.done.wait(CLIP_TIMEOUT):
                 raise MissingPartError("the speech engine stopped answering")
             if self._espeak and engine.getProperty("voice").casefold() != self.voice_id.casefold():
                 raise InputError(f"--voice {self.voice_id}: the speech engine does not accept this "
