@@ -1,0 +1,148 @@
+"""Shared fixtures: small routines, the real ``coach`` entry point, and ways to read back
+what coach wrote (decode with ffmpeg, measure loudness with ffmpeg's ebur128)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+# A two-step routine that renders in well under a second of audio work per test.
+MINI = """\
+title = "Mini"
+summary = "Two short steps for tests."
+intro = "Sit comfortably."
+outro = "All done."
+
+[[steps]]
+title = "Circles"
+say = "Draw small circles."
+motion = "circle"
+reps = 3
+seconds = 1.5
+
+[[steps]]
+title = "Strokes"
+say = "Stroke upward, one side at a time."
+motion = "stroke"
+sides = ["left", "right"]
+reps = 2
+seconds = 1.5
+hold = 3.0
+"""
+
+# One step with several phases, a hold motion and plucks.
+PHASES = """\
+title = "Phases"
+
+[[steps]]
+title = "Brows"
+
+[[steps.phases]]
+say = "Lift and hold."
+motion = "hold"
+reps = 1
+seconds = 4.0
+
+[[steps.phases]]
+say = "Circle."
+motion = "circle"
+reps = 2
+seconds = 2.0
+
+[[steps]]
+title = "Lips"
+say = "Pluck."
+motion = "pluck"
+reps = 6
+seconds = 0.5
+"""
+
+RATE = 22_050
+
+
+@pytest.fixture
+def mini_path(tmp_path: Path) -> Path:
+    path = tmp_path / "mini.toml"
+    path.write_text(MINI, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def phases_path(tmp_path: Path) -> Path:
+    path = tmp_path / "phases.toml"
+    path.write_text(PHASES, encoding="utf-8")
+    return path
+
+
+def coach_bin() -> Path:
+    """The installed console script beside this interpreter."""
+    path = Path(sys.executable).parent / "coach"
+    assert path.exists(), f"coach is not installed beside {sys.executable}"
+    return path
+
+
+def run_coach(*args: str | os.PathLike, env: dict[str, str] | None = None, cwd: Path | None = None,
+              timeout: float = 300, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real ``coach`` entry point; output captured as text."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([str(coach_bin()), *map(str, args)], capture_output=True, text=True,
+                          env=full_env, cwd=cwd, timeout=timeout, input=input)
+
+
+def decode(path: Path, channels: int | None = None) -> np.ndarray:
+    """Decode any audio file with ffmpeg to int16 samples, shape (n, channels), at RATE."""
+    if channels is None:
+        channels = int(probe(path)["streams"][0]["channels"])
+    out = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-ac",
+                          str(channels), "-ar", str(RATE), "-"], capture_output=True, check=True)
+    return np.frombuffer(out.stdout, dtype="<i2").reshape(-1, channels)
+
+
+def probe(path: Path) -> dict:
+    """ffprobe's view of a file: format (with tags), streams and chapters."""
+    out = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_format",
+                          "-show_streams", "-show_chapters", str(path)],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def ebur128(path: Path) -> tuple[float, float]:
+    """(integrated loudness LUFS, true peak dBTP) as ffmpeg's ebur128 filter measures them."""
+    out = subprocess.run(["ffmpeg", "-nostats", "-hide_banner", "-i", str(path), "-af",
+                          "ebur128=peak=true:framelog=verbose", "-f", "null", "-"],
+                         capture_output=True, text=True, check=True).stderr
+    summary = out[out.rindex("Summary:"):]
+    integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
+    peak = float(re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary).group(1))
+    return integrated, peak
+
+
+def plan(*args: str | os.PathLike) -> dict:
+    """``coach script --json ARGS`` parsed."""
+    result = run_coach("script", "--json", *args)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="session")
+def anma_export(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """The built-in routine exported once to MP3 (default options), with its JSON plan."""
+    folder = tmp_path_factory.mktemp("anma")
+    result = run_coach("export", "anma", "-o", folder / "anma.mp3")
+    assert result.returncode == 0, result.stderr
+    return folder / "anma.mp3", plan("anma")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _real_parts() -> None:
+    """The suite runs against the real eSpeak NG, ffmpeg and ALSA: a missing one fails."""
+    for program in ("ffmpeg", "ffprobe", "espeak-ng"):
+        assert shutil.which(program), f"{program} is not installed: run scripts/test to set up"
