@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sys
 import traceback
@@ -323,12 +324,17 @@ class _Keyboard:
 
 
 class _StatusLine:
-    """The live status line of ``coach play``, redrawn in place on stderr."""
+    """The live status line of ``coach play``, redrawn in place on stderr when it changes."""
+
+    def __init__(self) -> None:
+        self.last = ""
 
     def show(self, text: str) -> None:
-        width = max(20, os.get_terminal_size(sys.stderr.fileno()).columns - 1) \
-            if sys.stderr.isatty() else 200
-        sys.stderr.write("\r\033[K" + text[:width])
+        if text == self.last:
+            return
+        self.last = text
+        columns = shutil.get_terminal_size((80, 24)).columns
+        sys.stderr.write("\r\033[K" + text[: max(40, columns) - 1])
         sys.stderr.flush()
 
     def close(self) -> None:
@@ -347,6 +353,9 @@ def main(argv: list[str] | None = None) -> None:
     an exit status (0 ok, 2 bad input, 3 missing part, 130 interrupted)."""
     _state["debug"] = os.environ.get("COACH_DEBUG", "") not in ("", "0")
     signal.signal(signal.SIGTERM, _on_sigterm)  # so clean-up runs as for Ctrl-C
+    # A shell starts background jobs with SIGINT ignored, and Python keeps that; coach
+    # must still stop cleanly when told to.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     status = run(argv)
     sys.exit(status)
 
@@ -355,8 +364,22 @@ def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit status instead of exiting (for tests)."""
     args = sys.argv[1:] if argv is None else argv
     try:
-        app(args=args, prog_name="coach", standalone_mode=False)
-        return EXIT_OK
+        return _run(args)
+    finally:
+        speech = sys.modules.get("coach.speech")  # only if a command used it
+        if speech is not None:
+            speech.shutdown()
+
+
+def _run(args: list[str]) -> int:
+    try:
+        # Without standalone mode typer returns an Exit's status (and turns Ctrl-C
+        # into Exit(130)) instead of raising it; a command itself returns None.
+        status = app(args=args, prog_name="coach", standalone_mode=False)
+        status = status if isinstance(status, int) else EXIT_OK
+        if status == EXIT_INTERRUPTED:
+            _error("interrupted")
+        return status
     except typer.Exit as exc:
         return exc.exit_code
     except typer.TyperException as exc:  # bad option or argument

@@ -8,6 +8,7 @@ A routine file is TOML. Every problem in a file is collected and reported togeth
 from __future__ import annotations
 
 import difflib
+import json
 import math
 import re
 import tomllib
@@ -123,7 +124,10 @@ def _unknown_keys(table: dict[str, Any], allowed: set[str], place: str, p: _Prob
             near = difflib.get_close_matches(key, sorted(allowed), n=1)
             hint = f" (did you mean '{near[0]}'?)" if near else ""
             known = ", ".join(sorted(allowed))
-            p.add(f"{place}{'.' if place else ''}{key}", f"unknown key{hint}; known keys: {known}")
+            # A quoted key may hold a newline or other control characters: escape it, so the
+            # message stays one line.
+            shown = key if key.isprintable() else json.dumps(key)
+            p.add(f"{place}{'.' if place else ''}{shown}", f"unknown key{hint}; known keys: {known}")
 
 
 def _text(table: dict[str, Any], key: str, place: str, p: _Problems, *, required: bool = False,
@@ -288,16 +292,18 @@ def loads(text: str, name: str = "routine", source: str = "<routine>") -> Routin
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{source}: {_toml_message(exc)}") from None
+        raise InputError(f"{source}: {_toml_message(exc, text)}") from None
     except RecursionError:
         raise InputError(f"{source}: nested too deeply to be a routine") from None
     return parse(data, name, source)
 
 
-def _toml_message(exc: tomllib.TOMLDecodeError) -> str:
-    match = re.match(r"(.*) \(at line (\d+), column (\d+)\)$", str(exc))
+def _toml_message(exc: tomllib.TOMLDecodeError, text: str) -> str:
+    match = re.match(r"(.*) \(at (?:line (\d+), column (\d+)|end of document)\)$", str(exc))
     if match:
         what, line, col = match.groups()
+        if line is None:  # tomllib says "end of document": give its line and column too
+            line, col = text.count("\n") + 1, len(text) - text.rfind("\n")
         return f"line {line}, column {col}: not valid TOML: {what[:1].lower()}{what[1:]}"
     return f"not valid TOML: {exc}"
 

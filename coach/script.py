@@ -230,7 +230,7 @@ class _Builder:
                 self.rest(0.4)
                 self.add(Say(step.say))
             for phase in step.phases:
-                self.phase(phase, step.say == "" or phase is not step.phases[0])
+                self.phase(phase)
             if talk is not Talk.LESS and k + 1 < len(r.steps):
                 self.add(Say(f"Next: {r.steps[k + 1].title}."))
             self.rest(1.5)
@@ -240,8 +240,8 @@ class _Builder:
         self.add(Beat(Sound.END, round(3.0 * self.f, 6), label="Finished"))
         return tuple(self.cues)
 
-    def phase(self, phase: Phase, speak: bool) -> None:
-        if phase.say and speak:
+    def phase(self, phase: Phase) -> None:
+        if phase.say:
             self.rest(0.4)
             self.add(Say(phase.say))
         reps = max(1, min(MAX_REPS, round(phase.reps * self.scale)))

@@ -64,12 +64,19 @@ class _EngineThread:
     def __init__(self) -> None:
         self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = queue.SimpleQueue()
         self.done = threading.Event()
-        threading.Thread(target=self._run, name="coach-speech", daemon=True).start()
+        self.closing = False
+        self.thread = threading.Thread(target=self._run, name="coach-speech", daemon=True)
+        self.thread.start()
         self.engine: Any = self.call(self._start)
 
     def _run(self) -> None:
         while True:
             fn, fut = self._jobs.get()
+            if self.closing:
+                fut.set_exception(MissingPartError("the speech engine has been shut down"))
+                if fn is _STOP:
+                    return
+                continue
             if not fut.set_running_or_notify_cancel():
                 continue
             try:
@@ -97,8 +104,28 @@ class _EngineThread:
         return engine
 
 
+def _STOP() -> None:
+    """Marks the end of the engine thread's queue."""
+
+
 _shared: _EngineThread | None = None
 _shared_lock = threading.Lock()
+
+
+def shutdown(timeout: float = 5.0) -> None:
+    """Let the engine finish the clip it is making, drop the rest, and end its thread.
+
+    Called before the process exits: eSpeak calling back into an interpreter that is
+    being torn down prints a traceback (seen after Ctrl-C during synthesis).
+    """
+    global _shared
+    with _shared_lock:
+        worker, _shared = _shared, None
+    if worker is None:
+        return
+    worker.closing = True
+    worker._jobs.put((_STOP, Future()))
+    worker.thread.join(timeout)
 
 
 def _engine_thread() -> _EngineThread:

@@ -117,14 +117,14 @@ def layout_chapter(cues: Sequence[Cue], clip_frames: Mapping[str, int], rate: in
         if isinstance(cue, Say) and cue.over:
             pending.append(cue)
             continue
+        for say in pending:
+            speech_end = speak(say, now())
+        pending.clear()
         if not isinstance(cue, Beat):
             # Only rhythm runs under a voice; everything else waits for it.
             if speech_end > now():
                 anchor, offset = speech_end, 0.0
         at = now()
-        for say in pending:
-            speech_end = speak(say, at)
-        pending.clear()
         if isinstance(cue, Say):
             speech_end = speak(cue, at)
             anchor, offset = speech_end, 0.0

@@ -1,0 +1,225 @@
+"""The live player, for real: ALSA's ``file`` plugin under a temporary HOME captures what
+``coach play`` sends to the default device, and a pseudo-terminal drives its keys."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import termios
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import MINI, RATE, coach_bin, decode, plan, run_coach
+
+# Appends what it reads to a file at most RATE * 4 bytes a second (stereo int16): a device
+# that keeps real time, so keys can be pressed while the session plays. A stream that was
+# stopped drains before the next one writes.
+THROTTLE = """\
+import fcntl, signal, sys, time
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for coach, not for the device
+rate, out = int(sys.argv[1]), open(sys.argv[2], "ab", buffering=0)
+fcntl.flock(out, fcntl.LOCK_EX)  # one stream at a time, in the order they were opened
+start, n = time.monotonic(), 0
+while True:
+    data = sys.stdin.buffer.read1(4096)
+    if not data:
+        break
+    out.write(data)
+    n += len(data)
+    ahead = n / rate - (time.monotonic() - start)
+    if ahead > 0:
+        time.sleep(ahead)
+"""
+
+
+def _home(tmp_path: Path, realtime: bool = False) -> tuple[dict[str, str], Path]:
+    """A HOME whose .asoundrc routes the default device into a capture file."""
+    home = tmp_path / "home"
+    home.mkdir()
+    capture = tmp_path / "captured.raw"
+    if realtime:
+        throttle = tmp_path / "throttle.py"
+        throttle.write_text(THROTTLE)
+        sink = f"|{sys.executable} {throttle} {RATE * 4} {capture}"
+    else:
+        sink = f"|cat >> {capture}"
+    (home / ".asoundrc").write_text(
+        f'pcm.!default {{ type file; slave.pcm "null"; file "{sink}"; format "raw" }}\n')
+    return {"HOME": str(home)}, capture
+
+
+def _captured(path: Path, channels: int = 2) -> np.ndarray:
+    return np.fromfile(path, dtype="<i2").reshape(-1, channels)
+
+
+@pytest.mark.parametrize("options", [[], ["--mono", "--pace", "fast"]])
+def test_play_sends_exactly_the_exported_audio(tmp_path, mini_path, options):
+    env, capture = _home(tmp_path)
+    played = run_coach("play", mini_path, *options, env=env)
+    assert played.returncode == 0, played.stderr
+    exported = run_coach("export", mini_path, *options, "-o", tmp_path / "same.wav")
+    assert exported.returncode == 0, exported.stderr
+    channels = 1 if "--mono" in options else 2
+    want = decode(tmp_path / "same.wav", channels)
+    got = _captured(capture, channels)
+    assert got.shape == want.shape
+    assert np.array_equal(got, want)
+
+
+def test_no_audio_device_is_one_line_and_exit_3(tmp_path, mini_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".asoundrc").write_text('pcm.!default { type hw; card 9; device 0 }\n')
+    result = run_coach("play", mini_path, env={"HOME": str(home)})
+    assert result.returncode == 3
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "coach export" in lines[0] and "audio device" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+class Terminal:
+    """``coach play`` on a pseudo-terminal: keys in, screen out."""
+
+    def __init__(self, args: list[str], env: dict[str, str]) -> None:
+        self.master, slave = pty.openpty()
+        self.slave = slave
+        self.proc = subprocess.Popen([str(coach_bin()), *args], stdin=slave, stdout=slave,
+                                     stderr=slave, env={**os.environ, **env}, close_fds=True,
+                                     start_new_session=True)
+        self.screen = b""
+
+    def read(self, seconds: float) -> str:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            ready, _, _ = select.select([self.master], [], [], 0.05)
+            if ready:
+                try:
+                    self.screen += os.read(self.master, 4096)
+                except OSError:
+                    break
+        return self.screen.decode("utf-8", "replace")
+
+    def press(self, key: str) -> None:
+        os.write(self.master, key.encode())
+
+    def wait(self, timeout: float = 60) -> int:
+        end = time.monotonic() + timeout
+        while self.proc.poll() is None and time.monotonic() < end:
+            self.read(0.1)
+        if self.proc.poll() is None:
+            self.proc.kill()
+        return self.proc.wait()
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        os.close(self.master)
+        os.close(self.slave)
+
+
+def _wait_for(predicate, timeout: float = 30) -> None:
+    end = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < end, "timed out waiting"
+        time.sleep(0.05)
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size if path.exists() else 0
+
+
+def _find(haystack: np.ndarray, needle: np.ndarray) -> list[int]:
+    """Sample offsets where ``needle`` (frames) starts in ``haystack``."""
+    flat_h, flat_n = haystack[:, 0], needle[:, 0]
+    candidates = np.flatnonzero(flat_h[: len(flat_h) - len(flat_n) + 1] == flat_n[0])
+    return [int(i) for i in candidates if np.array_equal(haystack[i:i + len(needle)], needle)]
+
+
+@pytest.fixture
+def mini_plan(mini_path):
+    return plan(mini_path)
+
+
+def test_keys_skip_back_pause_and_quit(tmp_path, mini_path, mini_plan):
+    env, capture = _home(tmp_path, realtime=True)
+    exported = run_coach("export", mini_path, "-o", tmp_path / "same.wav")
+    assert exported.returncode == 0, exported.stderr
+    full = decode(tmp_path / "same.wav", 2)
+    chapters = mini_plan["chapters"]
+    ch1 = round(chapters[1]["start"] * RATE)
+    ch1_head = full[ch1 + RATE // 10: ch1 + RATE // 10 + 2000]  # past the bell's silent start
+
+    term = Terminal(["play", str(mini_path)], env)
+    try:
+        screen = term.read(1.5)
+        assert "Introduction" in screen  # the status line
+        assert "left" in screen
+        term.press("n")  # skip the rest of the introduction
+        _wait_for(lambda: len(_find(_captured(capture), ch1_head)) == 1 if _size(capture) > (ch1_head.size + RATE) * 4 else False)
+        screen = term.read(0.5)
+        assert "Circles" in screen
+
+        term.press("b")  # back to the start of "Circles": its head is heard twice
+        _wait_for(lambda: len(_find(_captured(capture), ch1_head)) == 2 if _size(capture) else False)
+
+        term.press(" ")  # pause: nothing more reaches the device
+        term.read(1.0)
+        assert "paused" in term.read(0.2)
+        before = _size(capture)
+        term.read(1.5)
+        assert _size(capture) == before
+        term.press(" ")  # resume
+        _wait_for(lambda: _size(capture) > before)
+
+        term.press("q")
+        status = term.wait()
+        screen = term.read(0.2)
+        assert status == 0
+        assert "Stopped." in screen
+        assert "Traceback" not in screen
+        # The terminal is given back as it was: line editing and echo on.
+        attrs = termios.tcgetattr(term.slave)
+        assert attrs[3] & termios.ICANON and attrs[3] & termios.ECHO
+        # Skipped and quit early: far less than the whole session reached the device.
+        assert len(_captured(capture)) < len(full)
+    finally:
+        term.close()
+
+
+def test_ctrl_c_stops_at_once_with_one_line_and_130(tmp_path, mini_path):
+    env, capture = _home(tmp_path, realtime=True)
+    term = Terminal(["play", str(mini_path)], env)
+    try:
+        _wait_for(lambda: _size(capture) > RATE * 4)
+        os.killpg(term.proc.pid, signal.SIGINT)
+        status = term.wait(30)
+        screen = term.read(0.3)
+        assert status == 130, screen
+        assert "interrupted" in screen
+        assert "Traceback" not in screen
+        attrs = termios.tcgetattr(term.slave)
+        assert attrs[3] & termios.ICANON and attrs[3] & termios.ECHO
+        # The device stops receiving sound (the last buffered bytes aside).
+        time.sleep(0.5)
+        settled = _size(capture)
+        time.sleep(1.0)
+        assert _size(capture) == settled
+    finally:
+        term.close()
+
+
+def test_without_a_terminal_plays_to_the_end_with_no_status_line(tmp_path, mini_path):
+    env, capture = _home(tmp_path)
+    result = run_coach("play", mini_path, env=env)
+    assert result.returncode == 0
+    assert "\r" not in result.stderr and "left" not in result.stderr
+    assert result.stdout == ""

@@ -1,0 +1,386 @@
+"""Loading and validating routine files: coach.routine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import MINI, PHASES
+from coach.errors import InputError
+from coach.routine import (MAX_FILE_BYTES, Motion, Phase, Routine, Side, Step, builtin,
+                           builtin_names, load, loads, resolve)
+
+# The smallest valid routine; tests add or break one thing at a time.
+GOOD = """\
+title = "T"
+
+[[steps]]
+title = "A"
+motion = "press"
+reps = 2
+seconds = 1.0
+"""
+
+
+def error(text: str, source: str = "x.toml") -> str:
+    """The message of the InputError that loading ``text`` raises."""
+    with pytest.raises(InputError) as info:
+        loads(text, source=source)
+    return str(info.value)
+
+
+# ---- what loads -------------------------------------------------------------------------
+
+def test_builtin_anma_loads():
+    r = builtin("anma")
+    assert r.name == "anma"
+    assert r.source == "anma.toml"
+    assert r.title == "Anma facial massage"
+    assert len(r.steps) == 5
+    assert [len(s.phases) for s in r.steps] == [1, 1, 1, 3, 2]
+    jaw = r.steps[1].phases[0]
+    assert r.steps[1].title == "Jaw to cheekbone"
+    assert jaw.motion is Motion.STROKE
+    assert jaw.sides == (Side.LEFT, Side.RIGHT)
+    assert jaw.hold == 1.5
+    assert (jaw.reps, jaw.seconds) == (6, 2.5)
+    brows = r.steps[3]
+    assert [p.motion for p in brows.phases] == [Motion.HOLD, Motion.CIRCLE, Motion.CIRCLE]
+    assert all(p.say for p in brows.phases)
+
+
+def test_builtin_text_is_one_line_of_single_spaces():
+    r = builtin("anma")
+    texts = [r.intro, r.outro, r.summary] + [s.say for s in r.steps] + \
+            [p.say for s in r.steps for p in s.phases]
+    for text in texts:
+        assert "\n" not in text and "  " not in text and text == text.strip()
+    assert r.intro.startswith("Welcome. Sit comfortably")
+
+
+def test_builtin_names_lists_anma():
+    assert "anma" in builtin_names()
+    assert builtin_names() == sorted(builtin_names())
+
+
+def test_short_inline_form():
+    r = loads(MINI, name="mini", source="mini.toml")
+    assert (r.name, r.title, r.source) == ("mini", "Mini", "mini.toml")
+    assert (r.summary, r.intro, r.outro) == ("Two short steps for tests.", "Sit comfortably.", "All done.")
+    circles, strokes = r.steps
+    # The inline step's `say` belongs to the step, its single phase has none.
+    assert circles == Step("Circles", (Phase(Motion.CIRCLE, 3, 1.5),), say="Draw small circles.")
+    assert strokes.phases == (Phase(Motion.STROKE, 2, 1.5, hold=3.0, sides=(Side.LEFT, Side.RIGHT)),)
+
+
+def test_phases_form():
+    r = loads(PHASES)
+    brows, lips = r.steps
+    assert brows.say == ""
+    assert brows.phases == (Phase(Motion.HOLD, 1, 4.0, say="Lift and hold."),
+                            Phase(Motion.CIRCLE, 2, 2.0, say="Circle."))
+    assert lips.phases == (Phase(Motion.PLUCK, 6, 0.5),)
+
+
+def test_defaults():
+    r = loads(GOOD)
+    assert (r.name, r.source, r.summary, r.intro, r.outro) == ("routine", "<routine>", "", "", "")
+    phase = r.steps[0].phases[0]
+    assert (phase.say, phase.hold, phase.sides) == ("", 0.0, ())
+    assert isinstance(phase.reps, int) and isinstance(phase.seconds, float)
+
+
+def test_integer_seconds_become_float_and_limits_are_inclusive():
+    r = loads(GOOD.replace("reps = 2", "reps = 200").replace("seconds = 1.0", "seconds = 60")
+              + "hold = 120\n")
+    phase = r.steps[0].phases[0]
+    assert (phase.reps, phase.seconds, phase.hold) == (200, 60.0, 120.0)
+    assert type(phase.seconds) is float
+    low = loads(GOOD.replace("reps = 2", "reps = 1").replace("seconds = 1.0", "seconds = 0.3"))
+    assert (low.steps[0].phases[0].reps, low.steps[0].phases[0].seconds) == (1, 0.3)
+
+
+def test_whitespace_in_text_is_folded():
+    r = loads('title = "  Soft \\t face  "\nintro = """\nOne\n  two\n"""\n' + GOOD.split("\n", 1)[1])
+    assert r.title == "Soft face"
+    assert r.intro == "One two"
+
+
+def test_source_is_not_part_of_equality():
+    assert loads(GOOD, source="a.toml") == loads(GOOD, source="b.toml")
+
+
+def test_markup_is_kept_verbatim():
+    say = '<speak><break time="3s"/></speak> [[h@\'loU]]'
+    r = loads(GOOD + 'say = "<speak><break time=\\"3s\\"/></speak> [[h@\'loU]]"\n')
+    assert r.steps[0].say == say
+
+
+# ---- what is refused, and how it is said -----------------------------------------------
+
+BAD = [
+    # (what to change in GOOD, the whole expected message)
+    (("reps = 2", 'reps = "2"'), "x.toml: steps[0].reps: must be a whole number from 1 to 200"),
+    (("reps = 2", "reps = 2.0"), "x.toml: steps[0].reps: must be a whole number from 1 to 200"),
+    (("reps = 2", "reps = 0"), "x.toml: steps[0].reps: must be a whole number from 1 to 200"),
+    (("reps = 2", "reps = 201"), "x.toml: steps[0].reps: must be a whole number from 1 to 200"),
+    (("reps = 2", "reps = nan"), "x.toml: steps[0].reps: must be a whole number from 1 to 200"),
+    (("seconds = 1.0", "seconds = true"),
+     "x.toml: steps[0].seconds: must be a number of seconds from 0.3 to 60"),
+    (("seconds = 1.0", "seconds = 0.29"),
+     "x.toml: steps[0].seconds: must be a number of seconds from 0.3 to 60"),
+    (("seconds = 1.0", "seconds = -inf"),
+     "x.toml: steps[0].seconds: must be a number of seconds from 0.3 to 60"),
+    (("seconds = 1.0", "seconds = 1.0\nhold = nan"),
+     "x.toml: steps[0].hold: must be a number of seconds from 0 to 120"),
+    (("seconds = 1.0", "seconds = 1.0\nhold = -1"),
+     "x.toml: steps[0].hold: must be a number of seconds from 0 to 120"),
+    (('title = "T"', "title = 7"), "x.toml: title: must be text, not a number"),
+    (('title = "T"', "title = [1]"), "x.toml: title: must be text, not a list"),
+    (('title = "T"', 'title = "   "'), "x.toml: title: must not be empty"),
+    (('title = "T"\n', ""), "x.toml: title: is missing"),
+    (('title = "A"', 'title = "A"\nsay = false'), "x.toml: steps[0].say: must be text, not true/false"),
+    (('motion = "press"', "motion = 3"), "x.toml: steps[0].motion: must be one of circle, stroke, "
+                                         "press, pluck, hold"),
+    (('motion = "press"', 'motion = "pres"'),
+     "x.toml: steps[0].motion: must be one of circle, stroke, press, pluck, hold "
+     "(did you mean 'press'?)"),
+    (('motion = "press"\n', ""), "x.toml: steps[0].motion: is missing; one of circle, stroke, "
+                                 "press, pluck, hold"),
+    (("reps = 2\n", ""), "x.toml: steps[0].reps: is missing"),
+    (("seconds = 1.0\n", ""), "x.toml: steps[0].seconds: is missing"),
+    (('motion = "press"\nreps = 2\nseconds = 1.0\n', ""),
+     "x.toml: steps[0]: has no movement: give motion, reps and seconds, or [[steps.phases]]"),
+    (('title = "A"\n', ""), "x.toml: steps[0].title: is missing"),
+    (("seconds = 1.0", 'seconds = 1.0\nsides = "left"'),
+     'x.toml: steps[0].sides: must be a list such as ["left", "right"]'),
+    (("seconds = 1.0", "seconds = 1.0\nsides = []"),
+     'x.toml: steps[0].sides: must be a list such as ["left", "right"]'),
+    (("seconds = 1.0", 'seconds = 1.0\nsides = ["left", "rigth"]'),
+     "x.toml: steps[0].sides[1]: must be one of left, right (did you mean 'right'?)"),
+    (("seconds = 1.0", 'seconds = 1.0\nsides = ["right", "right"]'),
+     "x.toml: steps[0].sides[1]: 'right' is listed twice"),
+    (('motion = "press"', 'motion = "hold"\nhold = 2'),
+     "x.toml: steps[0].hold: a hold motion is already a hold; give its length in 'seconds'"),
+]
+
+
+@pytest.mark.parametrize(("change", "message"), BAD, ids=[m.split(": ", 1)[1][:40] for _, m in BAD])
+def test_each_problem_is_named_with_its_place(change, message):
+    old, new = change
+    assert old in GOOD
+    assert error(GOOD.replace(old, new, 1)) == message
+
+
+def test_top_level_shapes():
+    assert error('title = "T"\n') == "x.toml: steps: is missing; add at least one [[steps]] table"
+    assert error('title = "T"\nsteps = []\n') == \
+        "x.toml: steps: must be a non-empty list of [[steps]] tables"
+    assert error('title = "T"\n[steps]\ntitle = "A"\n') == \
+        "x.toml: steps: must be a non-empty list of [[steps]] tables"
+    assert error('title = "T"\nsteps = [1]\n') == \
+        "x.toml: steps[0]: must be a table ([[steps]]), not a number"
+
+
+def test_phases_shapes():
+    head = 'title = "T"\n[[steps]]\ntitle = "A"\n'
+    assert error(head + "phases = []\n") == \
+        "x.toml: steps[0].phases: must be a non-empty list of tables ([[steps.phases]])"
+    assert error(head + '[steps.phases]\nmotion = "press"\nreps = 1\nseconds = 1\n') == \
+        "x.toml: steps[0].phases: must be a non-empty list of tables ([[steps.phases]])"
+    assert error(head + 'phases = ["press"]\n') == "x.toml: steps[0].phases[0]: must be a table, not text"
+    assert error(head + 'reps = 3\n[[steps.phases]]\nmotion = "press"\nreps = 1\nseconds = 1\n') == \
+        "x.toml: steps[0]: has both phases and reps; put reps inside the phases"
+    assert error(head + '[[steps.phases]]\nmotion = "press"\nreps = 1\n') == \
+        "x.toml: steps[0].phases[0].seconds: is missing"
+    many = head + '[[steps.phases]]\nmotion = "press"\nreps = 1\nseconds = 1\n' * 21
+    assert error(many) == "x.toml: steps[0].phases: has 21 phases; the limit is 20"
+    assert loads(head + '[[steps.phases]]\nmotion = "press"\nreps = 1\nseconds = 1\n' * 20)
+
+
+def test_limits_on_size():
+    step = '[[steps]]\ntitle = "S{}"\nmotion = "press"\nreps = 1\nseconds = 1\n'
+    assert error('title = "T"\n' + "".join(step.format(i) for i in range(101))) == \
+        "x.toml: steps: has 101 steps; the limit is 100"
+    assert len(loads('title = "T"\n' + "".join(step.format(i) for i in range(100))).steps) == 100
+    assert error(GOOD.replace('title = "T"', f'title = "{"t" * 81}"')) == \
+        "x.toml: title: is 81 characters long; the limit is 80"
+    assert loads(GOOD.replace('title = "T"', f'title = "{"t" * 80}"')).title == "t" * 80
+    assert error(GOOD.replace('title = "A"', f'title = "{"a" * 81}"')) == \
+        "x.toml: steps[0].title: is 81 characters long; the limit is 80"
+    assert error(f'intro = "{"w " * 1000}w"\n' + GOOD) == \
+        "x.toml: intro: is 2001 characters long; the limit is 2000"
+    assert loads(f'intro = "{"w " * 999}w"\n' + GOOD).intro == "w " * 999 + "w"
+
+
+def test_control_characters_are_refused():
+    assert error(GOOD + 'say = "ring \\u0007 bell"\n') == \
+        "x.toml: steps[0].say: contains a control character; use plain text"
+    assert error(GOOD.replace('title = "T"', 'title = "T\\u0085"')) == \
+        "x.toml: title: contains a control character; use plain text"
+    # Tabs and newlines are ordinary whitespace.
+    assert loads(GOOD + 'say = "a\\tb\\nc"\n').steps[0].say == "a b c"
+
+
+def test_duplicate_step_titles_case_insensitive():
+    text = GOOD + '[[steps]]\ntitle = "a"\nmotion = "press"\nreps = 1\nseconds = 1\n'
+    assert error(text) == ("x.toml: steps[1].title: 'a' is also the title of steps[0]; "
+                           "each step needs its own title (it names a chapter)")
+
+
+def test_toml_syntax_error_gives_line_and_column():
+    assert error('title = "T"\n\nreps 3\n').startswith(
+        "x.toml: line 3, column 6: not valid TOML: expected '=' after a key")
+    assert error('title = "T"\ntitle = "U"\n').startswith("x.toml: line 2, column ")
+
+
+def test_toml_error_at_end_of_text_gives_line_and_column():
+    # tomllib itself says only "end of document" here.
+    assert error('title = "T"\ntitle = ') == \
+        "x.toml: line 2, column 9: not valid TOML: invalid value"
+    assert error('title = "T') == "x.toml: line 1, column 11: not valid TOML: unterminated string"
+
+
+@pytest.mark.parametrize(("text", "place", "hint"), [
+    (GOOD + 'moton = "circle"\n', "steps[0].moton", "motion"),
+    ('titel = "x"\n' + GOOD, "titel", "title"),
+    ('title = "T"\n[[steps]]\ntitle = "A"\n[[steps.phases]]\nmotion = "press"\nreps = 1\n'
+     'seconds = 1\nrepz = 2\n',
+     "steps[0].phases[0].repz", "reps"),
+])
+def test_unknown_key_suggests_the_near_one(text, place, hint):
+    message = error(text)
+    assert f"{place}: unknown key (did you mean '{hint}'?)" in message
+
+
+def test_unknown_key_without_near_one_lists_known_keys():
+    message = error('colour = "red"\n' + GOOD)
+    assert message == "x.toml: colour: unknown key; known keys: intro, outro, steps, summary, title"
+
+
+def test_unknown_key_with_a_newline_stays_one_line():
+    message = error('"ti\\ntle" = "x"\n' + GOOD)
+    assert "\n" not in message
+    assert message.startswith('x.toml: "ti\\ntle": unknown key')
+
+
+def test_all_problems_are_reported_together():
+    text = """\
+titel = "typo"
+
+[[steps]]
+title = "A"
+motion = "spin"
+reps = 0
+seconds = 1
+
+[[steps]]
+title = "a"
+motion = "press"
+reps = 1
+seconds = 99
+"""
+    message = error(text)
+    assert message.startswith("x.toml: 5 problems: ")
+    assert "\n" not in message
+    places = ["titel: unknown key", "title: is missing", "steps[0].motion: must be one of",
+              "steps[0].reps: must be", "steps[1].seconds: must be"]
+    positions = [message.index(p) for p in places]
+    assert positions == sorted(positions)
+
+
+def test_more_than_ten_problems_are_summarised():
+    text = 'title = "T"\nsteps = [' + ", ".join(f'{{title = "S{i}"}}' for i in range(14)) + "]\n"
+    message = error(text)
+    assert message.startswith("x.toml: 14 problems: steps[0]: has no movement")
+    assert message.endswith("; and 4 more")
+    assert message.count("has no movement") == 10
+
+
+def test_deep_nesting_is_an_input_error():
+    assert error("x = " + "[" * 5000 + "]" * 5000 + "\n") == "x.toml: nested too deeply to be a routine"
+
+
+# ---- files ------------------------------------------------------------------------------
+
+def test_load_names_the_routine_after_the_file(tmp_path: Path):
+    path = tmp_path / "my-face.toml"
+    path.write_text(GOOD, encoding="utf-8")
+    r = load(path)
+    assert (r.name, r.source) == ("my-face", "my-face.toml")
+    assert load(str(path)) == r
+
+
+def test_load_error_names_the_file(tmp_path: Path):
+    path = tmp_path / "broken.toml"
+    path.write_text(GOOD.replace("reps = 2", "reps = -2"), encoding="utf-8")
+    with pytest.raises(InputError, match=r"^broken\.toml: steps\[0\]\.reps: must be a whole number"):
+        load(path)
+
+
+def test_non_utf8_reports_line_and_column(tmp_path: Path):
+    path = tmp_path / "latin1.toml"
+    path.write_bytes('title = "T"\n[[steps]]\ntitle = "Caf\u00e9"\n'.encode("latin-1"))
+    with pytest.raises(InputError) as info:
+        load(path)
+    assert str(info.value) == ("latin1.toml: line 3, column 13: not UTF-8 text (byte 0xe9); "
+                               "save the file as UTF-8")
+
+
+def test_byte_order_mark_is_accepted(tmp_path: Path):
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode())
+    assert load(path).title == "T"
+
+
+def test_file_over_one_megabyte_is_refused(tmp_path: Path):
+    path = tmp_path / "big.toml"
+    padding = "#" * (MAX_FILE_BYTES - len(GOOD) - 1) + "\n"
+    path.write_text(GOOD + padding, encoding="utf-8")
+    assert path.stat().st_size == MAX_FILE_BYTES
+    assert load(path).title == "T"
+    path.write_text(GOOD + "#" + padding, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load(path)
+    assert str(info.value) == "big.toml: larger than 1 MB; a routine file is a few kilobytes"
+
+
+def test_missing_file_and_folder(tmp_path: Path):
+    with pytest.raises(InputError, match="no such routine file"):
+        load(tmp_path / "nope.toml")
+    with pytest.raises(InputError, match="is a folder, not a routine file"):
+        load(tmp_path)
+
+
+def test_resolve_builtin_name_or_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    assert resolve("anma") == builtin("anma")
+    path = tmp_path / "mine.toml"
+    path.write_text(GOOD, encoding="utf-8")
+    assert resolve(str(path)).source == "mine.toml"
+    plain = tmp_path / "plain"  # no .toml suffix: a path because it has a slash
+    plain.write_text(GOOD, encoding="utf-8")
+    assert resolve(str(plain)).name == "plain"
+    monkeypatch.chdir(tmp_path)
+    assert resolve("plain").title == "T"  # an existing file in the working folder
+    assert resolve("mine.toml").name == "mine"
+
+
+def test_resolve_unknown_builtin_lists_the_builtins():
+    with pytest.raises(InputError) as info:
+        resolve("shiatsu")
+    message = str(info.value)
+    assert message.startswith("no built-in routine named 'shiatsu'; built-in: ")
+    assert "anma" in message and ".toml" in message
+
+
+def test_resolve_missing_toml_path():
+    with pytest.raises(InputError, match=r"^nowhere\.toml: no such routine file$"):
+        resolve("nowhere.toml")
+
+
+def test_routine_is_frozen():
+    r = loads(GOOD)
+    with pytest.raises(AttributeError):
+        r.title = "x"  # type: ignore[misc]
+    assert isinstance(r, Routine)

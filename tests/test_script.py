@@ -1,0 +1,405 @@
+"""The script engine: coach.script turns a Routine and Settings into ordered cues."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import MINI
+from coach.errors import InputError
+from coach.routine import Routine, builtin, loads
+from coach.script import (MAX_SLOT, MAX_SESSION_SECONDS, SIDE_PAN, Beat, Chapter, Pace, Rest, Say,
+                          Script, Settings, Sound, Talk, build, describe, estimate_seconds,
+                          number_word, speech_estimate)
+
+ANMA = builtin("anma")
+STEP_TITLES = [s.title for s in ANMA.steps]
+OVER_LINES = {"Halfway.", "Halfway. Keep breathing slowly.", "Last three.", "Last one."}
+ENCOURAGE = {"Good.", "Well done. Keep your breathing slow.", "Nice and easy.",
+             "Good. Let your shoulders stay soft."}
+
+
+def one_step(motion: str = "circle", reps: int = 8, seconds: float = 3.0, extra: str = "",
+             title: str = "One") -> Routine:
+    """A one-step routine in the short inline form."""
+    return loads(f'title = "{title}"\n[[steps]]\ntitle = "Only"\nmotion = "{motion}"\n'
+                 f"reps = {reps}\nseconds = {seconds}\n{extra}", source="one.toml")
+
+
+def chapter(script: Script, title: str) -> tuple:
+    return dict(script.chapters())[title]
+
+
+def beats(cues, *sounds: Sound) -> list[Beat]:
+    return [c for c in cues if isinstance(c, Beat) and (not sounds or c.sound in sounds)]
+
+
+def says(cues) -> list[str]:
+    return [c.text for c in cues if isinstance(c, Say)]
+
+
+# ---- order --------------------------------------------------------------------------------
+
+def test_chapters_in_order():
+    script = build(ANMA)
+    assert script.cues[0] == Chapter("Introduction")
+    assert [t for t, _ in script.chapters()] == ["Introduction", *STEP_TITLES, "Closing"]
+    assert [c.title for c in script.cues if isinstance(c, Chapter)] == \
+        ["Introduction", *STEP_TITLES, "Closing"]
+    assert (script.name, script.title) == ("anma", ANMA.title)
+
+
+def test_start_bell_end_beats():
+    script = build(ANMA)
+    cues = script.cues
+    assert cues[1] == Beat(Sound.START, 2.5, label="Starting")
+    for i, cue in enumerate(cues):
+        if isinstance(cue, Chapter) and cue.title != "Introduction":
+            assert cues[i + 1] == Beat(Sound.BELL, 2.0, label=cue.title)
+    assert cues[-1] == Beat(Sound.END, 3.0, label="Finished")
+    assert len(beats(cues, Sound.START)) == len(beats(cues, Sound.END)) == 1
+    assert len(beats(cues, Sound.BELL)) == len(ANMA.steps) + 1
+
+
+def test_spoken_frame_of_the_session():
+    script = build(ANMA)
+    intro = chapter(script, "Introduction")
+    assert says(intro) == [ANMA.intro, "The first step: Cheek circles."]
+    for k, title in enumerate(STEP_TITLES):
+        spoken = says(chapter(script, title))
+        assert spoken[0] == f"Step {number_word(k + 1)} of five: {title}."
+    assert says(chapter(script, "Closing")) == [ANMA.outro]
+    first = chapter(script, "Cheek circles")
+    assert says(first)[1] == ANMA.steps[0].say
+
+
+def test_default_intro_and_outro():
+    script = build(one_step())
+    assert script.cues[2] == Say("One. Sit comfortably and close your eyes.")
+    assert says(chapter(script, "Closing")) == \
+        ["That is the end of the routine. Open your eyes when you are ready."]
+
+
+def test_next_preview_before_each_following_step():
+    script = build(ANMA)
+    for k, title in enumerate(STEP_TITLES):
+        cues = chapter(script, title)
+        nexts = [t for t in says(cues) if t.startswith("Next:")]
+        if k + 1 < len(STEP_TITLES):
+            assert nexts == [f"Next: {STEP_TITLES[k + 1]}."]
+            # The preview is the last thing said in the chapter, after all the rhythm.
+            last_say = max(i for i, c in enumerate(cues) if isinstance(c, Say))
+            assert last_say > max(i for i, c in enumerate(cues) if isinstance(c, Beat))
+        else:
+            assert nexts == []
+
+
+def test_step_say_and_first_phase_say_are_both_spoken():
+    r = loads('title = "T"\n[[steps]]\ntitle = "A"\nsay = "Step words."\n'
+              '[[steps.phases]]\nsay = "First phase."\nmotion = "press"\nreps = 1\nseconds = 1\n'
+              '[[steps.phases]]\nsay = "Second phase."\nmotion = "press"\nreps = 1\nseconds = 1\n')
+    assert says(chapter(build(r), "A"))[1:4] == ["Step words.", "First phase.", "Second phase."]
+
+
+# ---- rhythm -------------------------------------------------------------------------------
+
+def test_one_beat_per_repetition_with_the_motion_sound():
+    for motion, sound in [("circle", Sound.CIRCLE), ("stroke", Sound.STROKE),
+                          ("press", Sound.PRESS), ("pluck", Sound.PLUCK)]:
+        cues = chapter(build(one_step(motion)), "Only")
+        rhythm = beats(cues)[1:]  # after the bell
+        assert rhythm == [Beat(sound, 3.0, label=f"{motion} {i} of 8") for i in range(1, 9)]
+
+
+def test_phase_form_beats():
+    r = loads('title = "T"\n[[steps]]\ntitle = "A"\n[[steps.phases]]\nmotion = "circle"\n'
+              'reps = 8\nseconds = 3\n[[steps.phases]]\nmotion = "pluck"\nreps = 3\nseconds = 0.5\n')
+    cues = chapter(build(r), "A")
+    assert [(b.sound, b.seconds) for b in beats(cues)[1:]] == \
+        [(Sound.CIRCLE, 3.0)] * 8 + [(Sound.PLUCK, 0.5)] * 3
+
+
+@pytest.mark.parametrize("pace", list(Pace))
+def test_no_beat_slot_longer_than_four_seconds_unless_a_sustained_hold(pace):
+    for routine in (ANMA, one_step(seconds=60, reps=3), one_step(seconds=4.1, reps=2),
+                    one_step("stroke", 2, 8.0, "hold = 30")):
+        for beat in beats(build(routine, Settings(pace=pace)).cues):
+            assert beat.seconds <= MAX_SLOT or (beat.sound is Sound.HOLD and beat.sustain), beat
+
+
+@pytest.mark.parametrize(("seconds", "parts"), [(4.0, 1), (4.1, 2), (8.0, 2), (10.0, 3), (60.0, 15)])
+def test_long_repetition_is_split_into_pulses(seconds, parts):
+    cues = chapter(build(one_step("press", 2, seconds)), "Only")
+    rhythm = beats(cues)[1:]
+    assert len(rhythm) == 2 * parts
+    for rep in (rhythm[:parts], rhythm[parts:]):
+        assert rep[0].sound is Sound.PRESS
+        assert all(b.sound is Sound.PULSE for b in rep[1:])
+        assert len({b.seconds for b in rep}) == 1
+        assert sum(b.seconds for b in rep) == pytest.approx(seconds, abs=1e-5)
+
+
+def test_holds_after_each_repetition():
+    cues = chapter(build(ANMA), "Jaw to cheekbone")
+    rhythm = beats(cues)[1:]
+    assert [b.sound for b in rhythm[:6]] == [Sound.STROKE, Sound.HOLD, Sound.RELEASE] * 2
+    stroke, hold, release = rhythm[:3]
+    assert (stroke.seconds, hold.seconds, release.seconds) == (2.5, 1.5, 0.6)
+    assert not hold.sustain and not release.sustain
+    assert hold.label == "left side, stroke 1 of 6, hold"
+
+
+@pytest.mark.parametrize(("hold", "pace", "sustain"), [
+    (2.5, Pace.NORMAL, True), (2.4, Pace.NORMAL, False), (3.0, Pace.FAST, False),
+    (2.0, Pace.SLOW, True), (30, Pace.NORMAL, True)])
+def test_sustain_from_two_and_a_half_seconds_as_played(hold, pace, sustain):
+    rhythm = beats(chapter(build(one_step("press", 1, 1.0, f"hold = {hold}"), Settings(pace=pace)),
+                           "Only"))[1:]
+    assert [b.sound for b in rhythm] == [Sound.PRESS, Sound.HOLD, Sound.RELEASE]
+    assert rhythm[1].sustain is sustain
+    assert rhythm[1].seconds == pytest.approx(hold * pace.factor)
+
+
+def test_hold_motion_is_a_hold_then_release():
+    cues = chapter(build(ANMA), "Brows, eyes and forehead")
+    rhythm = beats(cues)[1:5]
+    assert [(b.sound, b.seconds, b.sustain) for b in rhythm] == \
+        [(Sound.HOLD, 8.0, True), (Sound.RELEASE, 0.6, False)] * 2
+    assert not beats(cues, Sound.PULSE)
+
+
+# ---- sides --------------------------------------------------------------------------------
+
+def test_sides_give_equal_panned_blocks():
+    cues = list(chapter(build(ANMA), "Jaw to cheekbone"))
+    left_at = cues.index(Say("Left side.", pan=-SIDE_PAN))
+    right_at = cues.index(Say("Now the right side.", pan=SIDE_PAN))
+    assert left_at < right_at
+    left, right = cues[left_at + 1:right_at], cues[right_at + 1:]
+    left_beats, right_beats = beats(left), beats(right)
+    assert len(left_beats) == len(right_beats) == 6 * 3
+    assert [(b.sound, b.seconds, b.sustain) for b in left_beats] == \
+        [(b.sound, b.seconds, b.sustain) for b in right_beats]
+    assert all(b.pan == -SIDE_PAN < 0 for b in left_beats)
+    assert all(b.pan == SIDE_PAN > 0 for b in right_beats)
+    assert all(b.label.startswith("left side, ") for b in left_beats)
+    assert all(b.label.startswith("right side, ") for b in right_beats)
+    # The over-the-rhythm lines of a side come from that side.
+    for block, sign in ((left, -1), (right, 1)):
+        over = [c for c in block if isinstance(c, Say) and c.over]
+        assert over and all(c.pan * sign > 0 for c in over)
+    # Nothing else in the session is panned.
+    elsewhere = [c for t, cs in build(ANMA).chapters() if t != "Jaw to cheekbone" for c in cs
+                 if isinstance(c, Say | Beat)]
+    assert all(c.pan == 0 for c in elsewhere)
+
+
+def test_single_side():
+    cues = chapter(build(one_step(reps=2, extra='sides = ["right"]')), "Only")
+    assert Say("Right side.", pan=SIDE_PAN) in cues
+    assert all(b.pan > 0 for b in beats(cues)[1:])
+
+
+# ---- pace ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("pace", [Pace.SLOW, Pace.FAST])
+def test_pace_scales_every_beat_and_rest(pace):
+    mini = loads(MINI)
+    normal, other = build(mini).cues, build(mini, Settings(pace=pace)).cues
+    assert len(normal) == len(other)
+    for a, b in zip(normal, other):
+        assert type(a) is type(b)
+        if isinstance(a, Beat | Rest):
+            assert b.seconds == pytest.approx(a.seconds * pace.factor, abs=1e-6)
+        else:
+            assert a == b
+    assert {Pace.SLOW: 1.25, Pace.FAST: 0.8}[pace] == pace.factor
+
+
+def test_pace_scales_anma_totals():
+    def rhythm(pace: Pace) -> float:
+        return sum(c.seconds for c in build(ANMA, Settings(pace=pace)).cues if isinstance(c, Beat | Rest))
+
+    assert rhythm(Pace.SLOW) == pytest.approx(rhythm(Pace.NORMAL) * 1.25, abs=1e-3)
+    assert rhythm(Pace.FAST) == pytest.approx(rhythm(Pace.NORMAL) * 0.8, abs=1e-3)
+
+
+# ---- talk and counting --------------------------------------------------------------------
+
+def test_talk_normal_has_preview_and_progress_lines():
+    cues = chapter(build(ANMA), "Cheek circles")
+    over = [(i, c.text) for i, c in enumerate(cues) if isinstance(c, Say) and c.over]
+    assert [t for _, t in over] == ["Halfway.", "Last three.", "Last one."]
+    rhythm = [i for i, c in enumerate(cues) if isinstance(c, Beat) and c.sound is Sound.CIRCLE]
+    # Each comes just before the repetition it marks: the 7th, 10th and 12th of 12.
+    assert [i + 1 for i, _ in over] == [rhythm[6], rhythm[9], rhythm[11]]
+
+
+def test_talk_less():
+    script = build(ANMA, Settings(talk=Talk.LESS))
+    spoken = says(script.cues)
+    assert not [t for t in spoken if t.startswith(("Next:", "The first step:"))]
+    assert not OVER_LINES & set(spoken)
+    assert not ENCOURAGE & set(spoken)
+    assert not [c for c in script.cues if isinstance(c, Say) and c.over]
+    # The routine's own words are all still there.
+    assert ANMA.intro in spoken and ANMA.steps[0].say in spoken
+
+
+def test_talk_more_adds_encouragement():
+    normal = says(build(ANMA).cues)
+    more = says(build(ANMA, Settings(talk=Talk.MORE)).cues)
+    extra = [t for t in more if t in ENCOURAGE]
+    phases = sum(len(s.phases) for s in ANMA.steps)
+    assert len(extra) == phases
+    assert set(extra) == ENCOURAGE
+    assert not ENCOURAGE & set(normal)
+    assert "Halfway. Keep breathing slowly." in more and "Halfway." not in more
+    assert len(more) == len(normal) + phases
+
+
+def test_count_aloud_over_the_rhythm():
+    cues = chapter(build(one_step(reps=3, seconds=1.5), Settings(count=True)), "Only")
+    assert [(c.text, c.over) for c in cues if isinstance(c, Say) and c.over] == \
+        [("one", True), ("two", True), ("three", True)]
+    for i, cue in enumerate(cues):
+        if isinstance(cue, Say) and cue.over:
+            assert isinstance(cues[i + 1], Beat) and cues[i + 1].sound is Sound.CIRCLE
+
+
+@pytest.mark.parametrize(("seconds", "pace", "counted"), [
+    (1.2, Pace.NORMAL, True), (1.19, Pace.NORMAL, False), (0.75, Pace.NORMAL, False),
+    (1.0, Pace.SLOW, True), (1.4, Pace.FAST, False), (2.0, Pace.FAST, True)])
+def test_count_needs_a_repetition_of_at_least_1_2_seconds(seconds, pace, counted):
+    settings = Settings(count=True, talk=Talk.LESS, pace=pace)
+    over = [c.text for c in build(one_step(reps=3, seconds=seconds), settings).cues
+            if isinstance(c, Say) and c.over]
+    assert over == (["one", "two", "three"] if counted else [])
+
+
+def test_count_replaces_progress_lines():
+    spoken = says(build(one_step(reps=12, seconds=2.0), Settings(count=True)).cues)
+    assert [number_word(i) for i in range(1, 13)] == [t for t in spoken if t.islower()]
+    assert not OVER_LINES & set(spoken)
+
+
+def test_count_restarts_on_each_side():
+    cues = build(one_step(reps=2, seconds=2.0, extra='sides = ["left", "right"]'),
+                 Settings(count=True)).cues
+    assert [(c.text, c.pan) for c in cues if isinstance(c, Say) and c.over] == \
+        [("one", -SIDE_PAN), ("two", -SIDE_PAN), ("one", SIDE_PAN), ("two", SIDE_PAN)]
+
+
+# ---- fitting --minutes ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("minutes", [5, 12])
+def test_minutes_fit_within_ten_percent(minutes):
+    script = build(ANMA, Settings(minutes=minutes))
+    assert script.estimate_seconds() == pytest.approx(minutes * 60, rel=0.10)
+    assert script.settings.minutes == minutes
+    # Every phase keeps at least one repetition.
+    for title, cues in script.chapters()[1:-1]:
+        assert beats(cues, Sound.CIRCLE, Sound.STROKE, Sound.PLUCK, Sound.HOLD), title
+
+
+def test_minutes_longer_means_more_repetitions():
+    def reps(minutes: float) -> int:
+        return len(beats(build(ANMA, Settings(minutes=minutes)).cues, Sound.CIRCLE))
+
+    assert reps(5) < reps(build(ANMA).estimate_seconds() / 60) < reps(12)
+
+
+def test_minutes_never_drop_a_phase_below_one_repetition():
+    r = loads('title = "T"\n[[steps]]\ntitle = "Tiny"\nmotion = "press"\nreps = 1\nseconds = 1\n'
+              '[[steps]]\ntitle = "Big"\nmotion = "circle"\nreps = 100\nseconds = 3\n')
+    script = build(r, Settings(minutes=2))
+    assert script.estimate_seconds() == pytest.approx(120, rel=0.10)
+    assert len(beats(chapter(script, "Tiny"), Sound.PRESS)) == 1
+    assert 0 < len(beats(chapter(script, "Big"), Sound.CIRCLE)) < 50
+
+
+@pytest.mark.parametrize("minutes", [0.5, 500])
+def test_impossible_minutes(minutes):
+    with pytest.raises(InputError) as info:
+        build(ANMA, Settings(minutes=minutes))
+    message = str(info.value)
+    assert message.startswith(f"--minutes {minutes:g}: Anma facial massage cannot fit")
+    assert "\n" not in message
+
+
+# ---- limits and numbers ---------------------------------------------------------------------
+
+def test_session_over_four_hours_is_refused():
+    text = "".join(f'[[steps]]\ntitle = "S{i}"\nmotion = "press"\nreps = 200\nseconds = 60\n'
+                   for i in range(10))
+    r = loads('title = "Marathon"\n' + text, source="long.toml")
+    with pytest.raises(InputError) as info:
+        build(r)
+    message = str(info.value)
+    assert message.startswith("long.toml: the session would last about ")
+    assert message.endswith("; the limit is 4 hours")
+
+
+def test_session_just_under_four_hours_is_built():
+    r = one_step("press", 200, 60.0, title="Long")  # 200 minutes of rhythm
+    script = build(r)
+    assert 3 * 3600 < script.estimate_seconds() < MAX_SESSION_SECONDS
+
+
+def test_estimate_is_the_sum_of_the_cues():
+    script = build(ANMA)
+    expected = sum(c.seconds for c in script.cues if isinstance(c, Beat | Rest)) + \
+        sum(speech_estimate(c.text, Pace.NORMAL) for c in script.cues if isinstance(c, Say) and not c.over)
+    assert script.estimate_seconds() == pytest.approx(expected)
+    assert estimate_seconds(script.cues, Pace.NORMAL) == script.estimate_seconds()
+    assert 5 * 60 < script.estimate_seconds() < 9 * 60
+
+
+@pytest.mark.parametrize(("n", "word"), [
+    (1, "one"), (7, "seven"), (13, "thirteen"), (20, "twenty"), (21, "twenty one"),
+    (40, "forty"), (58, "fifty eight"), (99, "ninety nine"), (100, "one hundred"),
+    (101, "one hundred and one"), (115, "one hundred and fifteen"),
+    (142, "one hundred and forty two"), (190, "one hundred and ninety"), (200, "two hundred")])
+def test_number_word(n, word):
+    assert number_word(n) == word
+
+
+def test_number_words_are_distinct_words():
+    words = [number_word(n) for n in range(1, 201)]
+    assert len(set(words)) == 200
+    assert all(re.fullmatch(r"[a-z]+( [a-z]+)*", w) for w in words)
+
+
+def test_texts_are_distinct_in_order():
+    script = build(ANMA)
+    texts = script.texts()
+    assert len(texts) == len(set(texts))
+    assert texts[0] == ANMA.intro
+    assert set(texts) == set(says(script.cues))
+
+
+# ---- describe -------------------------------------------------------------------------------
+
+def test_describe():
+    script = build(ANMA, Settings(talk=Talk.LESS, pace=Pace.SLOW, count=True))
+    lines = describe(script)
+    assert lines[0].startswith("Anma facial massage — pace slow, talk less, counting, about ")
+    assert re.search(r"about \d+ min$", lines[0])
+    assert [l for l in lines if l.startswith("== ")] == \
+        [f"== {t}" for t in ["Introduction", *STEP_TITLES, "Closing"]]
+    assert not any("\n" in l for l in lines)
+
+
+def test_describe_folds_runs_of_beats():
+    lines = describe(build(ANMA, Settings(talk=Talk.LESS)))
+    assert "  tone     circle 4 s x6  circle 1 of 6" in lines
+    assert "  tone     pluck 0.75 s x16  pluck 1 of 16" in lines
+    assert "  tone     hold 8 s sustained  hold 1 of 2" in lines
+    assert any(l.startswith("  tone     stroke 2.5 s (left)") for l in lines)
+    assert any(l.startswith("  say over 'Last one.' (right)") for l in describe(build(ANMA)))
+    assert "  rest     1.5 s" in lines
+    # Folding loses no beat: the runs add up to every Beat cue.
+    count = sum(int(m.group(1)) if (m := re.search(r" x(\d+)", l)) else 1
+                for l in lines if l.startswith("  tone"))
+    assert count == len(beats(build(ANMA, Settings(talk=Talk.LESS)).cues))

@@ -1,0 +1,137 @@
+"""The tones and bells: synthesis, the committed WAV files, loading and the sustain pad."""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from coach import tones
+from coach.script import Sound
+
+RATE = tones.RATE
+ONE_SHOTS = [s for s in Sound if s is not Sound.SUSTAIN]
+LSB = 1 / 32767
+
+
+@pytest.mark.parametrize("sound", list(Sound), ids=lambda s: s.value)
+def test_synthesis_is_deterministic_finite_and_at_peak(sound):
+    a, b = tones.synthesize(sound), tones.synthesize(sound)
+    assert a.dtype == np.float32 and a.ndim == 1
+    assert np.array_equal(a, b)
+    assert np.all(np.isfinite(a))
+    assert np.max(np.abs(a)) == pytest.approx(tones.PEAK, rel=1e-6)
+    assert 0.1 * RATE <= len(a) <= 4 * RATE
+    # No DC offset: the mean is a tiny fraction of the peak.
+    assert abs(float(np.mean(a))) < 1e-3 * tones.PEAK
+
+
+@pytest.mark.parametrize("sound", ONE_SHOTS, ids=lambda s: s.value)
+def test_one_shot_sounds_start_and_end_at_rest(sound):
+    # A sound that starts or stops on a non-zero sample clicks.
+    x = tones.synthesize(sound)
+    assert abs(x[0]) < 1e-6 and abs(x[-1]) < 1e-6
+    assert np.max(np.abs(x[:5])) < 0.02 * tones.PEAK
+    assert np.max(np.abs(x[-5:])) < 0.02 * tones.PEAK
+
+
+def test_sustain_loop_is_seamless():
+    # The loop is tiled end to start: the jump across the seam is no bigger than any
+    # step inside the loop, and the loop is exactly one second.
+    x = tones.synthesize(Sound.SUSTAIN).astype(np.float64)
+    assert len(x) == RATE
+    seam = abs(x[0] - x[-1])
+    assert seam <= np.max(np.abs(np.diff(x))) * 1.01
+
+
+@pytest.mark.parametrize("sound", list(Sound), ids=lambda s: s.value)
+def test_committed_wav_is_what_make_sounds_writes(sound):
+    """sounds/NAME.wav equals tones.synthesize within 1 LSB: rerun scripts/make-sounds
+    after changing a sound."""
+    path = tones.sounds_dir() / f"{sound.value}.wav"
+    assert path.is_file(), f"{path} is missing: run scripts/make-sounds"
+    with wave.open(str(path), "rb") as w:
+        assert (w.getnchannels(), w.getsampwidth(), w.getframerate()) == (1, 2, RATE)
+        stored = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.int32)
+    made = tones.to_pcm16(tones.synthesize(sound)).astype(np.int32)
+    assert len(stored) == len(made), f"{path}: stale, run scripts/make-sounds"
+    assert np.max(np.abs(stored - made)) <= 1, f"{path}: stale, run scripts/make-sounds"
+
+
+def test_sounds_folder_has_exactly_the_sounds():
+    names = {p.stem for p in tones.sounds_dir().glob("*.wav")}
+    assert names == {s.value for s in Sound}
+
+
+@pytest.mark.parametrize("sound", list(Sound), ids=lambda s: s.value)
+def test_load_reads_the_file(sound):
+    loaded = tones.load(sound)
+    assert loaded.dtype == np.float32
+    assert np.max(np.abs(loaded - tones.synthesize(sound))) <= 1.5 * LSB
+
+
+@pytest.fixture
+def no_sound_files(tmp_path, monkeypatch):
+    monkeypatch.setattr(tones, "sounds_dir", lambda: tmp_path)
+    tones.load.cache_clear()
+    yield tmp_path
+    tones.load.cache_clear()
+
+
+def test_load_falls_back_to_synthesis(no_sound_files):
+    for sound in Sound:
+        assert np.array_equal(tones.load(sound), tones.synthesize(sound))
+
+
+def test_load_ignores_a_file_in_the_wrong_format(no_sound_files):
+    # A stereo or 44.1 kHz file would play at the wrong speed or twice as long.
+    tones.write_wav(no_sound_files / "bell.wav", np.zeros((100, 2), dtype=np.float32))
+    tones.write_wav(no_sound_files / "pluck.wav", np.zeros(100, dtype=np.float32), rate=44_100)
+    (no_sound_files / "press.wav").write_bytes(b"RIFF garbage")
+    for sound in (Sound.BELL, Sound.PLUCK, Sound.PRESS):
+        assert np.array_equal(tones.load(sound), tones.synthesize(sound))
+
+
+def test_write_wav_round_trip(tmp_path):
+    x = np.array([[0.0, 1.0], [-1.0, 0.5], [2.0, -2.0]], dtype=np.float32)
+    tones.write_wav(tmp_path / "x.wav", x)
+    with wave.open(str(tmp_path / "x.wav"), "rb") as w:
+        assert (w.getnchannels(), w.getsampwidth(), w.getframerate(), w.getnframes()) == (2, 2, RATE, 3)
+        data = np.frombuffer(w.readframes(3), dtype="<i2").reshape(3, 2)
+    assert data.tolist() == [[0, 32767], [-32767, 16384], [32767, -32768]]
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 100, int(0.3 * RATE), RATE, int(3.7 * RATE)])
+def test_sustain_has_the_length_asked(n):
+    x = tones.sustain(n)
+    assert len(x) == n and x.dtype == np.float32
+    assert np.all(np.isfinite(x))
+
+
+def test_sustain_fades_in_and_out_and_loops_in_between():
+    n = int(3.7 * RATE)
+    x = tones.sustain(n)
+    loop = tones.load(Sound.SUSTAIN)
+    fade = int(0.25 * RATE)
+    assert x[0] == 0.0 and x[-1] == 0.0
+    tiled = np.resize(loop, n)
+    # The fades are gains that rise (and fall) steadily from 0 to 1 over a quarter second.
+    for edge, gains_from_edge in ((slice(0, fade), 1), (slice(n - fade, n), -1)):
+        usable = np.abs(tiled[edge]) > 0.05
+        gain = (x[edge][usable] / tiled[edge][usable])[::gains_from_edge]
+        assert np.all(np.diff(gain) >= -1e-4)
+        assert gain[0] < 0.01 and gain[-1] > 0.99
+    # Between the fades the loop is tiled unchanged.
+    middle = np.arange(fade, n - fade)
+    assert np.array_equal(x[middle], loop[middle % len(loop)])
+
+
+def test_sustain_short_fades_fit_the_length():
+    # Shorter than two fades: each fade takes half, with no plateau and no overflow.
+    n = int(0.3 * RATE)
+    x = tones.sustain(n)
+    assert x[0] == 0.0 and x[-1] == 0.0
+    assert np.max(np.abs(x)) <= tones.PEAK + LSB
+    assert np.argmax(np.abs(x)) in range(n // 4, 3 * n // 4)
