@@ -1,0 +1,173 @@
+"""The command line: in-process through ``cli.run`` and through the real ``coach`` entry
+point, ``python -m coach`` and the two set-up scripts."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from coach import cli
+from conftest import MINI, RATE, decode, probe, run_coach
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(capsys, *args: str) -> tuple[int, str, str]:
+    status = cli.run([str(a) for a in args])
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+def test_help_lists_every_command(capsys):
+    status, out, _ = _run(capsys, "--help")
+    assert status == 0
+    for command in ("routines", "validate", "script", "voices", "export", "play"):
+        assert command in out
+
+
+@pytest.mark.parametrize("command", ["routines", "validate", "script", "voices", "export", "play"])
+def test_every_command_has_help(capsys, command):
+    status, out, _ = _run(capsys, command, "--help")
+    assert status == 0
+    assert "Usage" in out
+
+
+def test_every_option_is_in_the_readme(capsys):
+    readme = (ROOT / "README.md").read_text()
+    for command in ("script", "voices", "export", "play"):
+        _, out, _ = _run(capsys, command, "--help")
+        for word in out.split():
+            option = word.strip("│,")
+            if option.startswith("--") and option not in ("--help",):
+                assert option in readme, f"{command} {option} is not documented in README"
+
+
+def test_routines_lists_anma(capsys):
+    status, out, _ = _run(capsys, "routines")
+    assert status == 0
+    line = next(l for l in out.splitlines() if l.startswith("anma"))
+    minutes = int(line.split()[2])
+    assert 6 <= minutes <= 10
+
+
+def test_script_prints_chapters_and_cues(capsys, mini_path):
+    status, out, _ = _run(capsys, "script", mini_path)
+    assert status == 0
+    assert out.splitlines()[0].startswith("Mini — pace normal")
+    assert [l for l in out.splitlines() if l.startswith("==")] == [
+        "== Introduction", "== Circles", "== Strokes", "== Closing"]
+    assert "(left)" in out and "(right)" in out
+
+
+def test_validate_reports_each_file(capsys, tmp_path, mini_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(MINI.replace("reps = 3", "reps = 0"))
+    status, out, err = _run(capsys, "validate", mini_path, bad)
+    assert status == 2
+    assert "mini.toml: ok" in out
+    assert err.strip() == "bad.toml: steps[0].reps: must be a whole number from 1 to 200"
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["script", "--pace", "brisk"], "--pace brisk: must be one of slow, normal, fast"),
+    (["script", "--talk", "loud"], "--talk loud: must be one of less, normal, more"),
+    (["script", "--minutes", "0"], "--minutes 0"),
+    (["script", "--minutes", "1"], "cannot fit"),
+    (["export", "--tone-volume", "40"], "--tone-volume 40"),
+    (["export", "--rate", "5", "-o", "x.wav"], "--rate 5"),
+    (["script", "--bogus"], "No such option: --bogus"),
+    (["script", "nosuch"], "no built-in routine named 'nosuch'"),
+    (["script", "missing.toml"], "missing.toml: no such routine file"),
+    (["export", "-o", "/nonexistent/folder/x.mp3"], "does not exist"),
+    (["export", "-o", "x.flac"], "unknown format '.flac'"),
+    (["script", "--json", "--voice", "nosuch"], "coach voices"),
+    (["voices", "--lang", "xx-nosuch"], "--lang xx-nosuch"),
+])
+def test_bad_input_is_one_line_and_exit_2(capsys, tmp_path, monkeypatch, args, fragment):
+    monkeypatch.chdir(tmp_path)
+    status, out, err = _run(capsys, *args)
+    assert status == 2, err
+    assert fragment in err
+    assert len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_real_entry_point_bad_input(mini_path, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("title = \n")
+    result = run_coach("export", bad)
+    assert result.returncode == 2
+    assert result.stderr.startswith("coach: bad.toml: line 1, column 9: not valid TOML")
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    for args, env in ((["--debug", "script", "nosuch"], None),
+                      (["script", "nosuch"], {"COACH_DEBUG": "1"})):
+        result = run_coach(*args, env=env)
+        assert result.returncode == 2
+        assert "Traceback" in result.stderr
+        assert "no built-in routine named 'nosuch'" in result.stderr
+
+
+def test_python_dash_m_and_version():
+    result = subprocess.run([sys.executable, "-m", "coach", "--version"], capture_output=True,
+                            text=True)
+    assert result.returncode == 0
+    assert result.stdout.startswith("coach ")
+
+
+def test_voices_lists_working_voices():
+    result = run_coach("voices", "--lang", "en")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:2] == ["ID", "LANGUAGES"]
+    assert any(l.startswith("gmw/en-us ") for l in lines)
+    assert not any(l.startswith("mb/") for l in lines)
+
+
+def test_export_default_name_and_report(tmp_path, mini_path):
+    result = run_coach("export", mini_path, "--pace", "fast", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "mini.mp3").is_file()
+    assert result.stdout.startswith("Wrote mini.mp3 (")
+    assert "4 chapters" in result.stdout
+    assert "\r" not in result.stderr  # no progress bar when not on a terminal
+    info = probe(tmp_path / "mini.mp3")
+    assert info["format"]["tags"]["title"] == "Mini"
+    assert (tmp_path / "mini.mp3").stat().st_mode & 0o777 == 0o644
+
+
+def test_scripts_run_lists_routines():
+    result = subprocess.run([str(ROOT / "scripts" / "run"), "routines"], capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1].startswith("anma")
+
+
+def test_scripts_run_without_a_device_exports_instead(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".asoundrc").write_text('pcm.!default { type hw; card 9; device 0 }\n')
+    result = subprocess.run([str(ROOT / "scripts" / "run")], capture_output=True, text=True,
+                            cwd=tmp_path, env={"PATH": "/usr/local/bin:/usr/bin:/bin",
+                                               "HOME": str(home)}, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "No audio device here: exporting the session to anma.mp3 instead." in result.stderr
+    assert len(decode(tmp_path / "anma.mp3")) > 5 * 60 * RATE
+
+
+def test_wheel_ships_sounds_and_routines(tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+                    "-w", str(tmp_path), str(ROOT)], check=True, capture_output=True)
+    wheel = next(tmp_path.glob("coach-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "coach/routines/anma.toml" in names
+    for sound in ("circle", "stroke", "pluck", "hold", "release", "bell", "start", "end"):
+        assert f"coach/sounds/{sound}.wav" in names

@@ -1,0 +1,186 @@
+"""Properties: whatever the loader accepts goes through the engine and the sequencer, and
+the laid-out session is well formed."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from coach.errors import InputError
+from coach.routine import Motion, Routine, loads, parse
+from coach.script import Beat, Pace, Say, Settings, Sound, Talk, build
+from coach.timeline import Kind, Timeline, layout
+
+RATE = 22_050
+PROFILE = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+WORD = st.text(st.characters(categories=("L", "N", "P", "S")), min_size=1, max_size=8)
+SENTENCE = st.lists(WORD, min_size=1, max_size=6).map(" ".join)
+SETTINGS = st.builds(Settings, pace=st.sampled_from(Pace), talk=st.sampled_from(Talk),
+                     count=st.booleans())
+
+
+def toml_str(text: str) -> str:
+    """A TOML basic string (JSON's escapes are a subset of TOML's)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+@st.composite
+def phase_lines(draw: st.DrawFn, *, with_say: bool) -> list[str]:
+    motion = draw(st.sampled_from([m.value for m in Motion]))
+    lines = [f"motion = {toml_str(motion)}",
+             f"reps = {draw(st.integers(1, 30))}",
+             f"seconds = {draw(st.floats(0.3, 10.0))!r}"]
+    if motion != "hold" and draw(st.booleans()):
+        lines.append(f"hold = {draw(st.floats(0.0, 5.0))!r}")
+    sides = draw(st.sampled_from([None, ["left"], ["right"], ["left", "right"], ["right", "left"]]))
+    if sides:
+        lines.append(f"sides = {json.dumps(sides)}")
+    if with_say and draw(st.booleans()):
+        lines.append(f"say = {toml_str(draw(SENTENCE))}")
+    return lines
+
+
+@st.composite
+def routine_toml(draw: st.DrawFn) -> str:
+    out = [f"title = {toml_str(draw(SENTENCE))}"]
+    for key in ("summary", "intro", "outro"):
+        if draw(st.booleans()):
+            out.append(f"{key} = {toml_str(draw(SENTENCE))}")
+    for i in range(draw(st.integers(1, 5))):
+        out += ["", "[[steps]]", f"title = {toml_str(f'{i} ' + draw(SENTENCE))}"]
+        if draw(st.booleans()):
+            out.append(f"say = {toml_str(draw(SENTENCE))}")
+        phases = draw(st.integers(1, 3))
+        if phases == 1 and draw(st.booleans()):
+            out += draw(phase_lines(with_say=False))  # the short inline form
+        else:
+            for _ in range(phases):
+                out += ["[[steps.phases]]", *draw(phase_lines(with_say=True))]
+    return "\n".join(out) + "\n"
+
+
+def check_session(routine: Routine, chosen: Settings) -> None:
+    """Build and lay out ``routine``; assert the timeline is well formed."""
+    try:
+        script = build(routine, chosen)
+    except InputError as exc:  # the only refusal left for a valid routine
+        assert str(exc).endswith("the limit is 4 hours"), exc
+        return
+    clips = {t: len(t) * 100 + 1 for t in script.texts()}
+    tl = layout(script, clips, RATE)
+    assert isinstance(tl, Timeline)
+
+    spoken = [e for e in tl.events if e.kind is Kind.SPEECH]
+    assert [e.text for e in spoken] == [c.text for c in script.cues if isinstance(c, Say)]
+    for a, b in zip(spoken, spoken[1:]):
+        assert a.end <= b.start, (a, b)
+    for pause in (e for e in tl.events if e.kind is Kind.PAUSE):
+        assert all(s.end <= pause.start or pause.end <= s.start for s in spoken), pause
+    tones = [e for e in tl.events if e.kind is Kind.TONE]
+    assert len(tones) == sum(isinstance(c, Beat) for c in script.cues)
+    assert all(e.start >= 0 for e in tones)
+    # Only a hold written as a tiny fraction of a second rounds to an empty slot.
+    assert all(e.length > 0 or e.sound is Sound.HOLD for e in tones)
+    assert [e.start for e in tl.events] == sorted(e.start for e in tl.events)
+
+    chapters = tl.chapters
+    assert [c.title for c in chapters] == [t for t, _ in script.chapters()]
+    assert chapters[0].start == 0
+    for a, b in zip(chapters, chapters[1:]):
+        assert a.end == b.start
+    assert all(c.start < c.end for c in chapters)
+    assert tl.length == chapters[-1].end == max(e.end for e in tl.events)
+    assert tl.length == sum(c.end - c.start for c in chapters)
+    assert all(0 <= e.start and e.end <= tl.length for e in tl.events)
+    assert tl.to_json()["duration"] == tl.length / RATE
+
+
+@PROFILE
+@given(text=routine_toml(), chosen=SETTINGS)
+def test_generated_routines_load_build_and_lay_out(text: str, chosen: Settings):
+    routine = loads(text, source="gen.toml")  # valid by construction: must be accepted
+    assert 1 <= len(routine.steps) <= 5
+    check_session(routine, chosen)
+
+
+# ---- hostile documents: anything goes in, only InputError or a good session comes out ----
+
+SCALARS = st.one_of(st.text(max_size=12), st.integers(-(2**64), 2**64), st.floats(), st.booleans(),
+                    st.sampled_from(["circle", "stroke", "press", "pluck", "hold", "left", "right"]))
+VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3)
+                      | st.dictionaries(st.text(max_size=6), inner, max_size=3), max_leaves=8)
+PHASE_DICT = st.fixed_dictionaries({}, optional={
+    "motion": st.sampled_from([m.value for m in Motion]) | VALUES,
+    "reps": st.integers(-2, 202) | VALUES,
+    "seconds": st.floats(0.0, 70.0) | VALUES,
+    "hold": st.floats(-1.0, 130.0) | VALUES,
+    "sides": st.lists(st.sampled_from(["left", "right", "up"]), max_size=3) | VALUES,
+    "say": SENTENCE | VALUES,
+    "moton": VALUES,
+})
+STEP_DICT = st.one_of(
+    PHASE_DICT.map(lambda d: {"title": "Step", **d}),
+    st.fixed_dictionaries({"title": SENTENCE | VALUES}, optional={
+        "phases": st.lists(PHASE_DICT | VALUES, max_size=3) | VALUES, "say": VALUES}),
+    VALUES)
+DOCUMENT = st.fixed_dictionaries({}, optional={
+    "title": SENTENCE | VALUES, "intro": SENTENCE | VALUES, "titel": VALUES,
+    "steps": st.lists(STEP_DICT, max_size=4) | VALUES})
+
+
+@PROFILE
+@given(data=DOCUMENT, chosen=SETTINGS)
+def test_any_document_is_refused_cleanly_or_works(data: dict, chosen: Settings):
+    try:
+        routine = parse(data, "gen", "gen.toml")
+    except InputError as exc:
+        message = str(exc)
+        assert message.startswith("gen.toml: ")
+        assert "\n" not in message and "\r" not in message
+        return
+    check_session(routine, chosen)
+
+
+def tables(data: dict) -> list[dict]:
+    """The document, its step tables and their phase tables."""
+    out = [data]
+    for step in data.get("steps") if isinstance(data.get("steps"), list) else []:
+        if isinstance(step, dict):
+            out.append(step)
+            phases = step.get("phases")
+            out += [ph for ph in phases if isinstance(ph, dict)] if isinstance(phases, list) else []
+    return out
+
+
+@st.composite
+def mutated_document(draw: st.DrawFn) -> tuple[dict, int]:
+    """A valid routine, parsed, with 0 to 3 keys deleted or set to anything."""
+    data = tomllib.loads(draw(routine_toml()))
+    changes = draw(st.integers(0, 3))
+    for _ in range(changes):
+        table = draw(st.sampled_from(tables(data)))
+        key = draw(st.sampled_from(sorted(table) + ["moton", "sides", "hold", "phases", "say"]))
+        if key in table and draw(st.booleans()):
+            del table[key]
+        else:
+            table[key] = draw(VALUES)
+    return data, changes
+
+
+@PROFILE
+@given(case=mutated_document(), chosen=SETTINGS)
+def test_mutated_routines_are_refused_cleanly_or_work(case: tuple[dict, int], chosen: Settings):
+    data, changes = case
+    try:
+        routine = parse(data, "gen", "gen.toml")
+    except InputError as exc:
+        assert changes, "an unchanged generated routine must be accepted"
+        message = str(exc)
+        assert message.startswith("gen.toml: ")
+        assert "\n" not in message and "\r" not in message
+        return
+    check_session(routine, chosen)
