@@ -16,7 +16,7 @@ import numpy as np
 from coach import render, timeline
 from coach.render import Mix, Renderer
 from coach.routine import Routine
-from coach.script import Script, Settings, build
+from coach.script import Say, Script, Settings, build
 from coach.speech import DEFAULT_RATE, Speaker
 from coach.tones import RATE
 from coach.timeline import Event, Timeline
@@ -77,7 +77,7 @@ class Session:
     def chapter(self, index: int) -> ChapterAudio:
         """Chapter ``index`` laid out and rendered on its own."""
         title, cues = self.script.chapters()[index]
-        texts = list(dict.fromkeys(c.text for c in cues if hasattr(c, "text")))
+        texts = list(dict.fromkeys(c.text for c in cues if isinstance(c, Say)))
         events, end = timeline.layout_chapter(cues, self._frames(texts), RATE)
         pcm = Renderer(events, self._clips, self.options.mix).pcm(0, end)
         return ChapterAudio(index, title, tuple(events), pcm)
