@@ -180,5 +180,6 @@ def _start(sa: Any, chapter: ChapterAudio, offset: int, channels: int, rate: int
     try:
         return sa.play_buffer(data, channels, 2, rate)
     except Exception as exc:  # simpleaudio raises its own error type for device failures
-        raise MissingPartError(f"cannot open the audio device ({exc}); "
+        detail = str(exc).rsplit("MSG:", 1)[-1].strip()
+        raise MissingPartError(f"no audio device could be opened ({detail}); "
                                "'coach export' makes an MP3 to play elsewhere") from None

@@ -303,14 +303,34 @@ def build(routine: Routine, settings: Settings = Settings()) -> Script:
     Raises InputError when ``settings.minutes`` cannot be met or the session would last
     longer than MAX_SESSION_SECONDS.
     """
+    if settings.minutes is None:
+        rhythm = rhythm_seconds(routine, settings.pace)
+        if rhythm > MAX_SESSION_SECONDS:  # refuse before building: a small file can ask
+            raise _too_long(routine, settings, rhythm)  # for millions of repetitions
     script = _script(routine, settings, 1.0)
     if settings.minutes is not None:
         script = _fit(routine, settings, script)
     total = script.estimate_seconds()
     if total > MAX_SESSION_SECONDS:
-        raise InputError(f"{routine.source or routine.name}: the session would last about "
-                         f"{_clock(total)} at the {settings.pace.value} pace; the limit is 4 hours")
+        raise _too_long(routine, settings, total)
     return script
+
+
+def _too_long(routine: Routine, settings: Settings, total: float) -> InputError:
+    return InputError(f"{routine.source or routine.name}: the session would last about "
+                      f"{_clock(total)} at the {settings.pace.value} pace; the limit is 4 hours")
+
+
+def rhythm_seconds(routine: Routine, pace: Pace) -> float:
+    """Seconds of rhythm in ``routine`` as written (repetitions, holds and releases), counted
+    without building its cues: a lower bound of the session's estimated length."""
+    total = 0.0
+    for step in routine.steps:
+        for phase in step.phases:
+            held = phase.motion is Motion.HOLD or phase.hold
+            rep = phase.seconds + phase.hold + (RELEASE_SLOT if held else 0.0)
+            total += phase.reps * len(phase.sides or (None,)) * rep
+    return total * pace.factor
 
 
 def _script(routine: Routine, settings: Settings, rep_scale: float) -> Script:

@@ -101,6 +101,11 @@ class _EngineThread:
         if driver is not None:
             driver.print = lambda *args, **kwargs: None  # type: ignore[attr-defined]
         engine.connect("finished-utterance", lambda name, completed: self.done.set())
+        if driver is not None:
+            # pyttsx3 queues commands until its first run loop: run an empty one, so that
+            # from now on properties reach eSpeak when they are set (see _espeak_settled).
+            engine.runAndWait()
+            _espeak_settled()
         return engine
 
 
@@ -202,6 +207,8 @@ class Speaker:
             self._thread.done.clear()
             engine.setProperty("voice", self.voice_id)
             engine.setProperty("rate", self.rate)
+            if self._espeak and _espeak_settled() != self.rate:
+                raise MissingPartError(f"the speech engine does not take the rate {self.rate}")
             engine.save_to_file(text, str(path))
             engine.runAndWait()
             if not self._thread.done.wait(CLIP_TIMEOUT):
@@ -222,6 +229,21 @@ class Speaker:
             rate, samples = self._thread.call(lambda t=text: self._speak_to_file(t, path))
             self._clips[text] = _trim(_resample(samples, rate))
         return {t: self._clips[t] for t in texts}
+
+
+def _espeak_settled() -> int:
+    """Wait until eSpeak NG has applied every queued property change; its current rate.
+
+    eSpeak NG (in the retrieval mode pyttsx3 uses) applies a rate change later, on its own
+    thread, and pyttsx3's runAndWait cancels whatever eSpeak still has queued, which
+    drops the change: clips came out at the previous Speaker's rate (measured: a 240 wpm
+    Speaker after a 120 wpm one spoke at 120 in about half the runs).
+    """
+    from pyttsx3.drivers import _espeak
+
+    _espeak.Synchronize()
+    # pyttsx3's GetParameter wrapper drops the "current" argument: call eSpeak directly.
+    return int(_espeak.dll.espeak_GetParameter(_espeak.RATE, 1))
 
 
 def _read_clip(path: Path) -> tuple[int, np.ndarray] | None:

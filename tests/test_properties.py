@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from coach.errors import InputError
 from coach.routine import Motion, Routine, loads, parse
-from coach.script import Beat, Pace, Say, Settings, Sound, Talk, build
+from coach.script import Beat, Pace, Say, Settings, Sound, Talk, build, rhythm_seconds
 from coach.timeline import Kind, Timeline, layout
 
 RATE = 22_050
@@ -69,7 +69,9 @@ def check_session(routine: Routine, chosen: Settings) -> None:
         script = build(routine, chosen)
     except InputError as exc:  # the only refusal left for a valid routine
         assert str(exc).endswith("the limit is 4 hours"), exc
+        assert rhythm_seconds(routine, chosen.pace) > 3 * 3600
         return
+    assert rhythm_seconds(routine, chosen.pace) < script.estimate_seconds()
     clips = {t: len(t) * 100 + 1 for t in script.texts()}
     tl = layout(script, clips, RATE)
     assert isinstance(tl, Timeline)

@@ -7,11 +7,12 @@ import re
 import pytest
 
 from conftest import MINI
+import coach.script as script_module
 from coach.errors import InputError
 from coach.routine import Routine, builtin, loads
 from coach.script import (MAX_SLOT, MAX_SESSION_SECONDS, SIDE_PAN, Beat, Chapter, Pace, Rest, Say,
                           Script, Settings, Sound, Talk, build, describe, estimate_seconds,
-                          number_word, speech_estimate)
+                          number_word, rhythm_seconds, speech_estimate)
 
 ANMA = builtin("anma")
 STEP_TITLES = [s.title for s in ANMA.steps]
@@ -339,6 +340,33 @@ def test_session_over_four_hours_is_refused():
     message = str(info.value)
     assert message.startswith("long.toml: the session would last about ")
     assert message.endswith("; the limit is 4 hours")
+
+
+def test_huge_routine_is_refused_before_any_cue_is_built(monkeypatch: pytest.MonkeyPatch):
+    # 100 steps x 20 phases x 200 reps x 2 sides of 60 s: a 150 kB file asking for 12
+    # million beats. It must be refused from its numbers, not after building them.
+    phase = '{motion = "press", reps = 200, seconds = 60, sides = ["left", "right"]}'
+    text = "".join(f'[[steps]]\ntitle = "S{i}"\nphases = [{", ".join([phase] * 20)}]\n'
+                   for i in range(100))
+    r = loads('title = "Huge"\n' + text, source="huge.toml")
+
+    def no_building(*args, **kwargs):
+        raise AssertionError("the cues were built")
+
+    monkeypatch.setattr(script_module._Builder, "build", no_building)
+    with pytest.raises(InputError, match=r"^huge\.toml: the session would last about 13333 h 20 min "
+                                         r"at the normal pace; the limit is 4 hours$"):
+        build(r)
+
+
+@pytest.mark.parametrize("pace", list(Pace))
+def test_rhythm_seconds_is_a_lower_bound_of_the_estimate(pace):
+    for routine in (ANMA, loads(MINI), one_step("hold", 3, 5.0), one_step(extra="hold = 2")):
+        script = build(routine, Settings(pace=pace))
+        rhythm = sum(c.seconds for c in script.cues if isinstance(c, Beat)
+                     and c.sound not in (Sound.START, Sound.BELL, Sound.END))
+        assert rhythm_seconds(routine, pace) == pytest.approx(rhythm, abs=1e-3)
+        assert rhythm_seconds(routine, pace) < script.estimate_seconds()
 
 
 def test_session_just_under_four_hours_is_built():
