@@ -69,6 +69,24 @@ def ffmetadata(tl: Timeline, tags: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def vorbis_chapters(tl: Timeline) -> dict[str, str]:
+    """The chapters as Vorbis comments (``CHAPTER001=HH:MM:SS.mmm``, ``CHAPTER001NAME``).
+
+    ffmpeg writes no chapters into an Ogg Vorbis stream (the FFMETADATA chapters were
+    silently dropped: ffprobe listed none), but it reads these comments back as chapters,
+    as other players do.
+    """
+    out = {}
+    for i, c in enumerate(tl.chapters, 1):
+        ms = round(c.start * 1000 / tl.rate)
+        h, rest = divmod(ms, 3_600_000)
+        m, rest = divmod(rest, 60_000)
+        s, ms = divmod(rest, 1000)
+        out[f"CHAPTER{i:03d}"] = f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
+        out[f"CHAPTER{i:03d}NAME"] = c.title
+    return out
+
+
 def export(tl: Timeline, blocks: Iterable[np.ndarray], path: Path, channels: int,
            tags: dict[str, str], progress: Callable[[int], None] | None = None) -> None:
     """Encode ``blocks`` (int16, shape (n, channels), covering ``tl``) to ``path``.
@@ -79,6 +97,8 @@ def export(tl: Timeline, blocks: Iterable[np.ndarray], path: Path, channels: int
     check_target(path)
     program = ffmpeg()
     fmt, codec = FORMATS[path.suffix.lower()]
+    if fmt == "ogg":
+        tags = {**tags, **vorbis_chapters(tl)}
     kbps = STEREO_KBPS * channels // 2
     codec = [a.format(kbps=kbps) for a in codec]
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)

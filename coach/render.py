@@ -20,8 +20,8 @@ from coach.timeline import Event, Kind
 #: Each voice line's own loudness (LUFS, in the output's channel layout). A little above
 #: the session target of -16 LUFS: the pauses inside a line and the soft tones between
 #: lines pull the integrated figure down, and MP3 encoding takes about 0.4 LU more
-#: (ffmpeg ebur128 on the anma export with lines at -14.9: MP3 -16.1, voice only -15.6,
-#: mono -15.7; WAV -15.7).
+#: (ffmpeg ebur128 on the anma export with lines at -14.9: MP3 -15.9, voice only -15.6,
+#: mono -15.6; WAV -15.4).
 SPEECH_LUFS = -14.9
 #: No sample of a voice line goes above this (dBFS): room for tones under it and for
 #: inter-sample and MP3 overshoot, keeping the result under -1 dBTP.
@@ -29,7 +29,10 @@ SPEECH_CEILING_DB = -4.5
 #: Rounds of measuring a limited voice line again and making up what the limiter took.
 MAKEUP_ROUNDS = 6
 #: Default tone level: peaks this many dB below full scale (tones are stored at PEAK).
-TONE_PEAK_DB = -19.0
+#: Tones sit at least 10 dB under the voice (RMS over the voice lines against the first
+#: quarter second of each tone heard alone; measured on the anma MP3: 11.3 dB here, and
+#: only 9.3 dB at -19, with circle tones 7 dB under the median line).
+TONE_PEAK_DB = -21.0
 #: The sustained hold tone sits this far below the other tones: a floor, not a tune.
 SUSTAIN_DB = -8.0
 #: Fade on every clip edge, seconds.

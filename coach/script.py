@@ -244,7 +244,7 @@ class _Builder:
         if phase.say:
             self.rest(0.4)
             self.add(Say(phase.say))
-        reps = max(1, min(MAX_REPS, round(phase.reps * self.scale)))
+        reps = _scaled_reps(phase.reps, self.scale)
         self.rest(0.8)
         sides: tuple[Side | None, ...] = phase.sides or (None,)
         for j, side in enumerate(sides):
@@ -303,13 +303,13 @@ def build(routine: Routine, settings: Settings = Settings()) -> Script:
     Raises InputError when ``settings.minutes`` cannot be met or the session would last
     longer than MAX_SESSION_SECONDS.
     """
-    if settings.minutes is None:
+    if settings.minutes is not None:
+        script = _fit(routine, settings)
+    else:
         rhythm = rhythm_seconds(routine, settings.pace)
         if rhythm > MAX_SESSION_SECONDS:  # refuse before building: a small file can ask
             raise _too_long(routine, settings, rhythm)  # for millions of repetitions
-    script = _script(routine, settings, 1.0)
-    if settings.minutes is not None:
-        script = _fit(routine, settings, script)
+        script = _script(routine, settings, 1.0)
     total = script.estimate_seconds()
     if total > MAX_SESSION_SECONDS:
         raise _too_long(routine, settings, total)
@@ -321,16 +321,21 @@ def _too_long(routine: Routine, settings: Settings, total: float) -> InputError:
                       f"{_clock(total)} at the {settings.pace.value} pace; the limit is 4 hours")
 
 
-def rhythm_seconds(routine: Routine, pace: Pace) -> float:
-    """Seconds of rhythm in ``routine`` as written (repetitions, holds and releases), counted
-    without building its cues: a lower bound of the session's estimated length."""
+def rhythm_seconds(routine: Routine, pace: Pace, rep_scale: float = 1.0) -> float:
+    """Seconds of rhythm in ``routine`` (repetitions, holds and releases) with repetitions
+    scaled as ``build`` scales them, counted without building the cues: a lower bound of
+    the session's estimated length."""
     total = 0.0
     for step in routine.steps:
         for phase in step.phases:
             held = phase.motion is Motion.HOLD or phase.hold
             rep = phase.seconds + phase.hold + (RELEASE_SLOT if held else 0.0)
-            total += phase.reps * len(phase.sides or (None,)) * rep
+            total += _scaled_reps(phase.reps, rep_scale) * len(phase.sides or (None,)) * rep
     return total * pace.factor
+
+
+def _scaled_reps(reps: int, rep_scale: float) -> int:
+    return max(1, min(MAX_REPS, round(reps * rep_scale)))
 
 
 def _script(routine: Routine, settings: Settings, rep_scale: float) -> Script:
@@ -338,22 +343,35 @@ def _script(routine: Routine, settings: Settings, rep_scale: float) -> Script:
     return Script(routine.name, routine.title, settings, cues)
 
 
-def _fit(routine: Routine, settings: Settings, script: Script) -> Script:
-    """Scale repetitions so the estimate lands near ``settings.minutes``."""
+def _fit(routine: Routine, settings: Settings) -> Script:
+    """Scale repetitions so the estimate lands near ``settings.minutes``.
+
+    A scale whose rhythm alone lasts over twice the target is never built: the shortest
+    script is nearer the target, and a hostile file could ask for millions of cues there.
+    """
     target = settings.minutes * 60  # type: ignore[operator]
-    shortest = _script(routine, settings, 0.0)
-    longest = _script(routine, settings, float(MAX_REPS))
-    low, high = shortest.estimate_seconds(), longest.estimate_seconds()
+
+    def near(scale: float) -> Script | None:
+        if rhythm_seconds(routine, settings.pace, scale) > 2 * target:
+            return None
+        return _script(routine, settings, scale)
+
+    shortest, longest = _script(routine, settings, 0.0), near(float(MAX_REPS))
+    low = shortest.estimate_seconds()
+    high = longest.estimate_seconds() if longest else math.inf
     if not low <= target <= high:
         bound = f"at least about {_clock(low)}" if target < low else f"at most about {_clock(high)}"
         raise InputError(f"--minutes {settings.minutes:g}: {routine.title} cannot fit; "
                          f"at the {settings.pace.value} pace it lasts {bound}")
     # Estimated length grows with the scale in steps; bisect for the closest scale.
     lo, hi = 0.0, float(MAX_REPS)
-    best = script
+    best = near(1.0) or shortest
     for _ in range(40):
         mid = (lo + hi) / 2
-        candidate = _script(routine, settings, mid)
+        candidate = near(mid)
+        if candidate is None:
+            hi = mid
+            continue
         if abs(candidate.estimate_seconds() - target) < abs(best.estimate_seconds() - target):
             best = candidate
         if candidate.estimate_seconds() < target:

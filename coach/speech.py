@@ -101,9 +101,11 @@ class _EngineThread:
         if driver is not None:
             driver.print = lambda *args, **kwargs: None  # type: ignore[attr-defined]
         engine.connect("finished-utterance", lambda name, completed: self.done.set())
-        if driver is not None:
-            # pyttsx3 queues commands until its first run loop: run an empty one, so that
-            # from now on properties reach eSpeak when they are set (see _espeak_settled).
+        if driver is not None and engine.isBusy():
+            # A new pyttsx3 engine queues commands until its first run loop: run an empty
+            # one, so that from now on properties reach eSpeak when they are set (see
+            # _espeak_settled). Not on an engine pyttsx3 hands out again (after shutdown):
+            # it is idle already, and an empty loop on an idle engine never ends.
             engine.runAndWait()
             _espeak_settled()
         return engine

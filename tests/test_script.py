@@ -359,6 +359,34 @@ def test_huge_routine_is_refused_before_any_cue_is_built(monkeypatch: pytest.Mon
         build(r)
 
 
+@pytest.mark.parametrize(("steps", "reps", "minutes", "fits"), [(100, 200, 30, False), (5, 1, 30, True)])
+def test_fitting_a_huge_routine_builds_no_huge_script(monkeypatch: pytest.MonkeyPatch, steps, reps,
+                                                      minutes, fits):
+    phase = f'{{motion = "press", reps = {reps}, seconds = 0.3, sides = ["left", "right"]}}'
+    text = "".join(f'[[steps]]\ntitle = "S{i}"\nphases = [{", ".join([phase] * 20)}]\n'
+                   for i in range(steps))
+    r = loads('title = "Huge"\n' + text, source="huge.toml")
+    built: list[int] = []
+    real = script_module._Builder.build
+
+    def counted(self):
+        cues = real(self)
+        built.append(len(cues))
+        return cues
+
+    monkeypatch.setattr(script_module._Builder, "build", counted)
+    if fits:
+        script = build(r, Settings(minutes=minutes))
+        assert script.estimate_seconds() == pytest.approx(minutes * 60, rel=0.10)
+    else:
+        with pytest.raises(InputError, match=r"^--minutes 30: Huge cannot fit; at the normal pace "
+                                             r"it lasts at least about \d+ h \d+ min$"):
+            build(r, Settings(minutes=minutes))
+    # No script much longer than the target is built (rhythm at most twice the target:
+    # 12000 beats of 0.3 s), though the longest scale asks for 200 x 20 x 2 x steps beats.
+    assert built and max(built) < 20_000 < 200 * 20 * 2 * steps
+
+
 @pytest.mark.parametrize("pace", list(Pace))
 def test_rhythm_seconds_is_a_lower_bound_of_the_estimate(pace):
     for routine in (ANMA, loads(MINI), one_step("hold", 3, 5.0), one_step(extra="hold = 2")):

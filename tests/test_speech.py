@@ -73,6 +73,47 @@ def test_higher_rate_gives_a_shorter_clip():
     assert len(a) >= 1.5 * len(b)
 
 
+def test_each_speaker_speaks_at_its_own_rate():
+    # Speakers share one engine: a rate change that eSpeak NG had not applied yet used
+    # to be cancelled, so a clip came out at the previous Speaker's rate (a race; it
+    # failed in about half the runs). Alternate rates several times, new text each time.
+    lengths: dict[int, list[float]] = {120: [], 240: []}
+    for i in range(3):
+        for rate in (120, 240):
+            text = f"Round {i} at this rate: {LONG}"
+            with Speaker(rate=rate) as s:
+                lengths[rate].append(len(s.synthesize([text])[text]))
+    for slow, fast in zip(lengths[120], lengths[240]):
+        assert slow >= 1.5 * fast, lengths
+    for rate, found in lengths.items():
+        assert max(found) <= 1.05 * min(found), lengths
+
+
+AFTER_SHUTDOWN = """
+import sys
+from coach import speech
+
+text = sys.argv[1]
+for rate in (120, 240, 120):
+    with speech.Speaker(rate=rate) as s:
+        print(rate, len(s.synthesize([text])[text]))
+    speech.shutdown()  # as cli.run does after every command
+"""
+
+
+def test_speaker_after_shutdown_works_at_its_rate(tmp_path):
+    # cli.run ends the engine thread after each command; pyttsx3 then hands the same
+    # engine to the next thread. It must neither hang nor keep the old rate. Run in a
+    # fresh interpreter so a hang is a timeout here, not a stuck test session.
+    r = subprocess.run([sys.executable, "-c", AFTER_SHUTDOWN, LONG], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr, r.stderr
+    lengths = [int(line.split()[1]) for line in r.stdout.splitlines()]
+    assert len(lengths) == 3
+    assert lengths[0] >= 1.5 * lengths[1] and lengths[2] >= 1.5 * lengths[1], lengths
+
+
 @pytest.mark.parametrize("spec,expected", [
     ("en-us", "gmw/en-us"),
     ("gmw/en-us", "gmw/en-us"),

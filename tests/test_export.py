@@ -1,0 +1,477 @@
+"""The exported audio, measured: through the real CLI, decoded with the real ffmpeg.
+
+The anma routine is exported three times in this file (the shared MP3 fixture, then
+--no-tones and --mono for loudness); everything else uses the MINI routine.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import MINI, RATE, decode, ebur128, plan, probe, run_coach
+from coach import tones
+from coach.script import Sound
+
+MP3_FRAME = 1152
+#: "-16 LUFS integrated ±1 LU, true peak at most -1 dBTP"
+TARGET_LUFS, LUFS_TOLERANCE, MAX_TRUE_PEAK = -16.0, 1.0, -1.0
+HEARD_DB, SILENT_DB, EDGE = -45.0, -60.0, 0.010
+TONE_WINDOW = 0.25
+
+
+def dbfs(x: np.ndarray) -> float:
+    """RMS of int16 samples (any shape) in dB below full scale."""
+    power = np.mean((np.asarray(x, dtype=np.float64) / 32768.0) ** 2) if x.size else 0.0
+    return 10 * np.log10(power) if power > 0 else -np.inf
+
+
+def samples(seconds: float) -> int:
+    return round(seconds * RATE)
+
+
+def window(e: dict, kind: str) -> tuple[int, int]:
+    """The samples measured for an event: a speech line whole, a tone's first quarter
+    second, a pause less EDGE at each end."""
+    if kind == "tone":
+        return samples(e["start"]), samples(min(e["end"], e["start"] + TONE_WINDOW))
+    if kind == "pause":
+        return samples(e["start"] + EDGE), samples(e["end"] - EDGE)
+    return samples(e["start"]), samples(e["end"])
+
+
+def tone_only(events: list[dict]) -> list[dict]:
+    """Tone events whose measured window overlaps no speech."""
+    speech = [(e["start"], e["end"]) for e in events if e["kind"] == "speech"]
+    out = []
+    for e in events:
+        if e["kind"] != "tone":
+            continue
+        a, b = e["start"], min(e["end"], e["start"] + TONE_WINDOW)
+        if not any(s < b and t > a for s, t in speech):
+            out.append(e)
+    return out
+
+
+def power_mean_db(levels_db: list[float]) -> float:
+    return float(10 * np.log10(np.mean(10 ** (np.array(levels_db) / 10))))
+
+
+# ---- fixtures -------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def anma(anma_export) -> tuple[Path, dict, np.ndarray]:
+    path, p = anma_export
+    return path, p, decode(path)
+
+
+@pytest.fixture(scope="module")
+def anma_variant(tmp_path_factory) -> Callable[[str], Path]:
+    """The anma routine exported with one more option (each at most once)."""
+    folder = tmp_path_factory.mktemp("anma-variants")
+    made: dict[str, Path] = {}
+
+    def get(option: str) -> Path:
+        if option not in made:
+            out = folder / f"anma{option}.mp3"
+            r = run_coach("export", "anma", option, "-o", out)
+            assert r.returncode == 0, r.stderr
+            made[option] = out
+        return made[option]
+
+    return get
+
+
+@pytest.fixture(scope="module")
+def mini_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("mini") / "mini.toml"
+    path.write_text(MINI, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def mini_export(mini_file, tmp_path_factory) -> Callable[..., Path]:
+    """MINI exported as ``name`` with ``args``, each combination once per module."""
+    folder = tmp_path_factory.mktemp("mini-exports")
+    made: dict[tuple, Path] = {}
+
+    def get(name: str, *args: str) -> Path:
+        key = (name, *args)
+        if key not in made:
+            out = folder / name
+            r = run_coach("export", mini_file, "-o", out, *args)
+            assert r.returncode == 0, r.stderr
+            assert out.is_file()
+            made[key] = out
+        return made[key]
+
+    return get
+
+
+@pytest.fixture(scope="module")
+def mini_plan(mini_file) -> Callable[..., dict]:
+    made: dict[tuple, dict] = {}
+
+    def get(*args: str) -> dict:
+        if args not in made:
+            made[args] = plan(mini_file, *args)
+        return made[args]
+
+    return get
+
+
+# ---- the anma MP3 against its plan ----------------------------------------------------
+
+def test_duration_matches_the_plan(anma):
+    path, p, audio = anma
+    fmt = probe(path)["format"]
+    stream = probe(path)["streams"][0]
+    # ffprobe counts the encoder's delay (reported as start_time) in the duration.
+    delay = float(stream.get("start_time", 0.0))
+    assert delay < 2 * MP3_FRAME / RATE
+    assert abs(float(fmt["duration"]) - delay - p["duration"]) <= MP3_FRAME / RATE
+    # Decoded (the decoder drops the delay and padding): the very samples of the plan.
+    assert abs(len(audio) - p["duration"] * RATE) <= MP3_FRAME
+    assert int(stream["sample_rate"]) == RATE and int(stream["channels"]) == 2
+    assert stream["codec_name"] == "mp3"
+
+
+def test_chapters_match_the_plan(anma):
+    path, p, _ = anma
+    found = probe(path)["chapters"]
+    assert [c["tags"]["title"] for c in found] == [c["title"] for c in p["chapters"]]
+    assert found[0]["tags"]["title"] == "Introduction" and found[-1]["tags"]["title"] == "Closing"
+    assert len(found) == 7  # intro, five steps, closing
+    for got, want in zip(found, p["chapters"]):
+        assert float(got["start_time"]) == pytest.approx(want["start"], abs=0.001)
+        assert float(got["end_time"]) == pytest.approx(want["end"], abs=0.001)
+    # The chapters cover the session without gaps.
+    assert p["chapters"][0]["start"] == 0.0
+    assert p["chapters"][-1]["end"] == pytest.approx(p["duration"])
+    for a, b in zip(p["chapters"], p["chapters"][1:]):
+        assert a["end"] == b["start"]
+
+
+def test_tags(anma):
+    path, _, _ = anma
+    tags = {k.lower(): v for k, v in probe(path)["format"]["tags"].items()}
+    assert tags["title"] == "Anma facial massage"
+    assert tags["artist"] == "coach"
+
+
+def test_every_line_and_tone_is_heard_and_every_pause_is_silent(anma):
+    _, p, audio = anma
+    counts = {"speech": 0, "tone": 0, "pause": 0}
+    problems = []
+    for e in p["events"]:
+        kind = e["kind"]
+        a, b = window(e, kind)
+        if b <= a:
+            continue
+        level = dbfs(audio[a:b])
+        counts[kind] += 1
+        if kind in ("speech", "tone") and not level > HEARD_DB:
+            problems.append(f"{kind} at {e['start']:.3f} s ({e.get('text') or e.get('sound')}): "
+                            f"{level:.1f} dBFS")
+        if kind == "pause" and not level < SILENT_DB:
+            problems.append(f"pause {e['start']:.3f}-{e['end']:.3f} s: {level:.1f} dBFS")
+    assert problems == []
+    assert counts["speech"] > 30 and counts["tone"] > 80 and counts["pause"] > 20, counts
+
+
+def test_no_silence_longer_than_five_seconds(anma):
+    _, _, audio = anma
+    frame = samples(0.05)
+    n = len(audio) // frame
+    power = np.mean((audio[:n * frame].astype(np.float64) / 32768.0).reshape(n, frame, -1) ** 2,
+                    axis=(1, 2))
+    silent = 10 * np.log10(np.maximum(power, 1e-20)) < -55.0
+    longest = run = 0
+    for s in silent:
+        run = run + 1 if s else 0
+        longest = max(longest, run)
+    assert longest * 0.05 <= 5.0, f"{longest * 0.05:.2f} s of silence"
+    # The scan does see silence: pauses exist and are found.
+    assert silent.sum() > 20
+
+
+# ---- loudness -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("option", ["", "--no-tones", "--mono"])
+def test_loudness_and_true_peak(anma, anma_variant, option):
+    path = anma[0] if not option else anma_variant(option)
+    integrated, true_peak = ebur128(path)
+    assert abs(integrated - TARGET_LUFS) <= LUFS_TOLERANCE, f"{option or 'default'}: {integrated} LUFS"
+    assert true_peak <= MAX_TRUE_PEAK, f"{option or 'default'}: {true_peak} dBTP"
+
+
+def test_mono_export_has_one_channel(anma, anma_variant):
+    path = anma_variant("--mono")
+    stream = probe(path)["streams"][0]
+    assert int(stream["channels"]) == 1
+    mono = decode(path)
+    assert mono.shape[1] == 1
+    # Same session, same clock: the mono file is as long as the stereo one.
+    assert len(mono) == len(anma[2])
+
+
+def test_no_tones_export_has_only_the_voice(anma, anma_variant):
+    _, p, _ = anma
+    audio = decode(anma_variant("--no-tones"))
+    alone = tone_only(p["events"])
+    assert len(alone) > 50
+    for e in alone:
+        a, b = window(e, "tone")
+        assert dbfs(audio[a:b]) < SILENT_DB, e
+
+
+def test_tones_sit_well_below_the_voice(anma):
+    _, p, audio = anma
+    speech = [dbfs(audio[slice(*window(e, "speech"))]) for e in p["events"] if e["kind"] == "speech"]
+    tone = [dbfs(audio[slice(*window(e, "tone"))]) for e in tone_only(p["events"])]
+    gap = power_mean_db(speech) - power_mean_db(tone)
+    assert gap >= 10.0, f"tones only {gap:.1f} dB under the voice"
+    # No kind of tone is as loud as a typical line.
+    assert max(tone) < np.median(speech) - 6.0
+
+
+def test_tone_volume_moves_the_tones_only(mini_export, mini_plan):
+    p = mini_plan()
+    base = decode(mini_export("mini.wav"))
+    quiet = decode(mini_export("quiet.wav", "--tone-volume", "-10"))
+    assert base.shape == quiet.shape
+    alone = tone_only(p["events"])
+    assert len(alone) >= 8
+    for e in alone:
+        w = slice(*window(e, "tone"))
+        assert dbfs(quiet[w]) - dbfs(base[w]) == pytest.approx(-10.0, abs=0.3), e
+    for e in (e for e in p["events"] if e["kind"] == "speech"):
+        w = slice(*window(e, "speech"))
+        assert dbfs(quiet[w]) == pytest.approx(dbfs(base[w]), abs=0.3), e
+
+
+# ---- panning --------------------------------------------------------------------------
+
+def test_one_side_at_a_time_is_panned(mini_export, mini_plan):
+    p = mini_plan()
+    audio = decode(mini_export("mini.wav"))
+    strokes = next(c for c in p["chapters"] if c["title"] == "Strokes")
+    in_step = [e for e in p["events"] if strokes["start"] <= e["start"] < strokes["end"]]
+    sides = {-1: [], 1: []}
+    for e in tone_only(in_step):
+        if e["pan"]:
+            w = slice(*window(e, "tone"))
+            sides[int(np.sign(e["pan"]))].append(dbfs(audio[w, 0]) - dbfs(audio[w, 1]))
+    # Far side at 1 - 0.6 = 0.4 of the near side: 8 dB.
+    expected = -20 * np.log10(0.4)
+    assert len(sides[-1]) >= 6 and len(sides[1]) >= 6, sides
+    assert all(d == pytest.approx(expected, abs=0.2) for d in sides[-1]), sides
+    assert all(d == pytest.approx(-expected, abs=0.2) for d in sides[1]), sides
+    # The side announcements follow their side; the step's own lines stay centred.
+    for e in (e for e in in_step if e["kind"] == "speech"):
+        w = slice(*window(e, "speech"))
+        diff = dbfs(audio[w, 0]) - dbfs(audio[w, 1])
+        if e["pan"] < 0:
+            assert diff == pytest.approx(expected, abs=0.2), e
+        elif e["pan"] > 0:
+            assert diff == pytest.approx(-expected, abs=0.2), e
+        else:
+            assert diff == pytest.approx(0.0, abs=0.05), e
+    centred = [e for e in p["events"] if e["kind"] == "speech" and e["pan"] == 0]
+    assert len(centred) >= 5
+    for e in centred:
+        w = slice(*window(e, "speech"))
+        assert np.array_equal(audio[w, 0], audio[w, 1]), e
+
+
+# ---- pace -----------------------------------------------------------------------------
+
+def _stroke_onsets_in_plan(p: dict) -> list[tuple[int, float]]:
+    """(start sample, pan) of each stroke tone."""
+    return [(samples(e["start"]), e["pan"]) for e in p["events"]
+            if e["kind"] == "tone" and e["sound"] == "stroke"]
+
+
+def _stroke_onsets_in_audio(audio: np.ndarray) -> list[int]:
+    """Where the stroke tone starts, found by matched filtering: the normalised
+    correlation of the mixed-down audio with the stroke sound peaks at each onset."""
+    x = audio.astype(np.float64).sum(axis=1)
+    t = tones.load(Sound.STROKE).astype(np.float64)
+    n = len(x) + len(t)
+    n_fft = 1 << (n - 1).bit_length()
+    corr = np.fft.irfft(np.fft.rfft(x, n_fft) * np.conj(np.fft.rfft(t, n_fft)), n_fft)[:len(x)]
+    energy = np.concatenate(([0.0], np.cumsum(x ** 2)))
+    ends = np.minimum(np.arange(len(x)) + len(t), len(x))
+    local = energy[ends] - energy[:len(x)]
+    score = corr / (np.sqrt(np.maximum(local, 1e-9)) * np.linalg.norm(t))
+    peaks = []
+    for i in np.flatnonzero(score > 0.95):
+        if peaks and i - peaks[-1] < RATE:
+            if score[i] > score[peaks[-1]]:
+                peaks[-1] = i
+            continue
+        peaks.append(int(i))
+    return peaks
+
+
+def test_pace_scales_the_rhythm(mini_export, mini_plan):
+    found = {}
+    for pace in ("slow", "fast"):
+        p = mini_plan("--pace", pace)
+        planned = _stroke_onsets_in_plan(p)
+        heard = _stroke_onsets_in_audio(decode(mini_export(f"{pace}.wav", "--pace", pace)))
+        assert len(planned) == 4  # two per side
+        assert len(heard) == len(planned), (heard, planned)
+        for (at, _), got in zip(planned, heard):
+            assert abs(got - at) <= samples(0.002), (pace, got, at)
+        found[pace] = (planned, heard)
+    ratio = 1.25 / 0.8
+    for i in (0, 2):  # consecutive strokes on the same side
+        slow_plan = found["slow"][0][i + 1][0] - found["slow"][0][i][0]
+        fast_plan = found["fast"][0][i + 1][0] - found["fast"][0][i][0]
+        # Stroke, hold and release: (1.5 + 3.0 + 0.6) s at the normal pace.
+        assert fast_plan == pytest.approx(5.1 * 0.8 * RATE, abs=2)
+        assert abs(slow_plan - ratio * fast_plan) <= 2
+        slow_heard = found["slow"][1][i + 1] - found["slow"][1][i]
+        fast_heard = found["fast"][1][i + 1] - found["fast"][1][i]
+        assert abs(slow_heard - ratio * fast_heard) <= samples(0.010)
+        assert abs(slow_heard - slow_plan) <= samples(0.002)
+
+
+# ---- formats and names ----------------------------------------------------------------
+
+def test_wav_and_ogg_have_the_same_length(mini_export, mini_plan):
+    p = mini_plan()
+    wav, ogg = mini_export("mini.wav"), mini_export("mini.ogg")
+    assert probe(wav)["streams"][0]["codec_name"] == "pcm_s16le"
+    assert probe(ogg)["streams"][0]["codec_name"] == "vorbis"
+    a, b = decode(wav), decode(ogg)
+    assert a.shape[1] == b.shape[1] == 2
+    assert len(a) == samples(p["duration"])
+    assert abs(len(b) - len(a)) <= 1
+    # Both carry the tags (OGG in its stream's comments); OGG carries the chapters too
+    # (WAV has no place for them: README promises chapters in MP3 and OGG only).
+    for path in (wav, ogg):
+        info = probe(path)
+        tags = {k.lower(): v for k, v in {**info["format"].get("tags", {}),
+                                          **info["streams"][0].get("tags", {})}.items()}
+        assert tags["title"] == "Mini" and tags["artist"] == "coach", path
+    found = probe(ogg)["chapters"]
+    assert [c["tags"]["title"] for c in found] == [c["title"] for c in p["chapters"]]
+    for got, want in zip(found, p["chapters"]):
+        assert float(got["start_time"]) == pytest.approx(want["start"], abs=0.001)
+        assert float(got["end_time"]) == pytest.approx(want["end"], abs=0.001)
+
+
+RENDER_PCM = """
+import sys
+from coach.routine import resolve
+from coach.session import Options, Session
+
+session = Session(resolve(sys.argv[1]), Options())
+tl = session.timeline()
+sys.stdout.buffer.write(session.renderer(tl).pcm(0, tl.length).tobytes())
+"""
+
+
+def test_wav_is_the_rendered_pcm(mini_export, mini_file):
+    # The WAV holds exactly the samples the renderer makes: nothing is lost or shifted
+    # on the way through the ffmpeg pipe. (Rendered in a fresh process, like coach's:
+    # eSpeak's noise source makes a process's later clips differ by a few samples.)
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-c", RENDER_PCM, str(mini_file)], capture_output=True,
+                       timeout=120, check=True)
+    pcm = np.frombuffer(r.stdout, dtype=np.int16).reshape(-1, 2)
+    audio = decode(mini_export("mini.wav"))
+    assert audio.shape == pcm.shape
+    assert np.array_equal(audio, pcm)
+
+
+def test_default_output_name(mini_file, tmp_path):
+    r = run_coach("export", mini_file, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / "mini.mp3"
+    assert out.is_file()
+    assert [p.name for p in tmp_path.iterdir()] == ["mini.mp3"]
+    assert "mini.mp3" in r.stdout
+    assert probe(out)["streams"][0]["codec_name"] == "mp3"
+
+
+# ---- cue sheets -----------------------------------------------------------------------
+
+def _ms(seconds: float) -> int:
+    return samples(seconds) * 1000 // RATE
+
+
+def _parse_clock(text: str) -> int:
+    h, m, s, ms = map(int, re.split(r"[:.,]", text))
+    return ((h * 60 + m) * 60 + s) * 1000 + ms
+
+
+@pytest.mark.parametrize("audio,cues", [("cued.wav", "cues.vtt"), ("cued.ogg", "cues.srt")])
+def test_vtt_and_srt_cue_sheets(mini_file, mini_plan, tmp_path, audio, cues):
+    p = mini_plan()
+    r = run_coach("export", mini_file, "-o", tmp_path / audio, "--cues", tmp_path / cues)
+    assert r.returncode == 0, r.stderr
+    text = (tmp_path / cues).read_text(encoding="utf-8")
+    lines = [e for e in p["events"] if e["kind"] == "speech"]
+    if cues.endswith(".vtt"):
+        assert text.startswith("WEBVTT\n")
+        text = text[len("WEBVTT\n"):]
+    blocks = [b.splitlines() for b in text.strip().split("\n\n")]
+    assert len(blocks) == len(lines)
+    sep = "." if cues.endswith(".vtt") else ","
+    for i, (block, e) in enumerate(zip(blocks, lines), 1):
+        assert block[0] == str(i)
+        m = re.fullmatch(rf"(\d\d:\d\d:\d\d{re.escape(sep)}\d\d\d) --> (\d\d:\d\d:\d\d{re.escape(sep)}\d\d\d)",
+                         block[1])
+        assert m, block
+        assert _parse_clock(m.group(1)) == _ms(e["start"]), (block, e)
+        assert _parse_clock(m.group(2)) == _ms(e["end"]), (block, e)
+        assert "\n".join(block[2:]) == e["text"]
+    assert not list(tmp_path.glob(".*.part"))
+
+
+def test_lrc_cue_sheet(mini_file, mini_plan, tmp_path):
+    p = mini_plan()
+    r = run_coach("export", mini_file, "-o", tmp_path / "cued.mp3", "--cues", tmp_path / "cues.lrc")
+    assert r.returncode == 0, r.stderr
+    text = (tmp_path / "cues.lrc").read_text(encoding="utf-8").splitlines()
+    assert text[0] == f"[ti:{p['title']}]"
+    timed = [line for line in text if re.match(r"\[\d\d:\d\d\.\d\d\]", line)]
+    lines = [e for e in p["events"] if e["kind"] == "speech"]
+    assert len(timed) == len(lines)
+    for line, e in zip(timed, lines):
+        m = re.fullmatch(r"\[(\d\d):(\d\d)\.(\d\d)\](.*)", line)
+        assert m, line
+        cs = (int(m.group(1)) * 60 + int(m.group(2))) * 100 + int(m.group(3))
+        assert cs == samples(e["start"]) * 100 // RATE, (line, e)
+        assert m.group(4) == e["text"]
+
+
+@pytest.mark.parametrize("name", ["cues.txt", "cues", "cues.VTT.bak"])
+def test_bad_cue_suffix_exits_2_and_writes_nothing(mini_file, tmp_path, name):
+    r = run_coach("export", mini_file, "-o", tmp_path / "out.mp3", "--cues", tmp_path / name)
+    assert r.returncode == 2
+    assert len(r.stderr.strip().splitlines()) == 1 and "--cues" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_plan_json_is_consistent(mini_plan):
+    # What the tests above rely on: times in seconds on a 22,050 Hz clock, sorted events.
+    p = mini_plan()
+    assert p["sample_rate"] == RATE and p["routine"] == "mini"
+    starts = [e["start"] for e in p["events"]]
+    assert starts == sorted(starts)
+    for e in p["events"]:
+        for key in ("start", "end"):
+            assert abs(e[key] * RATE - samples(e[key])) < 1e-6
+    json.dumps(p)

@@ -1,0 +1,219 @@
+"""Nothing is lost when an export fails: whatever was at the target before is still
+there byte for byte, no temporary file is left beside it, and the user gets one line.
+
+Every case runs the real ``coach`` program; ffmpeg is taken away, replaced by a failing
+fake, starved of disk space (a 200 KiB tmpfs) or interrupted by a signal.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import coach_bin, run_coach
+
+PREVIOUS = b"the previous session, which must survive\n" + bytes(range(256)) * 40
+
+
+def put_previous(path: Path) -> None:
+    path.write_bytes(PREVIOUS)
+
+
+def assert_nothing_lost(target: Path, others: tuple[str, ...] = ()) -> None:
+    """The target holds PREVIOUS, and its folder holds nothing else (no ``.*.part``)."""
+    assert target.read_bytes() == PREVIOUS
+    left = sorted(p.name for p in target.parent.iterdir())
+    assert left == sorted((target.name, *others)), left
+
+
+def assert_one_line(stderr: str, *words: str) -> str:
+    assert "Traceback" not in stderr, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+    return lines[0]
+
+
+@pytest.fixture
+def out_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    return folder
+
+
+# ---- ffmpeg missing or failing --------------------------------------------------------
+
+def test_no_ffmpeg_on_path(mini_path, out_dir, tmp_path):
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    assert shutil.which("ffmpeg", path=str(empty)) is None
+    target = out_dir / "session.mp3"
+    put_previous(target)
+    # coach is run by absolute path and its interpreter is named in its first line, so
+    # nothing else is needed from PATH.
+    r = run_coach("export", mini_path, "-o", target, env={"PATH": str(empty)})
+    assert r.returncode == 3, r.stderr
+    line = assert_one_line(r.stderr, "ffmpeg")
+    assert "install" in line
+    assert r.stdout == ""
+    assert_nothing_lost(target)
+
+
+FAKES = {
+    # Fails at once, without reading its input: coach meets a broken pipe.
+    "at-once": 'echo "fake-ffmpeg: Invalid argument (simulated failure)" >&2\nexit 1\n',
+    # Reads everything, writes part of a file, then fails.
+    "at-the-end": ('cat > /dev/null\nfor last; do :; done\nprintf "half a file" > "$last"\n'
+                   'echo "fake-ffmpeg: Invalid argument (simulated failure)" >&2\nexit 1\n'),
+    # Killed by a signal halfway.
+    "killed": 'head -c 100000 > /dev/null\nkill -9 $$\n',
+}
+
+
+@pytest.mark.parametrize("fake", list(FAKES))
+def test_ffmpeg_fails(mini_path, out_dir, tmp_path, fake):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    program = bin_dir / "ffmpeg"
+    program.write_text("#!/bin/sh\n" + FAKES[fake], encoding="utf-8")
+    program.chmod(0o755)
+    target = out_dir / "session.wav"
+    put_previous(target)
+    r = run_coach("export", mini_path, "-o", target,
+                  env={"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"})
+    assert r.returncode == 3, r.stderr
+    line = assert_one_line(r.stderr, "ffmpeg")
+    if fake != "killed":
+        assert "simulated failure" in line  # ffmpeg's own last line is passed on
+    assert_nothing_lost(target)
+
+
+# ---- bad targets ----------------------------------------------------------------------
+
+def test_output_folder_missing(mini_path, tmp_path):
+    target = tmp_path / "no" / "such" / "folder" / "session.mp3"
+    r = run_coach("export", mini_path, "-o", target)
+    assert r.returncode == 2
+    assert_one_line(r.stderr, "does not exist")
+    assert not (tmp_path / "no").exists()
+
+
+def test_output_is_a_folder(mini_path, out_dir):
+    folder = out_dir / "session.mp3"
+    folder.mkdir()
+    (folder / "keep.txt").write_bytes(PREVIOUS)
+    r = run_coach("export", mini_path, "-o", folder)
+    assert r.returncode == 2
+    assert_one_line(r.stderr, "folder")
+    assert folder.is_dir() and [p.name for p in folder.iterdir()] == ["keep.txt"]
+    assert [p.name for p in out_dir.iterdir()] == ["session.mp3"]
+
+
+@pytest.mark.parametrize("name", ["session.xyz", "session", "session.mp4"])
+def test_unknown_suffix(mini_path, out_dir, name):
+    target = out_dir / name
+    put_previous(target)
+    r = run_coach("export", mini_path, "-o", target)
+    assert r.returncode == 2
+    assert_one_line(r.stderr, "unknown format", ".mp3")
+    assert_nothing_lost(target)
+
+
+def test_failed_export_keeps_a_cue_sheet_too(mini_path, out_dir, tmp_path):
+    # The cue sheet is written after the audio: when the audio fails, an old cue sheet
+    # stays as it was too.
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    target, cues = out_dir / "session.mp3", out_dir / "session.vtt"
+    put_previous(target)
+    cues.write_bytes(PREVIOUS)
+    r = run_coach("export", mini_path, "-o", target, "--cues", cues, env={"PATH": str(empty)})
+    assert r.returncode == 3
+    assert cues.read_bytes() == PREVIOUS
+    assert_nothing_lost(target, ("session.vtt",))
+
+
+# ---- disk full ------------------------------------------------------------------------
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A 200 KiB tmpfs (the suite runs as root; not being able to mount is a failure,
+    since the disk-full path would go untested)."""
+    mount_point = tmp_path / "small"
+    mount_point.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", str(mount_point)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.fail(f"cannot mount a small tmpfs to test a full disk (needs root and "
+                    f"mount rights): {r.stderr.strip() or r.returncode}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=True)
+
+
+@pytest.mark.parametrize("suffix", [".wav", ".mp3", ".ogg"])
+def test_disk_full(mini_path, small_disk, suffix):
+    target = small_disk / f"session{suffix}"
+    put_previous(target)
+    stat = os.statvfs(small_disk)
+    assert stat.f_blocks * stat.f_frsize <= 256 * 1024  # really the small disk
+    r = run_coach("export", mini_path, "-o", target)
+    assert r.returncode == 3, r.stderr
+    assert_one_line(r.stderr, "disk is full")
+    assert_nothing_lost(target)
+
+
+# ---- interrupted ----------------------------------------------------------------------
+
+def _ffmpeg_writing_to(folder: Path) -> list[int]:
+    """Processes whose command line names ``folder`` (an ffmpeg left running)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if any(str(folder).encode() in part for part in cmdline) and b"ffmpeg" in cmdline[0]:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_interrupted_export(out_dir, signum):
+    """Ctrl-C (SIGINT) exits 130, like any program stopped by it. cli.main turns SIGTERM
+    into the same KeyboardInterrupt so the same clean-up runs: it exits 130 too."""
+    target = out_dir / "anma.wav"
+    put_previous(target)
+    proc = subprocess.Popen([str(coach_bin()), "export", "anma", "-o", str(target)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not list(out_dir.glob(".anma.wav.*.part")):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "no temporary file appeared"
+            time.sleep(0.005)
+        time.sleep(0.3)  # let audio flow into ffmpeg
+        assert proc.poll() is None, "the export finished before it could be interrupted"
+        part = list(out_dir.glob(".anma.wav.*.part"))
+        assert part and part[0].stat().st_size > 0  # ffmpeg was writing
+        proc.send_signal(signum)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, stderr
+    assert_one_line(stderr, "interrupted")
+    assert "Wrote" not in stdout
+    assert_nothing_lost(target)
+    assert _ffmpeg_writing_to(out_dir) == []
