@@ -211,6 +211,7 @@ def export(
     from coach import cuesheet
     from coach.export import check_target, export as write
     from coach.session import Session
+    from coach.tones import RATE
 
     options = _options(pace, talk, count, minutes, voice, rate, mono, tone_volume, no_tones)
     r = _routine(routine)
@@ -219,13 +220,13 @@ def export(
     if cues is not None:
         cuesheet.check_target(cues)
     session = Session(r, options)
-    tl = session.timeline()
-    renderer = session.renderer(tl)
-    bar = _Progress(tl.length, f"Exporting {path.name}")
+    bar = _Progress(round(session.script.estimate_seconds() * RATE), f"Exporting {path.name}")
     tags = {"title": r.title, "artist": "coach", "album": r.title, "genre": "Spoken word",
             "comment": f"pace {options.settings.pace.value}, made with coach {__version__}"}
-    write(tl, renderer.blocks(0, tl.length, tl.rate * 10), path, options.mix.channels, tags, bar.update)
+    write(session.blocks(RATE * 10), path, RATE, options.mix.channels, tags, session.timeline,
+          bar.update)
     bar.close()
+    tl = session.timeline()
     if cues is not None:
         cuesheet.write(tl, cues)
     typer.echo(f"Wrote {path} ({_minutes(tl.length / tl.rate)}, {len(tl.chapters)} chapters)"
@@ -274,7 +275,7 @@ class _Progress:
         self.last = -1
 
     def update(self, done: int) -> None:
-        pct = min(100, done * 100 // self.total)
+        pct = min(99, done * 100 // self.total)  # the total is an estimate
         if self.on and pct != self.last:
             self.last = pct
             filled = pct * 30 // 100

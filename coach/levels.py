@@ -7,6 +7,7 @@ the exported file.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -19,8 +20,10 @@ def _biquad_power(b: tuple[float, ...], a: tuple[float, ...], w: np.ndarray) -> 
     return np.abs(num / den) ** 2
 
 
+@functools.lru_cache(maxsize=16)
 def k_weighting_power(n_fft: int, rate: int) -> np.ndarray:
-    """|H(f)|^2 of the BS.1770 K-weighting filter at the rfft bins of ``n_fft`` points."""
+    """|H(f)|^2 of the BS.1770 K-weighting filter at the rfft bins of ``n_fft`` points
+    (cached: clips share a handful of FFT sizes, and building it cost more than the FFT)."""
     w = 2 * np.pi * np.fft.rfftfreq(n_fft, 1 / rate) / rate
     # The two stages, with coefficients derived for any sample rate (as libebur128 does).
     f0, gain, q = 1681.974450955533, 3.999843853973347, 0.7071752369554196
@@ -35,14 +38,21 @@ def k_weighting_power(n_fft: int, rate: int) -> np.ndarray:
     k = math.tan(math.pi * f0 / rate)
     d = 1 + k / q + k * k
     highpass = _biquad_power((1.0, -2.0, 1.0), (1.0, 2 * (k * k - 1) / d, (1 - k / q + k * k) / d), w)
-    return shelf * highpass
+    power = shelf * highpass
+    power.flags.writeable = False
+    return power
+
+
+@functools.lru_cache(maxsize=16)
+def _k_weighting_gain(n_fft: int, rate: int) -> np.ndarray:
+    return np.sqrt(k_weighting_power(n_fft, rate))
 
 
 def _k_weighted(x: np.ndarray, rate: int) -> np.ndarray:
     """``x`` (mono) through the K-weighting filter, by FFT with room for the filter's tail."""
     n = len(x) + rate // 2
     n_fft = 1 << (n - 1).bit_length()
-    spectrum = np.fft.rfft(x, n_fft) * np.sqrt(k_weighting_power(n_fft, rate))
+    spectrum = np.fft.rfft(x, n_fft) * _k_weighting_gain(n_fft, rate)
     return np.fft.irfft(spectrum, n_fft)[: len(x)]
 
 

@@ -108,7 +108,8 @@ def _tone_audio(sound: Sound, length: int, sustain: bool, gain: float) -> np.nda
 
 
 class Renderer:
-    """Mixes ``events`` with their ``clips`` (text -> prepared voice clip) for any window."""
+    """Mixes ``events`` with their ``clips`` for any window. ``clips`` maps each text to
+    its prepared voice clip: float32, or int16 at full scale 32767 (half the memory)."""
 
     def __init__(self, events: Sequence[Event], clips: Mapping[str, np.ndarray], mix: Mix) -> None:
         self.events = [e for e in events if e.kind is not Kind.PAUSE
@@ -134,6 +135,8 @@ class Renderer:
             if hi <= lo:
                 continue
             piece = src[lo - e.start: hi - e.start]
+            if piece.dtype == np.int16:
+                piece = piece.astype(np.float32) * np.float32(1 / 32767)
             for ch, g in enumerate(pan_gains(e.pan, self.mix.channels)):
                 out[lo - start: hi - start, ch] += piece * g
         return out

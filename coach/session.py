@@ -9,6 +9,8 @@ inside the whole timeline, and live play can begin before later chapters exist.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,7 +20,7 @@ from coach.render import Mix, Renderer
 from coach.routine import Routine
 from coach.script import Say, Script, Settings, build
 from coach.speech import DEFAULT_RATE, Speaker
-from coach.tones import RATE
+from coach.tones import RATE, to_pcm16
 from coach.timeline import Event, Timeline
 
 
@@ -52,23 +54,33 @@ class ChapterAudio:
 
 
 class Session:
-    """Makes a routine's audio. Speech is synthesized lazily, each text once."""
+    """Makes a routine's audio. Each text is synthesized once, on first need; it is levelled
+    only when first rendered, so levelling overlaps encoding, and kept as int16."""
 
     def __init__(self, routine: Routine, options: Options, speaker: Speaker | None = None) -> None:
         self.routine, self.options = routine, options
         self.script: Script = build(routine, options.settings)
         self.speaker = speaker or Speaker(options.voice, options.words_per_minute)
-        self._clips: dict[str, np.ndarray] = {}
+        self._frames: dict[str, int] = {}
+        self._raw: dict[str, np.ndarray] = {}
+        self._ready: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()  # play renders on a second thread
 
-    def clips(self, texts: list[str]) -> dict[str, np.ndarray]:
-        """Prepared (levelled) voice clips for ``texts``."""
-        missing = [t for t in texts if t not in self._clips]
+    def frames(self, texts: list[str]) -> dict[str, int]:
+        """Each text's clip length in samples, synthesizing the ones not yet spoken."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._frames]
         for text, raw in self.speaker.synthesize(missing).items():
-            self._clips[text] = render.prepare_speech(raw, RATE, self.options.mix)
-        return {t: self._clips[t] for t in texts}
+            with self._lock:
+                self._raw[text], self._frames[text] = raw, len(raw)
+        return {t: self._frames[t] for t in texts}
 
-    def _frames(self, texts: list[str]) -> dict[str, int]:
-        return {t: len(c) for t, c in self.clips(texts).items()}
+    def clip(self, text: str) -> np.ndarray:
+        """The levelled clip for ``text`` (int16), from its synthesized one."""
+        with self._lock:
+            if text not in self._ready:
+                prepared = render.prepare_speech(self._raw.pop(text), RATE, self.options.mix)
+                self._ready[text] = to_pcm16(prepared)
+            return self._ready[text]
 
     @property
     def chapter_count(self) -> int:
@@ -78,14 +90,42 @@ class Session:
         """Chapter ``index`` laid out and rendered on its own."""
         title, cues = self.script.chapters()[index]
         texts = list(dict.fromkeys(c.text for c in cues if isinstance(c, Say)))
-        events, end = timeline.layout_chapter(cues, self._frames(texts), RATE)
-        pcm = Renderer(events, self._clips, self.options.mix).pcm(0, end)
+        events, end = timeline.layout_chapter(cues, self.frames(texts), RATE)
+        pcm = Renderer(events, _Clips(self), self.options.mix).pcm(0, end)
         return ChapterAudio(index, title, tuple(events), pcm)
 
     def timeline(self) -> Timeline:
         """The whole session on one clock (synthesizes every line)."""
-        return timeline.layout(self.script, self._frames(self.script.texts()), RATE)
+        return timeline.layout(self.script, self.frames(self.script.texts()), RATE)
 
     def renderer(self, tl: Timeline) -> Renderer:
-        """A renderer for ``tl`` (from ``self.timeline()``)."""
-        return Renderer(tl.events, self.clips(self.script.texts()), self.options.mix)
+        """A renderer for any window of ``tl`` (from ``self.timeline()``)."""
+        return Renderer(tl.events, _Clips(self), self.options.mix)
+
+    def blocks(self, block: int) -> Iterator[np.ndarray]:
+        """The whole session as int16 blocks of at most ``block`` samples, one chapter after
+        another, each chapter's lines synthesized just before it is mixed (so an encoder
+        can work on one chapter while the next is spoken). Equal to rendering
+        ``self.timeline()``, which is free once this has run."""
+        start = 0
+        for _, cues in self.script.chapters():
+            texts = list(dict.fromkeys(c.text for c in cues if isinstance(c, Say)))
+            events, end = timeline.layout_chapter(cues, self.frames(texts), RATE, start)
+            yield from Renderer(events, _Clips(self), self.options.mix).blocks(start, end, block)
+            start = end
+
+
+class _Clips(Mapping[str, np.ndarray]):
+    """A read-only view of a session's clips that levels each one when first asked for."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def __getitem__(self, text: str) -> np.ndarray:
+        return self.session.clip(text)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.session._frames)
+
+    def __len__(self) -> int:
+        return len(self.session._frames)

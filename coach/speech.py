@@ -160,7 +160,6 @@ class Speaker:
         self._thread = _engine_thread()
         self._engine = self._thread.engine
         self._tmp = tempfile.TemporaryDirectory(prefix="coach-speech-")
-        self._clips: dict[str, np.ndarray] = {}
         self._espeak = self._engine.driver_name == "espeak"
         self.voice_id = self.resolve(voice or DEFAULT_VOICE)
         self.synthesize([_PROBE])  # proves the voice really speaks
@@ -224,13 +223,14 @@ class Speaker:
         raise MissingPartError(f"the speech engine produced no audio for {text[:40]!r}")
 
     def synthesize(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
-        """Clips for ``texts`` as float32 mono at RATE, each text synthesized once per Speaker."""
-        wanted = [t for t in dict.fromkeys(texts) if t not in self._clips]
+        """Clips for ``texts`` as float32 mono at RATE; a text given twice is spoken once.
+        Nothing is kept here: the caller owns the clips (a Session keeps each text once)."""
         path = Path(self._tmp.name) / "clip.wav"
-        for text in wanted:
+        clips = {}
+        for text in dict.fromkeys(texts):
             rate, samples = self._thread.call(lambda t=text: self._speak_to_file(t, path))
-            self._clips[text] = _trim(_resample(samples, rate))
-        return {t: self._clips[t] for t in texts}
+            clips[text] = _trim(_resample(samples, rate))
+        return clips
 
 
 def _espeak_settled() -> int:

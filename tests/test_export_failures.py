@@ -202,10 +202,12 @@ def test_interrupted_export(out_dir, signum):
             assert proc.poll() is None, proc.communicate()
             assert time.monotonic() < deadline, "no temporary file appeared"
             time.sleep(0.005)
-        time.sleep(0.3)  # let audio flow into ffmpeg
+        # Interrupt while ffmpeg is writing audio.
+        while not any(p.stat().st_size > 0 for p in out_dir.glob(".anma.wav.*.part")):
+            assert proc.poll() is None, "the export finished before it could be interrupted"
+            assert time.monotonic() < deadline, "ffmpeg wrote nothing"
+            time.sleep(0.005)
         assert proc.poll() is None, "the export finished before it could be interrupted"
-        part = list(out_dir.glob(".anma.wav.*.part"))
-        assert part and part[0].stat().st_size > 0  # ffmpeg was writing
         proc.send_signal(signum)
         stdout, stderr = proc.communicate(timeout=60)
     finally:

@@ -45,16 +45,21 @@ def test_clip_is_float32_mono_at_the_session_rate(speaker, tmp_path):
 
 
 def test_each_text_is_synthesized_once(speaker, monkeypatch):
-    text = "Once is enough."
-    first = speaker.synthesize([text, text])[text]
+    """A Session keeps every clip; its Speaker is asked for each distinct text once."""
+    from coach.routine import loads
+    from coach.session import Options, Session
+    from conftest import MINI
+
+    session = Session(loads(MINI), Options(), speaker=speaker)
     calls = []
     real = speaker._speak_to_file
-    monkeypatch.setattr(speaker, "_speak_to_file", lambda *a: calls.append(a) or real(*a))
-    again = speaker.synthesize([text])
-    assert again[text] is first
-    assert calls == []
-    other = speaker.synthesize([text, "Something new."])
-    assert other[text] is first and len(calls) == 1
+    monkeypatch.setattr(speaker, "_speak_to_file", lambda *a: calls.append(a[0]) or real(*a))
+    session.timeline()
+    session.timeline()
+    list(session.blocks(22_050))
+    assert sorted(calls) == sorted(session.script.texts())
+    again = speaker.synthesize(["Once.", "Once."])
+    assert list(again) == ["Once."] and calls.count("Once.") == 1
 
 
 def test_synthesis_is_repeatable_across_processes(mini_path):
