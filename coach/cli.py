@@ -7,6 +7,8 @@ an exit status in ``main``, in one place.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import os
 import shutil
@@ -14,7 +16,8 @@ import signal
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated, Optional
+from collections.abc import Callable
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -190,11 +193,7 @@ def voices(lang: Annotated[Optional[str], typer.Option("--lang", "-l", help="Onl
         typer.echo(f"{v.id:28} {','.join(v.languages):18} {v.name}")
 
 
-@app.command()
-def export(
-    routine: RoutineArg = "anma",
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="The file to write; "
-                                                   ".mp3, .wav or .ogg (default: ROUTINE.mp3 here).")] = None,
+def _session_options(
     pace: PaceOpt = "normal",
     voice: VoiceOpt = None,
     rate: RateOpt = None,
@@ -204,8 +203,37 @@ def export(
     mono: MonoOpt = False,
     tone_volume: ToneVolOpt = 0.0,
     no_tones: NoTonesOpt = False,
+) -> None:
+    """The options of every command that makes a session's sound, declared once."""
+
+
+def _session_command(command: Callable[..., None]) -> Callable[..., None]:
+    """``command`` with the session options added to its own; it receives them as one
+    Options value in its ``options`` parameter."""
+    shared = list(inspect.signature(_session_options, eval_str=True).parameters.values())
+    own = [p for p in inspect.signature(command, eval_str=True).parameters.values()
+           if p.name != "options"]
+
+    @functools.wraps(command)
+    def wrapper(**kwargs: object) -> None:
+        chosen = {p.name: kwargs.pop(p.name) for p in shared}
+        command(options=_options(**chosen), **kwargs)
+
+    params = own + shared
+    wrapper.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in params}
+    return wrapper
+
+
+@app.command()
+@_session_command
+def export(
+    routine: RoutineArg = "anma",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="The file to write; "
+                                                   ".mp3, .wav or .ogg (default: ROUTINE.mp3 here).")] = None,
     cues: Annotated[Optional[Path], typer.Option("--cues", help="Also write the spoken lines with "
                                                  "their times: .vtt, .srt or .lrc.")] = None,
+    options: Any = None,
 ) -> None:
     """Export a session as an audio file with tags and one chapter per step."""
     from coach import cuesheet
@@ -213,7 +241,6 @@ def export(
     from coach.session import Session
     from coach.tones import RATE
 
-    options = _options(pace, talk, count, minutes, voice, rate, mono, tone_volume, no_tones)
     r = _routine(routine)
     path = output or Path(f"{r.name}.mp3")
     check_target(path)
@@ -234,24 +261,13 @@ def export(
 
 
 @app.command()
-def play(
-    routine: RoutineArg = "anma",
-    pace: PaceOpt = "normal",
-    voice: VoiceOpt = None,
-    rate: RateOpt = None,
-    talk: TalkOpt = "normal",
-    count: CountOpt = False,
-    minutes: MinutesOpt = None,
-    mono: MonoOpt = False,
-    tone_volume: ToneVolOpt = 0.0,
-    no_tones: NoTonesOpt = False,
-) -> None:
+@_session_command
+def play(routine: RoutineArg = "anma", options: Any = None) -> None:
     """Play a session live. Keys on a terminal: space pause/resume, n next step,
     b back to the start of the step, q quit."""
     from coach import player
     from coach.session import Session
 
-    options = _options(pace, talk, count, minutes, voice, rate, mono, tone_volume, no_tones)
     session = Session(_routine(routine), options)
     status = _StatusLine() if sys.stderr.isatty() else None
     with _Keyboard() as keyboard:
