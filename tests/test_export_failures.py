@@ -171,6 +171,17 @@ def test_disk_full(mini_path, small_disk, suffix):
     assert_nothing_lost(target)
 
 
+def test_folder_not_writable(mini_path, small_disk):
+    """A read-only file system stops even root: the folder check says so before any work."""
+    target = small_disk / "session.mp3"
+    put_previous(target)
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    r = run_coach("export", mini_path, "-o", target)
+    assert r.returncode == 2, r.stderr
+    assert_one_line(r.stderr, "cannot write in the folder")
+    assert_nothing_lost(target)
+
+
 # ---- interrupted ----------------------------------------------------------------------
 
 def _ffmpeg_writing_to(folder: Path) -> list[int]:
