@@ -8,6 +8,7 @@ a session's length before any audio is made.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, replace
 from enum import Enum
@@ -386,34 +387,32 @@ def _clock(seconds: float) -> str:
     return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
 
 
+def _side(pan: float) -> str:
+    return "" if not pan else (" (left)" if pan < 0 else " (right)")
+
+
 def describe(script: Script) -> list[str]:
     """The script as readable lines: one per cue, runs of identical beats folded."""
     s = script.settings
     lines = [f"{script.title} — pace {s.pace.value}, talk {s.talk.value}"
              f"{', counting' if s.count else ''}, about {_clock(script.estimate_seconds())}"]
-    cues = list(script.cues)
-    i = 0
-    while i < len(cues):
-        cue = cues[i]
+    # Identical beats in a row fold into one line; every other cue keeps its own.
+    def fold(pair: tuple[int, Cue]) -> object:
+        i, cue = pair
+        return (cue.sound, cue.seconds, cue.pan, cue.sustain) if isinstance(cue, Beat) else i
+
+    for _, group in itertools.groupby(enumerate(script.cues), key=fold):
+        run = [cue for _, cue in group]
+        cue = run[0]
         if isinstance(cue, Chapter):
             lines.append(f"== {cue.title}")
         elif isinstance(cue, Say):
-            where = "" if not cue.pan else (" (left)" if cue.pan < 0 else " (right)")
-            lines.append(f"  {'say over' if cue.over else 'say':9}{cue.text!r}{where}")
+            lines.append(f"  {'say over' if cue.over else 'say':9}{cue.text!r}{_side(cue.pan)}")
         elif isinstance(cue, Rest):
             lines.append(f"  {'rest':9}{cue.seconds:g} s")
         else:
-            run = 1
-            key = (cue.sound, cue.seconds, cue.pan, cue.sustain)
-            while (i + run < len(cues) and isinstance(cues[i + run], Beat)
-                   and (lambda b: (b.sound, b.seconds, b.pan, b.sustain))(cues[i + run]) == key):
-                run += 1
-            times = f" x{run}" if run > 1 else ""
+            times = f" x{len(run)}" if len(run) > 1 else ""
             extra = " sustained" if cue.sustain else ""
-            where = "" if not cue.pan else (" (left)" if cue.pan < 0 else " (right)")
-            lines.append(f"  {'tone':9}{cue.sound.value} {cue.seconds:g} s{extra}{times}{where}"
-                         f"{'  ' + cue.label if cue.label else ''}")
-            i += run
-            continue
-        i += 1
+            lines.append(f"  {'tone':9}{cue.sound.value} {cue.seconds:g} s{extra}{times}"
+                         f"{_side(cue.pan)}{'  ' + cue.label if cue.label else ''}")
     return lines

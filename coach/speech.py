@@ -203,7 +203,7 @@ class Speaker:
     def _speak_to_file(self, text: str, path: Path) -> tuple[int, np.ndarray]:
         """Runs on the engine thread: one clip, waited for until complete."""
         engine = self._engine
-        for attempt in range(2):
+        for _ in range(2):  # one retry: a clip has been seen to go missing
             path.unlink(missing_ok=True)
             self._thread.done.clear()
             engine.setProperty("voice", self.voice_id)
