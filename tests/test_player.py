@@ -129,7 +129,8 @@ class Terminal:
 def _wait_for(predicate, timeout: float = 30) -> None:
     end = time.monotonic() + timeout
     while not predicate():
-        assert time.monotonic() < end, "timed out waiting"
+        if time.monotonic() > end:  # a guard against hanging, not a speed check
+            pytest.fail("timed out waiting")
         time.sleep(0.05)
 
 
