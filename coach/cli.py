@@ -17,7 +17,8 @@ import sys
 import traceback
 from pathlib import Path
 from collections.abc import Callable
-from typing import Annotated, Any, Optional
+from enum import Enum
+from typing import Annotated, Any, Optional, TypeVar
 
 import typer
 
@@ -79,7 +80,10 @@ ToneVolOpt = Annotated[float, typer.Option("--tone-volume", help="Raise or lower
 NoTonesOpt = Annotated[bool, typer.Option("--no-tones", help="Voice only: no rhythm tones or bells.")]
 
 
-def _choice(option: str, value: str, enum: type) -> object:
+E = TypeVar("E", bound=Enum)
+
+
+def _choice(option: str, value: str, enum: type[E]) -> E:
     names = [m.value for m in enum]
     if value.lower() not in names:
         raise InputError(f"{option} {value}: must be one of {', '.join(names)}")
@@ -215,7 +219,7 @@ def _session_command(command: Callable[..., None]) -> Callable[..., None]:
            if p.name != "options"]
 
     @functools.wraps(command)
-    def wrapper(**kwargs: object) -> None:
+    def wrapper(**kwargs: Any) -> None:
         chosen = {p.name: kwargs.pop(p.name) for p in shared}
         command(options=_options(**chosen), **kwargs)
 
@@ -415,12 +419,11 @@ def _run(args: list[str]) -> int:
             traceback.print_exc()
         _error(str(exc))
         return EXIT_MISSING if isinstance(exc, MissingPartError) else EXIT_INPUT
-    except Exception:  # a bug: say so plainly, traceback only on request
+    except Exception as exc:  # a bug: say so plainly, traceback only on request
         if _state["debug"]:
             traceback.print_exc()
         else:
-            kind, value, _ = sys.exc_info()
-            _error(f"internal error: {kind.__name__}: {value} (run with --debug for details)")
+            _error(f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)")
         return EXIT_BUG
 
 

@@ -152,7 +152,10 @@ def play(session: Session, poll_key: Callable[[float], str | None] | None = None
                     where = _label_at(chapter, pos)
                     state = "paused — space to resume" if paused else _clock(left) + " left"
                     status(f"{chapter.title}{' · ' + where if where else ''} · {state}")
-                key = poll_key(TICK) if poll_key else time.sleep(TICK)
+                if poll_key is None:
+                    time.sleep(TICK)  # only how soon the next chapter starts depends on this
+                    continue
+                key = poll_key(TICK)
                 if key is None:
                     continue
                 if key == " ":

@@ -16,6 +16,7 @@ Text is always passed as plain text (no SSML or eSpeak markup flags): spoken lit
 
 from __future__ import annotations
 
+import functools
 import queue
 import sys
 import tempfile
@@ -228,7 +229,7 @@ class Speaker:
         path = Path(self._tmp.name) / "clip.wav"
         clips = {}
         for text in dict.fromkeys(texts):
-            rate, samples = self._thread.call(lambda t=text: self._speak_to_file(t, path))
+            rate, samples = self._thread.call(functools.partial(self._speak_to_file, text, path))
             clips[text] = _trim(_resample(samples, rate))
         return clips
 

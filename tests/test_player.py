@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import MINI, RATE, coach_bin, decode, plan, run_coach
+from conftest import RATE, coach_bin, decode, plan, run_coach
 
 # Appends what it reads to a file at most RATE * 4 bytes a second (stereo int16): a device
 # that keeps real time, so keys can be pressed while the session plays. A stream that was
