@@ -273,7 +273,7 @@ def play(routine: RoutineArg = "anma", options: Any = None) -> None:
     from coach.session import Session
 
     session = Session(_routine(routine), options)
-    status = _StatusLine() if sys.stderr.isatty() else None
+    status = _StatusLine() if _terminal(sys.stderr) else None
     with _Keyboard() as keyboard:
         try:
             outcome = player.play(session, poll_key=keyboard.poll if keyboard.on else None,
@@ -286,12 +286,17 @@ def play(routine: RoutineArg = "anma", options: Any = None) -> None:
 
 # ---- terminal output ------------------------------------------------------------------
 
+def _terminal(stream: Any) -> bool:
+    """Whether ``stream`` is a terminal; a closed standard stream (None) is not."""
+    return stream is not None and stream.isatty()
+
+
 class _Progress:
     """A one-line progress bar on stderr, only when stderr is a terminal."""
 
     def __init__(self, total: int, label: str) -> None:
         self.total, self.label = max(1, total), label
-        self.on = sys.stderr.isatty()
+        self.on = _terminal(sys.stderr)
         self.last = -1
 
     def update(self, done: int) -> None:
@@ -313,7 +318,7 @@ class _Keyboard:
     restored on exit, whatever happened. Off when stdin is not a terminal."""
 
     def __init__(self) -> None:
-        self.on = sys.stdin.isatty()
+        self.on = _terminal(sys.stdin)
         self._saved: list | None = None
 
     def __enter__(self) -> _Keyboard:
@@ -428,5 +433,6 @@ def _run(args: list[str]) -> int:
 
 
 def _error(message: str) -> None:
-    sys.stderr.write(f"coach: {message}\n")
-    sys.stderr.flush()
+    if sys.stderr is not None:  # started with stderr closed: the status is all there is
+        sys.stderr.write(f"coach: {message}\n")
+        sys.stderr.flush()

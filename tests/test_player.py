@@ -224,3 +224,13 @@ def test_without_a_terminal_plays_to_the_end_with_no_status_line(tmp_path, mini_
     assert result.returncode == 0
     assert "\r" not in result.stderr and "left" not in result.stderr
     assert result.stdout == ""
+
+
+def test_closed_standard_streams_are_no_terminal(tmp_path, mini_path):
+    """Started with stdin and stderr closed (as some launchers do), it plays to the end."""
+    env, capture = _home(tmp_path)
+    result = subprocess.run(["bash", "-c", 'exec "$0" play "$1" 0<&- 2>&-', str(coach_bin()),
+                             str(mini_path)], env={**os.environ, **env}, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0
+    assert _size(capture) > 0
