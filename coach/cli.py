@@ -114,11 +114,6 @@ def _routine(spec: str):
     return resolve(spec)
 
 
-def _minutes(seconds: float) -> str:
-    m, s = divmod(round(seconds), 60)
-    return f"{m}:{s:02d}"
-
-
 # ---- commands -------------------------------------------------------------------------
 
 @app.command()
@@ -243,7 +238,7 @@ def export(
     from coach import cuesheet
     from coach.export import check_target, export as write
     from coach.session import Session
-    from coach.tones import RATE
+    from coach.clock import RATE, minutes_seconds
 
     r = _routine(routine)
     path = output or Path(f"{r.name}.mp3")
@@ -260,7 +255,7 @@ def export(
     tl = session.timeline()
     if cues is not None:
         cuesheet.write(tl, cues)
-    typer.echo(f"Wrote {path} ({_minutes(tl.length / tl.rate)}, {len(tl.chapters)} chapters)"
+    typer.echo(f"Wrote {path} ({minutes_seconds(tl.length / tl.rate)}, {len(tl.chapters)} chapters)"
                + (f" and {cues}" if cues else ""))
 
 

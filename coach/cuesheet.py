@@ -10,6 +10,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from coach.clock import stamp
 from coach.errors import InputError
 from coach.timeline import Kind, Timeline
 
@@ -26,14 +27,6 @@ def check_target(path: Path) -> None:
                          if not path.parent.is_dir() else f"--cues {path}: is a folder")
 
 
-def _clock(samples: int, rate: int, sep: str) -> str:
-    ms = samples * 1000 // rate
-    h, rest = divmod(ms, 3_600_000)
-    m, rest = divmod(rest, 60_000)
-    s, ms = divmod(rest, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
-
-
 def render(tl: Timeline, fmt: str) -> str:
     """The cue sheet text in ``fmt`` ('.vtt', '.srt' or '.lrc')."""
     lines = [e for e in tl.events if e.kind is Kind.SPEECH]
@@ -47,7 +40,7 @@ def render(tl: Timeline, fmt: str) -> str:
     out = ["WEBVTT", ""] if fmt == ".vtt" else []
     sep = "." if fmt == ".vtt" else ","
     for i, e in enumerate(lines, 1):
-        out += [str(i), f"{_clock(e.start, r, sep)} --> {_clock(e.end, r, sep)}", e.text, ""]
+        out += [str(i), f"{stamp(e.start, r, sep)} --> {stamp(e.end, r, sep)}", e.text, ""]
     return "\n".join(out)
 
 

@@ -23,6 +23,7 @@ from typing import IO
 
 import numpy as np
 
+from coach.clock import stamp
 from coach.errors import InputError, MissingPartError
 from coach.timeline import Timeline
 
@@ -85,11 +86,7 @@ def vorbis_chapters(tl: Timeline) -> dict[str, str]:
     """
     out = {}
     for i, c in enumerate(tl.chapters, 1):
-        ms = round(c.start * 1000 / tl.rate)
-        h, rest = divmod(ms, 3_600_000)
-        m, rest = divmod(rest, 60_000)
-        s, ms = divmod(rest, 1000)
-        out[f"CHAPTER{i:03d}"] = f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
+        out[f"CHAPTER{i:03d}"] = stamp(c.start, tl.rate)
         out[f"CHAPTER{i:03d}NAME"] = c.title
     return out
 

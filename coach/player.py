@@ -21,7 +21,7 @@ from coach.errors import MissingPartError
 from coach.script import estimate_seconds
 from coach.session import ChapterAudio, Session
 from coach.timeline import Kind
-from coach.tones import RATE
+from coach.clock import RATE, minutes_seconds
 
 #: Chapters rendered ahead of the one playing.
 LOOKAHEAD = 2
@@ -113,11 +113,6 @@ def _label_at(chapter: ChapterAudio, pos: int) -> str:
     return label
 
 
-def _clock(seconds: float) -> str:
-    m, s = divmod(max(0, round(seconds)), 60)
-    return f"{m}:{s:02d}"
-
-
 def play(session: Session, poll_key: Callable[[float], str | None] | None = None,
          status: Callable[[str], None] | None = None) -> Outcome:
     """Play ``session`` to the default audio device.
@@ -150,7 +145,7 @@ def play(session: Session, poll_key: Callable[[float], str | None] | None = None
                 if status:
                     left = (chapter.length - pos) / rate + sum(estimates[index + 1:])
                     where = _label_at(chapter, pos)
-                    state = "paused — space to resume" if paused else _clock(left) + " left"
+                    state = "paused — space to resume" if paused else minutes_seconds(left) + " left"
                     status(f"{chapter.title}{' · ' + where if where else ''} · {state}")
                 if poll_key is None:
                     time.sleep(TICK)  # only how soon the next chapter starts depends on this

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from coach import levels, tones
-from coach.script import Sound
+from coach.clock import RATE
+from coach.tones import Sound
 from coach.timeline import Event, Kind
 
 #: Each voice line's own loudness (LUFS, in the output's channel layout). A little above
@@ -76,7 +77,7 @@ def prepare_speech(raw: np.ndarray, rate: int, mix: Mix) -> np.ndarray:
 
 
 def _faded(x: np.ndarray) -> np.ndarray:
-    n = min(len(x) // 2, int(EDGE_FADE * tones.RATE))
+    n = min(len(x) // 2, int(EDGE_FADE * RATE))
     if n:
         ramp = np.linspace(0.0, 1.0, n, dtype=np.float32)
         x = x.copy()

@@ -14,7 +14,9 @@ from dataclasses import dataclass, replace
 from enum import Enum
 
 from coach.errors import InputError
+from coach.clock import about
 from coach.routine import MAX_REPS, Motion, Phase, Routine, Side
+from coach.tones import Sound
 
 MAX_SESSION_SECONDS = 4 * 3600
 #: Speech rate assumed for estimates, words per minute at the normal pace.
@@ -55,22 +57,6 @@ class Talk(Enum):
     LESS = "less"
     NORMAL = "normal"
     MORE = "more"
-
-
-class Sound(Enum):
-    """Every sound the coach makes besides speech."""
-
-    CIRCLE = "circle"
-    STROKE = "stroke"
-    PRESS = "press"
-    PLUCK = "pluck"
-    PULSE = "pulse"
-    HOLD = "hold"
-    RELEASE = "release"
-    SUSTAIN = "sustain"
-    BELL = "bell"
-    START = "start"
-    END = "end"
 
 
 MOTION_SOUND = {Motion.CIRCLE: Sound.CIRCLE, Motion.STROKE: Sound.STROKE,
@@ -319,7 +305,7 @@ def build(routine: Routine, settings: Settings = Settings()) -> Script:
 
 def _too_long(routine: Routine, settings: Settings, total: float) -> InputError:
     return InputError(f"{routine.source or routine.name}: the session would last about "
-                      f"{_clock(total)} at the {settings.pace.value} pace; the limit is 4 hours")
+                      f"{about(total)} at the {settings.pace.value} pace; the limit is 4 hours")
 
 
 def rhythm_seconds(routine: Routine, pace: Pace, rep_scale: float = 1.0) -> float:
@@ -361,7 +347,7 @@ def _fit(routine: Routine, settings: Settings) -> Script:
     low = shortest.estimate_seconds()
     high = longest.estimate_seconds() if longest else math.inf
     if not low <= target <= high:
-        bound = f"at least about {_clock(low)}" if target < low else f"at most about {_clock(high)}"
+        bound = f"at least about {about(low)}" if target < low else f"at most about {about(high)}"
         raise InputError(f"--minutes {settings.minutes:g}: {routine.title} cannot fit; "
                          f"at the {settings.pace.value} pace it lasts {bound}")
     # Estimated length grows with the scale in steps; bisect for the closest scale.
@@ -382,11 +368,6 @@ def _fit(routine: Routine, settings: Settings) -> Script:
     return replace(best, settings=settings)
 
 
-def _clock(seconds: float) -> str:
-    minutes = round(seconds / 60)
-    return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
-
-
 def _side(pan: float) -> str:
     return "" if not pan else (" (left)" if pan < 0 else " (right)")
 
@@ -395,7 +376,7 @@ def describe(script: Script) -> list[str]:
     """The script as readable lines: one per cue, runs of identical beats folded."""
     s = script.settings
     lines = [f"{script.title} — pace {s.pace.value}, talk {s.talk.value}"
-             f"{', counting' if s.count else ''}, about {_clock(script.estimate_seconds())}"]
+             f"{', counting' if s.count else ''}, about {about(script.estimate_seconds())}"]
     # Identical beats in a row fold into one line; every other cue keeps its own.
     def fold(pair: tuple[int, Cue]) -> object:
         i, cue = pair

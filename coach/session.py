@@ -20,7 +20,8 @@ from coach.render import Mix, Renderer
 from coach.routine import Routine
 from coach.script import Say, Script, Settings, build
 from coach.speech import DEFAULT_RATE, Speaker
-from coach.tones import RATE, to_pcm16
+from coach.clock import RATE
+from coach.tones import to_pcm16
 from coach.timeline import Event, Timeline
 
 

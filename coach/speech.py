@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from coach.errors import InputError, MissingPartError
-from coach.tones import RATE
+from coach.clock import RATE
 
 #: The default voice and rate (words per minute at the normal pace); README says why.
 DEFAULT_VOICE = "en-gb-x-rp"

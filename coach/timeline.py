@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from coach.script import Beat, Cue, Rest, Say, Script, Sound
+from coach.script import Beat, Cue, Rest, Say, Script
+from coach.tones import Sound
 
 
 class Kind(Enum):

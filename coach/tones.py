@@ -12,14 +12,31 @@ from __future__ import annotations
 
 import functools
 import wave
+from enum import Enum
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
-from coach.script import Sound
+from coach.clock import RATE
 
-RATE = 22_050
+
+class Sound(Enum):
+    """Every sound the coach makes besides speech."""
+
+    CIRCLE = "circle"
+    STROKE = "stroke"
+    PRESS = "press"
+    PLUCK = "pluck"
+    PULSE = "pulse"
+    HOLD = "hold"
+    RELEASE = "release"
+    SUSTAIN = "sustain"
+    BELL = "bell"
+    START = "start"
+    END = "end"
+
+
 #: Every stored sound peaks here (linear); render sets the level it is heard at.
 PEAK = 0.5
 

@@ -65,7 +65,7 @@ reps = 6
 seconds = 0.5
 """
 
-RATE = 22_050
+from coach.clock import RATE  # noqa: E402
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import MINI, RATE, decode, ebur128, plan, probe, run_coach
 from coach import tones
-from coach.script import Sound
+from coach.tones import Sound
 
 MP3_FRAME = 1152
 #: "-16 LUFS integrated ±1 LU, true peak at most -1 dBTP"

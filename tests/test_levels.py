@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from conftest import ebur128
 from coach import levels, tones
 
-RATE = tones.RATE
+from coach.clock import RATE
 TOLERANCE = 0.3
 
 

@@ -9,10 +9,10 @@ import pytest
 
 from coach import levels, render, tones
 from coach.render import Mix, Renderer, pan_gains, prepare_speech
-from coach.script import Sound
+from coach.tones import Sound
 from coach.timeline import Event, Kind
 
-RATE = tones.RATE
+from coach.clock import RATE
 
 
 def _clip(n: int, seed: int = 0, level: float = 0.3) -> np.ndarray:
