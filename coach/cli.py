@@ -163,33 +163,54 @@ def script(
     """Show the cue list of a session, or with --json its exact timeline."""
     from coach.script import build, describe
 
-    options = _options(pace, talk, count, minutes, voice, rate)
-    r = _routine(routine)
-    if not as_json:
-        for line in describe(build(r, options.settings)):
-            typer.echo(line)
-        return
     from coach.session import Session
 
-    session = Session(r, options)
-    typer.echo(json.dumps(session.timeline().to_json(), indent=1, ensure_ascii=False))
+    options = _options(pace, talk, count, minutes, voice, rate)
+    with Session(_routine(routine), options, notify=_note) as session:
+        if as_json:
+            typer.echo(json.dumps(session.plan(), indent=1, ensure_ascii=False))
+        else:
+            for line in describe(session.script):
+                typer.echo(line)
 
 
 @app.command()
 def voices(lang: Annotated[Optional[str], typer.Option("--lang", "-l", help="Only voices whose "
                                                         "language starts with this code, e.g. en.")] = None) -> None:
-    """List the voices that work on this machine: id, name, languages."""
-    from coach.speech import Speaker
+    """List the voices that work on this machine, every engine's: engine, id, languages,
+    name; * marks the default."""
+    from coach import speech
 
-    with Speaker() as speaker:
-        found = speaker.voices()
+    found, problems = speech.voices()
+    for line in problems:
+        _note(line)
     if lang:
         found = [v for v in found if any(x.casefold().startswith(lang.casefold()) for x in v.languages)]
         if not found:
             raise InputError(f"--lang {lang}: no voice for that language; run 'coach voices'")
-    typer.echo(f"{'ID':28} {'LANGUAGES':18} NAME")
+    default = speech.default_spec()
+    typer.echo(f"  {'ENGINE':7} {'ID':26} {'LANGUAGES':18} NAME")
     for v in found:
-        typer.echo(f"{v.id:28} {','.join(v.languages):18} {v.name}")
+        mark = "*" if v.spec == default else " "
+        typer.echo(f"{mark} {v.engine:7} {v.id:26} {','.join(v.languages):18} {v.name}")
+
+
+@app.command()
+def cache(clear: Annotated[bool, typer.Option("--clear", help="Remove every cached clip.")] = False) -> None:
+    """Show where the clip cache is and how big; --clear empties it. Every spoken line is
+    kept there once, so play and export never make the same line twice."""
+    from coach.speech import clip_cache
+    from coach.speech.cache import TRIM_TO
+
+    clips = clip_cache()
+    if clear:
+        removed = clips.clear()
+        typer.echo(f"Removed {removed} clip{'' if removed == 1 else 's'} from {clips.root}")
+        return
+    info = clips.info()
+    typer.echo(f"{info.path}: {info.entries} clip{'' if info.entries == 1 else 's'}, "
+               f"{info.size / 1e6:.1f} MB (trimmed to {clips.max_bytes * TRIM_TO / 1e6:.0f} MB "
+               f"when it grows past {clips.max_bytes / 1e6:.0f} MB)")
 
 
 def _session_options(
@@ -236,16 +257,23 @@ def export(
 ) -> None:
     """Export a session as an audio file with tags and one chapter per step."""
     from coach import cuesheet
-    from coach.export import check_target, export as write
+    from coach.export import check_target
     from coach.session import Session
-    from coach.clock import RATE, minutes_seconds
 
     r = _routine(routine)
     path = output or Path(f"{r.name}.mp3")
     check_target(path)
     if cues is not None:
         cuesheet.check_target(cues)
-    session = Session(r, options)
+    with Session(r, options, notify=_note) as session:
+        _export(session, r, path, cues, options)
+
+
+def _export(session: Any, r: Any, path: Path, cues: Optional[Path], options: Any) -> None:
+    from coach import cuesheet
+    from coach.clock import RATE, minutes_seconds
+    from coach.export import export as write
+
     bar = _Progress(round(session.script.estimate_seconds() * RATE), f"Exporting {path.name}")
     tags = {"title": r.title, "artist": "coach", "album": r.title, "genre": "Spoken word",
             "comment": f"pace {options.settings.pace.value}, made with coach {__version__}"}
@@ -264,10 +292,15 @@ def export(
 def play(routine: RoutineArg = "anma", options: Any = None) -> None:
     """Play a session live. Keys on a terminal: space pause/resume, n next step,
     b back to the start of the step, q quit."""
-    from coach import player
     from coach.session import Session
 
-    session = Session(_routine(routine), options)
+    with Session(_routine(routine), options, notify=_note) as session:
+        _play(session)
+
+
+def _play(session: Any) -> None:
+    from coach import player
+
     status = _StatusLine() if _terminal(sys.stderr) else None
     with _Keyboard() as keyboard:
         try:
@@ -384,12 +417,7 @@ def main(argv: list[str] | None = None) -> None:
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit status instead of exiting (for tests)."""
     args = sys.argv[1:] if argv is None else argv
-    try:
-        return _run(args)
-    finally:
-        speech = sys.modules.get("coach.speech")  # only if a command used it
-        if speech is not None:
-            speech.shutdown()
+    return _run(args)
 
 
 def _run(args: list[str]) -> int:
@@ -425,6 +453,13 @@ def _run(args: list[str]) -> int:
         else:
             _error(f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)")
         return EXIT_BUG
+
+
+def _note(message: str) -> None:
+    """One line for the user on stderr that is not an error."""
+    if sys.stderr is not None:
+        sys.stderr.write(f"coach: {message}\n")
+        sys.stderr.flush()
 
 
 def _error(message: str) -> None:

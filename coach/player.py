@@ -17,6 +17,8 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
+import numpy as np
+
 from coach.errors import MissingPartError
 from coach.script import estimate_seconds
 from coach.session import ChapterAudio, Session
@@ -67,9 +69,9 @@ def _simpleaudio() -> Any:
 class _Chapters:
     """Renders chapters on a background thread, at most LOOKAHEAD ahead of ``want``."""
 
-    def __init__(self, session: Session, first: ChapterAudio) -> None:
+    def __init__(self, session: Session) -> None:
         self.session = session
-        self.ready: dict[int, ChapterAudio] = {0: first}
+        self.ready: dict[int, ChapterAudio] = {}
         self.error: BaseException | None = None
         self.want = 0
         self.cond = threading.Condition()
@@ -78,7 +80,7 @@ class _Chapters:
 
     def _run(self) -> None:
         try:
-            for i in range(1, self.session.chapter_count):
+            for i in range(self.session.chapter_count):
                 with self.cond:
                     self.cond.wait_for(lambda: i <= self.want + LOOKAHEAD)
                 chapter = self.session.chapter(i)
@@ -125,12 +127,23 @@ def play(session: Session, poll_key: Callable[[float], str | None] | None = None
     """
     sa = _simpleaudio()
     rate = RATE
-    chapters = _Chapters(session, session.chapter(0))
+    # The opening chime plays at once, alone, while chapter 0's voice is made (the voice
+    # model loads meanwhile); chapter 0 then goes on from where the chime ends.
+    lead = session.lead_in()
+    lead_obj = _start(sa, lead, 0, session.options.mix.channels, rate) if len(lead) else None
+    chapters = _Chapters(session)
     pace = session.script.settings.pace
     estimates = [estimate_seconds(cues, pace) for _, cues in session.script.chapters()]
     index, offset = 0, 0
-    obj = None
+    obj = lead_obj
     try:
+        if lead_obj is not None:
+            title = session.script.chapters()[0][0]
+            show = (lambda left: status(f"{title} · Starting · {minutes_seconds(left)} left")) \
+                if status else None
+            if _wait_lead(lead_obj, poll_key, show, sum(estimates)) == "q":
+                return Outcome.QUIT
+            offset = len(lead)
         while index < session.chapter_count:
             chapter = chapters.get(index)
             obj = _start(sa, chapter, offset, session.options.mix.channels, rate)
@@ -173,8 +186,26 @@ def play(session: Session, poll_key: Callable[[float], str | None] | None = None
             sa.stop_all()
 
 
-def _start(sa: Any, chapter: ChapterAudio, offset: int, channels: int, rate: int) -> Any:
-    data = chapter.pcm[offset:].tobytes()
+def _wait_lead(obj: Any, poll_key: Callable[[float], str | None] | None,
+               status: Callable[[float], None] | None, total: float) -> str | None:
+    """Wait for the lead-in to finish; ``q`` stops it (returned), other keys wait.
+    ``status`` gets the seconds left of the session (``total`` at the start)."""
+    started = time.monotonic()
+    while obj.is_playing():
+        if status:
+            status(total - (time.monotonic() - started))
+        key = poll_key(TICK) if poll_key else None
+        if poll_key is None:
+            time.sleep(TICK)
+        if key == "q":
+            obj.stop()
+            return key
+    return None
+
+
+def _start(sa: Any, chapter: ChapterAudio | np.ndarray, offset: int, channels: int, rate: int) -> Any:
+    pcm = chapter.pcm if isinstance(chapter, ChapterAudio) else chapter
+    data = pcm[offset:].tobytes()
     try:
         return sa.play_buffer(data, channels, 2, rate)
     except Exception as exc:  # simpleaudio raises its own error type for device failures

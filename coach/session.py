@@ -10,16 +10,17 @@ inside the whole timeline, and live play can begin before later chapters exist.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from coach import render, timeline
 from coach.render import Mix, Renderer
 from coach.routine import Routine
-from coach.script import Say, Script, Settings, build
-from coach.speech import DEFAULT_RATE, Speaker
+from coach.script import Cue, Say, Script, Settings, build
+from coach.speech import Speaker, VoiceChoice, open_speaker
 from coach.clock import RATE
 from coach.tones import to_pcm16
 from coach.timeline import Event, Timeline
@@ -28,16 +29,13 @@ from coach.timeline import Event, Timeline
 @dataclass(frozen=True)
 class Options:
     """Everything a user chooses about a session. ``rate``: words per minute, None for
-    the default rate at the chosen pace; ``voice``: None for the default voice."""
+    the voice's default rate at the chosen pace; ``voice``: a ``--voice`` spec, None for
+    the default voice."""
 
     settings: Settings = field(default_factory=Settings)
     voice: str | None = None
     rate: int | None = None
     mix: Mix = field(default_factory=Mix)
-
-    @property
-    def words_per_minute(self) -> int:
-        return self.rate or round(DEFAULT_RATE * self.settings.pace.speech)
 
 
 @dataclass(frozen=True)
@@ -56,16 +54,58 @@ class ChapterAudio:
 
 class Session:
     """Makes a routine's audio. Each text is synthesized once, on first need; it is levelled
-    only when first rendered, so levelling overlaps encoding, and kept as int16."""
+    only when first rendered, so levelling overlaps encoding, and kept as int16.
 
-    def __init__(self, routine: Routine, options: Options, speaker: Speaker | None = None) -> None:
+    The session owns its Speaker (and so the speech engine's life): ``close`` it, or use
+    it as a context manager. ``notify`` receives a line for the user that is not an error
+    (the neural voice cannot start and eSpeak NG speaks instead). Raises InputError for
+    a bad routine plan, voice or rate; MissingPartError when the chosen engine cannot run.
+    """
+
+    def __init__(self, routine: Routine, options: Options, speaker: Speaker | None = None,
+                 notify: Callable[[str], None] | None = None) -> None:
         self.routine, self.options = routine, options
         self.script: Script = build(routine, options.settings)
-        self.speaker = speaker or Speaker(options.voice, options.words_per_minute)
+        self.speaker = speaker or open_speaker(options.voice, options.rate,
+                                               options.settings.pace.speech, notify=notify)
         self._frames: dict[str, int] = {}
         self._raw: dict[str, np.ndarray] = {}
         self._ready: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()  # play renders on a second thread
+
+    def close(self) -> None:
+        """Release the speech engine (idempotent)."""
+        self.speaker.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def voice(self) -> VoiceChoice:
+        """The voice actually speaking (after any fallback, once a line has been made)."""
+        return self.speaker.choice
+
+    def plan(self) -> dict[str, Any]:
+        """The whole session's plan as JSON-ready data (``coach script --json``): the
+        timeline in seconds and the voice."""
+        tl = self.timeline()
+        return {**tl.to_json(), "voice": self.voice.to_json()}
+
+    def lead_in(self) -> np.ndarray:
+        """Chapter 0's samples before its first spoken line, as int16 (samples, channels):
+        the opening chime, rendered without the voice so that live play can start while the
+        voice model loads. Equal to the start of ``chapter(0).pcm``."""
+        _, cues = self.script.chapters()[0]
+        head: list[Cue] = []
+        for cue in cues:
+            if isinstance(cue, Say):
+                break
+            head.append(cue)
+        events, end = timeline.layout_chapter(head, {}, RATE)
+        return Renderer(events, {}, self.options.mix).pcm(0, end)
 
     def frames(self, texts: list[str]) -> dict[str, int]:
         """Each text's clip length in samples, synthesizing the ones not yet spoken."""

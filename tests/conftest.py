@@ -14,6 +14,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+# coach's clip cache for the whole run (also for every `coach` the tests start): never the
+# user's own ~/.cache/coach. Shared by the tests, so each line is synthesized about once;
+# tests of a cold cache point XDG_CACHE_HOME elsewhere.
+import tempfile  # noqa: E402
+
+RUN_CACHE = Path(tempfile.mkdtemp(prefix="coach-test-cache-"))
+os.environ["XDG_CACHE_HOME"] = str(RUN_CACHE)
+
 # A two-step routine that renders in well under a second of audio work per test.
 MINI = """\
 title = "Mini"
@@ -139,6 +147,12 @@ def anma_export(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     result = run_coach("export", "anma", "-o", folder / "anma.mp3")
     assert result.returncode == 0, result.stderr
     return folder / "anma.mp3", plan("anma")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _run_cache() -> object:
+    yield
+    shutil.rmtree(RUN_CACHE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session", autouse=True)

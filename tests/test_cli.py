@@ -127,9 +127,13 @@ def test_voices_lists_working_voices():
     result = run_coach("voices", "--lang", "en")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].split()[:2] == ["ID", "LANGUAGES"]
-    assert any(l.startswith("gmw/en-us ") for l in lines)
-    assert not any(l.startswith("mb/") for l in lines)
+    assert lines[0].split()[:3] == ["ENGINE", "ID", "LANGUAGES"]
+    rows = [line[2:].split() for line in lines[1:]]
+    assert ["espeak", "gmw/en-us"] in [r[:2] for r in rows]
+    assert not any(r[1].startswith("mb/") for r in rows)
+    # The default voice is marked, and it is the neural one.
+    default = [line for line in lines[1:] if line.startswith("*")]
+    assert len(default) == 1 and default[0][2:].split()[:2] == ["hibari", "heart"]
 
 
 def test_export_default_name_and_report(tmp_path, mini_path):

@@ -1,246 +1,167 @@
-"""The real Speaker: eSpeak NG through pyttsx3, no mocks except where the engine must
-fail to load (and that runs in a fresh interpreter)."""
+"""The speech layer's interface with a fake engine (the fast lane): spec parsing, rates,
+coach's processing of an engine's output, the cache through a Speaker, the fallback."""
 
 from __future__ import annotations
-
-import subprocess
-import sys
-import wave
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import RATE, plan, run_coach
-from coach import speech, tones
-from coach.errors import InputError
-from coach.speech import Speaker
-
-LONG = ("The quick brown fox jumps over the lazy dog, and then it rests beside the quiet "
-        "river for a while before walking slowly home.")
-
-
-@pytest.fixture(scope="module")
-def speaker() -> Speaker:
-    with Speaker() as s:
-        yield s
-
-
-def test_clip_is_float32_mono_at_the_session_rate(speaker, tmp_path):
-    text = "Draw small circles on your cheeks."
-    clip = speaker.synthesize([text])[text]
-    assert clip.dtype == np.float32 and clip.ndim == 1 and len(clip) > 0
-    assert np.all(np.isfinite(clip)) and np.max(np.abs(clip)) > 0.05
-    # The same words from the espeak-ng program (which writes 22,050 Hz) last as many
-    # samples: a clip read or resampled at the wrong rate would be 10 % or more off.
-    wav = tmp_path / "ref.wav"
-    subprocess.run(["espeak-ng", "-v", speaker.voice_id, "-s", str(speaker.rate), "-w", str(wav),
-                    text], check=True, capture_output=True)
-    with wave.open(str(wav), "rb") as w:
-        assert w.getframerate() == 22_050
-        ref = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float32) / 32768
-    ref = speech._trim(ref)
-    assert len(clip) == pytest.approx(len(ref) * RATE / 22_050, rel=0.05)
-
-
-def test_each_text_is_synthesized_once(speaker, monkeypatch):
-    """A Session keeps every clip; its Speaker is asked for each distinct text once."""
-    from coach.routine import loads
-    from coach.session import Options, Session
-    from conftest import MINI
-
-    session = Session(loads(MINI), Options(), speaker=speaker)
-    calls = []
-    real = speaker._speak_to_file
-    monkeypatch.setattr(speaker, "_speak_to_file", lambda *a: calls.append(a[0]) or real(*a))
-    session.timeline()
-    session.timeline()
-    list(session.blocks(22_050))
-    assert sorted(calls) == sorted(session.script.texts())
-    again = speaker.synthesize(["Once.", "Once."])
-    assert list(again) == ["Once."] and calls.count("Once.") == 1
-
-
-def test_synthesis_is_repeatable_across_processes(mini_path):
-    # Plans (coach script --json) and exports are made in different processes: the same
-    # texts in the same order must give the same clips, or the plan would not describe
-    # the file. (Inside one process eSpeak NG's noise source moves on, so a text spoken
-    # again by a second Speaker can differ by a few samples; the Speaker's cache and a
-    # fresh process per command keep that out of the sessions.)
-    assert plan(mini_path) == plan(mini_path)
-
-
-def test_higher_rate_gives_a_shorter_clip():
-    with Speaker(rate=120) as slow, Speaker(rate=240) as fast:
-        a = slow.synthesize([LONG])[LONG]
-        b = fast.synthesize([LONG])[LONG]
-    assert len(a) >= 1.5 * len(b)
-
-
-def test_each_speaker_speaks_at_its_own_rate():
-    # Speakers share one engine: a rate change that eSpeak NG had not applied yet used
-    # to be cancelled, so a clip came out at the previous Speaker's rate (a race; it
-    # failed in about half the runs). Alternate rates several times, new text each time.
-    lengths: dict[int, list[float]] = {120: [], 240: []}
-    for i in range(3):
-        for rate in (120, 240):
-            text = f"Round {i} at this rate: {LONG}"
-            with Speaker(rate=rate) as s:
-                lengths[rate].append(len(s.synthesize([text])[text]))
-    for slow, fast in zip(lengths[120], lengths[240]):
-        assert slow >= 1.5 * fast, lengths
-    for rate, found in lengths.items():
-        assert max(found) <= 1.05 * min(found), lengths
-
-
-AFTER_SHUTDOWN = """
-import sys
+from conftest import RATE
 from coach import speech
-
-text = sys.argv[1]
-for rate in (120, 240, 120):
-    with speech.Speaker(rate=rate) as s:
-        print(rate, len(s.synthesize([text])[text]))
-    speech.shutdown()  # as cli.run does after every command
-"""
+from coach.errors import InputError, MissingPartError
+from coach.speech import speaker as speaker_mod
+from coach.speech.cache import ClipCache
+from coach.speech.engine import Engine, Utterance, Voice, interpolate_rate
+from coach.speech.speaker import SENTENCE_PAUSE, Speaker, finish
 
 
-def test_speaker_after_shutdown_works_at_its_rate(tmp_path):
-    # cli.run ends the engine thread after each command; pyttsx3 then hands the same
-    # engine to the next thread. It must neither hang nor keep the old rate. Run in a
-    # fresh interpreter so a hang is a timeout here, not a stuck test session.
-    r = subprocess.run([sys.executable, "-c", AFTER_SHUTDOWN, LONG], capture_output=True,
-                       text=True, timeout=120)
-    assert r.returncode == 0, r.stderr
-    assert "Traceback" not in r.stderr, r.stderr
-    lengths = [int(line.split()[1]) for line in r.stdout.splitlines()]
-    assert len(lengths) == 3
-    assert lengths[0] >= 1.5 * lengths[1] and lengths[2] >= 1.5 * lengths[1], lengths
+class FakeEngine:
+    """An engine that 'speaks' a 16 kHz tone per sentence, one sentence per word count."""
+
+    name = "fake"
+    default_rate = 100
+    default_voice = "one"
+
+    def __init__(self, broken: bool = False) -> None:
+        self.broken = broken
+        self.spoken: list[str] = []
+        self.closed = False
+
+    def version(self) -> str:
+        return "1"
+
+    def voices(self) -> list[Voice]:
+        return [Voice(self.name, "one", "One", ("xx",))]
+
+    def resolve(self, spec: str) -> str:
+        if spec != "one":
+            raise InputError(f"--voice {spec}: no")
+        return spec
+
+    def identity(self, voice: str, rate: int) -> str:
+        return f"{voice}@{rate}"
+
+    def probe(self) -> None:
+        if self.broken:
+            raise MissingPartError("the fake cannot start")
+
+    def start(self) -> None:
+        self.probe()
+
+    def speak(self, text: str, voice: str, rate: int) -> Utterance:
+        self.spoken.append(text)
+        t = np.arange(int(16_000 * 0.3)) / 16_000
+        tone = (0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+        pad = np.zeros(3200, np.float32)
+        return Utterance(16_000, tuple(np.concatenate([pad, tone, pad]) for _ in text.split(". ")))
+
+    def close(self) -> None:
+        self.closed = True
 
 
-@pytest.mark.parametrize("spec,expected", [
-    ("en-us", "gmw/en-us"),
-    ("gmw/en-us", "gmw/en-us"),
-    ("English (America)", "gmw/en-us"),
-    ("en-us+f3", "gmw/en-us+f3"),
-    ("EN-US", "gmw/en-us"),
-    ("en-gb-x-rp", "gmw/en-gb-x-rp"),
-])
-def test_voice_resolution(speaker, spec, expected):
-    assert speaker.resolve(spec) == expected
+def test_fake_satisfies_the_protocol():
+    eng: Engine = FakeEngine()  # mypy checks the structure; here the runtime shape
+    assert {"name", "default_rate", "default_voice"} <= set(dir(eng))
 
 
-def test_a_voice_variant_speaks_and_differs():
-    text = "Hello there."
-    with Speaker("en-us") as plain, Speaker("en-us+f3") as variant:
-        assert variant.voice_id == "gmw/en-us+f3"
-        a, b = plain.synthesize([text])[text], variant.synthesize([text])[text]
-    assert len(b) > 0 and not (len(a) == len(b) and np.array_equal(a, b))
+def test_each_text_is_made_once_and_cached(tmp_path):
+    eng = FakeEngine()
+    s = Speaker(eng, "one", 100, ClipCache(tmp_path))
+    first = s.synthesize(["A.", "B. C.", "A."])
+    assert list(first) == ["A.", "B. C."] and eng.spoken == ["A.", "B. C."]
+    s2 = Speaker(FakeEngine(), "one", 100, ClipCache(tmp_path))
+    again = s2.synthesize(["B. C.", "A."])
+    assert s2.made == 0 and s2.engine.spoken == []  # type: ignore[attr-defined]
+    for text in first:
+        assert np.array_equal(first[text], again[text])
+    # Another rate is another clip.
+    s3 = Speaker(FakeEngine(), "one", 120, ClipCache(tmp_path))
+    s3.synthesize(["A."])
+    assert s3.made == 1
 
 
-def test_default_voice(speaker):
-    assert speaker.voice_id.endswith(speech.DEFAULT_VOICE)
-    assert speaker.rate == speech.DEFAULT_RATE
+def test_sentences_are_joined_with_coach_pause():
+    eng = FakeEngine()
+    one = finish(eng.speak("A", "one", 100))
+    two = finish(eng.speak("A. B", "one", 100))
+    assert one.dtype == np.float32
+    # Resampled 16 kHz -> RATE: 0.3 s of tone plus the kept lead and tail.
+    assert len(one) == pytest.approx((0.3 + speaker_mod.LEAD + speaker_mod.TAIL) * RATE, abs=2)
+    assert len(two) == 2 * len(one) + round(SENTENCE_PAUSE * RATE)
+    gap = two[len(one): len(one) + round(SENTENCE_PAUSE * RATE)]
+    assert not gap.any()
+    # Every edge is faded: no piece starts or ends on a click.
+    assert abs(one[0]) < 1e-3 and abs(one[-1]) < 1e-3
 
 
-@pytest.mark.parametrize("spec", ["nosuch", "mb/mb-en1", "en-zz", ""])
-def test_unknown_voice_raises_input_error(speaker, spec):
-    with pytest.raises(InputError, match="coach voices"):
-        speaker.resolve(spec)
+def test_resampling_keeps_a_tone_in_tune():
+    t = np.arange(22_050) / 22_050
+    x = np.sin(2 * np.pi * 1000 * t).astype(np.float32)
+    y = speaker_mod.resample(x, 22_050)
+    assert len(y) == RATE
+    spectrum = np.abs(np.fft.rfft(y[1000:-1000] * np.hanning(len(y) - 2000)))
+    peak = np.argmax(spectrum) * RATE / (len(y) - 2000)
+    assert peak == pytest.approx(1000, abs=2)
 
 
-def test_unknown_voice_in_the_constructor():
-    with pytest.raises(InputError, match="coach voices"):
-        Speaker("nosuch")
+def test_an_engine_that_cannot_start_falls_back_once(tmp_path):
+    broken, spare = FakeEngine(broken=True), FakeEngine()
+    used = []
+
+    def fallback(problem: MissingPartError) -> Speaker:
+        used.append(str(problem))
+        return Speaker(spare, "one", 90, ClipCache(tmp_path))
+
+    s = Speaker(broken, "one", 100, ClipCache(tmp_path), fallback)
+    s.synthesize(["A."])
+    s.synthesize(["B."])
+    assert used == ["the fake cannot start"] and spare.spoken == ["A.", "B."]
+    assert s.choice == speech.VoiceChoice("fake", "one", 90)
+    s.close()
+    assert spare.closed and broken.closed
 
 
-def test_unknown_voice_through_the_cli(mini_path):
-    r = run_coach("script", "--json", "--voice", "nosuch", mini_path)
-    assert r.returncode == 2
-    assert r.stdout == ""
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1, r.stderr
-    assert "nosuch" in lines[0] and "coach voices" in lines[0]
-    assert "Traceback" not in r.stderr
+def test_an_engine_chosen_by_the_user_does_not_fall_back(tmp_path):
+    s = Speaker(FakeEngine(broken=True), "one", 100, ClipCache(tmp_path))
+    with pytest.raises(MissingPartError):
+        s.synthesize(["A."])
 
 
-def test_markup_is_spoken_literally(speaker):
-    # With SSML or eSpeak markup on, "<speak>hello</speak>" would be just "hello".
-    clips = speaker.synthesize(["hello", "<speak>hello</speak>"])
-    assert len(clips["<speak>hello</speak>"]) > 1.5 * len(clips["hello"])
+def test_rate_table_interpolates_and_clamps():
+    table = ((0.5, 100.0), (1.0, 200.0))
+    assert interpolate_rate(table, 150) == pytest.approx(0.75)
+    assert interpolate_rate(table, 50) == 0.5 and interpolate_rate(table, 900) == 1.0
 
 
 @pytest.mark.parametrize("rate", [0, 79, 401, 1000, -5])
 def test_rate_out_of_range(rate):
     with pytest.raises(InputError, match="--rate"):
-        Speaker(rate=rate)
+        speech.open_speaker(None, rate, cache=False)
 
 
-@pytest.mark.parametrize("rate", list(speech.RATE_RANGE))
-def test_rate_at_the_limits_works(rate):
-    with Speaker(rate=rate) as s:
-        assert len(s.synthesize(["Fine."])["Fine."]) > 0
+def test_default_voice_is_the_neural_one():
+    s = speech.open_speaker(None, None, cache=False)
+    assert s.choice == speech.VoiceChoice("hibari", "heart", 130)
+    slow = speech.open_speaker(None, None, pace_speech=0.9, cache=False)
+    assert slow.choice.rate == round(130 * 0.9)
+    assert speech.default_spec() == "hibari:heart"
 
 
-def test_voices_lists_working_voices(speaker):
-    found = speaker.voices()
-    ids = {v.id for v in found}
-    assert "gmw/en-us" in ids and "gmw/en-gb-x-rp" in ids
-    assert len(found) > 50
-    assert not any(v.id.startswith("mb/") for v in found)
-    us = next(v for v in found if v.id == "gmw/en-us")
-    assert us.name == "English (America)" and "en-us" in us.languages
+@pytest.mark.parametrize("spec", ["hibari:heart", "heart", "HIBARI:Heart", "hibari:"])
+def test_neural_specs(spec):
+    assert speech.open_speaker(spec, 150, cache=False).choice == speech.VoiceChoice("hibari", "heart", 150)
 
 
-def test_voices_excludes_mbrola_voices(speaker, monkeypatch):
-    # This eSpeak NG lists no MBROLA voice through pyttsx3, so add one the way an engine
-    # with MBROLA voice files would: it must be left out, since the mbrola program and
-    # its data are not installed.
-    import pyttsx3.voice
-
-    assert not Path("/usr/share/mbrola").exists()
-    real = speaker._engine
-
-    class WithMbrola:
-        def __getattr__(self, name):
-            return getattr(real, name)
-
-        def getProperty(self, name):
-            value = real.getProperty(name)
-            if name == "voices":
-                value = list(value) + [pyttsx3.voice.Voice("mb/mb-en1", "en-mbrola-1", [b"en"])]
-            return value
-
-    monkeypatch.setattr(speaker, "_engine", WithMbrola())
-    assert len(speaker._engine.getProperty("voices")) == len(real.getProperty("voices")) + 1
-    assert not any(v.id.startswith("mb/") for v in speaker.voices())
-    with pytest.raises(InputError):
-        speaker.resolve("mb/mb-en1")
-    assert speech._works(speech.Voice("gmw/en-us", "English (America)", ("en-us",)))
-    assert not speech._works(speech.Voice("mb/mb-en1", "en-mbrola-1", ("en",)))
+@pytest.mark.parametrize("spec", ["hibari:emma", "hibari:nope", "nope:heart"])
+def test_voices_that_would_need_a_download_or_do_not_exist(spec):
+    with pytest.raises(InputError, match="coach voices"):
+        speech.open_speaker(spec, None, cache=False)
 
 
-BROKEN_ENGINE = """
-import sys
-import pyttsx3
-
-def init(*args, **kwargs):
-    raise OSError("libespeak-ng.so.1: cannot open shared object file: No such file or directory")
-
-pyttsx3.init = init
-from coach import cli
-sys.exit(cli.run(["script", "--json", sys.argv[1]]))
-"""
-
-
-def test_engine_that_cannot_load_is_a_missing_part(mini_path, tmp_path):
-    script = tmp_path / "broken_engine.py"
-    script.write_text(BROKEN_ENGINE, encoding="utf-8")
-    r = subprocess.run([sys.executable, str(script), str(mini_path)], capture_output=True,
-                       text=True, timeout=120, cwd=tmp_path)
-    assert r.returncode == 3, r.stderr
-    assert r.stdout == ""
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1, r.stderr
-    assert "speech engine" in lines[0] and "eSpeak NG" in lines[0]
-    assert "Traceback" not in r.stderr
+def test_voices_lists_both_engines_and_no_downloads():
+    found, problems = speech.voices()
+    assert problems == []
+    engines = {v.engine for v in found}
+    assert engines == {"hibari", "espeak"}
+    assert [v.id for v in found if v.engine == "hibari"] == ["heart"]
+    assert found[0].spec == speech.default_spec()

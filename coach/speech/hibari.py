@@ -1,0 +1,135 @@
+"""The neural voice: hibari-tts, a small model distilled from Kokoro-82M, run offline
+by onnxruntime. Only the voice inside the wheel (``heart``, American English, female)
+is offered: hibari downloads its other voices on first use, and coach never downloads.
+
+Its output is made identical run after run: a fixed noise seed and one onnxruntime
+thread (coach's export overlaps synthesis with ffmpeg on the other core anyway).
+It returns each sentence apart with no pause between them; coach adds its own.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import threading
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from coach.errors import InputError, MissingPartError
+from coach.speech.engine import Utterance, Voice, interpolate_rate
+
+#: hibari's ``speed`` for a rate, measured on anma's lines by scripts/measure-rates:
+#: (speed, words per minute with coach's sentence pauses). The model's durations move in
+#: steps, so the mapping is a measured table, not a formula.
+RATE_TABLE: tuple[tuple[float, float], ...] = (
+    (0.35, 72.9), (0.4, 85.0), (0.45, 98.8), (0.5, 104.2), (0.6, 125.3), (0.65, 129.1),
+    (0.7, 145.4), (0.75, 150.1), (0.8, 164.9), (0.9, 195.1), (1.0, 203.8), (1.2, 222.3),
+    (1.5, 308.6), (1.75, 325.9), (2.0, 347.2), (2.5, 373.7), (3.0, 420.0),
+)
+SEED = 0
+THREADS = 1
+
+
+def _package_version(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "missing"
+
+
+@functools.cache
+def _file_hash(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()[:16]
+
+
+class HibariEngine:
+    """hibari-tts voices bundled in its wheel."""
+
+    name = "hibari"
+    default_rate = 130
+    default_voice = "heart"
+
+    def __init__(self) -> None:
+        self._tts: Any = None
+        self._lock = threading.Lock()
+
+    def version(self) -> str:
+        return f"hibari-tts {_package_version('hibari-tts')}, onnxruntime {_package_version('onnxruntime')}"
+
+    def _registry(self) -> dict[str, dict[str, Any]]:
+        try:
+            from hibari.voices import VOICES
+        except Exception as exc:  # an import that fails for any reason: the engine is absent
+            raise MissingPartError(f"the neural voice cannot start: {_reason(exc)}") from None
+        return dict(VOICES)
+
+    def voices(self) -> list[Voice]:
+        return [Voice(self.name, name, f"{name} ({v['accent']} English, {v['gender']})",
+                      (str(v["language"]).lower(),))
+                for name, v in self._registry().items() if v.get("bundled")]
+
+    def resolve(self, spec: str) -> str:
+        key = spec.strip().casefold()
+        for v in self.voices():
+            if key in (v.id.casefold(), v.name.casefold()):
+                return v.id
+        raise InputError(f"--voice {spec}: hibari has no such voice here; 'coach voices' lists them")
+
+    def _model(self, voice: str) -> str:
+        from hibari.voices import voice_path
+
+        return str(voice_path(voice, download_missing=False))
+
+    def identity(self, voice: str, rate: int) -> str:
+        try:
+            model = _file_hash(self._model(voice))
+        except Exception as exc:
+            raise MissingPartError(f"the neural voice cannot start: {_reason(exc)}") from None
+        return f"model={model} speed={self.speed(rate):.4f} seed={SEED} threads={THREADS}"
+
+    @staticmethod
+    def speed(rate: int) -> float:
+        """hibari's speed setting that speaks ``rate`` words per minute (RATE_TABLE)."""
+        return round(interpolate_rate(RATE_TABLE, rate), 4)
+
+    def probe(self) -> None:
+        try:
+            import hibari  # noqa: F401
+            import onnxruntime  # noqa: F401
+        except Exception as exc:  # missing, or a library that does not load here
+            raise MissingPartError(f"the neural voice cannot start: {_reason(exc)}") from None
+
+    def start(self) -> None:
+        with self._lock:
+            if self._tts is not None:
+                return
+            try:
+                from hibari import Hibari
+
+                tts = Hibari(voice=self.default_voice, threads=THREADS)
+                tts("Ready.", speed=1.0, seed=SEED)  # loads the G2P tables and warms up
+            except Exception as exc:  # onnxruntime missing or failing on this platform
+                raise MissingPartError(f"the neural voice cannot start: {_reason(exc)}") from None
+            self._tts = tts
+
+    def speak(self, text: str, voice: str, rate: int) -> Utterance:
+        self.start()
+        if voice != self.default_voice:  # only the bundled voice is ever resolved
+            raise InputError(f"--voice hibari:{voice}: not installed")
+        sentences = tuple(self._tts.stream(text, speed=self.speed(rate), seed=SEED))
+        from hibari import SAMPLE_RATE
+
+        return Utterance(int(SAMPLE_RATE), sentences)
+
+    def close(self) -> None:
+        self._tts = None
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")

@@ -1,0 +1,159 @@
+"""A Speaker: one voice at one rate, text -> clip at the session rate, each text made
+once and kept in the clip cache.
+
+What coach does to every engine's output, the same for all of them: each sentence is
+resampled to the session rate (never down from 24 kHz: the neural voice is already at
+it), trimmed of near-silence at its edges with a short fade so no piece starts or ends
+with a click, and the sentences are joined with coach's own pause (the neural engine adds
+none between sentences).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from coach.clock import RATE
+from coach.errors import MissingPartError
+from coach.speech import cache as clip_cache
+from coach.speech.engine import Engine, Utterance
+
+#: Silence coach puts between two sentences of one line, seconds.
+SENTENCE_PAUSE = 0.35
+#: Near-silence kept before and after a sentence's first and last audible sample, seconds.
+LEAD, TAIL = 0.02, 0.15
+#: Anything below this (linear) counts as silence when trimming.
+FLOOR = 0.004
+#: Fade at every trimmed edge, seconds.
+EDGE_FADE = 0.005
+
+
+@dataclass(frozen=True)
+class VoiceChoice:
+    """The voice a session speaks with: ``engine``, its voice ``id``, ``rate`` in words
+    per minute."""
+
+    engine: str
+    id: str
+    rate: int
+
+    def to_json(self) -> dict[str, object]:
+        return {"engine": self.engine, "id": self.id, "rate": self.rate}
+
+
+class Speaker:
+    """Makes clips with ``engine``'s ``voice`` at ``rate`` words per minute.
+
+    ``cache``: where clips are kept (None: nowhere). ``fallback``: called once, before
+    the first clip, if the engine cannot run here; it returns the Speaker to use instead
+    (the default voice falls back to eSpeak NG) or raises.
+    """
+
+    def __init__(self, engine: Engine, voice: str, rate: int,
+                 cache: clip_cache.ClipCache | None = None,
+                 fallback: Callable[[MissingPartError], Speaker] | None = None) -> None:
+        self.engine, self.voice, self.rate = engine, voice, rate
+        self.cache = cache
+        self._fallback = fallback
+        self._checked = False
+        self._delegate: Speaker | None = None
+        self._identity: str | None = None
+        self.made = 0  # clips synthesized (not read from the cache), for tests and bench
+
+    @property
+    def choice(self) -> VoiceChoice:
+        if self._delegate is not None:
+            return self._delegate.choice
+        return VoiceChoice(self.engine.name, self.voice, self.rate)
+
+    def _check(self) -> None:
+        """Before the first clip: make sure the engine can run (cheaply: its libraries
+        import), so a fallback never mixes two voices in one session."""
+        if self._checked:
+            return
+        self._checked = True
+        try:
+            self.engine.probe()
+            self._identity = self.engine.identity(self.voice, self.rate)
+        except MissingPartError as exc:
+            if self._fallback is None:
+                raise
+            self._delegate = self._fallback(exc)
+
+    def synthesize(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
+        """Clips for ``texts`` as float32 mono at RATE; a text given twice is made once.
+        Nothing is kept in memory here: the caller owns the clips."""
+        self._check()
+        if self._delegate is not None:
+            return self._delegate.synthesize(texts)
+        assert self._identity is not None
+        clips = {}
+        version = self.engine.version()
+        for text in dict.fromkeys(texts):
+            name = clip_cache.key(self.engine.name, version, self._identity, self.voice,
+                                  self.rate, text)
+            clip = self.cache.get(name, RATE) if self.cache else None
+            if clip is None:
+                clip = finish(self.engine.speak(text, self.voice, self.rate))
+                self.made += 1
+                if self.cache:
+                    self.cache.put(name, clip, RATE)
+            clips[text] = clip
+        return clips
+
+    def close(self) -> None:
+        """Release the engine; trim the cache if this Speaker grew it."""
+        if self._delegate is not None:
+            self._delegate.close()
+        if self.cache is not None and self.cache.written:
+            self.cache.trim()
+        self.engine.close()
+
+
+def finish(utterance: Utterance) -> np.ndarray:
+    """An engine's raw output as one clip at RATE: sentences resampled, trimmed, faded
+    and joined with SENTENCE_PAUSE of silence."""
+    pieces = [_trim(resample(s.astype(np.float32), utterance.rate)) for s in utterance.sentences]
+    pieces = [p for p in pieces if len(p)]
+    if not pieces:
+        raise MissingPartError("the speech engine produced no audio")
+    gap = np.zeros(round(SENTENCE_PAUSE * RATE), dtype=np.float32)
+    out: list[np.ndarray] = []
+    for p in pieces:
+        if out:
+            out.append(gap)
+        out.append(_faded(p))
+    return np.concatenate(out).astype(np.float32)
+
+
+def resample(x: np.ndarray, rate: int) -> np.ndarray:
+    """``x`` from ``rate`` to RATE with a polyphase filter (band-limited, deterministic)."""
+    if rate == RATE:
+        return x
+    from scipy.signal import resample_poly
+
+    g = math.gcd(rate, RATE)
+    return resample_poly(x, RATE // g, rate // g).astype(np.float32)
+
+
+def _trim(x: np.ndarray) -> np.ndarray:
+    """Cut leading and trailing near-silence, keeping LEAD and TAIL seconds."""
+    loud = np.flatnonzero(np.abs(x) > FLOOR)
+    if not len(loud):
+        return x[:0]
+    start = max(0, loud[0] - int(LEAD * RATE))
+    end = min(len(x), loud[-1] + int(TAIL * RATE))
+    return x[start:end]
+
+
+def _faded(x: np.ndarray) -> np.ndarray:
+    n = min(len(x) // 2, int(EDGE_FADE * RATE))
+    if n:
+        ramp = np.linspace(0.0, 1.0, n, dtype=np.float32)
+        x = x.copy()
+        x[:n] *= ramp
+        x[-n:] *= ramp[::-1]
+    return x

@@ -1,0 +1,147 @@
+"""The clip cache on disk: cold and warm give the same samples, damaged entries are made
+again, two processes at once, trimming, `coach cache` and `--clear`, and live play equal
+to the export in any order of runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import RATE, decode, run_coach
+from coach.speech.cache import ClipCache, key
+from test_player import _captured, _home
+
+
+def clips_in(cache_home: Path) -> list[Path]:
+    return sorted((cache_home / "coach" / "clips").rglob("*.clip"))
+
+
+def test_entry_round_trip_and_damage(tmp_path):
+    cache = ClipCache(tmp_path)
+    x = np.linspace(-0.5, 0.5, 1000, dtype=np.float32)
+    name = key("e", "1", "id", "v", 100, "Hello.")
+    assert cache.get(name, RATE) is None
+    cache.put(name, x, RATE)
+    assert np.array_equal(cache.get(name, RATE), x)
+    path = next(tmp_path.rglob("*.clip"))
+    # Truncated: detected, removed, never returned.
+    cache.put(name, x, RATE)
+    path.write_bytes(path.read_bytes()[:-10])
+    assert cache.get(name, RATE) is None and not path.exists()
+    # One flipped byte in the samples: the checksum catches it.
+    cache.put(name, x, RATE)
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0x40
+    path.write_bytes(bytes(data))
+    assert cache.get(name, RATE) is None and not path.exists()
+    # An empty file (a crash between create and write elsewhere) likewise.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"")
+    assert cache.get(name, RATE) is None
+    # A clip stored at another sample rate (an older coach) is stale: not this clip.
+    cache.put(name, x, 22_050)
+    assert cache.get(name, RATE) is None
+
+
+def test_key_covers_everything_that_decides_the_samples():
+    base = ("hibari", "1", "model=abc", "heart", 130, "Hello.")
+    names = {key(*base)}
+    for i, other in enumerate(("espeak", "2", "model=abd", "emma", 131, "Hello!")):
+        changed = list(base)
+        changed[i] = other
+        names.add(key(*changed))
+    assert len(names) == 7
+
+
+def test_trim_removes_least_recently_used_first(tmp_path):
+    cache = ClipCache(tmp_path, max_bytes=11_000)
+    x = np.zeros(1000, dtype=np.float32)  # about 4 kB an entry
+    import os
+    import time
+
+    for i in range(5):
+        cache.put(f"{i:02d}" + "0" * 62, x, RATE)
+        stamp = time.time() - 100 + i
+        os.utime(next(tmp_path.rglob(f"{i:02d}*.clip")), (stamp, stamp))
+    cache.get("00" + "0" * 62, RATE)  # used just now: kept
+    removed = cache.trim()
+    left = sorted(p.name[:2] for p in tmp_path.rglob("*.clip"))
+    assert removed == 3 and left == ["00", "04"]
+    assert cache.info().size <= 11_000 * 0.8
+
+
+def test_cache_command_and_clear(tmp_path, mini_path):
+    env = {"XDG_CACHE_HOME": str(tmp_path / "c")}
+    r = run_coach("cache", env=env)
+    assert r.returncode == 0 and "0 clips" in r.stdout and str(tmp_path / "c" / "coach") in r.stdout
+    r = run_coach("script", "--json", mini_path, env=env)
+    assert r.returncode == 0, r.stderr
+    texts = {e["text"] for e in json.loads(r.stdout)["events"] if e["kind"] == "speech"}
+    made = clips_in(tmp_path / "c")
+    assert len(made) == len(texts) > 3  # every distinct line once
+    r = run_coach("cache", env=env)
+    assert f"{len(made)} clips" in r.stdout
+    r = run_coach("cache", "--clear", env=env)
+    assert r.returncode == 0 and f"Removed {len(made)} clips" in r.stdout
+    assert clips_in(tmp_path / "c") == []
+
+
+def test_cold_and_warm_exports_are_identical_and_warm_makes_nothing(tmp_path, mini_path):
+    env = {"XDG_CACHE_HOME": str(tmp_path / "c")}
+    for name in ("cold.wav", "warm.wav"):
+        r = run_coach("export", mini_path, "-o", tmp_path / name, env=env)
+        assert r.returncode == 0, r.stderr
+    assert np.array_equal(decode(tmp_path / "cold.wav"), decode(tmp_path / "warm.wav"))
+    # A damaged entry is made again, to the same samples.
+    victim = clips_in(tmp_path / "c")[0]
+    victim.write_bytes(victim.read_bytes()[:100])
+    r = run_coach("export", mini_path, "-o", tmp_path / "mended.wav", env=env)
+    assert r.returncode == 0, r.stderr
+    assert np.array_equal(decode(tmp_path / "cold.wav"), decode(tmp_path / "mended.wav"))
+    assert victim.stat().st_size > 100
+
+
+TWO_AT_ONCE = """
+import sys
+from coach import cli
+sys.exit(cli.run(["export", sys.argv[1], "-o", sys.argv[2]]))
+"""
+
+
+def test_two_processes_at_once_share_the_cache_safely(tmp_path, mini_path):
+    env_cache = tmp_path / "c"
+    import os
+
+    env = {**os.environ, "XDG_CACHE_HOME": str(env_cache)}
+    procs = [subprocess.Popen([sys.executable, "-c", TWO_AT_ONCE, str(mini_path),
+                               str(tmp_path / f"p{i}.wav")], env=env, stderr=subprocess.PIPE,
+                              text=True) for i in range(2)]
+    for p in procs:
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+    a, b = decode(tmp_path / "p0.wav"), decode(tmp_path / "p1.wav")
+    assert np.array_equal(a, b)
+    assert not list(env_cache.rglob("*.part"))
+    # Every entry is whole: a third run reads them all and makes nothing new.
+    r = run_coach("export", mini_path, "-o", tmp_path / "p2.wav", env={"XDG_CACHE_HOME": str(env_cache)})
+    assert r.returncode == 0 and np.array_equal(a, decode(tmp_path / "p2.wav"))
+
+
+@pytest.mark.parametrize("order", ["play-first", "export-first"])
+def test_live_equals_export_with_a_cold_and_a_warm_cache(tmp_path, mini_path, order):
+    env, capture = _home(tmp_path)
+    env["XDG_CACHE_HOME"] = str(tmp_path / "c")  # cold for whichever runs first
+    runs = [("play", mini_path), ("export", mini_path, "-o", tmp_path / "same.wav")]
+    if order == "export-first":
+        runs.reverse()
+    for args in runs:
+        r = run_coach(*args, env=env)
+        assert r.returncode == 0, r.stderr
+    want = decode(tmp_path / "same.wav", 2)
+    got = _captured(capture, 2)
+    assert got.shape == want.shape and np.array_equal(got, want)

@@ -1,0 +1,127 @@
+"""The real neural engine (hibari-tts on onnxruntime), end to end: identical samples run
+after run, rate control, sentence pauses, the fallback when it cannot start, and nothing
+written outside coach's own folders."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import RATE, coach_bin, decode, plan, run_coach
+from coach import speech
+from coach.speech.hibari import HibariEngine
+from coach.speech.speaker import SENTENCE_PAUSE
+
+LINE = "Draw slow circles on your cheeks. Let your breathing stay easy."
+
+
+@pytest.fixture(scope="module")
+def neural() -> speech.Speaker:
+    s = speech.open_speaker("hibari:heart", 130, cache=False)
+    yield s
+    s.close()
+
+
+def test_speaks_a_natural_clip_at_the_session_rate(neural):
+    clip = neural.synthesize([LINE])[LINE]
+    assert clip.dtype == np.float32 and np.all(np.isfinite(clip))
+    seconds = len(clip) / RATE
+    words = len(LINE.split())
+    # About 130 words a minute, coach's pause between the two sentences included.
+    assert 100 <= words / seconds * 60 <= 160
+    # The pause between sentences is there: a stretch of at least SENTENCE_PAUSE of
+    # near-silence somewhere in the middle.
+    quiet = np.abs(clip) < 1e-4
+    run = best = 0
+    for q in quiet[RATE // 2: -RATE // 2]:
+        run = run + 1 if q else 0
+        best = max(best, run)
+    assert best >= SENTENCE_PAUSE * RATE * 0.95
+
+
+def test_same_text_same_samples_in_one_process(neural):
+    a = neural.synthesize([LINE])[LINE]
+    other = speech.open_speaker(None, 130, cache=False)
+    b = other.synthesize([LINE])[LINE]
+    other.close()
+    assert np.array_equal(a, b)
+
+
+def test_rate_moves_the_neural_voice():
+    fast = speech.open_speaker(None, 200, cache=False)
+    slow = speech.open_speaker(None, 100, cache=False)
+    a, b = fast.synthesize([LINE])[LINE], slow.synthesize([LINE])[LINE]
+    fast.close()
+    slow.close()
+    assert len(b) > 1.5 * len(a)
+
+
+def test_speed_table_is_monotonic():
+    speeds = [HibariEngine.speed(r) for r in range(80, 401, 10)]
+    assert speeds == sorted(speeds) and speeds[0] < speeds[-1]
+
+
+def test_plans_agree_across_processes_and_name_the_voice(mini_path, tmp_path):
+    cold = plan(mini_path)  # the run's shared cache may or may not hold these lines
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cold")}
+    r = run_coach("script", "--json", mini_path, env=env)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == cold
+    assert cold["voice"] == {"engine": "hibari", "id": "heart", "rate": 130}
+    slow = plan(mini_path, "--pace", "slow")
+    assert slow["voice"]["rate"] == round(130 * 0.9)
+    assert plan(mini_path, "--rate", "150")["voice"]["rate"] == 150
+
+
+BROKEN_ORT = "raise ImportError('libonnxruntime.so: cannot open shared object file')\n"
+
+
+def broken_onnxruntime(tmp_path: Path) -> dict[str, str]:
+    """An environment where onnxruntime is installed but fails to load."""
+    fake = tmp_path / "fake-site" / "onnxruntime"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text(BROKEN_ORT, encoding="utf-8")
+    path = os.pathsep.join([str(fake.parent), os.environ.get("PYTHONPATH", "")])
+    return {"PYTHONPATH": path.rstrip(os.pathsep), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+
+
+def test_default_voice_falls_back_to_espeak_in_one_line(mini_path, tmp_path):
+    env = broken_onnxruntime(tmp_path)
+    r = run_coach("export", mini_path, "-o", tmp_path / "mini.wav", env=env)
+    assert r.returncode == 0, r.stderr
+    notes = [line for line in r.stderr.splitlines() if line.startswith("coach:")]
+    assert len(notes) == 1 and "neural voice cannot start" in notes[0] and "eSpeak NG" in notes[0]
+    assert "Traceback" not in r.stderr
+    assert len(decode(tmp_path / "mini.wav")) > RATE
+    r = run_coach("script", "--json", mini_path, env=env)
+    assert json.loads(r.stdout)["voice"]["engine"] == "espeak"
+
+
+def test_naming_the_neural_engine_when_it_cannot_start_is_exit_3(mini_path, tmp_path):
+    env = broken_onnxruntime(tmp_path)
+    r = run_coach("export", mini_path, "--voice", "hibari:heart", "-o", tmp_path / "x.mp3", env=env)
+    assert r.returncode == 3, r.stderr
+    assert r.stderr.count("\n") == 1 and "neural voice cannot start" in r.stderr
+    assert not (tmp_path / "x.mp3").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+def test_nothing_is_written_outside_coach_folders(mini_path, tmp_path):
+    # onnxruntime 1.23+ writes ~/.cache/Microsoft/DeveloperTools/.onnxruntime/{deviceid,
+    # onnxruntime.db}; hibari could download voices into ~/.cache/hibari. After an export
+    # with a cold cache under a fresh HOME, every file there is coach's own.
+    home = tmp_path / "home"
+    home.mkdir()
+    full = {k: v for k, v in os.environ.items() if not k.startswith("XDG_")}
+    full.update(HOME=str(home))
+    r = subprocess.run([str(coach_bin()), "export", str(mini_path), "-o", str(tmp_path / "m.mp3")],
+                       capture_output=True, text=True, env=full, cwd=tmp_path, timeout=300)
+    assert r.returncode == 0, r.stderr
+    written = sorted(str(p.relative_to(home)) for p in home.rglob("*") if p.is_file())
+    assert written and all(w.startswith(".cache/coach/clips/") for w in written), written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "m.mp3", "mini.toml"]
