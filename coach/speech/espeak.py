@@ -39,7 +39,8 @@ _PROBE = "Ready."
 #: minute actually spoken, eSpeak's own sentence pauses included). eSpeak runs faster
 #: than its nominal rate, so coach asks for a little less to get what the user chose.
 RATE_TABLE: tuple[tuple[float, float], ...] = (
-    (80, 80.0), (450, 450.0),
+    (80, 92.0), (100, 109.0), (120, 130.4), (140, 153.0), (160, 174.4), (180, 196.4),
+    (200, 218.0), (250, 271.5), (300, 333.1), (350, 401.3), (400, 461.5), (450, 500.8),
 )
 
 T = TypeVar("T")
