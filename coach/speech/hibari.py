@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.util
+import json
 import threading
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -63,11 +65,14 @@ class HibariEngine:
         return f"hibari-tts {_package_version('hibari-tts')}, onnxruntime {_package_version('onnxruntime')}"
 
     def _registry(self) -> dict[str, dict[str, Any]]:
+        """hibari's voice registry, read from its package without importing it (the import
+        pulls in scipy and the G2P: a third of a second a warm run does not need)."""
+        data = _assets() / "voices.json"
         try:
-            from hibari.voices import VOICES
-        except Exception as exc:  # an import that fails for any reason: the engine is absent
+            found: dict[str, dict[str, Any]] = json.loads(data.read_text("utf-8"))
+        except (OSError, ValueError) as exc:
             raise MissingPartError(f"the neural voice cannot start: {_reason(exc)}") from None
-        return dict(VOICES)
+        return found
 
     def voices(self) -> list[Voice]:
         return [Voice(self.name, name, f"{name} ({v['accent']} English, {v['gender']})",
@@ -82,9 +87,10 @@ class HibariEngine:
         raise InputError(f"--voice {spec}: hibari has no such voice here; 'coach voices' lists them")
 
     def _model(self, voice: str) -> str:
-        from hibari.voices import voice_path
-
-        return str(voice_path(voice, download_missing=False))
+        entry = self._registry()[voice]
+        if not entry.get("bundled"):  # hibari would download it: never
+            raise InputError(f"--voice hibari:{voice}: not installed with coach")
+        return str(_assets() / entry["file"])
 
     def identity(self, voice: str, rate: int) -> str:
         try:
@@ -99,11 +105,11 @@ class HibariEngine:
         return round(interpolate_rate(RATE_TABLE, rate), 4)
 
     def probe(self) -> None:
-        try:
-            import hibari  # noqa: F401
-            import onnxruntime  # noqa: F401
-        except Exception as exc:  # missing, or a library that does not load here
-            raise MissingPartError(f"the neural voice cannot start: {_reason(exc)}") from None
+        """Both packages are installed (found, not imported: a failing import shows in
+        ``start``, before the first clip is made)."""
+        for package in ("hibari", "onnxruntime"):
+            if importlib.util.find_spec(package) is None:
+                raise MissingPartError(f"the neural voice cannot start: {package} is not installed")
 
     def start(self) -> None:
         with self._lock:
@@ -129,6 +135,13 @@ class HibariEngine:
 
     def close(self) -> None:
         self._tts = None
+
+
+def _assets() -> Path:
+    spec = importlib.util.find_spec("hibari")
+    if spec is None or spec.origin is None:
+        raise MissingPartError("the neural voice cannot start: hibari-tts is not installed")
+    return Path(spec.origin).parent / "assets"
 
 
 def _reason(exc: BaseException) -> str:

@@ -62,6 +62,7 @@ class Speaker:
         self._delegate: Speaker | None = None
         self._identity: str | None = None
         self.made = 0  # clips synthesized (not read from the cache), for tests and bench
+        self.given = 0  # clips handed out
 
     @property
     def choice(self) -> VoiceChoice:
@@ -70,8 +71,8 @@ class Speaker:
         return VoiceChoice(self.engine.name, self.voice, self.rate)
 
     def _check(self) -> None:
-        """Before the first clip: make sure the engine can run (cheaply: its libraries
-        import), so a fallback never mixes two voices in one session."""
+        """Before the first clip: make sure the engine is there (cheaply: a warm cache
+        never loads it)."""
         if self._checked:
             return
         self._checked = True
@@ -79,9 +80,14 @@ class Speaker:
             self.engine.probe()
             self._identity = self.engine.identity(self.voice, self.rate)
         except MissingPartError as exc:
-            if self._fallback is None:
-                raise
-            self._delegate = self._fallback(exc)
+            self._fall_back(exc)
+
+    def _fall_back(self, problem: MissingPartError) -> None:
+        """Hand every clip to the fallback Speaker, or raise ``problem`` if there is none
+        or a clip has already been given out (a session never mixes two voices)."""
+        if self._fallback is None or self.given:
+            raise problem
+        self._delegate = self._fallback(problem)
 
     def synthesize(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
         """Clips for ``texts`` as float32 mono at RATE; a text given twice is made once.
@@ -97,11 +103,19 @@ class Speaker:
                                   self.rate, text)
             clip = self.cache.get(name, RATE) if self.cache else None
             if clip is None:
+                try:
+                    self.engine.start()
+                except MissingPartError as exc:
+                    self._fall_back(exc)
+                    assert self._delegate is not None
+                    return {**clips, **self._delegate.synthesize(
+                        [t for t in dict.fromkeys(texts) if t not in clips])}
                 clip = finish(self.engine.speak(text, self.voice, self.rate))
                 self.made += 1
                 if self.cache:
                     self.cache.put(name, clip, RATE)
             clips[text] = clip
+            self.given += 1
         return clips
 
     def close(self) -> None:
