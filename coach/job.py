@@ -7,7 +7,7 @@ and ``run`` and prints the Result. The order is what makes a failure harmless:
    the format) and refuses bad names;
 2. ``run`` checks every place before any work: each folder must exist and take a new
    file (a hidden ``.NAME.*.part`` is created there and kept for the job), and the audio's
-   disk must have room for about the estimated file;
+   disk must have room for the least the file will take;
 3. the session is made and encoded into those hidden files, the cue and chapter files
    are written into theirs;
 4. only then is each renamed over its target, with the permissions a new file gets.
@@ -29,7 +29,7 @@ from typing import BinaryIO
 from coach import __version__, cuesheet
 from coach.clock import RATE
 from coach.errors import InputError, MissingPartError
-from coach.export import FORMATS, Tags, encode_file, encode_stream, estimated_bytes
+from coach.export import FORMATS, Tags, encode_file, encode_stream, least_bytes
 from coach.routine import Routine
 from coach.session import Options, Session
 
@@ -123,7 +123,7 @@ def run(routine: Routine, options: Options, targets: Targets,
                                  "or a program (coach export -o - > session.mp3)")
         else:
             places.check(targets.audio, "", parts=2,
-                         room=estimated_bytes(targets.fmt, estimate, RATE, channels))
+                         room=least_bytes(targets.fmt, estimate, RATE, channels))
         for option, path in (("--cues ", targets.cues), ("--chapters ", targets.chapters)):
             if path is not None:
                 places.check(path, option, parts=1)
