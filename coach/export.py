@@ -85,12 +85,10 @@ def _escape(text: str) -> str:
     return text
 
 
-def ffmetadata(tl: Timeline | None, tags: dict[str, str]) -> str:
-    """An FFMETADATA1 document: the tags, then one chapter per timeline chapter."""
+def ffmetadata(tags: dict[str, str]) -> str:
+    """An FFMETADATA1 document holding ``tags`` (ffmpeg's muxers for OGG and WAV write no
+    chapters from one: OGG gets them as comments, WAV as a cue chunk)."""
     lines = [";FFMETADATA1"] + [f"{k}={_escape(v)}" for k, v in tags.items()]
-    for c in tl.chapters if tl else ():
-        lines += ["[CHAPTER]", f"TIMEBASE=1/{tl.rate}", f"START={c.start}", f"END={c.end}",
-                  f"title={_escape(c.title)}"]
     return "\n".join(lines) + "\n"
 
 
@@ -170,8 +168,7 @@ def encode_file(blocks: Iterable[np.ndarray], fmt: str, rate: int, channels: int
             return final, tl
         meta = Path(work) / "chapters.txt"
         extra = vorbis_chapters(tl) if fmt == ".ogg" else {}
-        meta.write_text(ffmetadata(tl if fmt == ".ogg" else None, {**tags.as_dict(), **extra}),
-                        encoding="utf-8")
+        meta.write_text(ffmetadata({**tags.as_dict(), **extra}), encoding="utf-8")
         _ffmpeg(program, ["-i", str(encoded), "-i", str(meta), "-map", "0:a",
                           "-map_metadata", "1", "-c", "copy", "-f", muxer, str(final)], log)
     if fmt == ".wav":
@@ -196,11 +193,11 @@ def encode_stream(blocks: Iterable[np.ndarray], fmt: str, rate: int, channels: i
         if fmt == ".mp3":
             out.write(id3_bytes(tags, tl))
             out.flush()
-            meta.write_text(ffmetadata(None, {}), encoding="utf-8")
+            meta.write_text(ffmetadata({}), encoding="utf-8")
             container = ["-id3v2_version", "0", "-write_xing", "0"]
         else:
             extra = vorbis_chapters(tl) if fmt == ".ogg" else {}
-            meta.write_text(ffmetadata(None, {**tags.as_dict(), **extra}), encoding="utf-8")
+            meta.write_text(ffmetadata({**tags.as_dict(), **extra}), encoding="utf-8")
             container = []
         _ffmpeg(program, ["-f", "s16le", "-ar", str(rate), "-ac", str(channels), "-i", "pipe:0",
                           "-i", str(meta), "-map", "0:a", "-map_metadata", "1", *codec,
@@ -234,7 +231,8 @@ def id3_bytes(tags: Tags, tl: Timeline) -> bytes:
     buffer = io.BytesIO()
     tag.save(buffer, v2_version=4, padding=lambda info: 0)
     data = buffer.getvalue()
-    frames, at, end = [], 10, 10 + _syncsafe(data[6:10])
+    frames: list[bytes] = []
+    at, end = 10, 10 + _syncsafe(data[6:10])
     while at + 10 <= end and data[at] != 0:
         size = 10 + _syncsafe(data[at + 4:at + 8])
         frames.append(data[at:at + size])
@@ -242,12 +240,13 @@ def id3_bytes(tags: Tags, tl: Timeline) -> bytes:
     rank = {fid: i for i, fid in enumerate([b"TIT2", b"TPE1", b"TALB", b"TCON", b"COMM", b"TSSE",
                                             b"CTOC", b"CHAP"])}
 
-    def place(raw: bytes) -> tuple[int, int]:
+    def place(raw: bytes) -> tuple[int, int]:  # a frame's rank, then its chapter
         # A CHAP frame's body starts with its element id ("ch3"), NUL-terminated.
         chapter = int(raw[12:raw.index(b"\0", 10)]) if raw[:4] == b"CHAP" else 0
         return rank.get(raw[:4], len(rank)), chapter
 
-    return data[:10] + b"".join(sorted(frames, key=place))
+    frames.sort(key=place)
+    return data[:10] + b"".join(frames)
 
 
 def _syncsafe(four: bytes) -> int:
