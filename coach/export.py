@@ -44,6 +44,7 @@ FORMATS: dict[str, tuple[str, list[str]]] = {
 #: reader that takes a constant-rate file's frame size from its first frame (eyeD3 does,
 #: for an "Info" header) reported 329.8 s for a 383.9 s session.
 KBPS = {1: 64, 2: 96}
+CLOSED = "standard output was closed before the end of the session"
 
 
 @dataclass(frozen=True)
@@ -194,8 +195,11 @@ def encode_stream(blocks: Iterable[np.ndarray], fmt: str, rate: int, channels: i
         log = Path(work) / "ffmpeg.log"
         meta = Path(work) / "chapters.txt"
         if fmt == ".mp3":
-            out.write(id3_bytes(tags, tl))
-            out.flush()
+            try:
+                out.write(id3_bytes(tags, tl))
+                out.flush()
+            except BrokenPipeError:
+                raise MissingPartError(CLOSED) from None
             meta.write_text(ffmetadata({}), encoding="utf-8")
             container = ["-id3v2_version", "0", "-write_xing", "0"]
         else:
@@ -368,7 +372,7 @@ def _ffmpeg(program: str, args: list[str], log: Path, blocks: Iterable[np.ndarra
         message = log.read_text("utf-8", "replace").strip().splitlines()
         last = message[-1] if message else f"exit status {status}"
         if stdout is not None and "Broken pipe" in "\n".join(message):
-            raise MissingPartError("standard output was closed before the end of the session")
+            raise MissingPartError(CLOSED)
         if "No space left" in "\n".join(message):
             raise MissingPartError(f"{Path(args[-1]).parent}: the disk is full; nothing was written")
         raise MissingPartError(f"ffmpeg failed: {last}")

@@ -250,3 +250,16 @@ def test_every_file_gets_the_umask_mode(mini_path, tmp_path, umask):
     assert r.returncode == 0, r.stderr
     for name in ("s.wav", "s.srt", "s.cue"):
         assert (tmp_path / name).stat().st_mode & 0o777 == 0o666 & ~umask, name
+
+
+def test_stdout_closed_early_is_one_line(mini_path, tmp_path):
+    # The reader stops (``coach export -o - | head -c 100``): no traceback, status 3.
+    proc = subprocess.Popen([str(coach_bin()), "export", str(mini_path), "-o", "-"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.read(100)
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=300) == 3
+    one_line(stderr, "standard output was closed")
+    assert listing(tmp_path) == ["mini.toml"]
