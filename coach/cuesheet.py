@@ -52,7 +52,8 @@ def render(tl: Timeline, fmt: str) -> str:
         out = [f"[ti:{' '.join(tl.title.split())}]", "[by:coach]"]
         for e in lines:
             cs = e.start * 100 // r
-            out.append(f"[{cs // 6000:02d}:{cs // 100 % 60:02d}.{cs % 100:02d}]{' '.join(e.text.split())}")
+            one_line = " ".join(e.text.split())
+            out.append(f"[{cs // 6000:02d}:{cs // 100 % 60:02d}.{cs % 100:02d}]{one_line}")
         return "\n".join(out) + "\n"
     out = ["WEBVTT", ""] if fmt == ".vtt" else []
     sep = "." if fmt == ".vtt" else ","

@@ -181,7 +181,8 @@ def encode_file(blocks: Iterable[np.ndarray], fmt: str, rate: int, channels: int
 
 
 def encode_stream(blocks: Iterable[np.ndarray], fmt: str, rate: int, channels: int, tags: Tags,
-                  tl: Timeline, out: BinaryIO, progress: Callable[[int], None] | None = None) -> None:
+                  tl: Timeline, out: BinaryIO,
+                  progress: Callable[[int], None] | None = None) -> None:
     """Encode ``blocks`` as ``fmt`` straight to ``out`` (standard output), in one pass.
 
     The timeline is known beforehand, so the tags and chapters go at the front: MP3 starts

@@ -1,10 +1,10 @@
 """The export job: one routine under one set of options, written to every place asked for.
 
-This is the use-case behind ``coach export``; the CLI only parses options, calls ``targets_for``
-and ``run`` and prints the Result. The order is what makes a failure harmless:
+This is the use-case behind ``coach export``; the CLI only parses options, calls
+``targets_for`` and ``run`` and prints the Result. The order makes a failure harmless:
 
-1. ``targets_for`` turns the options into Targets (default name, a folder, standard output,
-   the format) and refuses bad names;
+1. ``targets_for`` turns the options into Targets (default name, a folder, standard
+   output, the format) and refuses bad names;
 2. ``run`` checks every place before any work: each folder must exist and take a new
    file (a hidden ``.NAME.*.part`` is created there and kept for the job), and the audio's
    disk must have room for the least the file will take;
@@ -170,8 +170,8 @@ class _Places:
         """Check ``path`` by its name alone (no file is made yet); ``room``: bytes needed."""
         where = f"{option}{path}"
         if path.is_dir():
-            raise InputError(f"{where}: is a folder; give a file name such as "
-                             f"{path / ('session' + path.suffix if path.suffix else 'session.mp3')}")
+            example = path / ("session" + (path.suffix or ".mp3"))
+            raise InputError(f"{where}: is a folder; give a file name such as {example}")
         if path.exists() and not path.is_file():
             raise InputError(f"{where}: is not a regular file")
         folder = path.parent
