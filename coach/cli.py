@@ -249,42 +249,36 @@ def _session_command(command: Callable[..., None]) -> Callable[..., None]:
 @_session_command
 def export(
     routine: RoutineArg = "anma",
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="The file to write; "
-                                                   ".mp3, .wav or .ogg (default: ROUTINE.mp3 here).")] = None,
+    output: Annotated[Optional[str], typer.Option("--output", "-o", help="Where to write: a file "
+                                                  "(.mp3, .ogg or .wav), a folder (gets ROUTINE.mp3), "
+                                                  "or - for standard output (default: ROUTINE.mp3 "
+                                                  "here).")] = None,
+    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="mp3, ogg or wav, where no "
+                                               "file suffix says it (-o -, a folder).")] = None,
     cues: Annotated[Optional[Path], typer.Option("--cues", help="Also write the spoken lines with "
                                                  "their times: .vtt, .srt or .lrc.")] = None,
+    chapters: Annotated[Optional[Path], typer.Option("--chapters", help="Also write the chapters: "
+                                                     ".json (Podcasting 2.0) or .cue (CUE sheet).")] = None,
     options: Any = None,
 ) -> None:
     """Export a session as an audio file with tags and one chapter per step."""
-    from coach import cuesheet
-    from coach.export import check_target
-    from coach.session import Session
+    from coach import job
+    from coach.clock import RATE, minutes_seconds
+    from coach.script import build
 
     r = _routine(routine)
-    path = output or Path(f"{r.name}.mp3")
-    check_target(path)
-    if cues is not None:
-        cuesheet.check_target(cues)
-    with Session(r, options, notify=_note) as session:
-        _export(session, r, path, cues, options)
-
-
-def _export(session: Any, r: Any, path: Path, cues: Optional[Path], options: Any) -> None:
-    from coach import cuesheet
-    from coach.clock import RATE, minutes_seconds
-    from coach.export import export as write
-
-    bar = _Progress(round(session.script.estimate_seconds() * RATE), f"Exporting {path.name}")
-    tags = {"title": r.title, "artist": "coach", "album": r.title, "genre": "Spoken word",
-            "comment": f"pace {options.settings.pace.value}, made with coach {__version__}"}
-    write(session.blocks(RATE * 10), path, RATE, options.mix.channels, tags, session.timeline,
-          bar.update)
-    bar.close()
-    tl = session.timeline()
-    if cues is not None:
-        cuesheet.write(tl, cues)
-    typer.echo(f"Wrote {path} ({minutes_seconds(tl.length / tl.rate)}, {len(tl.chapters)} chapters)"
-               + (f" and {cues}" if cues else ""))
+    targets = job.targets_for(r.name, output, fmt, cues, chapters)
+    name = targets.audio.name if targets.audio else "to standard output"
+    bar = _Progress(round(build(r, options.settings).estimate_seconds() * RATE), f"Exporting {name}")
+    try:
+        result = job.run(r, options, targets, bar.update,
+                         out=sys.stdout.buffer if targets.audio is None and sys.stdout else None,
+                         notify=_note)
+    finally:
+        bar.close()
+    held = f", {result.chapters} chapters" if result.chapters else ""
+    typer.echo(f"Wrote {result.audio or 'standard output'} ({minutes_seconds(result.seconds)}{held})"
+               + "".join(f" and {p}" for p in result.also), err=targets.audio is None)
 
 
 @app.command()

@@ -1,57 +1,105 @@
-"""Cue sheets: the spoken lines with their times, from the same timeline as the audio.
+"""Timed text from the same timeline as the audio: the spoken lines (``--cues``) and the
+chapters (``--chapters``).
 
-WebVTT (.vtt) and SubRip (.srt) give each line its start and end; LRC (.lrc) gives each
-line its start, which is what music players show lyrics by.
+Spoken lines: WebVTT (.vtt) and SubRip (.srt) give each line its start and end; LRC (.lrc)
+gives each line its start, which is what music players show lyrics by. Chapters:
+Podcasting 2.0 JSON (.json) and a CUE sheet (.cue), for players that read chapters from a
+file beside the audio rather than from inside it.
+
+Each format is written so that a parser of that format reads back exactly the spoken line
+or title: WebVTT escapes ``&``, ``<`` and ``>`` as character references (so neither markup
+nor a ``-->`` can appear in a cue); cue text never holds a blank line (it would end the cue);
+an LRC line is one line.
 """
 
 from __future__ import annotations
 
+import json
 import os
-import tempfile
 from pathlib import Path
 
 from coach.clock import stamp
-from coach.errors import InputError
 from coach.timeline import Kind, Timeline
 
-FORMATS = (".vtt", ".srt", ".lrc")
+CUE_FORMATS = (".vtt", ".srt", ".lrc")
+CHAPTER_FORMATS = (".json", ".cue")
+
+#: The Podcasting 2.0 JSON chapters format version written.
+JSON_CHAPTERS_VERSION = "1.2.0"
+#: A CUE sheet counts time in CD frames: 75 per second.
+CUE_FRAMES_PER_SECOND = 75
 
 
-def check_target(path: Path) -> None:
-    """Raise InputError unless ``path`` is a writable cue sheet name."""
-    if path.suffix.lower() not in FORMATS:
-        raise InputError(f"--cues {path}: unknown format '{path.suffix or '(none)'}'; "
-                         f"use {', '.join(FORMATS)}")
-    if not path.parent.is_dir() or path.is_dir():
-        raise InputError(f"--cues {path}: the folder {path.parent} does not exist"
-                         if not path.parent.is_dir() else f"--cues {path}: is a folder")
+def _one_block(text: str) -> str:
+    """``text`` with no blank line (a blank line ends a WebVTT or SubRip cue) and no line
+    ending in stray spaces; single line breaks are kept, as the speaker pauses on them."""
+    lines = [line.strip() for line in text.splitlines()]
+    return "\n".join(line for line in lines if line)
+
+
+def vtt_text(text: str) -> str:
+    """Cue text escaped per the WebVTT spec: ``&``, ``<`` and ``>`` become ``&amp;``,
+    ``&lt;`` and ``&gt;``, so nothing is taken as markup and no ``-->`` remains."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _one_block(escaped)
 
 
 def render(tl: Timeline, fmt: str) -> str:
-    """The cue sheet text in ``fmt`` ('.vtt', '.srt' or '.lrc')."""
+    """The spoken lines as a cue file in ``fmt`` ('.vtt', '.srt' or '.lrc')."""
     lines = [e for e in tl.events if e.kind is Kind.SPEECH]
     r = tl.rate
     if fmt == ".lrc":
-        out = [f"[ti:{tl.title}]", "[by:coach]"]
+        out = [f"[ti:{' '.join(tl.title.split())}]", "[by:coach]"]
         for e in lines:
             cs = e.start * 100 // r
-            out.append(f"[{cs // 6000:02d}:{cs // 100 % 60:02d}.{cs % 100:02d}]{e.text}")
+            one_line = " ".join(e.text.split())
+            out.append(f"[{cs // 6000:02d}:{cs // 100 % 60:02d}.{cs % 100:02d}]{one_line}")
         return "\n".join(out) + "\n"
     out = ["WEBVTT", ""] if fmt == ".vtt" else []
     sep = "." if fmt == ".vtt" else ","
     for i, e in enumerate(lines, 1):
-        out += [str(i), f"{stamp(e.start, r, sep)} --> {stamp(e.end, r, sep)}", e.text, ""]
+        # SubRip has no escapes (players take <b> as markup, as in WebVTT, but show
+        # "&amp;" as written), so its text stays as spoken.
+        text = vtt_text(e.text) if fmt == ".vtt" else _one_block(e.text)
+        out += [str(i), f"{stamp(e.start, r, sep)} --> {stamp(e.end, r, sep)}", text, ""]
     return "\n".join(out)
 
 
-def write(tl: Timeline, path: Path) -> None:
-    """Write the cue sheet for ``tl`` to ``path`` atomically (format from the suffix)."""
-    check_target(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+def _cue_string(text: str) -> str:
+    """A CUE sheet string: quoted, one line, ``\\`` and ``"`` escaped with a backslash."""
+    flat = " ".join(text.split())
+    return '"' + flat.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def cue_time(samples: int, rate: int) -> str:
+    """``mm:ss:ff`` at 75 frames per second, rounded down (minutes may pass 99)."""
+    frames = samples * CUE_FRAMES_PER_SECOND // rate
+    seconds, ff = divmod(frames, CUE_FRAMES_PER_SECOND)
+    return f"{seconds // 60:02d}:{seconds % 60:02d}:{ff:02d}"
+
+
+def render_chapters(tl: Timeline, fmt: str, audio_name: str) -> str:
+    """The chapters as ``fmt`` ('.json' or '.cue'); ``audio_name`` is the audio file a CUE
+    sheet's FILE line names (relative to the sheet's folder when possible)."""
+    r = tl.rate
+    if fmt == ".json":
+        doc = {"version": JSON_CHAPTERS_VERSION,
+               "title": tl.title,
+               "chapters": [{"startTime": round(c.start / r, 3), "endTime": round(c.end / r, 3),
+                             "title": c.title} for c in tl.chapters]}
+        return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+    kind = "MP3" if audio_name.lower().endswith(".mp3") else "WAVE"
+    out = ['PERFORMER "coach"', f"TITLE {_cue_string(tl.title)}",
+           f"FILE {_cue_string(audio_name)} {kind}"]
+    for i, c in enumerate(tl.chapters, 1):
+        out += [f"  TRACK {i:02d} AUDIO", f"    TITLE {_cue_string(c.title)}",
+                '    PERFORMER "coach"', f"    INDEX 01 {cue_time(c.start, r)}"]
+    return "\n".join(out) + "\n"
+
+
+def audio_name_for(sheet: Path, audio: Path) -> str:
+    """How a CUE sheet at ``sheet`` names ``audio``: relative to the sheet's folder."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(render(tl, path.suffix.lower()))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        return os.path.relpath(audio.resolve(), sheet.resolve().parent)
+    except ValueError:  # another drive (Windows)
+        return str(audio.resolve())

@@ -1,25 +1,31 @@
-"""Export: PCM blocks -> an audio file (MP3, WAV or OGG) with tags and chapters, by
+"""Encoding: PCM blocks -> an MP3, OGG or WAV file (or stream) with tags and chapters, by
 piping raw samples into ffmpeg. Memory stays bounded by one block, whatever the length.
 
-Two passes: ffmpeg encodes the blocks as they are made (so speech synthesis and mixing
-overlap the encoder), then copies the encoded stream, unchanged, into the final file with
-the tags and chapters, which are only known once every line has been spoken. Both files
-are hidden temporaries beside the target; the second is renamed over the target at the
-end. On any failure or interruption both are removed and whatever was at the target
-before is left untouched.
+To a file, ffmpeg encodes the blocks as they are made (so speech synthesis and mixing
+overlap the encoder); the tags and chapters, known only once every line has been spoken,
+are added afterwards: MP3 gets an ID3v2.4 tag made with mutagen put before the encoded
+frames; OGG and WAV a stream copy by ffmpeg with the tags, then WAV a ``cue `` chunk. All
+of it happens in hidden temporaries that the caller (``coach.job``) made beside the
+target and renames at the end. ffmpeg's LAME tag names LAME as the encoder, so readers
+trust its encoder delay and padding and report the true length.
 """
 
 from __future__ import annotations
 
+import errno
+import functools
+import io
 import os
 import shutil
+import struct
 import subprocess
 import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from queue import Queue
-from typing import IO
+from dataclasses import dataclass
+from typing import IO, BinaryIO
 
 import numpy as np
 
@@ -27,30 +33,46 @@ from coach.clock import stamp
 from coach.errors import InputError, MissingPartError
 from coach.timeline import Timeline
 
-#: Suffix -> ffmpeg output format, codec arguments (bit rate for stereo; mono halves it)
-#: and container arguments.
-FORMATS: dict[str, tuple[str, list[str], list[str]]] = {
-    ".mp3": ("mp3", ["-c:a", "libmp3lame", "-b:a", "{kbps}k"], ["-id3v2_version", "4"]),
-    ".ogg": ("ogg", ["-c:a", "libvorbis", "-b:a", "{kbps}k"], []),
-    ".wav": ("wav", ["-c:a", "pcm_s16le"], []),
+#: Suffix -> ffmpeg muxer and codec arguments (``{kbps}``: the bit rate for the channels).
+FORMATS: dict[str, tuple[str, list[str]]] = {
+    ".mp3": ("mp3", ["-c:a", "libmp3lame", "-b:a", "{kbps}k"]),
+    ".ogg": ("ogg", ["-c:a", "libvorbis", "-b:a", "{kbps}k"]),
+    ".wav": ("wav", ["-c:a", "pcm_s16le"]),
 }
-STEREO_KBPS = 96
+#: Bit rate in kbit/s by channel count. Mono is 64, not half of stereo's 96: at 48 the
+#: first frame cannot hold ffmpeg's Xing/LAME header, so ffmpeg writes it at 64, and a
+#: reader that takes a constant-rate file's frame size from its first frame (eyeD3 does,
+#: for an "Info" header) reported 329.8 s for a 383.9 s session.
+KBPS = {1: 64, 2: 96}
+CLOSED = "standard output was closed before the end of the session"
 
 
-def check_target(path: Path) -> None:
-    """Raise InputError unless ``path`` names a file coach can write in a known format."""
-    if path.suffix.lower() not in FORMATS:
-        raise InputError(f"{path}: unknown format '{path.suffix or '(none)'}'; "
-                         f"use {', '.join(FORMATS)}")
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder; give a file name such as {path / 'session.mp3'}")
-    if path.exists() and not path.is_file():
-        raise InputError(f"{path}: is not a regular file")
-    folder = path.parent
-    if not folder.is_dir():
-        raise InputError(f"{path}: the folder {folder} does not exist")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise InputError(f"{path}: cannot write in the folder {folder}")
+@dataclass(frozen=True)
+class Tags:
+    """What a file says about itself. MP3 gets ID3v2.4 frames (TIT2, TPE1, TALB, TCON,
+    COMM), OGG Vorbis comments, WAV a LIST/INFO chunk."""
+
+    title: str
+    album: str
+    comment: str
+    artist: str = "coach"
+    genre: str = "Spoken word"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"title": self.title, "artist": self.artist, "album": self.album,
+                "genre": self.genre, "comment": self.comment}
+
+
+def least_bytes(fmt: str, seconds: float, rate: int, channels: int) -> int:
+    """Bytes a ``fmt`` file of about ``seconds`` needs at the least, for the free-space check
+    before work (so it never refuses an export that would fit): nine tenths of the exact
+    size for WAV and constant-rate MP3 (the length is an estimate), a quarter of the
+    nominal rate for Vorbis, whose variable rate falls far below it on speech and quiet."""
+    if fmt == ".wav":
+        exact = seconds * rate * channels * 2
+    else:
+        exact = seconds * KBPS[channels] * 1000 / 8
+    return int(exact * (0.25 if fmt == ".ogg" else 0.9))
 
 
 def ffmpeg() -> str:
@@ -68,12 +90,10 @@ def _escape(text: str) -> str:
     return text
 
 
-def ffmetadata(tl: Timeline, tags: dict[str, str]) -> str:
-    """An FFMETADATA1 document: the tags, then one chapter per timeline chapter."""
+def ffmetadata(tags: dict[str, str]) -> str:
+    """An FFMETADATA1 document holding ``tags`` (ffmpeg's muxers for OGG and WAV write no
+    chapters from one: OGG gets them as comments, WAV as a cue chunk)."""
     lines = [";FFMETADATA1"] + [f"{k}={_escape(v)}" for k, v in tags.items()]
-    for c in tl.chapters:
-        lines += ["[CHAPTER]", f"TIMEBASE=1/{tl.rate}", f"START={c.start}", f"END={c.end}",
-                  f"title={_escape(c.title)}"]
     return "\n".join(lines) + "\n"
 
 
@@ -91,49 +111,208 @@ def vorbis_chapters(tl: Timeline) -> dict[str, str]:
     return out
 
 
-def export(blocks: Iterable[np.ndarray], path: Path, rate: int, channels: int,
-           tags: dict[str, str], plan: Callable[[], Timeline],
-           progress: Callable[[int], None] | None = None) -> None:
-    """Encode ``blocks`` (int16, shape (n, channels), at ``rate``) to ``path``.
+@functools.cache
+def lame_version() -> str | None:
+    """The version of the LAME library ffmpeg encodes MP3 with (``3.100``), or None.
 
-    ``plan`` gives the session's Timeline once every block has been made: its chapters are
-    written into the file. ``progress`` is called with the samples encoded so far. Raises
-    InputError for a bad path, MissingPartError when ffmpeg is missing or fails (disk full
-    included).
+    ffmpeg's MP3 muxer writes a LAME tag (encoder delay and padding) into the first frame
+    but names the encoder ``Lavf`` in it; ordinary readers (mutagen, and players that
+    follow LAME's own reader) trust the delay and padding only after a ``LAME3.xx`` name,
+    and without it count the padding as sound (383.976 s for a 383.918 s session).
     """
-    check_target(path)
-    program = ffmpeg()
-    fmt, codec, container = FORMATS[path.suffix.lower()]
-    kbps = STEREO_KBPS * channels // 2
-    codec = [a.format(kbps=kbps) for a in codec]
-    encoded, final = _hidden_beside(path), _hidden_beside(path)
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("mp3lame")
     try:
-        with tempfile.TemporaryDirectory(prefix="coach-export-") as work:
-            log = Path(work) / "ffmpeg.log"
-            _ffmpeg(program, ["-f", "s16le", "-ar", str(rate), "-ac", str(channels), "-i", "pipe:0",
-                              *codec, "-f", fmt, str(encoded)], log, blocks, progress)
-            tl = plan()
-            if fmt == "ogg":
-                tags = {**tags, **vorbis_chapters(tl)}
-            meta = Path(work) / "chapters.txt"
-            meta.write_text(ffmetadata(tl, tags), encoding="utf-8")
-            _ffmpeg(program, ["-i", str(encoded), "-i", str(meta), "-map", "0:a",
-                              "-map_metadata", "1", "-map_chapters", "1", "-c", "copy",
-                              *container, "-f", fmt, str(final)], log)
-        # mkstemp makes the file private; give it the mode any new file here would have.
-        umask = os.umask(0)
-        os.umask(umask)
-        final.chmod(0o666 & ~umask)
-        os.replace(final, path)
-    finally:
-        encoded.unlink(missing_ok=True)
-        final.unlink(missing_ok=True)
+        lib = ctypes.CDLL(name or "libmp3lame.so.0")
+    except OSError:
+        return None
+    get = lib.get_lame_short_version
+    get.restype = ctypes.c_char_p
+    version = get()
+    return version.decode("ascii", "replace") if version else None
 
 
-def _hidden_beside(path: Path) -> Path:
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-    return Path(name)
+def _codec(fmt: str, channels: int) -> tuple[str, list[str]]:
+    muxer, codec = FORMATS[fmt]
+    args = [a.format(kbps=KBPS[channels]) for a in codec]
+    version = lame_version() if fmt == ".mp3" else None
+    if version:
+        # ffmpeg copies the stream's "encoder" into the LAME tag's 9-byte name.
+        args += ["-metadata:s:a:0", "encoder=" + f"LAME{version}"[:9]]
+    return muxer, args
+
+
+def encode_file(blocks: Iterable[np.ndarray], fmt: str, rate: int, channels: int, tags: Tags,
+                plan: Callable[[], Timeline], parts: tuple[Path, Path],
+                progress: Callable[[int], None] | None = None) -> tuple[Path, Timeline]:
+    """Encode ``blocks`` (int16, shape (n, channels), at ``rate``) as ``fmt`` into one of the
+    two temporary files ``parts`` (made by the caller beside the target) and return it with
+    the session's timeline.
+
+    ``plan`` gives the Timeline once every block has been made. MP3: one ffmpeg pass, then
+    mutagen writes the whole ID3v2.4 tag (chapters as CHAP/CTOC frames, the comment as
+    COMM). OGG and WAV: a second ffmpeg pass copies the stream unchanged with the tags (OGG
+    chapters as Vorbis comments); WAV then gets a ``cue `` chunk and ``labl`` labels.
+    Raises MissingPartError when ffmpeg is missing or fails (disk full included).
+    """
+    program = ffmpeg()
+    muxer, codec = _codec(fmt, channels)
+    encoded, final = parts
+    with tempfile.TemporaryDirectory(prefix="coach-export-") as work:
+        log = Path(work) / "ffmpeg.log"
+        # An MP3 gets its ID3 tag from coach afterwards (ffmpeg cannot write COMM).
+        untagged = ["-id3v2_version", "0"] if fmt == ".mp3" else []
+        _ffmpeg(program, ["-f", "s16le", "-ar", str(rate), "-ac", str(channels), "-i", "pipe:0",
+                          *codec, *untagged, "-f", muxer, str(encoded)], log, blocks, progress)
+        tl = plan()
+        if fmt == ".mp3":
+            _guard_disk(final, lambda: _prepend(id3_bytes(tags, tl), encoded, final))
+            return final, tl
+        meta = Path(work) / "chapters.txt"
+        extra = vorbis_chapters(tl) if fmt == ".ogg" else {}
+        meta.write_text(ffmetadata({**tags.as_dict(), **extra}), encoding="utf-8")
+        _ffmpeg(program, ["-i", str(encoded), "-i", str(meta), "-map", "0:a",
+                          "-map_metadata", "1", "-c", "copy", "-f", muxer, str(final)], log)
+    if fmt == ".wav":
+        _guard_disk(final, lambda: add_wav_cues(final, tl))
+    return final, tl
+
+
+def encode_stream(blocks: Iterable[np.ndarray], fmt: str, rate: int, channels: int, tags: Tags,
+                  tl: Timeline, out: BinaryIO,
+                  progress: Callable[[int], None] | None = None) -> None:
+    """Encode ``blocks`` as ``fmt`` straight to ``out`` (standard output), in one pass.
+
+    The timeline is known beforehand, so the tags and chapters go at the front: MP3 starts
+    with the same ID3 tag as a file (mutagen), OGG carries tags and chapter comments. What
+    needs a second look at the finished stream cannot be written: MP3's Xing/LAME header
+    (length, gapless trim) and WAV's sizes (ffmpeg leaves them unknown) and cue chunk.
+    """
+    program = ffmpeg()
+    muxer, codec = _codec(fmt, channels)
+    with tempfile.TemporaryDirectory(prefix="coach-export-") as work:
+        log = Path(work) / "ffmpeg.log"
+        meta = Path(work) / "chapters.txt"
+        if fmt == ".mp3":
+            try:
+                out.write(id3_bytes(tags, tl))
+                out.flush()
+            except BrokenPipeError:
+                raise MissingPartError(CLOSED) from None
+            meta.write_text(ffmetadata({}), encoding="utf-8")
+            container = ["-id3v2_version", "0", "-write_xing", "0"]
+        else:
+            extra = vorbis_chapters(tl) if fmt == ".ogg" else {}
+            meta.write_text(ffmetadata({**tags.as_dict(), **extra}), encoding="utf-8")
+            container = []
+        _ffmpeg(program, ["-f", "s16le", "-ar", str(rate), "-ac", str(channels), "-i", "pipe:0",
+                          "-i", str(meta), "-map", "0:a", "-map_metadata", "1", *codec,
+                          *container, "-f", muxer, "pipe:1"], log, blocks, progress, stdout=out)
+
+
+def id3_bytes(tags: Tags, tl: Timeline) -> bytes:
+    """The MP3's ID3v2.4 tag, as bytes to put before the first frame: text frames, a real
+    COMM comment (players show a TXXX frame named "comment" as no comment at all), and one
+    CHAP per chapter under a CTOC, in the chapters' order.
+
+    mutagen makes every frame; it stores them largest-last, so the frames are put back in
+    order here (ffprobe and ffmpeg list CHAP frames in the order they stand)."""
+    from mutagen.id3 import (CHAP, COMM, CTOC, ID3, TALB, TCON, TIT2, TPE1, TSSE, CTOCFlags)
+
+    tag = ID3()
+    tag.add(TIT2(encoding=3, text=tags.title))
+    tag.add(TPE1(encoding=3, text=tags.artist))
+    tag.add(TALB(encoding=3, text=tags.album))
+    tag.add(TCON(encoding=3, text=tags.genre))
+    tag.add(COMM(encoding=3, lang="eng", desc="", text=tags.comment))
+    version = lame_version()
+    tag.add(TSSE(encoding=3, text=f"LAME {version}" if version else "ffmpeg"))
+    ids = [f"ch{i}" for i in range(len(tl.chapters))]
+    tag.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                 child_element_ids=ids, sub_frames=[TIT2(encoding=3, text=tags.title)]))
+    for cid, c in zip(ids, tl.chapters):
+        tag.add(CHAP(element_id=cid, start_time=round(c.start * 1000 / tl.rate),
+                     end_time=round(c.end * 1000 / tl.rate), start_offset=0xFFFFFFFF,
+                     end_offset=0xFFFFFFFF, sub_frames=[TIT2(encoding=3, text=c.title)]))
+    buffer = io.BytesIO()
+    tag.save(buffer, v2_version=4, padding=lambda info: 0)
+    data = buffer.getvalue()
+    frames: list[bytes] = []
+    at, end = 10, 10 + _syncsafe(data[6:10])
+    while at + 10 <= end and data[at] != 0:
+        size = 10 + _syncsafe(data[at + 4:at + 8])
+        frames.append(data[at:at + size])
+        at += size
+    rank = {fid: i for i, fid in enumerate([b"TIT2", b"TPE1", b"TALB", b"TCON", b"COMM", b"TSSE",
+                                            b"CTOC", b"CHAP"])}
+
+    def place(raw: bytes) -> tuple[int, int]:  # a frame's rank, then its chapter
+        # A CHAP frame's body starts with its element id ("ch3"), NUL-terminated.
+        chapter = int(raw[12:raw.index(b"\0", 10)]) if raw[:4] == b"CHAP" else 0
+        return rank.get(raw[:4], len(rank)), chapter
+
+    frames.sort(key=place)
+    return data[:10] + b"".join(frames)
+
+
+def _syncsafe(four: bytes) -> int:
+    """An ID3v2.4 size: four bytes of seven bits each."""
+    return (four[0] << 21) | (four[1] << 14) | (four[2] << 7) | four[3]
+
+
+def _prepend(head: bytes, source: Path, target: Path) -> None:
+    """Write ``head`` then the whole of ``source`` into ``target``."""
+    with open(target, "wb") as out, open(source, "rb") as src:
+        out.write(head)
+        shutil.copyfileobj(src, out, 1 << 20)
+
+
+def add_wav_cues(path: Path, tl: Timeline) -> None:
+    """Append the chapters to the WAV at ``path`` as a RIFF ``cue `` chunk (one cue point
+    per chapter, at its first sample) and a ``LIST``/``adtl`` chunk with a ``labl`` (the
+    title, UTF-8) per cue point, then fix the RIFF size. Readers that know these chunks
+    (Audacity, Sound Forge, Reaper, Python's ``chunk``) show them as markers; others skip
+    them, as RIFF requires."""
+    cue = struct.pack("<I", len(tl.chapters))
+    labels = b"adtl"
+    for i, c in enumerate(tl.chapters, 1):
+        cue += struct.pack("<II4sIII", i, c.start, b"data", 0, 0, c.start)
+        text = c.title.encode("utf-8") + b"\0"
+        labels += _chunk(b"labl", struct.pack("<I", i) + text)
+    with open(path, "r+b") as f:
+        head = f.read(12)
+        if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            raise MissingPartError(f"ffmpeg wrote no RIFF WAVE header to {path}")
+        f.seek(0, os.SEEK_END)
+        if f.tell() % 2:
+            f.write(b"\0")  # every chunk starts on an even offset
+        f.write(_chunk(b"cue ", cue) + _chunk(b"LIST", labels))
+        size = f.tell() - 8
+        if size > 0xFFFFFFFF:
+            raise InputError(f"{path}: over 4 GB, too long for a WAV file")
+        f.seek(4)
+        f.write(struct.pack("<I", size))
+
+
+def _chunk(fourcc: bytes, body: bytes) -> bytes:
+    return fourcc + struct.pack("<I", len(body)) + body + (b"\0" if len(body) % 2 else b"")
+
+
+def _guard_disk(path: Path, write: Callable[[], None]) -> None:
+    """Run ``write`` (which changes ``path``); a full disk becomes MissingPartError."""
+    try:
+        write()
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise MissingPartError(f"{path.parent}: the disk is full; nothing was written") from None
+        raise
+    except Exception as exc:  # mutagen wraps its I/O errors
+        cause = exc.__context__ or exc.__cause__
+        if isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise MissingPartError(f"{path.parent}: the disk is full; nothing was written") from None
+        raise
 
 
 def _feed(pipe: IO[bytes], blocks: Iterable[np.ndarray],
@@ -172,13 +351,14 @@ def _feed(pipe: IO[bytes], blocks: Iterable[np.ndarray],
 
 
 def _ffmpeg(program: str, args: list[str], log: Path, blocks: Iterable[np.ndarray] | None = None,
-            progress: Callable[[int], None] | None = None) -> None:
+            progress: Callable[[int], None] | None = None, stdout: IO[bytes] | None = None) -> None:
     """Run ffmpeg with ``args`` (an argument list, never a shell), feeding ``blocks`` to its
-    standard input when given. Raises MissingPartError when it fails."""
+    standard input when given; its standard output goes to ``stdout`` when given. Raises
+    MissingPartError when it fails."""
     cmd = [program, "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args]
     with open(log, "wb") as err:
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if blocks is not None else subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=err,
+                                stdout=stdout if stdout is not None else subprocess.DEVNULL, stderr=err,
                                 start_new_session=True)  # Ctrl-C reaches coach, which stops ffmpeg
         try:
             if blocks is not None:
@@ -192,6 +372,8 @@ def _ffmpeg(program: str, args: list[str], log: Path, blocks: Iterable[np.ndarra
     if status != 0:
         message = log.read_text("utf-8", "replace").strip().splitlines()
         last = message[-1] if message else f"exit status {status}"
+        if stdout is not None and "Broken pipe" in "\n".join(message):
+            raise MissingPartError(CLOSED)
         if "No space left" in "\n".join(message):
             raise MissingPartError(f"{Path(args[-1]).parent}: the disk is full; nothing was written")
         raise MissingPartError(f"ffmpeg failed: {last}")

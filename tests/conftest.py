@@ -3,12 +3,14 @@ what coach wrote (decode with ffmpeg, measure loudness with ffmpeg's ebur128).""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -147,6 +149,29 @@ def anma_export(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     result = run_coach("export", "anma", "-o", folder / "anma.mp3")
     assert result.returncode == 0, result.stderr
     return folder / "anma.mp3", plan("anma")
+
+
+@contextlib.contextmanager
+def tmpfs(mount_point: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of ``size`` (``200k``) at ``mount_point`` for the block (the suite runs as
+    root; not being able to mount is a failure, since the disk-full path would go untested)."""
+    mount_point.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount_point)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.fail(f"cannot mount a small tmpfs to test a full disk (needs root and "
+                    f"mount rights): {r.stderr.strip() or r.returncode}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=True)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 200 KiB tmpfs."""
+    with tmpfs(tmp_path / "small", "200k") as mount_point:
+        yield mount_point
 
 
 @pytest.fixture(scope="session", autouse=True)

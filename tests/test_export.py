@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import json
 import re
+import struct
 from collections.abc import Callable
 from pathlib import Path
 
+import mutagen.id3
+import mutagen.mp3
 import numpy as np
 import pytest
 
@@ -162,6 +165,60 @@ def test_tags(anma):
     tags = {k.lower(): v for k, v in probe(path)["format"]["tags"].items()}
     assert tags["title"] == "Anma facial massage"
     assert tags["artist"] == "coach"
+
+
+def test_comment_is_a_real_id3_comm_frame(anma):
+    # Players show COMM as the comment; a TXXX frame named "comment" they show as nothing.
+    tags = mutagen.id3.ID3(anma[0])
+    assert tags.version[:2] == (2, 4)
+    comments = tags.getall("COMM")
+    assert len(comments) == 1 and comments[0].text == ["pace normal, made with coach 0.1.0"]
+    assert comments[0].lang == "eng" and comments[0].desc == ""
+    assert not tags.getall("TXXX")
+    # mutagen reads the chapters too, in order, inside one ordered table of contents.
+    toc = tags.getall("CTOC")[0]
+    chaps = tags.getall("CHAP")
+    assert [c.element_id for c in chaps] == toc.child_element_ids == [f"ch{i}" for i in range(7)]
+    assert [c.sub_frames["TIT2"].text[0] for c in chaps][0] == "Introduction"
+
+
+@pytest.mark.parametrize("option", ["", "--mono"])
+def test_mutagen_reads_the_true_length(anma, anma_variant, option):
+    # ffmpeg writes a Xing/LAME header with the encoder delay and padding; named as
+    # LAME's (which encoded it), ordinary readers trust it and drop the padding: the
+    # length they report is the decoded sample count exactly (it was 383.974 s for a
+    # 383.918 s session).
+    path = anma[0] if not option else anma_variant(option)
+    info = mutagen.mp3.MP3(path).info
+    assert info.channels == (1 if option else 2)
+    assert info.encoder_info.startswith("LAME 3.")
+    decoded = len(anma[2]) if not option else len(decode(path))
+    assert info.length * RATE == pytest.approx(decoded, abs=0.5)
+    assert abs(info.length - anma[1]["duration"]) <= MP3_FRAME / RATE
+
+
+BITRATES_MPEG2_L3 = [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160]
+
+
+@pytest.mark.parametrize("option", ["", "--mono"])
+def test_a_constant_rate_reader_gets_the_length_from_the_first_frame(anma, anma_variant, option):
+    # eyeD3's way for a constant-rate file ("Info" header): audio bytes over the first
+    # frame's size, times the time per frame. It held for stereo and read a mono file as
+    # 329.8 s, because ffmpeg wrote the header frame at another bit rate than the rest.
+    path = anma[0] if not option else anma_variant(option)
+    data = path.read_bytes()
+    start = mutagen.id3.ID3(path).size  # the tag, header included
+    assert data[start] == 0xFF and data[start + 1] & 0xE0 == 0xE0
+
+    def frame(at: int) -> tuple[int, int]:  # (kbit/s, bytes) of an MPEG-2 layer III frame
+        kbps = BITRATES_MPEG2_L3[data[at + 2] >> 4]
+        return kbps, 72 * kbps * 1000 // RATE + (data[at + 2] >> 1 & 1)
+
+    first, size = frame(start)
+    assert first == frame(start + size)[0] == (64 if option else 96)
+    seconds = (len(data) - start) / size * (576 / RATE)
+    # Counted in: the header frame, the encoder delay (a frame) and the padding (< 2).
+    assert abs(seconds - anma[1]["duration"]) <= 4 * 576 / RATE
 
 
 def test_every_line_and_tone_is_heard_and_every_pause_is_silent(anma):
@@ -354,18 +411,54 @@ def test_wav_and_ogg_have_the_same_length(mini_export, mini_plan):
     assert a.shape[1] == b.shape[1] == 2
     assert len(a) == samples(p["duration"])
     assert abs(len(b) - len(a)) <= 1
-    # Both carry the tags (OGG in its stream's comments); OGG carries the chapters too
-    # (WAV has no place for them: README promises chapters in MP3 and OGG only).
+    # Both carry the tags (OGG in its stream's comments, WAV in LIST/INFO) and the
+    # chapters (OGG as CHAPTERnnn comments, WAV as cue points with labels).
     for path in (wav, ogg):
         info = probe(path)
         tags = {k.lower(): v for k, v in {**info["format"].get("tags", {}),
                                           **info["streams"][0].get("tags", {})}.items()}
         assert tags["title"] == "Mini" and tags["artist"] == "coach", path
-    found = probe(ogg)["chapters"]
-    assert [c["tags"]["title"] for c in found] == [c["title"] for c in p["chapters"]]
-    for got, want in zip(found, p["chapters"]):
-        assert float(got["start_time"]) == pytest.approx(want["start"], abs=0.001)
-        assert float(got["end_time"]) == pytest.approx(want["end"], abs=0.001)
+        found = info["chapters"]
+        assert [c["tags"]["title"] for c in found] == [c["title"] for c in p["chapters"]], path
+        for got, want in zip(found, p["chapters"]):
+            assert float(got["start_time"]) == pytest.approx(want["start"], abs=0.001)
+
+
+def riff_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    """A RIFF file's top-level chunks (id, body), walked by the RIFF rules."""
+    assert data[:4] == b"RIFF" and data[8:12] == b"WAVE"
+    assert struct.unpack("<I", data[4:8])[0] == len(data) - 8
+    out, at = [], 12
+    while at < len(data):
+        fourcc, size = data[at:at + 4], struct.unpack("<I", data[at + 4:at + 8])[0]
+        out.append((fourcc, data[at + 8:at + 8 + size]))
+        at += 8 + size + size % 2
+    assert at == len(data)
+    return out
+
+
+def test_wav_chapters_are_cue_points_with_labels(mini_export, mini_plan):
+    p = mini_plan()
+    wav = mini_export("mini.wav")
+    chunks = dict(riff_chunks(wav.read_bytes()))
+    assert len(chunks[b"data"]) == len(decode(wav)) * 4  # the sound is all in "data"
+    cue = chunks[b"cue "]
+    count = struct.unpack("<I", cue[:4])[0]
+    points = [struct.unpack("<II4sIII", cue[4 + 24 * i:28 + 24 * i]) for i in range(count)]
+    assert count == len(p["chapters"])
+    for (ident, position, chunk_id, _, _, offset), want in zip(points, p["chapters"]):
+        assert chunk_id == b"data" and position == offset
+        assert abs(offset - want["start"] * RATE) < 0.5
+    adtl = chunks[b"LIST"] if chunks[b"LIST"][:4] == b"adtl" else None
+    assert adtl is not None
+    labels, at = {}, 4
+    while at < len(adtl):
+        fourcc, size = adtl[at:at + 4], struct.unpack("<I", adtl[at + 4:at + 8])[0]
+        body = adtl[at + 8:at + 8 + size]
+        assert fourcc == b"labl"
+        labels[struct.unpack("<I", body[:4])[0]] = body[4:].rstrip(b"\0").decode("utf-8")
+        at += 8 + size + size % 2
+    assert [labels[ident] for ident, *_ in points] == [c["title"] for c in p["chapters"]]
 
 
 RENDER_PCM = """

@@ -105,15 +105,16 @@ def test_output_folder_missing(mini_path, tmp_path):
     assert not (tmp_path / "no").exists()
 
 
-def test_output_is_a_folder(mini_path, out_dir):
-    folder = out_dir / "session.mp3"
+def test_a_folder_named_as_a_cue_sheet(mini_path, out_dir):
+    # -o FOLDER writes inside it; --cues FOLDER has no name to take, so it is refused.
+    folder = out_dir / "session.vtt"
     folder.mkdir()
     (folder / "keep.txt").write_bytes(PREVIOUS)
-    r = run_coach("export", mini_path, "-o", folder)
+    r = run_coach("export", mini_path, "-o", out_dir / "x.mp3", "--cues", folder)
     assert r.returncode == 2
-    assert_one_line(r.stderr, "folder")
+    assert_one_line(r.stderr, "--cues", "is a folder")
     assert folder.is_dir() and [p.name for p in folder.iterdir()] == ["keep.txt"]
-    assert [p.name for p in out_dir.iterdir()] == ["session.mp3"]
+    assert [p.name for p in out_dir.iterdir()] == ["session.vtt"]
 
 
 @pytest.mark.parametrize("name", ["session.xyz", "session", "session.mp4"])
@@ -141,23 +142,6 @@ def test_failed_export_keeps_a_cue_sheet_too(mini_path, out_dir, tmp_path):
 
 
 # ---- disk full ------------------------------------------------------------------------
-
-@pytest.fixture
-def small_disk(tmp_path: Path):
-    """A 200 KiB tmpfs (the suite runs as root; not being able to mount is a failure,
-    since the disk-full path would go untested)."""
-    mount_point = tmp_path / "small"
-    mount_point.mkdir()
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", str(mount_point)],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        pytest.fail(f"cannot mount a small tmpfs to test a full disk (needs root and "
-                    f"mount rights): {r.stderr.strip() or r.returncode}")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", str(mount_point)], check=True)
-
 
 @pytest.mark.parametrize("suffix", [".wav", ".mp3", ".ogg"])
 def test_disk_full(mini_path, small_disk, suffix):
