@@ -99,6 +99,18 @@ def db(gain_db: float) -> float:
     return 10 ** (gain_db / 20)
 
 
+def fade(x: np.ndarray, samples: int) -> np.ndarray:
+    """``x`` (float32, mono) with linear fades of ``samples`` (at most half its length) at
+    both ends, so that it neither starts nor stops with a click. A new array."""
+    n = min(len(x) // 2, samples)
+    x = x.copy()
+    if n:
+        ramp = np.linspace(0.0, 1.0, n, dtype=np.float32)
+        x[:n] *= ramp
+        x[-n:] *= ramp[::-1]
+    return x
+
+
 def limit(x: np.ndarray, ceiling: float) -> np.ndarray:
     """Soft-limit samples so that no peak exceeds ``ceiling`` (linear). Samples below 70 %
     of the ceiling pass untouched; above, a tanh knee bends them smoothly under it."""

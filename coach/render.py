@@ -77,13 +77,7 @@ def prepare_speech(raw: np.ndarray, rate: int, mix: Mix) -> np.ndarray:
 
 
 def _faded(x: np.ndarray) -> np.ndarray:
-    n = min(len(x) // 2, int(EDGE_FADE * RATE))
-    if n:
-        ramp = np.linspace(0.0, 1.0, n, dtype=np.float32)
-        x = x.copy()
-        x[:n] *= ramp
-        x[-n:] *= ramp[::-1]
-    return x
+    return levels.fade(x, int(EDGE_FADE * RATE))
 
 
 def pan_gains(pan: float, channels: int) -> tuple[float, ...]:

@@ -135,6 +135,16 @@ def ebur128(path: Path) -> tuple[float, float]:
     return integrated, peak
 
 
+def one_line(stderr: str, *words: str) -> str:
+    """The one line of an error on stderr, with no traceback and each of ``words`` in it."""
+    assert "Traceback" not in stderr, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+    return lines[0]
+
+
 def plan(*args: str | os.PathLike) -> dict:
     """``coach script --json ARGS`` parsed."""
     result = run_coach("script", "--json", *args)

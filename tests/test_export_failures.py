@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import coach_bin, run_coach
+from conftest import coach_bin, one_line, run_coach
 
 PREVIOUS = b"the previous session, which must survive\n" + bytes(range(256)) * 40
 
@@ -31,14 +31,6 @@ def assert_nothing_lost(target: Path, others: tuple[str, ...] = ()) -> None:
     left = sorted(p.name for p in target.parent.iterdir())
     assert left == sorted((target.name, *others)), left
 
-
-def assert_one_line(stderr: str, *words: str) -> str:
-    assert "Traceback" not in stderr, stderr
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1, stderr
-    for word in words:
-        assert word in lines[0], lines[0]
-    return lines[0]
 
 
 @pytest.fixture
@@ -60,7 +52,7 @@ def test_no_ffmpeg_on_path(mini_path, out_dir, tmp_path):
     # nothing else is needed from PATH.
     r = run_coach("export", mini_path, "-o", target, env={"PATH": str(empty)})
     assert r.returncode == 3, r.stderr
-    line = assert_one_line(r.stderr, "ffmpeg")
+    line = one_line(r.stderr, "ffmpeg")
     assert "install" in line
     assert r.stdout == ""
     assert_nothing_lost(target)
@@ -89,7 +81,7 @@ def test_ffmpeg_fails(mini_path, out_dir, tmp_path, fake):
     r = run_coach("export", mini_path, "-o", target,
                   env={"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"})
     assert r.returncode == 3, r.stderr
-    line = assert_one_line(r.stderr, "ffmpeg")
+    line = one_line(r.stderr, "ffmpeg")
     if fake != "killed":
         assert "simulated failure" in line  # ffmpeg's own last line is passed on
     assert_nothing_lost(target)
@@ -101,7 +93,7 @@ def test_output_folder_missing(mini_path, tmp_path):
     target = tmp_path / "no" / "such" / "folder" / "session.mp3"
     r = run_coach("export", mini_path, "-o", target)
     assert r.returncode == 2
-    assert_one_line(r.stderr, "does not exist")
+    one_line(r.stderr, "does not exist")
     assert not (tmp_path / "no").exists()
 
 
@@ -112,7 +104,7 @@ def test_a_folder_named_as_a_cue_sheet(mini_path, out_dir):
     (folder / "keep.txt").write_bytes(PREVIOUS)
     r = run_coach("export", mini_path, "-o", out_dir / "x.mp3", "--cues", folder)
     assert r.returncode == 2
-    assert_one_line(r.stderr, "--cues", "is a folder")
+    one_line(r.stderr, "--cues", "is a folder")
     assert folder.is_dir() and [p.name for p in folder.iterdir()] == ["keep.txt"]
     assert [p.name for p in out_dir.iterdir()] == ["session.vtt"]
 
@@ -123,7 +115,7 @@ def test_unknown_suffix(mini_path, out_dir, name):
     put_previous(target)
     r = run_coach("export", mini_path, "-o", target)
     assert r.returncode == 2
-    assert_one_line(r.stderr, "unknown format", ".mp3")
+    one_line(r.stderr, "unknown format", ".mp3")
     assert_nothing_lost(target)
 
 
@@ -151,7 +143,7 @@ def test_disk_full(mini_path, small_disk, suffix):
     assert stat.f_blocks * stat.f_frsize <= 256 * 1024  # really the small disk
     r = run_coach("export", mini_path, "-o", target)
     assert r.returncode == 3, r.stderr
-    assert_one_line(r.stderr, "disk is full")
+    one_line(r.stderr, "disk is full")
     assert_nothing_lost(target)
 
 
@@ -162,7 +154,7 @@ def test_folder_not_writable(mini_path, small_disk):
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
     r = run_coach("export", mini_path, "-o", target)
     assert r.returncode == 2, r.stderr
-    assert_one_line(r.stderr, "cannot write in the folder")
+    one_line(r.stderr, "cannot write in the folder")
     assert_nothing_lost(target)
 
 
@@ -212,7 +204,7 @@ def test_interrupted_export(out_dir, signum):
             proc.kill()
             proc.wait()
     assert proc.returncode == 130, stderr
-    assert_one_line(stderr, "interrupted")
+    one_line(stderr, "interrupted")
     assert "Wrote" not in stdout
     assert_nothing_lost(target)
     assert _ffmpeg_writing_to(out_dir) == []

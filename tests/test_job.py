@@ -13,7 +13,7 @@ from pathlib import Path
 import mutagen
 import pytest
 
-from conftest import RATE, coach_bin, decode, plan, probe, run_coach, tmpfs
+from conftest import RATE, coach_bin, decode, one_line, plan, probe, run_coach, tmpfs
 
 #: Each output option with a good name in ``out``.
 OPTIONS = {"-o": "s.mp3", "--cues": "s.vtt", "--chapters": "s.json"}
@@ -23,14 +23,6 @@ def listing(root: Path) -> list[str]:
     """Every file and folder under ``root``, relative, sorted (hidden ones included)."""
     return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
 
-
-def one_line(stderr: str, *words: str) -> str:
-    assert "Traceback" not in stderr, stderr
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1, stderr
-    for word in words:
-        assert word in lines[0], lines[0]
-    return lines[0]
 
 
 def export_args(out: Path, option: str, bad: Path) -> list[str | Path]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from coach import levels
 from coach.clock import RATE
 from coach.errors import MissingPartError
 from coach.speech import cache as clip_cache
@@ -164,10 +165,4 @@ def _trim(x: np.ndarray) -> np.ndarray:
 
 
 def _faded(x: np.ndarray) -> np.ndarray:
-    n = min(len(x) // 2, int(EDGE_FADE * RATE))
-    if n:
-        ramp = np.linspace(0.0, 1.0, n, dtype=np.float32)
-        x = x.copy()
-        x[:n] *= ramp
-        x[-n:] *= ramp[::-1]
-    return x
+    return levels.fade(x, int(EDGE_FADE * RATE))
