@@ -306,7 +306,7 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{source}: {_toml_message(exc, text)}") from None
     except RecursionError:
-        raise InputError(f"{source}: nested too deeply to be read") from None
+        raise InputError(f"{source}: nested too deeply to be a routine") from None
 
 
 def _toml_message(exc: tomllib.TOMLDecodeError, text: str) -> str:
@@ -408,7 +408,7 @@ def resolve(spec: str) -> Routine:
         return builtin(spec)
     near = difflib.get_close_matches(spec, names(), n=1)
     hint = f" (did you mean '{near[0]}'?)" if near else ""
-    raise InputError(f"no routine named '{spec}'{hint}; 'coach routines' lists them "
+    raise InputError(f"no routine named '{spec}'{hint}; routines: {', '.join(names())} "
                      "(or give a path to a .toml file)")
 
 

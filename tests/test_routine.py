@@ -366,11 +366,12 @@ def test_resolve_builtin_name_or_path(tmp_path: Path, monkeypatch: pytest.Monkey
     assert resolve("mine.toml").name == "mine"
 
 
-def test_resolve_unknown_builtin_lists_the_builtins():
+def test_resolve_unknown_name_lists_the_routines(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     with pytest.raises(InputError) as info:
-        resolve("shiatsu")
+        resolve("anmaa")
     message = str(info.value)
-    assert message.startswith("no built-in routine named 'shiatsu'; built-in: ")
+    assert message.startswith("no routine named 'anmaa' (did you mean 'anma'?); routines: ")
     assert "anma" in message and ".toml" in message
 
 
