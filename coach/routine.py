@@ -107,10 +107,11 @@ class _Problems:
 
     def raise_if_any(self) -> None:
         if self.items:
-            raise InputError(_format_problems(self.source, self.items))
+            raise InputError(format_problems(self.source, self.items))
 
 
-def _format_problems(source: str, items: list[str]) -> str:
+def format_problems(source: str, items: list[str]) -> str:
+    """One line for every problem found in ``source`` (the first ten listed)."""
     if len(items) == 1:
         return f"{source}: {items[0]}"
     listed = "; ".join(items[:10])
@@ -369,6 +370,34 @@ def builtin(name: str) -> Routine:
 
 def _builtin_text(name: str) -> str:
     return (resources.files("coach") / "routines" / f"{name}.toml").read_text("utf-8")
+
+
+def find_step(routine: Routine, spec: str, option: str = "--from") -> int:
+    """The index of the step ``spec`` names: its number (1 is the first) or its title,
+    case-insensitively, whole or a prefix that fits one step. InputError otherwise,
+    naming ``option``."""
+    count = len(routine.steps)
+    text = spec.strip()
+    if text.isdigit():
+        if 1 <= int(text) <= count:
+            return int(text) - 1
+        raise InputError(f"{option} {spec}: {routine.title} has steps 1 to {count}")
+    key = text.casefold()
+    titles = [s.title.casefold() for s in routine.steps]
+    if key in titles:
+        return titles.index(key)
+    found = [i for i, t in enumerate(titles) if key and t.startswith(key)]
+    if len(found) == 1:
+        return found[0]
+    listed = "; ".join(f"{i + 1} {s.title}" for i, s in enumerate(routine.steps))
+    if found:
+        return _ambiguous(option, spec, [routine.steps[i].title for i in found])
+    raise InputError(f"{option} {spec}: no step by that number or title; steps: {listed}")
+
+
+def _ambiguous(option: str, spec: str, titles: list[str]) -> int:
+    raise InputError(f"{option} {spec}: fits {len(titles)} steps ({', '.join(titles)}); "
+                     "type more of the title, or the step's number")
 
 
 # ---- the user's own routines ------------------------------------------------------------
