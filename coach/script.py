@@ -135,6 +135,14 @@ class Script:
                 out[-1][1].append(cue)
         return [(title, tuple(cues)) for title, cues in out]
 
+    def step_of(self, chapter: int) -> int | None:
+        """The routine step index chapter ``chapter`` plays: the introduction counts as the
+        first step played, the closing is None (the routine is done)."""
+        steps = len(self.chapters()) - 2
+        if chapter >= steps + 1:
+            return None
+        return self.settings.start + max(0, chapter - 1)
+
     def texts(self) -> list[str]:
         """Distinct speech texts in the order first spoken."""
         return list(dict.fromkeys(c.text for c in self.cues if isinstance(c, Say)))
