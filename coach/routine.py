@@ -400,6 +400,27 @@ def _ambiguous(option: str, spec: str, titles: list[str]) -> int:
                      "type more of the title, or the step's number")
 
 
+def describe_routine(routine: Routine, seconds: float) -> list[str]:
+    """``routine`` as readable lines: title, summary and length (``seconds``, as the
+    built script estimates it), then each step with its phases."""
+    from coach.clock import about
+
+    lines = [f"{routine.title} ({routine.name}, {len(routine.steps)} steps, about {about(seconds)})"]
+    if routine.summary:
+        lines.append(routine.summary)
+    for k, step in enumerate(routine.steps, 1):
+        lines.append(f"{k}. {step.title}" + (f": {step.say}" if step.say else ""))
+        for phase in step.phases:
+            hold = f", hold {phase.hold:g} s" if phase.hold else ""
+            sides = f", {' then '.join(s.value for s in phase.sides)}" if phase.sides else ""
+            each = " each side" if phase.sides else ""
+            what = (f"hold {phase.seconds:g} s" if phase.motion is Motion.HOLD
+                    else f"{phase.motion.value} {phase.seconds:g} s")
+            lines.append(f"   - {phase.reps} x {what}{hold}{each}{sides}"
+                         + (f": {phase.say}" if phase.say else ""))
+    return lines
+
+
 # ---- the user's own routines ------------------------------------------------------------
 
 #: A routine name: what `coach new` accepts and what a user routine's file stem must be to
