@@ -141,6 +141,18 @@ def anma_export(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     return folder / "anma.mp3", plan("anma")
 
 
+@pytest.fixture(autouse=True)
+def own_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """Every test (and every coach it starts) gets empty settings and state folders of its
+    own: the user's real settings file, routines and resume state never leak in."""
+    base = tmp_path_factory.mktemp("xdg")
+    folders = {"XDG_CONFIG_HOME": base / "config", "XDG_STATE_HOME": base / "state"}
+    for name, path in folders.items():
+        monkeypatch.setenv(name, str(path))
+    monkeypatch.delenv("COACH_CONFIG", raising=False)
+    return {"config": folders["XDG_CONFIG_HOME"] / "coach", "state": folders["XDG_STATE_HOME"] / "coach"}
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _real_parts() -> None:
     """The suite runs against the real eSpeak NG, ffmpeg and ALSA: a missing one fails."""

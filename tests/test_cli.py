@@ -46,12 +46,12 @@ def test_every_option_is_in_the_readme(capsys):
                 assert option in readme, f"{command} {option} is not documented in README"
 
 
-def test_routines_lists_anma(capsys):
+def test_routines_lists_the_built_ins(capsys):
     status, out, _ = _run(capsys, "routines")
     assert status == 0
-    line = next(l for l in out.splitlines() if l.startswith("anma"))
-    minutes = int(line.split()[2])
-    assert 6 <= minutes <= 10
+    rows = {l.split()[0]: l.split() for l in out.splitlines()[1:] if "built-in" in l}
+    assert set(rows) == {"anma", "quick", "evening", "neck"}
+    assert rows["anma"][2] == "5" and 6 <= float(rows["anma"][3]) <= 7
 
 
 def test_script_prints_chapters_and_cues(capsys, mini_path):
@@ -80,7 +80,7 @@ def test_validate_reports_each_file(capsys, tmp_path, mini_path):
     (["export", "--tone-volume", "40"], "--tone-volume 40"),
     (["export", "--rate", "5", "-o", "x.wav"], "--rate 5"),
     (["script", "--bogus"], "No such option: --bogus"),
-    (["script", "nosuch"], "no built-in routine named 'nosuch'"),
+    (["script", "nosuch"], "no routine named 'nosuch'"),
     (["script", "missing.toml"], "missing.toml: no such routine file"),
     (["export", "-o", "/nonexistent/folder/x.mp3"], "does not exist"),
     (["export", "-o", "x.flac"], "unknown format '.flac'"),
@@ -113,7 +113,7 @@ def test_debug_shows_the_traceback(tmp_path):
         result = run_coach(*args, env=env)
         assert result.returncode == 2
         assert "Traceback" in result.stderr
-        assert "no built-in routine named 'nosuch'" in result.stderr
+        assert "no routine named 'nosuch'" in result.stderr
 
 
 def test_python_dash_m_and_version():
