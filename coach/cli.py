@@ -464,13 +464,13 @@ def _edit_config(value: bool) -> None:
     from coach import config
 
     path = _config_path()
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    command = shlex.split(editor)
+    if not command or not shutil.which(command[0]):
+        raise MissingPartError(f"$EDITOR {editor}: no such program; set EDITOR, or edit {path}")
     if config.create(path):
         typer.echo(f"Created {path}", err=True)
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    try:
-        done = subprocess.run([*shlex.split(editor), str(path)])
-    except FileNotFoundError:
-        raise MissingPartError(f"$EDITOR {editor}: no such program; set EDITOR, or edit {path}") from None
+    done = subprocess.run([*command, str(path)])
     raise typer.Exit(EXIT_OK if done.returncode == 0 else EXIT_INPUT)
 
 
@@ -487,9 +487,11 @@ def config_command(
     or the command line (the session options given here show as typed)."""
     from coach import config
 
-    typer.echo(f"{'SETTING':12} {'VALUE':28} FROM")
-    for setting in settings.values():
-        typer.echo(f"{setting.key.name:12} {config.show(setting.value):28} {setting.source}")
+    shown = {name: config.show(setting.value) for name, setting in settings.items()}
+    width = max(12, *map(len, shown.values()))
+    typer.echo(f"{'SETTING':12} {'VALUE':{width}}  FROM")
+    for name, setting in settings.items():
+        typer.echo(f"{name:12} {shown[name]:{width}}  {setting.source}")
     path = _config_path()
     typer.echo(f"Settings file: {path}{'' if path.exists() else ' (none yet: coach config --edit makes it)'}")
 

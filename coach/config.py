@@ -115,8 +115,8 @@ def load(path: Path | None = None) -> Config:
 
 def _line_of(text: str, name: str) -> int:
     """The line where ``name`` is set (bare or quoted key), 0 when it cannot be found."""
-    pattern = re.compile(rf"""^\s*(?:{re.escape(name)}|"{re.escape(name)}"|'{re.escape(name)}')\s*=""",
-                         re.MULTILINE)
+    key = rf"""(?:{re.escape(name)}|"{re.escape(name)}"|'{re.escape(name)}')"""
+    pattern = re.compile(rf"^[ \t]*(?:{key}[ \t]*=|\[\[?[ \t]*{key}[ \t]*\])", re.MULTILINE)
     match = pattern.search(text)
     return text.count("\n", 0, match.start()) + 1 if match else 0
 
