@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -139,6 +140,17 @@ def anma_export(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     result = run_coach("export", "anma", "-o", folder / "anma.mp3")
     assert result.returncode == 0, result.stderr
     return folder / "anma.mp3", plan("anma")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_user_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Session-wide fixtures (the anma export) also run without the user's settings."""
+    base = tmp_path_factory.mktemp("xdg-session")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CONFIG_HOME", str(base / "config"))
+        patch.setenv("XDG_STATE_HOME", str(base / "state"))
+        patch.delenv("COACH_CONFIG", raising=False)
+        yield
 
 
 @pytest.fixture(autouse=True)
