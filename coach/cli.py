@@ -32,7 +32,9 @@ app = typer.Typer(
     help="A voice-guided audio coach. A calm voice, rhythm tones and bells walk you through "
          "a routine (the built-in one is 'anma', a Japanese facial massage), live or as an MP3.",
     no_args_is_help=True,
-    add_completion=True,
+    # `coach completion SHELL` instead of typer's --show-completion, which guesses the
+    # shell and ignores the one named.
+    add_completion=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -522,6 +524,22 @@ def sounds(
         typer.echo(f"{sound.value:9} {mine if mine else str(sounds_dir() / f'{sound.value}.wav') + ' (built-in)'}")
 
 
+class Shell(str, Enum):
+    BASH = "bash"
+    ZSH = "zsh"
+    FISH = "fish"
+
+
+@app.command()
+def completion(shell: Annotated[Shell, typer.Argument(help="bash, zsh or fish.")]) -> None:
+    """Print the shell completion script for bash, zsh or fish (see the README to install it)."""
+    from typer.completion import completion_init, get_completion_script
+
+    completion_init()
+    typer.echo(get_completion_script(prog_name="coach", complete_var="_COACH_COMPLETE",
+                                     shell=shell.value), nl=False)
+
+
 # ---- terminal output ------------------------------------------------------------------
 
 def _terminal(stream: Any) -> bool:
@@ -636,6 +654,10 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def _run(args: list[str]) -> int:
+    if os.environ.get("_COACH_COMPLETE"):  # a shell asking for completions
+        from typer.completion import completion_init
+
+        completion_init()  # typer's own completion classes (plain values, zsh and fish)
     try:
         # Without standalone mode typer returns an Exit's status (and turns Ctrl-C
         # into Exit(130)) instead of raising it; a command itself returns None.
