@@ -194,7 +194,7 @@ def create(path: Path) -> bool:
 
 
 def show(value: Any) -> str:
-    """A setting's value as the settings file would spell it (unset: ``(coach's choice)``)."""
+    """A setting's value as the settings file would spell it (unset: ``(not set)``)."""
     if value is None:
         return "(not set)"
     if isinstance(value, bool):
