@@ -15,7 +15,7 @@ import numpy as np
 
 from coach import levels, tones
 from coach.clock import RATE
-from coach.tones import Sound
+from coach.tones import Sound, SoundPack
 from coach.timeline import Event, Kind
 
 #: Each voice line's own loudness (LUFS, in the output's channel layout). A little above
@@ -50,7 +50,7 @@ class Mix:
     channels: int = 2
     tones: bool = True
     tone_volume: float = 0.0
-    sounds: tones.SoundPack | None = None
+    sounds: SoundPack | None = None
 
 
 def prepare_speech(raw: np.ndarray, rate: int, mix: Mix) -> np.ndarray:
@@ -98,7 +98,7 @@ def pan_gains(pan: float, channels: int) -> tuple[float, ...]:
 
 @functools.lru_cache(maxsize=64)
 def _tone_audio(sound: Sound, length: int, sustain: bool, gain: float,
-                pack: tones.SoundPack | None = None) -> np.ndarray:
+                pack: SoundPack | None = None) -> np.ndarray:
     """A tone event's audio, exactly ``length`` samples or shorter: cut with a fade at
     the end of its slot, with the sustain pad under it when asked."""
     x = tones.load(sound, pack)[:length] * gain
