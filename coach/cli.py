@@ -152,7 +152,7 @@ def _options(pace: str = "normal", talk: str = "normal", count: bool = False,
     settings = Settings(pace=_choice("--pace", pace, Pace), talk=_choice("--talk", talk, Talk),
                         count=count, minutes=minutes)
     # Every file of a sound pack is decoded here, before any audio is made.
-    pack = sound_pack(sounds) if sounds is not None and str(sounds) else None
+    pack = sound_pack(sounds) if sounds is not None else None
     # bed, bed_volume: the ambient bed's settings arrive here from the command line or the
     # settings file; the bed itself is built elsewhere and takes them from here.
     mix = Mix(channels=1 if mono else 2, tones=not no_tones, tone_volume=tone_volume, sounds=pack)

@@ -193,3 +193,4 @@ def test_edit_with_a_missing_editor_is_one_line(own_folders):
     result = run_coach("config", "--edit", env={"EDITOR": "no-such-editor-here", "VISUAL": ""})
     assert result.returncode == 3
     assert result.stderr.startswith("coach: $EDITOR no-such-editor-here: no such program")
+    assert not (own_folders["config"] / "config.toml").exists()

@@ -322,3 +322,15 @@ def test_b_twice_goes_to_the_previous_step(tmp_path, mini_path):
         assert term.wait() == 0
     finally:
         term.close()
+
+
+def test_a_broken_sound_file_stops_play_before_any_sound(tmp_path, mini_path):
+    env, capture = _home(tmp_path)
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "bell.flac").write_text("fLaC, but only in name")
+    result = run_coach("play", mini_path, "--sounds", pack, env=env)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"coach: {pack / 'bell.flac'}: cannot be read as a sound")
+    assert result.stderr.count("\n") == 1
+    assert not capture.exists()
