@@ -25,11 +25,13 @@ def _run(capsys, *args: str) -> tuple[int, str, str]:
 def test_help_lists_every_command(capsys):
     status, out, _ = _run(capsys, "--help")
     assert status == 0
-    for command in ("routines", "validate", "script", "voices", "export", "play"):
+    for command in ("routines", "validate", "script", "voices", "export", "play", "new", "config", "sounds",
+                    "completion"):
         assert command in out
 
 
-@pytest.mark.parametrize("command", ["routines", "validate", "script", "voices", "export", "play"])
+@pytest.mark.parametrize("command", ["routines", "validate", "script", "voices", "export", "play",
+                                     "new", "config", "sounds", "completion"])
 def test_every_command_has_help(capsys, command):
     status, out, _ = _run(capsys, command, "--help")
     assert status == 0
@@ -38,7 +40,7 @@ def test_every_command_has_help(capsys, command):
 
 def test_every_option_is_in_the_readme(capsys):
     readme = (ROOT / "README.md").read_text()
-    for command in ("script", "voices", "export", "play"):
+    for command in ("script", "voices", "export", "play", "routines", "new", "config", "sounds"):
         _, out, _ = _run(capsys, command, "--help")
         for word in out.split():
             option = word.strip("│,")
