@@ -32,6 +32,8 @@ app = typer.Typer(
     help="A voice-guided audio coach. A calm voice, rhythm tones and bells walk you through "
          "a routine (the built-in one is 'anma', a Japanese facial massage), live or as an MP3.",
     no_args_is_help=True,
+    # `coach completion SHELL` instead of typer's --show-completion, which guesses the
+    # shell and ignores the one named.
     add_completion=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -59,25 +61,65 @@ def _root(
 
 # ---- shared options -------------------------------------------------------------------
 
-RoutineArg = Annotated[str, typer.Argument(help="A built-in routine name or a path to a .toml file.",
-                                           show_default=True)]
+def _complete_routine(incomplete: str) -> list[str]:
+    """Routine names (built-in and the user's) starting with ``incomplete``."""
+    try:
+        from coach.routine import names
+
+        return [n for n in names() if n.startswith(incomplete)]
+    except Exception:  # completion must never print an error into the shell's line
+        return []
+
+
+def voice_names() -> list[str]:
+    """Voice ids that work here, for completion; empty when the speech engine cannot say.
+    The one place completion asks the speech package."""
+    try:
+        from coach.speech import Speaker
+
+        with Speaker() as speaker:
+            return [v.id for v in speaker.voices()]
+    except Exception:
+        return []
+
+
+def _complete_voice(incomplete: str) -> list[str]:
+    found = voice_names()
+    short = {v.rsplit("/", 1)[-1] for v in found}
+    return sorted(v for v in set(found) | short if v.startswith(incomplete))
+
+
+def _complete_sound(incomplete: str) -> list[str]:
+    from coach.tones import Sound
+
+    return [s.value for s in Sound if s.value.startswith(incomplete)]
+
+
+RoutineArg = Annotated[str, typer.Argument(help="A routine name (built-in or your own; see "
+                                           "'coach routines') or a path to a .toml file.",
+                                           show_default=True, autocompletion=_complete_routine)]
 PaceOpt = Annotated[str, typer.Option("--pace", "-p", help="slow, normal or fast: scales "
                                       "repetitions, holds and pauses (x1.25, x1, x0.8).")]
 TalkOpt = Annotated[str, typer.Option("--talk", help="less, normal or more: how much is said "
                                       "beyond the instructions.")]
-CountOpt = Annotated[bool, typer.Option("--count", help="Count every repetition aloud "
+CountOpt = Annotated[bool, typer.Option("--count/--no-count", help="Count every repetition aloud "
                                         "(repetitions of 1.2 s or longer).")]
 MinutesOpt = Annotated[Optional[float], typer.Option("--minutes", "-m", help="Fit the session to "
                                                      "about this many minutes by scaling repetitions.")]
 VoiceOpt = Annotated[Optional[str], typer.Option("--voice", "-v", help="Voice id, name or language "
                                                  "code (see 'coach voices'); eSpeak NG variants "
-                                                 "like en-us+f3 work.")]
+                                                 "like en-us+f3 work.", autocompletion=_complete_voice)]
 RateOpt = Annotated[Optional[int], typer.Option("--rate", "-r", help="Speaking rate in words per "
                                                 "minute (default 140 at the normal pace).")]
-MonoOpt = Annotated[bool, typer.Option("--mono", help="One channel; no left/right panning.")]
+MonoOpt = Annotated[bool, typer.Option("--mono/--stereo", help="One channel; no left/right panning.")]
 ToneVolOpt = Annotated[float, typer.Option("--tone-volume", help="Raise or lower the tones, in dB "
                                            "(-30 to 10).")]
-NoTonesOpt = Annotated[bool, typer.Option("--no-tones", help="Voice only: no rhythm tones or bells.")]
+NoTonesOpt = Annotated[bool, typer.Option("--no-tones/--tones", help="Voice only: no rhythm tones or bells.")]
+SoundsOpt = Annotated[Optional[Path], typer.Option("--sounds", help="A folder of your own sounds "
+                                                   "(bell.ogg, circle.flac, ...) replacing the "
+                                                   "built-in ones; see 'coach sounds'.")]
+FromOpt = Annotated[Optional[str], typer.Option("--from", help="Start at this step: its number "
+                                                "or the start of its title.")]
 
 
 E = TypeVar("E", bound=Enum)
@@ -90,12 +132,17 @@ def _choice(option: str, value: str, enum: type[E]) -> E:
     return enum(value.lower())
 
 
-def _options(pace: str, talk: str = "normal", count: bool = False, minutes: float | None = None,
-             voice: str | None = None, rate: int | None = None, mono: bool = False,
-             tone_volume: float = 0.0, no_tones: bool = False):  # -> Options
+def _options(pace: str = "normal", talk: str = "normal", count: bool = False,
+             minutes: float | None = None, voice: str | None = None, rate: int | None = None,
+             mono: bool = False, tone_volume: float = 0.0, no_tones: bool = False,
+             sounds: Path | None = None, bed: str | None = None,
+             bed_volume: float | None = None, **_: Any):  # -> Options
+    """Options from settings, as the command line and the settings file give them (keys
+    beyond the session's, such as output_dir, are ignored here)."""
     from coach.render import TONE_VOLUME_RANGE, Mix
     from coach.script import Pace, Settings, Talk
     from coach.session import Options
+    from coach.tones import sound_pack
 
     if minutes is not None and not 0 < minutes <= 240:
         raise InputError(f"--minutes {minutes:g}: must be more than 0 and at most 240")
@@ -104,8 +151,45 @@ def _options(pace: str, talk: str = "normal", count: bool = False, minutes: floa
         raise InputError(f"--tone-volume {tone_volume:g}: must be from {low:g} to {high:g} dB")
     settings = Settings(pace=_choice("--pace", pace, Pace), talk=_choice("--talk", talk, Talk),
                         count=count, minutes=minutes)
-    mix = Mix(channels=1 if mono else 2, tones=not no_tones, tone_volume=tone_volume)
+    # Every file of a sound pack is decoded here, before any audio is made.
+    pack = sound_pack(sounds) if sounds is not None else None
+    # bed, bed_volume: the ambient bed's settings arrive here from the command line or the
+    # settings file; the bed itself is built elsewhere and takes them from here.
+    mix = Mix(channels=1 if mono else 2, tones=not no_tones, tone_volume=tone_volume, sounds=pack)
     return Options(settings=settings, voice=voice, rate=rate, mix=mix)
+
+
+def _settings(ctx: typer.Context, chosen: dict[str, Any]) -> dict[str, Any]:
+    """The effective settings (config.Setting by key) for a command's ``chosen`` values:
+    what the user typed wins, then the settings file, then the defaults. A bad settings
+    file stops here, before anything is made."""
+    from coach import config
+
+    typed = {}
+    for key in config.KEYS.values():
+        if key.param in chosen:
+            source = ctx.get_parameter_source(key.param)
+            if source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP"):
+                typed[key.name] = chosen[key.param]
+    return config.effective(config.load(), typed)
+
+
+def _values(settings: dict[str, Any], chosen: dict[str, Any]) -> dict[str, Any]:
+    """Keyword values for ``_options``: each setting's value, plus what has no setting."""
+    values = {s.key.param: s.value for s in settings.values()}
+    return {**chosen, **values}
+
+
+def _with_start(options: Any, routine: Any, step: str | None) -> Any:
+    """``options`` starting at the step ``step`` names (None: the first)."""
+    if step is None:
+        return options
+    from dataclasses import replace
+
+    from coach.routine import find_step
+
+    start = find_step(routine, step)
+    return replace(options, settings=replace(options.settings, start=start))
 
 
 def _routine(spec: str):
@@ -117,16 +201,52 @@ def _routine(spec: str):
 # ---- commands -------------------------------------------------------------------------
 
 @app.command()
-def routines() -> None:
-    """List the built-in routines: name, title, steps and approximate minutes."""
-    from coach.routine import builtin, builtin_names
+def routines(show: Annotated[Optional[str], typer.Option("--show", help="Print this routine's "
+                                                         "steps and phases.",
+                                                         autocompletion=_complete_routine)] = None) -> None:
+    """List the routines, built-in and your own: name, steps, minutes, title."""
+    from coach.clock import about
+    from coach.routine import catalog, describe_routine, resolve
     from coach.script import build
 
-    typer.echo(f"{'NAME':12} {'STEPS':>5} {'MINUTES':>7}  TITLE")
-    for name in builtin_names():
-        r = builtin(name)
-        minutes = build(r).estimate_seconds() / 60
-        typer.echo(f"{name:12} {len(r.steps):5d} {minutes:7.0f}  {r.title}")
+    if show is not None:
+        r = resolve(show)
+        for line in describe_routine(r, build(r).estimate_seconds()):
+            typer.echo(line)
+        return
+    typer.echo(f"{'NAME':16} {'FROM':9} {'STEPS':>5} {'MINUTES':>7}  TITLE")
+    bad = 0
+    for entry in catalog():
+        where = "yours" if entry.user else "built-in"
+        if entry.routine is None:
+            bad += 1
+            typer.echo(f"{entry.name:16} {where:9} {'-':>5} {'-':>7}  (broken: see below)")
+            typer.echo(f"coach: {entry.error}", err=True)
+            continue
+        r = entry.routine
+        try:
+            minutes = f"{build(r).estimate_seconds() / 60:7.1f}"
+        except InputError as exc:
+            minutes = f"{'-':>7}"
+            typer.echo(f"coach: {exc}", err=True)
+            bad += 1
+        note = " (in place of the built-in)" if entry.shadows else ""
+        typer.echo(f"{entry.name:16} {where:9} {len(r.steps):5d} {minutes}  {r.title}{note}")
+    from coach.places import routines_dir
+
+    typer.echo(f"Your routines folder: {routines_dir()}")
+    if bad:
+        raise typer.Exit(EXIT_INPUT)
+
+
+@app.command()
+def new(name: Annotated[str, typer.Argument(help="The new routine's name (letters, digits, - and _).")],
+        force: Annotated[bool, typer.Option("--force", help="Replace an existing routine of "
+                                            "that name with the starter.")] = False) -> None:
+    """Write a commented starter routine to your routines folder and print its path."""
+    from coach.routine import create
+
+    typer.echo(str(create(name, force)))
 
 
 @app.command()
@@ -150,6 +270,7 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="Routine files to 
 
 @app.command()
 def script(
+    ctx: typer.Context,
     routine: RoutineArg = "anma",
     pace: PaceOpt = "normal",
     talk: TalkOpt = "normal",
@@ -159,14 +280,20 @@ def script(
                                           "(synthesizes the speech to know its real length).")] = False,
     voice: VoiceOpt = None,
     rate: RateOpt = None,
+    start: FromOpt = None,
 ) -> None:
     """Show the cue list of a session, or with --json its exact timeline."""
-    from coach.script import build, describe
+    from coach.script import describe
 
+    chosen = {"pace": pace, "talk": talk, "count": count, "minutes": minutes, "voice": voice,
+              "rate": rate}
+    values = _values(_settings(ctx, chosen), chosen)
+    values.pop("sounds")  # no sound is made: a sound pack is not read
+    r = _routine(routine)
+    options = _with_start(_options(**values), r, start)
     from coach.session import Session
 
-    options = _options(pace, talk, count, minutes, voice, rate)
-    with Session(_routine(routine), options, notify=_note) as session:
+    with Session(r, options, notify=_note) as session:
         if as_json:
             typer.echo(json.dumps(session.plan(), indent=1, ensure_ascii=False))
         else:
@@ -223,23 +350,30 @@ def _session_options(
     mono: MonoOpt = False,
     tone_volume: ToneVolOpt = 0.0,
     no_tones: NoTonesOpt = False,
+    sounds: SoundsOpt = None,
 ) -> None:
     """The options of every command that makes a session's sound, declared once."""
 
 
 def _session_command(command: Callable[..., None]) -> Callable[..., None]:
     """``command`` with the session options added to its own; it receives them as one
-    Options value in its ``options`` parameter."""
+    Options value in its ``options`` parameter (settled against the settings file), and
+    the effective settings in ``settings`` when it has that parameter."""
     shared = list(inspect.signature(_session_options, eval_str=True).parameters.values())
     own = [p for p in inspect.signature(command, eval_str=True).parameters.values()
-           if p.name != "options"]
+           if p.name not in ("options", "settings")]
+    wants_settings = "settings" in inspect.signature(command).parameters
 
     @functools.wraps(command)
-    def wrapper(**kwargs: Any) -> None:
+    def wrapper(ctx: typer.Context, **kwargs: Any) -> None:
         chosen = {p.name: kwargs.pop(p.name) for p in shared}
-        command(options=_options(**chosen), **kwargs)
+        settings = _settings(ctx, chosen)
+        extra = {"settings": settings} if wants_settings else {}
+        command(options=_options(**_values(settings, chosen)), **extra, **kwargs)
 
-    params = own + shared
+    context = inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                annotation=typer.Context)
+    params = [context] + own + shared
     wrapper.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     wrapper.__annotations__ = {p.name: p.annotation for p in params}
     return wrapper
@@ -252,14 +386,16 @@ def export(
     output: Annotated[Optional[str], typer.Option("--output", "-o", help="Where to write: a file "
                                                   "(.mp3, .ogg or .wav), a folder (gets ROUTINE.mp3), "
                                                   "or - for standard output (default: ROUTINE.mp3 "
-                                                  "here).")] = None,
+                                                  "in output-dir, else here).")] = None,
     fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="mp3, ogg or wav, where no "
                                                "file suffix says it (-o -, a folder).")] = None,
     cues: Annotated[Optional[Path], typer.Option("--cues", help="Also write the spoken lines with "
                                                  "their times: .vtt, .srt or .lrc.")] = None,
     chapters: Annotated[Optional[Path], typer.Option("--chapters", help="Also write the chapters: "
                                                      ".json (Podcasting 2.0) or .cue (CUE sheet).")] = None,
+    start: FromOpt = None,
     options: Any = None,
+    settings: Any = None,
 ) -> None:
     """Export a session as an audio file with tags and one chapter per step."""
     from coach import job
@@ -267,6 +403,10 @@ def export(
     from coach.script import build
 
     r = _routine(routine)
+    options = _with_start(options, r, start)
+    folder = settings["output-dir"].value
+    if output is None and folder:
+        output = str(folder) + os.sep
     targets = job.targets_for(r.name, output, fmt, cues, chapters)
     name = targets.audio.name if targets.audio else "to standard output"
     bar = _Progress(round(build(r, options.settings).estimate_seconds() * RATE), f"Exporting {name}")
@@ -283,27 +423,150 @@ def export(
 
 @app.command()
 @_session_command
-def play(routine: RoutineArg = "anma", options: Any = None) -> None:
+def play(
+    routine: RoutineArg = "anma",
+    start: FromOpt = None,
+    again: Annotated[bool, typer.Option("--resume", help="Start at the step where the last "
+                                        "'coach play' of this routine stopped.")] = False,
+    options: Any = None,
+) -> None:
     """Play a session live. Keys on a terminal: space pause/resume, n next step,
-    b back to the start of the step, q quit."""
+    b back to the start of the step (twice quickly: the step before), q quit."""
+    from dataclasses import replace
+
+    from coach import player, resume
     from coach.session import Session
 
-    with Session(_routine(routine), options, notify=_note) as session:
-        _play(session)
+    r = _routine(routine)
+    name = resume.key(routine)
+    if again:
+        if start is not None:
+            raise InputError("--resume and --from: give one of them")
+        step = resume.recall(name, r)
+        if step is None:
+            typer.echo(f"Nothing to resume for {routine}: starting at the beginning.", err=True)
+        else:
+            typer.echo(f"Resuming at step {step + 1}: {r.steps[step].title}.", err=True)
+            options = replace(options, settings=replace(options.settings, start=step))
+    else:
+        options = _with_start(options, r, start)
+    with Session(r, options, notify=_note) as session:
+        _play(session, name, r)
 
 
-def _play(session: Any) -> None:
-    from coach import player
+def _play(session: Any, name: str, r: Any) -> None:
+    from coach import player, resume
+
+    def reached(chapter: int) -> None:
+        # Recorded as each chapter starts, so q, Ctrl-C and even a crash leave it behind.
+        step = session.script.step_of(chapter)
+        if step is None:
+            resume.forget(name)
+        else:
+            resume.remember(name, r, step)
 
     status = _StatusLine() if _terminal(sys.stderr) else None
     with _Keyboard() as keyboard:
         try:
             outcome = player.play(session, poll_key=keyboard.poll if keyboard.on else None,
-                                  status=status.show if status else None)
+                                  status=status.show if status else None, on_chapter=reached)
         finally:
             if status:
                 status.close()
+    if outcome is player.Outcome.FINISHED:
+        resume.forget(name)
     typer.echo("Stopped." if outcome is player.Outcome.QUIT else "Finished. Well done.", err=True)
+
+
+def _config_path() -> Path:
+    from coach.places import config_file
+
+    return config_file()
+
+
+def _edit_config(value: bool) -> None:
+    """``coach config --edit``: runs before the settings are read, so a broken file can be
+    opened to mend it."""
+    if not value:
+        return
+    import shlex
+    import subprocess
+
+    from coach import config
+
+    path = _config_path()
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    command = shlex.split(editor)
+    if not command or not shutil.which(command[0]):
+        raise MissingPartError(f"$EDITOR {editor}: no such program; set EDITOR, or edit {path}")
+    if config.create(path):
+        typer.echo(f"Created {path}", err=True)
+    done = subprocess.run([*command, str(path)])
+    raise typer.Exit(EXIT_OK if done.returncode == 0 else EXIT_INPUT)
+
+
+@app.command("config")
+@_session_command
+def config_command(
+    edit: Annotated[bool, typer.Option("--edit", help="Open the settings file in $EDITOR "
+                                       "(created with comments if missing).",
+                                       callback=_edit_config, is_eager=True)] = False,
+    options: Any = None,
+    settings: Any = None,
+) -> None:
+    """Show every setting in effect and where it comes from: default, the settings file
+    or the command line (the session options given here show as typed)."""
+    from coach import config
+
+    shown = {name: config.show(setting.value) for name, setting in settings.items()}
+    width = max(12, *map(len, shown.values()))
+    typer.echo(f"{'SETTING':12} {'VALUE':{width}}  FROM")
+    for name, setting in settings.items():
+        typer.echo(f"{name:12} {shown[name]:{width}}  {setting.source}")
+    path = _config_path()
+    typer.echo(f"Settings file: {path}{'' if path.exists() else ' (none yet: coach config --edit makes it)'}")
+
+
+@app.command()
+def sounds(
+    ctx: typer.Context,
+    names: Annotated[Optional[list[str]], typer.Argument(help="Only these sounds.",
+                                                         autocompletion=_complete_sound)] = None,
+    folder: SoundsOpt = None,
+) -> None:
+    """List the sounds by name and the file each comes from (built-in or your pack)."""
+    from coach.tones import Sound, sound_pack, sounds_dir
+
+    chosen = {"sounds": folder}
+    pack_folder = _settings(ctx, chosen)["sounds"].value
+    pack = sound_pack(pack_folder) if pack_folder is not None else None
+    wanted = list(Sound)
+    if names:
+        known = {s.value: s for s in Sound}
+        for n in names:
+            if n not in known:
+                raise InputError(f"sound '{n}': no such sound; sounds: {', '.join(known)}")
+        wanted = [known[n] for n in names]
+    typer.echo(f"{'SOUND':9} FILE")
+    for sound in wanted:
+        mine = pack.file(sound) if pack else None
+        typer.echo(f"{sound.value:9} {mine if mine else str(sounds_dir() / f'{sound.value}.wav') + ' (built-in)'}")
+
+
+class Shell(str, Enum):
+    BASH = "bash"
+    ZSH = "zsh"
+    FISH = "fish"
+
+
+@app.command()
+def completion(shell: Annotated[Shell, typer.Argument(help="bash, zsh or fish.")]) -> None:
+    """Print the shell completion script for bash, zsh or fish (see the README to install it)."""
+    from typer.completion import completion_init, get_completion_script
+
+    completion_init()
+    typer.echo(get_completion_script(prog_name="coach", complete_var="_COACH_COMPLETE",
+                                     shell=shell.value), nl=False)
 
 
 # ---- terminal output ------------------------------------------------------------------
@@ -415,6 +678,10 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def _run(args: list[str]) -> int:
+    if os.environ.get("_COACH_COMPLETE"):  # a shell asking for completions
+        from typer.completion import completion_init
+
+        completion_init()  # typer's own completion classes (plain values, zsh and fish)
     try:
         # Without standalone mode typer returns an Exit's status (and turns Ctrl-C
         # into Exit(130)) instead of raising it; a command itself returns None.

@@ -1,19 +1,46 @@
-"""coach's own folders on this machine (platformdirs), and nowhere else.
+"""Where coach keeps the user's things: every platformdirs path in one place.
 
-Linux: ``~/.cache/coach``, ``~/.config/coach``, ``~/.local/state/coach``, with
-``XDG_CACHE_HOME``, ``XDG_CONFIG_HOME`` and ``XDG_STATE_HOME`` honoured. Nothing here
-creates a folder: whoever writes into one makes it first.
+On Linux these follow the XDG variables: ``~/.config/coach`` (``XDG_CONFIG_HOME``),
+``~/.local/state/coach`` (``XDG_STATE_HOME``), ``~/.cache/coach`` (``XDG_CACHE_HOME``).
+Nothing here creates a folder; the code that writes into one creates it when it writes.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 APP = "coach"
 
 
-def cache_dir() -> Path:
-    """Where coach keeps what it can make again (the clip cache)."""
-    from platformdirs import user_cache_path
+def _dirs():  # -> platformdirs.PlatformDirs; imported lazily: only some commands need it
+    from platformdirs import PlatformDirs
 
-    return user_cache_path(APP, appauthor=False)
+    return PlatformDirs(APP, appauthor=False)
+
+
+def config_dir() -> Path:
+    """The user's settings folder: ``config.toml`` and ``routines/``."""
+    return Path(_dirs().user_config_dir)
+
+
+def routines_dir() -> Path:
+    """The user's own routines, one ``NAME.toml`` each."""
+    return config_dir() / "routines"
+
+
+def config_file() -> Path:
+    """The settings file in use: ``COACH_CONFIG`` when set (it replaces the default file),
+    else ``config.toml`` in ``config_dir()``."""
+    chosen = os.environ.get("COACH_CONFIG", "")
+    return Path(chosen).expanduser() if chosen else config_dir() / "config.toml"
+
+
+def state_dir() -> Path:
+    """Where coach remembers things between runs (where a session stopped)."""
+    return Path(_dirs().user_state_dir)
+
+
+def cache_dir() -> Path:
+    """Files coach can make again at will (synthesized voice clips)."""
+    return Path(_dirs().user_cache_dir)

@@ -27,6 +27,8 @@ from coach.clock import RATE, minutes_seconds
 
 #: Chapters rendered ahead of the one playing.
 LOOKAHEAD = 2
+#: A second ``b`` within this many seconds of the first goes to the previous step.
+DOUBLE_BACK = 2.0
 #: How often the end of a chapter and the keys are checked, seconds. Only the moment the
 #: next chapter starts depends on it; the rhythm inside a chapter is in the audio.
 TICK = 0.02
@@ -78,11 +80,22 @@ class _Chapters:
         self.thread = threading.Thread(target=self._run, name="coach-render", daemon=True)
         self.thread.start()
 
+    def _missing(self) -> int | None:
+        """The first chapter from ``want`` on, within the lookahead, not yet rendered."""
+        for i in range(self.want, min(self.session.chapter_count, self.want + LOOKAHEAD + 1)):
+            if i not in self.ready:
+                return i
+        return None
+
     def _run(self) -> None:
+        # Renders whatever is wanted next, so going back to a chapter already dropped
+        # makes it again (its lines are spoken already: only mixing is left).
         try:
-            for i in range(self.session.chapter_count):
+            while True:
                 with self.cond:
-                    self.cond.wait_for(lambda: i <= self.want + LOOKAHEAD)
+                    self.cond.wait_for(lambda: self._missing() is not None)
+                    i = self._missing()
+                assert i is not None
                 chapter = self.session.chapter(i)
                 with self.cond:
                     self.ready[i] = chapter
@@ -116,13 +129,15 @@ def _label_at(chapter: ChapterAudio, pos: int) -> str:
 
 
 def play(session: Session, poll_key: Callable[[float], str | None] | None = None,
-         status: Callable[[str], None] | None = None) -> Outcome:
+         status: Callable[[str], None] | None = None,
+         on_chapter: Callable[[int], None] | None = None) -> Outcome:
     """Play ``session`` to the default audio device.
 
     ``poll_key(timeout)`` waits up to ``timeout`` seconds and returns a key pressed or
     None (None for no keys at all): space pauses and resumes, ``n`` skips to the next
-    chapter, ``b`` restarts the current one, ``q`` quits. ``status`` receives a line to
-    show (chapter, side and repetition, time left). Raises MissingPartError when there is
+    chapter, ``b`` restarts the current one (twice within DOUBLE_BACK seconds: the one
+    before), ``q`` quits. ``status`` receives a line to show (chapter, side and
+    repetition, time left); ``on_chapter`` the index of each chapter as it starts. Raises MissingPartError when there is
     no audio device; KeyboardInterrupt stops the sound at once and propagates.
     """
     sa = _simpleaudio()
@@ -136,6 +151,7 @@ def play(session: Session, poll_key: Callable[[float], str | None] | None = None
     estimates = [estimate_seconds(cues, pace) for _, cues in session.script.chapters()]
     index, offset = 0, 0
     obj = lead_obj
+    last_back = -DOUBLE_BACK - 1.0
     try:
         if lead_obj is not None:
             title = session.script.chapters()[0][0]
@@ -146,6 +162,8 @@ def play(session: Session, poll_key: Callable[[float], str | None] | None = None
             offset = len(lead)
         while index < session.chapter_count:
             chapter = chapters.get(index)
+            if on_chapter:
+                on_chapter(index)
             obj = _start(sa, chapter, offset, session.options.mix.channels, rate)
             started = time.monotonic()
             paused = False
@@ -176,10 +194,18 @@ def play(session: Session, poll_key: Callable[[float], str | None] | None = None
                 elif key in ("n", "b", "q"):
                     obj.stop()
                     action = key
+                    if key == "b":
+                        now = time.monotonic()
+                        if now - last_back <= DOUBLE_BACK:
+                            action = "previous"
+                        last_back = now
                     break
             if action == "q":
                 return Outcome.QUIT
-            index, offset = (index, 0) if action == "b" else (index + 1, 0)
+            if action == "previous":
+                index, offset = max(0, index - 1), 0
+            else:
+                index, offset = (index, 0) if action == "b" else (index + 1, 0)
         return Outcome.FINISHED
     finally:
         if obj is not None:

@@ -15,7 +15,7 @@ import numpy as np
 
 from coach import levels, tones
 from coach.clock import RATE
-from coach.tones import Sound
+from coach.tones import Sound, SoundPack
 from coach.timeline import Event, Kind
 
 #: Each voice line's own loudness (LUFS, in the output's channel layout). A little above
@@ -44,11 +44,13 @@ TONE_VOLUME_RANGE = (-30.0, 10.0)
 
 @dataclass(frozen=True)
 class Mix:
-    """How the session is mixed. ``tone_volume``: dB added to the default tone level."""
+    """How the session is mixed. ``tone_volume``: dB added to the default tone level;
+    ``sounds``: the user's own sounds in place of built-in ones (None: all built-in)."""
 
     channels: int = 2
     tones: bool = True
     tone_volume: float = 0.0
+    sounds: SoundPack | None = None
 
 
 def prepare_speech(raw: np.ndarray, rate: int, mix: Mix) -> np.ndarray:
@@ -89,14 +91,15 @@ def pan_gains(pan: float, channels: int) -> tuple[float, ...]:
 
 
 @functools.lru_cache(maxsize=64)
-def _tone_audio(sound: Sound, length: int, sustain: bool, gain: float) -> np.ndarray:
+def _tone_audio(sound: Sound, length: int, sustain: bool, gain: float,
+                pack: SoundPack | None = None) -> np.ndarray:
     """A tone event's audio, exactly ``length`` samples or shorter: cut with a fade at
     the end of its slot, with the sustain pad under it when asked."""
-    x = tones.load(sound)[:length] * gain
-    if len(x) == length and len(tones.load(sound)) > length:
+    x = tones.load(sound, pack)[:length] * gain
+    if len(x) == length and len(tones.load(sound, pack)) > length:
         x = _faded(x)
     if sustain:
-        pad = tones.sustain(length) * (gain * levels.db(SUSTAIN_DB))
+        pad = tones.sustain(length, pack) * (gain * levels.db(SUSTAIN_DB))
         pad[: len(x)] += x
         x = pad
     return x.astype(np.float32)
@@ -118,7 +121,7 @@ class Renderer:
         if e.kind is Kind.SPEECH:
             return self.clips[e.text]
         assert e.sound is not None
-        return _tone_audio(e.sound, e.length, e.sustain, self.tone_gain)
+        return _tone_audio(e.sound, e.length, e.sustain, self.tone_gain, self.mix.sounds)
 
     def render(self, start: int, end: int) -> np.ndarray:
         """Samples [start, end) as float32, shape (end - start, channels)."""

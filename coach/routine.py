@@ -107,10 +107,11 @@ class _Problems:
 
     def raise_if_any(self) -> None:
         if self.items:
-            raise InputError(_format_problems(self.source, self.items))
+            raise InputError(format_problems(self.source, self.items))
 
 
-def _format_problems(source: str, items: list[str]) -> str:
+def format_problems(source: str, items: list[str]) -> str:
+    """One line for every problem found in ``source`` (the first ten listed)."""
     if len(items) == 1:
         return f"{source}: {items[0]}"
     listed = "; ".join(items[:10])
@@ -118,16 +119,22 @@ def _format_problems(source: str, items: list[str]) -> str:
     return f"{source}: {len(items)} problems: {listed}{more}"
 
 
+def unknown_key(key: str, allowed: set[str] | list[str], place: str = "") -> str:
+    """The problem line for a key not in ``allowed``: ``place.key: unknown key (did you
+    mean 'x'?); known keys: ...``. Shared by routine files and the config file."""
+    near = difflib.get_close_matches(key, sorted(allowed), n=1)
+    hint = f" (did you mean '{near[0]}'?)" if near else ""
+    known = ", ".join(sorted(allowed))
+    # A quoted key may hold a newline or other control characters: escape it, so the
+    # message stays one line.
+    shown = key if key.isprintable() else json.dumps(key)
+    return f"{place}{'.' if place else ''}{shown}: unknown key{hint}; known keys: {known}"
+
+
 def _unknown_keys(table: dict[str, Any], allowed: set[str], place: str, p: _Problems) -> None:
     for key in table:
         if key not in allowed:
-            near = difflib.get_close_matches(key, sorted(allowed), n=1)
-            hint = f" (did you mean '{near[0]}'?)" if near else ""
-            known = ", ".join(sorted(allowed))
-            # A quoted key may hold a newline or other control characters: escape it, so the
-            # message stays one line.
-            shown = key if key.isprintable() else json.dumps(key)
-            p.add(f"{place}{'.' if place else ''}{shown}", f"unknown key{hint}; known keys: {known}")
+            p.add("", unknown_key(key, allowed, place))
 
 
 def _text(table: dict[str, Any], key: str, place: str, p: _Problems, *, required: bool = False,
@@ -289,13 +296,18 @@ def parse(data: dict[str, Any], name: str, source: str) -> Routine:
 
 def loads(text: str, name: str = "routine", source: str = "<routine>") -> Routine:
     """Parse routine TOML text. ``source`` names it in messages."""
+    return parse(parse_toml(text, source), name, source)
+
+
+def parse_toml(text: str, source: str) -> dict[str, Any]:
+    """TOML text as a dict; InputError naming ``source``, line and column when it is not
+    TOML. Shared by routine files and the config file."""
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{source}: {_toml_message(exc, text)}") from None
     except RecursionError:
         raise InputError(f"{source}: nested too deeply to be a routine") from None
-    return parse(data, name, source)
 
 
 def _toml_message(exc: tomllib.TOMLDecodeError, text: str) -> str:
@@ -308,22 +320,30 @@ def _toml_message(exc: tomllib.TOMLDecodeError, text: str) -> str:
     return f"not valid TOML: {exc}"
 
 
-def load(path: str | Path) -> Routine:
-    """Read and validate a routine file. Raises InputError for any problem."""
+def load(path: str | Path, name: str | None = None) -> Routine:
+    """Read and validate a routine file (``name``: its name, default the file's stem).
+    Raises InputError for any problem."""
     path = Path(path)
+    return loads(read_text(path, "routine file"), name=name or path.stem,
+                 source=path.name or str(path))
+
+
+def read_text(path: Path, what: str) -> str:
+    """A small UTF-8 text file (``what`` names its kind in messages: "routine file"), at
+    most MAX_FILE_BYTES, without a byte-order mark. InputError naming the file otherwise."""
     source = path.name or str(path)
     try:
         with path.open("rb") as f:
             raw = f.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        raise InputError(f"{path}: no such routine file") from None
+        raise InputError(f"{path}: no such {what}") from None
     except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, not a routine file") from None
+        raise InputError(f"{path}: is a folder, not a {what}") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read it: {exc.strerror or exc}") from None
     if len(raw) > MAX_FILE_BYTES:
         raise InputError(f"{source}: larger than {MAX_FILE_BYTES // 1_000_000} MB; "
-                         "a routine file is a few kilobytes")
+                         f"a {what} is a few kilobytes")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -331,7 +351,7 @@ def load(path: str | Path) -> Routine:
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise InputError(f"{source}: line {line}, column {col}: not UTF-8 text "
                          f"(byte 0x{raw[exc.start]:02x}); save the file as UTF-8") from None
-    return loads(text.removeprefix("\ufeff"), name=path.stem, source=source)
+    return text.removeprefix("\ufeff")
 
 
 def builtin_names() -> list[str]:
@@ -345,12 +365,197 @@ def builtin(name: str) -> Routine:
     if name not in builtin_names():
         raise InputError(f"no built-in routine named '{name}'; built-in: "
                          f"{', '.join(builtin_names())} (or give a path to a .toml file)")
-    text = (resources.files("coach") / "routines" / f"{name}.toml").read_text("utf-8")
-    return loads(text, name=name, source=f"{name}.toml")
+    return loads(_builtin_text(name), name=name, source=f"{name}.toml")
+
+
+def _builtin_text(name: str) -> str:
+    return (resources.files("coach") / "routines" / f"{name}.toml").read_text("utf-8")
+
+
+def find_step(routine: Routine, spec: str, option: str = "--from") -> int:
+    """The index of the step ``spec`` names: its number (1 is the first) or its title,
+    case-insensitively, whole or a prefix that fits one step. InputError otherwise,
+    naming ``option``."""
+    count = len(routine.steps)
+    text = spec.strip()
+    if text.isdigit():
+        if 1 <= int(text) <= count:
+            return int(text) - 1
+        raise InputError(f"{option} {spec}: {routine.title} has steps 1 to {count}")
+    key = text.casefold()
+    titles = [s.title.casefold() for s in routine.steps]
+    if key in titles:
+        return titles.index(key)
+    found = [i for i, t in enumerate(titles) if key and t.startswith(key)]
+    if len(found) == 1:
+        return found[0]
+    listed = "; ".join(f"{i + 1} {s.title}" for i, s in enumerate(routine.steps))
+    if found:
+        return _ambiguous(option, spec, [routine.steps[i].title for i in found])
+    raise InputError(f"{option} {spec}: no step by that number or title; steps: {listed}")
+
+
+def _ambiguous(option: str, spec: str, titles: list[str]) -> int:
+    raise InputError(f"{option} {spec}: fits {len(titles)} steps ({', '.join(titles)}); "
+                     "type more of the title, or the step's number")
+
+
+def describe_routine(routine: Routine, seconds: float) -> list[str]:
+    """``routine`` as readable lines: title, summary and length (``seconds``, as the
+    built script estimates it), then each step with its phases."""
+    from coach.clock import about
+
+    lines = [f"{routine.title} ({routine.name}, {len(routine.steps)} steps, about {about(seconds)})"]
+    if routine.summary:
+        lines.append(routine.summary)
+    for k, step in enumerate(routine.steps, 1):
+        lines.append(f"{k}. {step.title}" + (f": {step.say}" if step.say else ""))
+        for phase in step.phases:
+            hold = f", hold {phase.hold:g} s" if phase.hold else ""
+            sides = f", {' then '.join(s.value for s in phase.sides)}" if phase.sides else ""
+            each = " each side" if phase.sides else ""
+            what = (f"hold {phase.seconds:g} s" if phase.motion is Motion.HOLD
+                    else f"{phase.motion.value} {phase.seconds:g} s")
+            lines.append(f"   - {phase.reps} x {what}{hold}{each}{sides}"
+                         + (f": {phase.say}" if phase.say else ""))
+    return lines
+
+
+# ---- the user's own routines ------------------------------------------------------------
+
+#: A routine name: what `coach new` accepts and what a user routine's file stem must be to
+#: be found by name (so it can be typed and completed without quoting).
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
+def user_paths() -> dict[str, Path]:
+    """The user's routine files by name (``routines_dir()/NAME.toml``), sorted by name.
+    A missing folder means none."""
+    from coach.places import routines_dir
+
+    folder = routines_dir()
+    try:
+        files = sorted(folder.glob("*.toml"))
+    except OSError:
+        return {}
+    return {f.stem: f for f in files if NAME_PATTERN.fullmatch(f.stem)}
+
+
+def names() -> list[str]:
+    """Every routine name that works as ROUTINE: built-in and the user's, sorted, once each."""
+    return sorted(set(builtin_names()) | set(user_paths()))
 
 
 def resolve(spec: str) -> Routine:
-    """A routine from a built-in name or a path to a ``.toml`` file."""
+    """A routine from a name or a path to a ``.toml`` file. A name is looked up first
+    among the user's routines (so one may take a built-in's place), then built-in."""
     if spec.endswith(".toml") or "/" in spec or Path(spec).is_file():
         return load(spec)
-    return builtin(spec)
+    user = user_paths()
+    if spec in user:
+        return load(user[spec], name=spec)
+    if spec in builtin_names():
+        return builtin(spec)
+    near = difflib.get_close_matches(spec, names(), n=1)
+    hint = f" (did you mean '{near[0]}'?)" if near else ""
+    raise InputError(f"no routine named '{spec}'{hint}; routines: {', '.join(names())} "
+                     "(or give a path to a .toml file)")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the routine catalogue. ``user``: from the user's folder (``path``);
+    ``shadows``: a user routine with a built-in's name, used in its place; ``error``:
+    why the file could not be loaded (``routine`` is then None)."""
+
+    name: str
+    user: bool
+    path: Path | None = None
+    routine: Routine | None = None
+    error: str = ""
+    shadows: bool = False
+
+
+def catalog() -> list[Entry]:
+    """Every routine by name, the one a name resolves to: a broken user file is an entry
+    with its error, never a reason to leave the others out."""
+    user, shipped = user_paths(), builtin_names()
+    entries: list[Entry] = []
+    for name in sorted(set(shipped) | set(user)):
+        if name in user:
+            try:
+                entries.append(Entry(name, True, user[name], load(user[name], name=name),
+                                     shadows=name in shipped))
+            except InputError as exc:
+                entries.append(Entry(name, True, user[name], error=str(exc), shadows=name in shipped))
+        else:
+            entries.append(Entry(name, False, routine=builtin(name)))
+    return entries
+
+
+STARTER = """\
+# A coach routine: edit it, then play it with `coach play {name}`.
+# `coach validate {path}` checks it; `coach script {name}` shows what will be said.
+# Every field is shown below; the README's "Routine files" section explains each one.
+
+title = "{title}"                       # required; 1-80 characters
+summary = "Two short steps to start from."   # optional; shown by `coach routines`
+intro = "Sit comfortably, let your shoulders drop and close your eyes."   # spoken first
+outro = "That is all. Open your eyes when you are ready."                  # spoken last
+
+# A step with a single movement gives it inline.
+[[steps]]
+title = "Cheek circles"                 # required; unique in the routine (it names a chapter)
+say = "Draw slow circles on your cheeks, always sweeping upward."   # spoken once
+motion = "circle"                       # circle, stroke, press, pluck or hold
+reps = 8                                # repetitions (per side when sides are given), 1-200
+seconds = 3.0                           # one repetition at the normal pace, 0.3-60
+
+# A step with several movements lists them as phases, one after the other.
+[[steps]]
+title = "Jaw and brows"
+say = "Now the jaw, then the brows."
+
+[[steps.phases]]
+say = "One side at a time: stroke from the middle of the jaw up to the cheekbone."
+motion = "stroke"
+sides = ["left", "right"]               # one side, then the other
+reps = 4
+seconds = 2.5
+hold = 1.5                              # seconds held at the top of each stroke, 0-120
+
+[[steps.phases]]
+say = "Lift both brows with your fingertips and hold them there."
+motion = "hold"                         # each repetition is a hold of `seconds`
+reps = 2
+seconds = 6.0
+"""
+
+
+def check_name(name: str) -> str:
+    """``name`` when it can name a user routine; InputError saying what a name may be."""
+    if not NAME_PATTERN.fullmatch(name):
+        raise InputError(f"'{name}': a routine name is 1-64 letters, digits, '-' or '_', "
+                         "starting with a letter or digit")
+    return name
+
+
+def create(name: str, force: bool = False) -> Path:
+    """Write the commented starter routine as the user routine ``name`` and return its
+    path. InputError when it exists and ``force`` is not given; the file appears whole
+    or not at all."""
+    from coach.places import routines_dir
+
+    path = routines_dir() / f"{check_name(name)}.toml"
+    if path.exists() and not force:
+        raise InputError(f"{path}: already exists; edit it, or use --force to replace it "
+                         "with the starter routine")
+    text = STARTER.format(name=name, path=path, title=name.replace("-", " ").replace("_", " ").capitalize())
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(f".{path.name}.part")
+        temp.write_text(text, encoding="utf-8")
+        temp.replace(path)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write it: {exc.strerror or exc}") from None
+    return path

@@ -66,12 +66,14 @@ MOTION_SOUND = {Motion.CIRCLE: Sound.CIRCLE, Motion.STROKE: Sound.STROKE,
 @dataclass(frozen=True)
 class Settings:
     """Choices that shape the script. ``minutes``: fit the session to about this long by
-    scaling repetitions (None: as written)."""
+    scaling repetitions (None: as written). ``start``: the index of the first step played
+    (0: from the beginning; later, the introduction is one line)."""
 
     pace: Pace = Pace.NORMAL
     talk: Talk = Talk.NORMAL
     count: bool = False
     minutes: float | None = None
+    start: int = 0
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,14 @@ class Script:
             else:
                 out[-1][1].append(cue)
         return [(title, tuple(cues)) for title, cues in out]
+
+    def step_of(self, chapter: int) -> int | None:
+        """The routine step index chapter ``chapter`` plays: the introduction counts as the
+        first step played, the closing is None (the routine is done)."""
+        steps = len(self.chapters()) - 2
+        if chapter >= steps + 1:
+            return None
+        return self.settings.start + max(0, chapter - 1)
 
     def texts(self) -> list[str]:
         """Distinct speech texts in the order first spoken."""
@@ -203,14 +213,19 @@ class _Builder:
         self.add(Rest(round(seconds * self.f, 6)))
 
     def build(self) -> tuple[Cue, ...]:
-        r, talk = self.r, self.s.talk
+        r, talk, start = self.r, self.s.talk, self.s.start
         self.add(Chapter("Introduction"), Beat(Sound.START, round(2.5 * self.f, 6), label="Starting"))
-        self.add(Say(r.intro or f"{r.title}. Sit comfortably and close your eyes."))
-        if talk is not Talk.LESS:
-            self.rest(0.8)
-            self.add(Say(f"The first step: {r.steps[0].title}."))
+        if start:  # picking up part-way: the person has heard the full introduction before
+            self.add(Say(f"{r.title}, from step {number_word(start + 1)}: {r.steps[start].title}."))
+        else:
+            self.add(Say(r.intro or f"{r.title}. Sit comfortably and close your eyes."))
+            if talk is not Talk.LESS:
+                self.rest(0.8)
+                self.add(Say(f"The first step: {r.steps[0].title}."))
         self.rest(1.5)
         for k, step in enumerate(r.steps):
+            if k < start:
+                continue
             self.add(Chapter(step.title), Beat(Sound.BELL, round(2.0 * self.f, 6), label=step.title))
             self.add(Say(f"Step {number_word(k + 1)} of {number_word(len(r.steps))}: {step.title}."))
             if step.say:
@@ -290,10 +305,13 @@ def build(routine: Routine, settings: Settings = Settings()) -> Script:
     Raises InputError when ``settings.minutes`` cannot be met or the session would last
     longer than MAX_SESSION_SECONDS.
     """
+    if not 0 <= settings.start < len(routine.steps):
+        raise InputError(f"--from {settings.start + 1}: {routine.title} has "
+                         f"{len(routine.steps)} steps")
     if settings.minutes is not None:
         script = _fit(routine, settings)
     else:
-        rhythm = rhythm_seconds(routine, settings.pace)
+        rhythm = rhythm_seconds(routine, settings.pace, start=settings.start)
         if rhythm > MAX_SESSION_SECONDS:  # refuse before building: a small file can ask
             raise _too_long(routine, settings, rhythm)  # for millions of repetitions
         script = _script(routine, settings, 1.0)
@@ -308,12 +326,12 @@ def _too_long(routine: Routine, settings: Settings, total: float) -> InputError:
                       f"{about(total)} at the {settings.pace.value} pace; the limit is 4 hours")
 
 
-def rhythm_seconds(routine: Routine, pace: Pace, rep_scale: float = 1.0) -> float:
-    """Seconds of rhythm in ``routine`` (repetitions, holds and releases) with repetitions
-    scaled as ``build`` scales them, counted without building the cues: a lower bound of
-    the session's estimated length."""
+def rhythm_seconds(routine: Routine, pace: Pace, rep_scale: float = 1.0, start: int = 0) -> float:
+    """Seconds of rhythm in ``routine`` from step ``start`` on (repetitions, holds and
+    releases) with repetitions scaled as ``build`` scales them, counted without building
+    the cues: a lower bound of the session's estimated length."""
     total = 0.0
-    for step in routine.steps:
+    for step in routine.steps[start:]:
         for phase in step.phases:
             held = phase.motion is Motion.HOLD or phase.hold
             rep = phase.seconds + phase.hold + (RELEASE_SLOT if held else 0.0)
@@ -339,7 +357,7 @@ def _fit(routine: Routine, settings: Settings) -> Script:
     target = settings.minutes * 60  # type: ignore[operator]
 
     def near(scale: float) -> Script | None:
-        if rhythm_seconds(routine, settings.pace, scale) > 2 * target:
+        if rhythm_seconds(routine, settings.pace, scale, settings.start) > 2 * target:
             return None
         return _script(routine, settings, scale)
 
@@ -376,7 +394,8 @@ def describe(script: Script) -> list[str]:
     """The script as readable lines: one per cue, runs of identical beats folded."""
     s = script.settings
     lines = [f"{script.title} — pace {s.pace.value}, talk {s.talk.value}"
-             f"{', counting' if s.count else ''}, about {about(script.estimate_seconds())}"]
+             f"{', counting' if s.count else ''}{f', from step {s.start + 1}' if s.start else ''}"
+             f", about {about(script.estimate_seconds())}"]
     # Identical beats in a row fold into one line; every other cue keeps its own.
     def fold(pair: tuple[int, Cue]) -> object:
         i, cue = pair

@@ -11,7 +11,9 @@ file is missing. Samples are float32 mono at ``RATE``, peaking at ``PEAK``.
 from __future__ import annotations
 
 import functools
+import subprocess
 import wave
+from dataclasses import dataclass
 from enum import Enum
 from importlib import resources
 from pathlib import Path
@@ -19,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from coach.clock import RATE
+from coach.errors import InputError, MissingPartError
 
 
 class Sound(Enum):
@@ -140,9 +143,92 @@ def to_pcm16(samples: np.ndarray) -> np.ndarray:
     return np.clip(np.round(samples * 32767.0), -32768, 32767).astype(np.int16)
 
 
+#: The longest part of a user's sound file that is used, seconds (a tone lasts at most
+#: its slot; the sustain loop repeats): a long file costs no memory beyond this.
+MAX_USER_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class SoundPack:
+    """A folder of the user's own sounds: ``files`` pairs a Sound with the file that
+    replaces it (``NAME.*``, any format ffmpeg reads); the other sounds stay built-in.
+    A value, so it travels down with the mix and is part of every cache key."""
+
+    folder: Path
+    files: tuple[tuple[Sound, Path], ...] = ()
+
+    def file(self, sound: Sound) -> Path | None:
+        """The user's file for ``sound``, None for the built-in."""
+        return dict(self.files).get(sound)
+
+
+def sound_pack(folder: Path, option: str = "--sounds") -> SoundPack:
+    """The sound pack in ``folder``: each file named after a Sound (case-insensitively,
+    any suffix) replaces it. Every file is decoded here, so a broken one is an
+    InputError naming it before any audio is made."""
+    folder = folder.expanduser()
+    if not folder.is_dir():
+        raise InputError(f"{option} {folder}: no such folder")
+    found: dict[Sound, list[Path]] = {}
+    names = {s.value: s for s in Sound}
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as exc:
+        raise InputError(f"{option} {folder}: cannot read it: {exc.strerror or exc}") from None
+    for path in entries:
+        sound = names.get(path.name.split(".", 1)[0].lower())
+        if sound is not None and path.is_file() and not path.name.startswith("."):
+            found.setdefault(sound, []).append(path)
+    for sound, paths in found.items():
+        if len(paths) > 1:
+            raise InputError(f"{option} {folder}: {len(paths)} files for the {sound.value} sound "
+                             f"({', '.join(p.name for p in paths)}); keep one")
+    pack = SoundPack(folder, tuple((s, found[s][0]) for s in Sound if s in found))
+    for sound, _ in pack.files:
+        load(sound, pack)
+    return pack
+
+
+def decode(path: Path) -> np.ndarray:
+    """Any audio file ffmpeg reads as float32 mono at RATE (its first MAX_USER_SECONDS).
+    InputError naming the file when it is not audio; MissingPartError without ffmpeg."""
+    try:
+        done = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-t",
+                               str(MAX_USER_SECONDS), "-map", "0:a:0", "-f", "f32le", "-ac", "1",
+                               "-ar", str(RATE), "-"], capture_output=True)
+    except FileNotFoundError:
+        raise MissingPartError("ffmpeg is not installed; it reads your own sound files "
+                               "(on Debian: apt install ffmpeg)") from None
+    data = np.frombuffer(done.stdout, dtype="<f4")
+    if done.returncode or not len(data) or not np.all(np.isfinite(data)):
+        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        why = lines[-1] if lines else "no sound in it"
+        raise InputError(f"{path}: cannot be read as a sound ({why.split(': ')[-1]})")
+    if not np.any(data):
+        raise InputError(f"{path}: is silent")
+    return data.astype(np.float32)
+
+
+def _levelled(sound: Sound, x: np.ndarray) -> np.ndarray:
+    """A user's sound at the loudness of the built-in it replaces, its peak never above
+    PEAK: the session keeps its loudness whatever file is used."""
+    from coach import levels
+
+    gain = PEAK / float(np.max(np.abs(x)))
+    # Loudness needs 0.4 s of sound; shorter ones (a pluck) are levelled by their peak.
+    theirs, ours = levels.loudness([x.astype(np.float64)], RATE), levels.loudness([load(sound).astype(np.float64)], RATE)
+    if np.isfinite(theirs) and np.isfinite(ours):
+        gain = min(gain, float(levels.db(ours - theirs)))
+    return (x * gain).astype(np.float32)
+
+
 @functools.cache
-def load(sound: Sound) -> np.ndarray:
-    """The sound as float32 mono at RATE, from ``sounds/`` when its file is there."""
+def load(sound: Sound, pack: SoundPack | None = None) -> np.ndarray:
+    """The sound as float32 mono at RATE: the pack's file for it when there is one
+    (levelled to match the built-in), else the built-in from ``sounds/``."""
+    user = pack.file(sound) if pack else None
+    if user is not None:
+        return _levelled(sound, decode(user))
     path = sounds_dir() / f"{sound.value}.wav"
     try:
         with wave.open(str(path), "rb") as w:
@@ -154,9 +240,9 @@ def load(sound: Sound) -> np.ndarray:
     return synthesize(sound)
 
 
-def sustain(length: int) -> np.ndarray:
+def sustain(length: int, pack: SoundPack | None = None) -> np.ndarray:
     """The sustain loop tiled to ``length`` samples with gentle fades in and out."""
-    loop = load(Sound.SUSTAIN)
+    loop = load(Sound.SUSTAIN, pack)
     out = np.resize(loop, length).astype(np.float32)
     fade = min(length // 2, int(0.25 * RATE))
     if fade:

@@ -191,6 +191,29 @@ def _run_cache() -> object:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _no_user_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Session-wide fixtures (the anma export) also run without the user's settings."""
+    base = tmp_path_factory.mktemp("xdg-session")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CONFIG_HOME", str(base / "config"))
+        patch.setenv("XDG_STATE_HOME", str(base / "state"))
+        patch.delenv("COACH_CONFIG", raising=False)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def own_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """Every test (and every coach it starts) gets empty settings and state folders of its
+    own: the user's real settings file, routines and resume state never leak in."""
+    base = tmp_path_factory.mktemp("xdg")
+    folders = {"XDG_CONFIG_HOME": base / "config", "XDG_STATE_HOME": base / "state"}
+    for name, path in folders.items():
+        monkeypatch.setenv(name, str(path))
+    monkeypatch.delenv("COACH_CONFIG", raising=False)
+    return {"config": folders["XDG_CONFIG_HOME"] / "coach", "state": folders["XDG_STATE_HOME"] / "coach"}
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _real_parts() -> None:
     """The suite runs against the real eSpeak NG, ffmpeg and ALSA: a missing one fails."""
     for program in ("ffmpeg", "ffprobe", "espeak-ng"):

@@ -25,11 +25,13 @@ def _run(capsys, *args: str) -> tuple[int, str, str]:
 def test_help_lists_every_command(capsys):
     status, out, _ = _run(capsys, "--help")
     assert status == 0
-    for command in ("routines", "validate", "script", "voices", "export", "play"):
+    for command in ("routines", "validate", "script", "voices", "export", "play", "new", "config", "sounds",
+                    "completion"):
         assert command in out
 
 
-@pytest.mark.parametrize("command", ["routines", "validate", "script", "voices", "export", "play"])
+@pytest.mark.parametrize("command", ["routines", "validate", "script", "voices", "export", "play",
+                                     "new", "config", "sounds", "completion"])
 def test_every_command_has_help(capsys, command):
     status, out, _ = _run(capsys, command, "--help")
     assert status == 0
@@ -38,7 +40,7 @@ def test_every_command_has_help(capsys, command):
 
 def test_every_option_is_in_the_readme(capsys):
     readme = (ROOT / "README.md").read_text()
-    for command in ("script", "voices", "export", "play"):
+    for command in ("script", "voices", "export", "play", "routines", "new", "config", "sounds"):
         _, out, _ = _run(capsys, command, "--help")
         for word in out.split():
             option = word.strip("│,")
@@ -46,12 +48,12 @@ def test_every_option_is_in_the_readme(capsys):
                 assert option in readme, f"{command} {option} is not documented in README"
 
 
-def test_routines_lists_anma(capsys):
+def test_routines_lists_the_built_ins(capsys):
     status, out, _ = _run(capsys, "routines")
     assert status == 0
-    line = next(l for l in out.splitlines() if l.startswith("anma"))
-    minutes = int(line.split()[2])
-    assert 6 <= minutes <= 10
+    rows = {l.split()[0]: l.split() for l in out.splitlines()[1:] if "built-in" in l}
+    assert set(rows) == {"anma", "quick", "evening", "neck"}
+    assert rows["anma"][2] == "5" and 6 <= float(rows["anma"][3]) <= 7
 
 
 def test_script_prints_chapters_and_cues(capsys, mini_path):
@@ -80,7 +82,7 @@ def test_validate_reports_each_file(capsys, tmp_path, mini_path):
     (["export", "--tone-volume", "40"], "--tone-volume 40"),
     (["export", "--rate", "5", "-o", "x.wav"], "--rate 5"),
     (["script", "--bogus"], "No such option: --bogus"),
-    (["script", "nosuch"], "no built-in routine named 'nosuch'"),
+    (["script", "nosuch"], "no routine named 'nosuch'"),
     (["script", "missing.toml"], "missing.toml: no such routine file"),
     (["export", "-o", "/nonexistent/folder/x.mp3"], "does not exist"),
     (["export", "-o", "x.flac"], "unknown format '.flac'"),
@@ -113,7 +115,7 @@ def test_debug_shows_the_traceback(tmp_path):
         result = run_coach(*args, env=env)
         assert result.returncode == 2
         assert "Traceback" in result.stderr
-        assert "no built-in routine named 'nosuch'" in result.stderr
+        assert "no routine named 'nosuch'" in result.stderr
 
 
 def test_python_dash_m_and_version():
@@ -175,3 +177,156 @@ def test_wheel_ships_sounds_and_routines(tmp_path):
     assert "coach/routines/anma.toml" in names
     for sound in ("circle", "stroke", "pluck", "hold", "release", "bell", "start", "end"):
         assert f"coach/sounds/{sound}.wav" in names
+
+
+# ---- your own routines ---------------------------------------------------------------------
+
+def test_new_routine_is_listed_shown_and_exported_by_name(own_folders, tmp_path):
+    made = run_coach("new", "my-face")
+    assert made.returncode == 0, made.stderr
+    path = own_folders["config"] / "routines" / "my-face.toml"
+    assert made.stdout == f"{path}\n"
+    again = run_coach("new", "my-face")
+    assert again.returncode == 2
+    assert again.stderr == f"coach: {path}: already exists; edit it, or use --force to replace it with the starter routine\n"
+    assert run_coach("new", "my-face", "--force").returncode == 0
+
+    listed = run_coach("routines")
+    assert listed.returncode == 0, listed.stderr
+    row = next(l for l in listed.stdout.splitlines() if l.startswith("my-face "))
+    name, where, steps, minutes, *title = row.split()
+    assert (where, steps, " ".join(title)) == ("yours", "2", "My face")
+    from coach.routine import load
+    from coach.script import build
+
+    assert float(minutes) == round(build(load(path)).estimate_seconds() / 60, 1)
+
+    shown = run_coach("routines", "--show", "my-face")
+    assert shown.returncode == 0
+    assert shown.stdout.splitlines()[0] == "My face (my-face, 2 steps, about 2 min)"
+    assert "2. Jaw and brows: Now the jaw, then the brows." in shown.stdout
+
+    out = tmp_path / "mine.mp3"
+    exported = run_coach("export", "my-face", "-o", out)
+    assert exported.returncode == 0, exported.stderr
+    chapters = [c["tags"]["title"] for c in probe(out)["chapters"]]
+    assert chapters == ["Introduction", "Cheek circles", "Jaw and brows", "Closing"]
+    assert probe(out)["format"]["tags"]["title"] == "My face"
+
+
+def test_routines_marks_a_shadowing_routine_and_reports_a_broken_one(own_folders):
+    folder = own_folders["config"] / "routines"
+    folder.mkdir(parents=True)
+    (folder / "quick.toml").write_text(MINI)
+    (folder / "broken.toml").write_text("title = \n")
+    result = run_coach("routines")
+    assert result.returncode == 2
+    rows = {l.split()[0]: l for l in result.stdout.splitlines()[1:-1]}
+    assert set(rows) == {"anma", "broken", "evening", "neck", "quick"}
+    assert rows["quick"].split()[1] == "yours" and rows["quick"].endswith("Mini (in place of the built-in)")
+    assert "broken" in rows["broken"] and rows["anma"].split()[1] == "built-in"
+    assert result.stderr == "coach: broken.toml: line 1, column 9: not valid TOML: invalid value\n"
+    # The shadowing routine is what the name plays.
+    assert run_coach("script", "quick").stdout.startswith("Mini — ")
+
+
+def test_routines_show_a_builtin(capsys):
+    status, out, _ = _run(capsys, "routines", "--show", "neck")
+    assert status == 0
+    assert out.splitlines()[0].startswith("Neck strokes (neck, 6 steps, about 5 min)")
+    assert "   - 8 x stroke 3 s each side, left then right" in out
+
+
+# ---- --from ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("step", ["3", "smile", "Smile Lines"])
+def test_script_from_a_step_by_number_or_title(capsys, step):
+    status, out, _ = _run(capsys, "script", "anma", "--from", step)
+    assert status == 0
+    chapters = [l[3:] for l in out.splitlines() if l.startswith("== ")]
+    assert chapters == ["Introduction", "Smile lines", "Brows, eyes and forehead", "Lip plucks", "Closing"]
+    assert "'Anma facial massage, from step three: Smile lines.'" in out
+
+
+def test_export_from_a_step_has_the_chapters_from_there(tmp_path, mini_path):
+    out = tmp_path / "from.ogg"
+    result = run_coach("export", mini_path, "--from", "str", "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert [c["tags"]["title"] for c in probe(out)["chapters"]] == ["Introduction", "Strokes", "Closing"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["script", "anma", "--from", "9"], "--from 9: Anma facial massage has steps 1 to 5"),
+    (["export", "anma", "--from", "nose"], "--from nose: no step by that number or title; steps: 1 Cheek circles;"),
+    (["play", "anma", "--from", "2", "--resume"], "--resume and --from: give one of them"),
+])
+def test_bad_from(capsys, args, message):
+    status, out, err = _run(capsys, *args)
+    assert status == 2
+    assert err.startswith(f"coach: {message}") and err.count("\n") == 1
+
+
+# ---- sounds -----------------------------------------------------------------------------------
+
+def test_sounds_lists_every_sound_and_its_file(capsys, tmp_path, own_folders):
+    import subprocess
+
+    status, out, _ = _run(capsys, "sounds")
+    assert status == 0
+    rows = dict(l.split(None, 1) for l in out.splitlines()[1:])
+    from coach.tones import Sound, sounds_dir
+
+    assert list(rows) == [s.value for s in Sound]
+    assert rows["bell"] == f"{sounds_dir() / 'bell.wav'} (built-in)"
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=duration=0.5",
+                    str(pack / "bell.flac")], check=True)
+    own_folders["config"].mkdir(parents=True)
+    (own_folders["config"] / "config.toml").write_text(f'sounds = "{pack}"\n')
+    status, out, _ = _run(capsys, "sounds", "bell", "end")
+    assert status == 0
+    assert out.splitlines()[1:] == [f"bell      {pack / 'bell.flac'}",
+                                    f"end       {sounds_dir() / 'end.wav'} (built-in)"]
+    status, _, err = _run(capsys, "sounds", "gong")
+    assert status == 2 and err.startswith("coach: sound 'gong': no such sound; sounds: circle, ")
+
+
+# ---- completion ---------------------------------------------------------------------------------
+
+def _complete(words: str, env: dict[str, str] | None = None) -> list[str]:
+    """What bash completion offers for the command line ``words`` (the last word partial)."""
+    parts = words.split(" ")
+    result = run_coach(env={"_COACH_COMPLETE": "complete_bash", "COMP_WORDS": words,
+                            "COMP_CWORD": str(len(parts) - 1), **(env or {})})
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_completion_of_routine_names_built_in_and_yours(own_folders):
+    assert _complete("coach play ") == ["anma", "evening", "neck", "quick"]
+    assert _complete("coach export e") == ["evening"]
+    assert run_coach("new", "evening-short").returncode == 0
+    assert _complete("coach play ev") == ["evening", "evening-short"]
+    assert _complete("coach routines --show n") == ["neck"]
+
+
+def test_completion_of_commands_options_and_sounds():
+    assert _complete("coach ro") == ["routines"]
+    assert "--resume" in _complete("coach play --re")
+    assert _complete("coach sounds b") == ["bell"]
+    assert _complete("coach sounds s") == ["stroke", "sustain", "start"]
+
+
+def test_completion_of_voices():
+    offered = _complete("coach play --voice en-g")
+    assert offered and all(v.startswith("en-g") for v in offered)
+    assert "en-gb-x-rp" in offered
+
+
+@pytest.mark.parametrize("shell, marker", [("bash", "complete -o default -F"), ("zsh", "#compdef coach"),
+                                           ("fish", "complete --command coach")])
+def test_completion_prints_the_script(shell, marker):
+    result = run_coach("completion", shell)
+    assert result.returncode == 0
+    assert marker in result.stdout and "_COACH_COMPLETE" in result.stdout

@@ -568,3 +568,71 @@ def test_plan_json_is_consistent(mini_plan):
         for key in ("start", "end"):
             assert abs(e[key] * RATE - samples(e[key])) < 1e-6
     json.dumps(p)
+
+
+# ---- the other built-in routines, and sound packs -----------------------------------------
+
+@pytest.mark.parametrize("name", ["quick", "evening", "neck"])
+def test_each_builtin_is_loud_enough_and_never_silent_for_long(name, tmp_path):
+    out = tmp_path / f"{name}.mp3"
+    result = run_coach("export", name, "-o", out)
+    assert result.returncode == 0, result.stderr
+    integrated, true_peak = ebur128(out)
+    assert abs(integrated - TARGET_LUFS) <= LUFS_TOLERANCE, f"{name}: {integrated} LUFS"
+    assert true_peak <= MAX_TRUE_PEAK, f"{name}: {true_peak} dBTP"
+    audio = decode(out)
+    frame = samples(0.05)
+    n = len(audio) // frame
+    power = np.mean((audio[:n * frame].astype(np.float64) / 32768.0).reshape(n, frame, -1) ** 2,
+                    axis=(1, 2))
+    longest = run = 0
+    for silent in 10 * np.log10(np.maximum(power, 1e-20)) < -55.0:
+        run = run + 1 if silent else 0
+        longest = max(longest, run)
+    assert longest * 0.05 <= 5.0, f"{name}: {longest * 0.05:.2f} s of silence"
+
+
+def _pack(folder: Path) -> Path:
+    """A sound pack in OGG and FLAC, made with ffmpeg: steady tones, louder in loudness at
+    the same peak than the decaying built-ins, so levelling must hold the session's loudness."""
+    import subprocess
+
+    folder.mkdir()
+    for name, source, suffix in (("circle", "sine=frequency=300:duration=0.9", "ogg"),
+                                 ("stroke", "sine=frequency=440:duration=0.6", "flac"),
+                                 ("pluck", "sine=frequency=900:duration=0.15", "ogg"),
+                                 ("bell", "sine=frequency=528:duration=2.4", "flac")):
+        subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", source, "-af", "volume=0.9",
+                        str(folder / f"{name}.{suffix}")], check=True)
+    return folder
+
+
+def test_a_sound_pack_is_heard_and_the_session_keeps_its_loudness(tmp_path, anma):
+    pack = _pack(tmp_path / "pack")
+    out = tmp_path / "packed.mp3"
+    result = run_coach("export", "anma", "--sounds", pack, "-o", out)
+    assert result.returncode == 0, result.stderr
+    integrated, true_peak = ebur128(out)
+    assert abs(integrated - TARGET_LUFS) <= LUFS_TOLERANCE
+    assert true_peak <= MAX_TRUE_PEAK
+    assert abs(integrated - ebur128(anma[0])[0]) <= 0.5
+    # The first circle tone is the pack's 300 Hz, not the built-in 392 Hz.
+    _, p, _ = anma
+    circle = next(e for e in p["events"] if e["kind"] == "tone" and e["sound"] == "circle")
+    audio = decode(out)[samples(circle["start"]) + 2000: samples(circle["start"]) + 2000 + 4800, 0]
+    spectrum = np.abs(np.fft.rfft(audio.astype(np.float64)))
+    assert np.argmax(spectrum) * RATE / len(audio) == pytest.approx(300, abs=10)
+
+
+def test_a_broken_sound_file_stops_export_before_any_audio(tmp_path):
+    pack = _pack(tmp_path / "pack")
+    (pack / "hold.ogg").write_bytes(b"OggS" + bytes(200))
+    out = tmp_path / "out.mp3"
+    out.write_bytes(b"the previous file")
+    result = run_coach("export", "anma", "--sounds", pack, "-o", out)
+    assert result.returncode == 2
+    assert result.stderr == f"coach: {pack / 'hold.ogg'}: cannot be read as a sound " + \
+        result.stderr.split("cannot be read as a sound ", 1)[1]
+    assert result.stderr.count("\n") == 1
+    assert out.read_bytes() == b"the previous file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.mp3", "pack"]

@@ -234,3 +234,103 @@ def test_closed_standard_streams_are_no_terminal(tmp_path, mini_path):
                             text=True, timeout=120)
     assert result.returncode == 0
     assert _size(capture) > 0
+
+
+# ---- your own routine, --resume and going back a step ----------------------------------------
+
+def test_a_routine_made_by_coach_new_plays_by_name(tmp_path):
+    env, capture = _home(tmp_path)
+    assert run_coach("new", "my-face").returncode == 0
+    played = run_coach("play", "my-face", env=env)
+    assert played.returncode == 0, played.stderr
+    exported = run_coach("export", "my-face", "-o", tmp_path / "same.wav")
+    assert exported.returncode == 0, exported.stderr
+    assert np.array_equal(_captured(capture), decode(tmp_path / "same.wav", 2))
+
+
+def _until_screen_shows(term: Terminal, text: str) -> None:
+    """Wait until the status line has shown ``text`` (the screen so far)."""
+    _wait_for(lambda: text in term.read(0.05))
+
+
+def _stop_in_strokes(tmp_path: Path, mini_path: Path, stop: str) -> None:
+    """Play MINI on a terminal, skip to its second step, and stop there with ``stop``."""
+    (tmp_path / stop).mkdir()
+    env, _ = _home(tmp_path / stop, realtime=True)
+    term = Terminal(["play", str(mini_path)], env)
+    try:
+        _until_screen_shows(term, "Introduction")
+        term.press("n")
+        _until_screen_shows(term, "Circles")
+        term.press("n")
+        _until_screen_shows(term, "Strokes")
+        if stop == "q":
+            term.press("q")
+            assert term.wait() == 0
+        else:
+            os.killpg(term.proc.pid, signal.SIGINT)
+            assert term.wait() == 130
+    finally:
+        term.close()
+
+
+@pytest.mark.parametrize("stop", ["q", "ctrl-c"])
+def test_resume_starts_where_play_stopped(tmp_path, mini_path, stop):
+    _stop_in_strokes(tmp_path, mini_path, stop)
+    env, capture = _home(tmp_path)
+    resumed = run_coach("play", mini_path, "--resume", env=env)
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stderr.splitlines()[0] == "Resuming at step 2: Strokes."
+    exported = run_coach("export", mini_path, "--from", "2", "-o", tmp_path / "from2.wav")
+    assert exported.returncode == 0, exported.stderr
+    assert np.array_equal(_captured(capture), decode(tmp_path / "from2.wav", 2))
+    # Played to the end: nothing left to resume.
+    capture.unlink()
+    again = run_coach("play", mini_path, "--resume", env=env)
+    assert again.returncode == 0
+    assert again.stderr.splitlines()[0] == f"Nothing to resume for {mini_path}: starting at the beginning."
+    whole = run_coach("export", mini_path, "-o", tmp_path / "whole.wav")
+    assert whole.returncode == 0
+    assert np.array_equal(_captured(capture), decode(tmp_path / "whole.wav", 2))
+
+
+def test_resume_is_kept_per_routine(tmp_path, mini_path, phases_path):
+    _stop_in_strokes(tmp_path, mini_path, "q")
+    env, _ = _home(tmp_path)
+    other = run_coach("play", phases_path, "--resume", env=env)
+    assert other.stderr.splitlines()[0].startswith("Nothing to resume for ")
+    mine = run_coach("script", mini_path, "--from", "2")
+    assert mine.returncode == 0  # and the mini routine still resumes at its step:
+    assert run_coach("play", mini_path, "--resume", env=env).stderr.startswith("Resuming at step 2: Strokes.")
+
+
+def test_b_twice_goes_to_the_previous_step(tmp_path, mini_path):
+    env, _ = _home(tmp_path, realtime=True)
+    term = Terminal(["play", str(mini_path)], env)
+    try:
+        _until_screen_shows(term, "Introduction")
+        term.press("n")
+        _until_screen_shows(term, "Circles")
+        term.press("n")
+        _until_screen_shows(term, "Strokes")
+        term.screen = b""
+        term.press("b")
+        term.press("b")
+        _until_screen_shows(term, "Circles")
+        assert "Strokes" not in term.read(0.5).split("Circles", 1)[1]
+        term.press("q")
+        assert term.wait() == 0
+    finally:
+        term.close()
+
+
+def test_a_broken_sound_file_stops_play_before_any_sound(tmp_path, mini_path):
+    env, capture = _home(tmp_path)
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "bell.flac").write_text("fLaC, but only in name")
+    result = run_coach("play", mini_path, "--sounds", pack, env=env)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"coach: {pack / 'bell.flac'}: cannot be read as a sound")
+    assert result.stderr.count("\n") == 1
+    assert not capture.exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -366,11 +367,12 @@ def test_resolve_builtin_name_or_path(tmp_path: Path, monkeypatch: pytest.Monkey
     assert resolve("mine.toml").name == "mine"
 
 
-def test_resolve_unknown_builtin_lists_the_builtins():
+def test_resolve_unknown_name_lists_the_routines(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     with pytest.raises(InputError) as info:
-        resolve("shiatsu")
+        resolve("anmaa")
     message = str(info.value)
-    assert message.startswith("no built-in routine named 'shiatsu'; built-in: ")
+    assert message.startswith("no routine named 'anmaa' (did you mean 'anma'?); routines: ")
     assert "anma" in message and ".toml" in message
 
 
@@ -384,3 +386,150 @@ def test_routine_is_frozen():
     with pytest.raises(AttributeError):
         r.title = "x"  # type: ignore[misc]
     assert isinstance(r, Routine)
+
+
+# ---- more built-in routines ---------------------------------------------------------------
+
+# Each new routine and the minutes it says it lasts (in its summary and the README), as
+# the built plan estimates them at the normal pace.
+LENGTHS = {"quick": (2.5, 3.5), "evening": (10.0, 12.0), "neck": (4.5, 5.5), "anma": (6.0, 7.0)}
+
+
+def test_builtin_names():
+    assert builtin_names() == ["anma", "evening", "neck", "quick"]
+
+
+@pytest.mark.parametrize("name", sorted(LENGTHS))
+def test_each_builtin_validates_and_lasts_its_stated_minutes(name):
+    from coach.script import build
+
+    r = load(Path(__file__).resolve().parent.parent / "coach" / "routines" / f"{name}.toml")
+    assert r == builtin(name)
+    low, high = LENGTHS[name]
+    assert low <= build(r).estimate_seconds() / 60 <= high
+
+
+def test_quick_is_anma_with_fewer_repetitions():
+    anma, quick = builtin("anma"), builtin("quick")
+    assert [s.title for s in quick.steps] == [s.title for s in anma.steps]
+    reps = lambda r: sum(p.reps * len(p.sides or "x") for s in r.steps for p in s.phases)  # noqa: E731
+    assert reps(quick) < reps(anma)
+
+
+def test_evening_is_slower_with_longer_holds_and_a_wind_down():
+    anma, evening = builtin("anma"), builtin("evening")
+    same = {s.title: s for s in anma.steps}
+    for step in evening.steps:
+        if step.title in same:
+            for mine, theirs in zip(step.phases, same[step.title].phases):
+                assert mine.seconds >= theirs.seconds and mine.hold >= theirs.hold
+                assert (mine.seconds, mine.hold) != (theirs.seconds, theirs.hold)
+    assert evening.steps[-1].title == "Wind down"
+    assert len(evening.outro) > len(anma.outro)
+
+
+def test_neck_strokes_go_down():
+    neck = builtin("neck")
+    strokes = [s for s in neck.steps for p in s.phases if p.motion is Motion.STROKE]
+    assert len(strokes) >= 3
+    assert all("down" in s.say for s in strokes)
+
+
+# ---- steps by number or title -------------------------------------------------------------
+
+@pytest.mark.parametrize("spec, index", [("1", 0), ("3", 2), ("smile", 2), ("SMILE LINES", 2),
+                                         ("  brows", 3), ("jaw", 1), ("Lip plucks", 4)])
+def test_find_step(spec, index):
+    from coach.routine import find_step
+
+    assert find_step(builtin("anma"), spec) == index
+
+
+@pytest.mark.parametrize("spec, fragment", [
+    ("0", "--from 0: Anma facial massage has steps 1 to 5"),
+    ("6", "has steps 1 to 5"),
+    ("nose", "--from nose: no step by that number or title; steps: 1 Cheek circles; 2 Jaw"),
+    ("", "no step by that number or title"),
+])
+def test_find_step_refuses(spec, fragment):
+    from coach.routine import find_step
+
+    with pytest.raises(InputError, match=re.escape(fragment)):
+        find_step(builtin("anma"), spec)
+
+
+def test_find_step_prefix_of_two_titles_is_ambiguous():
+    from coach.routine import find_step
+
+    r = loads(GOOD.replace('title = "A"', 'title = "Brow lift"') + GOOD.split("\n", 2)[2]
+              .replace('title = "A"', 'title = "Brow circles"'))
+    with pytest.raises(InputError, match=r"--from brow: fits 2 steps \(Brow lift, Brow circles\)"):
+        find_step(r, "brow")
+    assert find_step(r, "brow c") == 1
+
+
+# ---- the user's own routines --------------------------------------------------------------
+
+def test_new_writes_a_commented_valid_starter_with_sides_and_a_hold(own_folders):
+    from coach.routine import create
+
+    path = create("my-face")
+    assert path == own_folders["config"] / "routines" / "my-face.toml"
+    text = path.read_text("utf-8")
+    assert text.count("#") > 10
+    r = resolve("my-face")
+    assert r.name == "my-face" and r.title == "My face"
+    phases = [p for s in r.steps for p in s.phases]
+    assert any(p.sides for p in phases) and any(p.hold for p in phases)
+    assert any(p.motion is Motion.HOLD for p in phases)
+    assert not list(path.parent.glob(".*"))  # no temporary file left
+
+
+def test_new_never_overwrites_without_force(own_folders):
+    from coach.routine import create
+
+    path = create("mine")
+    path.write_text(GOOD)
+    with pytest.raises(InputError, match=r"mine\.toml: already exists; .*--force"):
+        create("mine")
+    assert path.read_text() == GOOD
+    create("mine", force=True)
+    assert resolve("mine").title == "Mine"
+
+
+@pytest.mark.parametrize("name", ["", "a/b", "../up", ".hidden", "with space", "x" * 65])
+def test_new_refuses_names_that_are_not_names(name):
+    from coach.routine import create
+
+    with pytest.raises(InputError, match="a routine name is 1-64 letters"):
+        create(name)
+
+
+def test_user_routine_takes_a_builtin_name_and_a_broken_one_hides_nothing(own_folders):
+    from coach.routine import catalog
+
+    folder = own_folders["config"] / "routines"
+    folder.mkdir(parents=True)
+    (folder / "anma.toml").write_text(GOOD)
+    (folder / "broken.toml").write_text(GOOD.replace("reps = 2", "reps = 0"))
+    (folder / "fine.toml").write_text(MINI)
+    (folder / "notes.txt").write_text("not a routine")
+    assert resolve("anma").title == "T"  # the user's, in place of the built-in
+    entries = {e.name: e for e in catalog()}
+    assert set(entries) == {"anma", "broken", "fine", "evening", "neck", "quick"}
+    assert entries["anma"].user and entries["anma"].shadows and entries["anma"].routine.title == "T"
+    assert entries["broken"].routine is None
+    assert entries["broken"].error == "broken.toml: steps[0].reps: must be a whole number from 1 to 200"
+    assert entries["fine"].routine.title == "Mini" and not entries["fine"].shadows
+    assert not entries["quick"].user and entries["quick"].routine == builtin("quick")
+
+
+def test_describe_routine_lists_steps_and_phases():
+    from coach.routine import describe_routine
+
+    lines = describe_routine(builtin("anma"), 400)
+    assert lines[0] == "Anma facial massage (anma, 5 steps, about 7 min)"
+    assert lines[2].startswith("1. Cheek circles: Place your fingertips")
+    assert "   - 12 x circle 3 s" in lines
+    assert any(l.startswith("   - 6 x stroke 2.5 s, hold 1.5 s each side, left then right") for l in lines)
+    assert any(l.startswith("   - 2 x hold 8 s: Place your fingers") for l in lines)

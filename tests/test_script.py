@@ -459,3 +459,57 @@ def test_describe_folds_runs_of_beats():
     count = sum(int(m.group(1)) if (m := re.search(r" x(\d+)", l)) else 1
                 for l in lines if l.startswith("  tone"))
     assert count == len(beats(build(ANMA, Settings(talk=Talk.LESS)).cues))
+
+
+# ---- starting part-way ----------------------------------------------------------------------
+
+def test_from_a_step_skips_the_ones_before_and_shortens_the_introduction():
+    script = build(ANMA, Settings(start=2))
+    assert [t for t, _ in script.chapters()] == ["Introduction", *STEP_TITLES[2:], "Closing"]
+    intro = says(chapter(script, "Introduction"))
+    assert intro == ["Anma facial massage, from step three: Smile lines."]
+    # Steps keep their numbers in the whole routine.
+    assert says(chapter(script, "Smile lines"))[0] == "Step three of five: Smile lines."
+    assert describe(script)[0].endswith(", from step 3, about 4 min")
+    # The rest is the same as in the whole session.
+    whole = build(ANMA)
+    for title in STEP_TITLES[2:]:
+        assert chapter(script, title) == chapter(whole, title)
+
+
+def test_from_the_first_step_is_the_whole_session():
+    assert build(ANMA, Settings(start=0)).cues == build(ANMA).cues
+
+
+@pytest.mark.parametrize("start", [-1, 5])
+def test_from_a_step_that_is_not_there(start):
+    with pytest.raises(InputError, match="has 5 steps"):
+        build(ANMA, Settings(start=start))
+
+
+def test_from_with_minutes_fits_what_is_played():
+    script = build(ANMA, Settings(start=3, minutes=4))
+    assert 3.6 <= script.estimate_seconds() / 60 <= 4.4
+    assert len(script.chapters()) == 4
+
+
+@pytest.mark.parametrize("start", [0, 3])
+def test_step_of_each_chapter(start):
+    script = build(ANMA, Settings(start=start))
+    steps = [script.step_of(i) for i in range(len(script.chapters()))]
+    assert steps == [start, *range(start, 5), None]
+
+
+# ---- the built-in routines, silence at the script level ---------------------------------------
+
+@pytest.mark.parametrize("name", ["anma", "quick", "evening", "neck"])
+@pytest.mark.parametrize("pace", list(Pace))
+def test_no_builtin_leaves_a_long_silence(name, pace):
+    """No beat slot over MAX_SLOT unless a sustained hold fills it, and no rest over 5 s:
+    nothing in any built-in routine is silent long enough to seem stopped."""
+    script = build(builtin(name), Settings(pace=pace))
+    for cue in script.cues:
+        if isinstance(cue, Beat):
+            assert cue.seconds <= MAX_SLOT or (cue.sound is Sound.HOLD and cue.sustain), cue
+        elif isinstance(cue, Rest):
+            assert cue.seconds <= 5.0, cue

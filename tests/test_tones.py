@@ -134,3 +134,95 @@ def test_sustain_short_fades_fit_the_length():
     assert x[0] == 0.0 and x[-1] == 0.0
     assert np.max(np.abs(x)) <= tones.PEAK + LSB
     assert np.argmax(np.abs(x)) in range(n // 4, 3 * n // 4)
+
+
+# ---- sound packs ------------------------------------------------------------------------------
+
+import subprocess  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from coach import levels  # noqa: E402
+from coach.errors import InputError  # noqa: E402
+
+
+def ffmpeg_sound(path: Path, source: str, seconds: float) -> Path:
+    """A sound file made by ffmpeg from a lavfi ``source``; the format follows the suffix."""
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"{source}:duration={seconds}",
+                    "-ar", "44100", "-ac", "2", str(path)], check=True)
+    return path
+
+
+@pytest.fixture
+def pack_folder(tmp_path):
+    folder = tmp_path / "pack"
+    folder.mkdir()
+    ffmpeg_sound(folder / "bell.ogg", "sine=frequency=700", 2.0)  # Vorbis
+    ffmpeg_sound(folder / "Circle.flac", "sine=frequency=250", 0.8)  # FLAC, name in any case
+    (folder / "readme.txt").write_text("not a sound name: ignored")
+    return folder
+
+
+def test_pack_replaces_its_sounds_and_leaves_the_others(pack_folder):
+    pack = tones.sound_pack(pack_folder)
+    assert pack.files == ((Sound.CIRCLE, pack_folder / "Circle.flac"), (Sound.BELL, pack_folder / "bell.ogg"))
+    bell = tones.load(Sound.BELL, pack)
+    assert bell.dtype == np.float32 and len(bell) == pytest.approx(2.0 * RATE, abs=RATE // 100)
+    # The pitch is the file's: most energy at 700 Hz.
+    spectrum = np.abs(np.fft.rfft(bell))
+    assert np.argmax(spectrum) * RATE / len(bell) == pytest.approx(700, abs=5)
+    assert np.array_equal(tones.load(Sound.STROKE, pack), tones.load(Sound.STROKE))
+
+
+@pytest.mark.parametrize("sound", [Sound.BELL, Sound.CIRCLE])
+def test_pack_sounds_are_levelled_like_the_built_ins(pack_folder, sound):
+    pack = tones.sound_pack(pack_folder)
+    mine, builtin = tones.load(sound, pack), tones.load(sound)
+    # A steady sine peaks low at the built-in's loudness; never above the built-in peak.
+    assert np.max(np.abs(mine)) <= tones.PEAK + 1e-6
+    ours = levels.loudness([mine.astype(np.float64)], RATE)
+    theirs = levels.loudness([builtin.astype(np.float64)], RATE)
+    assert ours == pytest.approx(theirs, abs=0.1)
+
+
+def test_a_loud_file_is_turned_down_and_a_quiet_one_up(tmp_path):
+    for name, volume in (("loud", "1.0"), ("quiet", "0.01")):
+        folder = tmp_path / name
+        folder.mkdir()
+        subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "anoisesrc=duration=1:seed=3",
+                        "-af", f"volume={volume}", str(folder / "press.wav")], check=True)
+    loud = tones.load(Sound.PRESS, tones.sound_pack(tmp_path / "loud"))
+    quiet = tones.load(Sound.PRESS, tones.sound_pack(tmp_path / "quiet"))
+    assert np.max(np.abs(loud)) == pytest.approx(np.max(np.abs(quiet)), rel=0.01)
+
+
+def test_a_file_that_will_not_decode_is_named(pack_folder):
+    (pack_folder / "stroke.mp3").write_bytes(b"ID3 but nothing else " * 10)
+    with pytest.raises(InputError, match=r"^.*/pack/stroke\.mp3: cannot be read as a sound \("):
+        tones.sound_pack(pack_folder)
+
+
+def test_a_silent_file_is_named(pack_folder):
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "anullsrc=duration=1",
+                    str(pack_folder / "end.wav")], check=True)
+    with pytest.raises(InputError, match=r"pack/end\.wav: is silent"):
+        tones.sound_pack(pack_folder)
+
+
+def test_two_files_for_one_sound(pack_folder):
+    ffmpeg_sound(pack_folder / "bell.wav", "sine=frequency=700", 0.5)
+    with pytest.raises(InputError, match=r"--sounds .*pack: 2 files for the bell sound \(bell\.ogg, bell\.wav\); keep one"):
+        tones.sound_pack(pack_folder)
+
+
+def test_a_missing_folder(tmp_path):
+    with pytest.raises(InputError, match=r"^--sounds .*/nowhere: no such folder$"):
+        tones.sound_pack(tmp_path / "nowhere")
+
+
+def test_a_pack_is_a_value_so_two_packs_do_not_share_a_cache(tmp_path):
+    for name, freq in (("a", 300), ("b", 900)):
+        (tmp_path / name).mkdir()
+        ffmpeg_sound(tmp_path / name / "hold.ogg", f"sine=frequency={freq}", 1.0)
+    a, b = tones.sound_pack(tmp_path / "a"), tones.sound_pack(tmp_path / "b")
+    assert a != b and hash(a) != hash(b)
+    assert not np.array_equal(tones.load(Sound.HOLD, a), tones.load(Sound.HOLD, b))

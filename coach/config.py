@@ -1,0 +1,206 @@
+"""The settings file: defaults for the session options, one key per long option.
+
+``config.toml`` in ``places.config_dir()`` (or the file ``COACH_CONFIG`` names, which
+replaces it) holds keys named as the long options (``pace = "slow"``, ``tone-volume =
+-6``) plus ``output-dir``. What a setting ends up as comes from, in rising order: the
+default, the file, the command line. A bad file is refused whole, like a bad routine:
+one InputError naming the file, each key and its line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from coach.errors import InputError
+from coach.routine import format_problems, parse_toml, read_text, unknown_key
+
+#: Where a setting's value came from when nothing set it.
+DEFAULT = "default"
+#: ... and when it was typed.
+COMMAND_LINE = "command line"
+
+
+@dataclass(frozen=True)
+class Key:
+    """One setting. ``kind``: choice, text, int, number, bool or folder; ``low``/``high``
+    bound numbers; ``default`` is what applies when neither file nor command line set it
+    (None: coach's own choice, e.g. the default voice)."""
+
+    name: str
+    kind: str
+    default: Any
+    help: str
+    choices: tuple[str, ...] = ()
+    low: float | None = None
+    high: float | None = None
+
+    @property
+    def param(self) -> str:
+        """The command-line parameter's Python name (``tone-volume`` -> ``tone_volume``)."""
+        return self.name.replace("-", "_")
+
+
+KEYS: dict[str, Key] = {k.name: k for k in (
+    Key("pace", "choice", "normal", "slow, normal or fast", choices=("slow", "normal", "fast")),
+    Key("voice", "text", None, "a voice id, name or language code (coach voices)"),
+    Key("rate", "int", None, "speaking rate, words per minute", low=80, high=400),
+    Key("talk", "choice", "normal", "less, normal or more", choices=("less", "normal", "more")),
+    Key("count", "bool", False, "count every repetition aloud"),
+    Key("mono", "bool", False, "one channel, no panning"),
+    Key("tone-volume", "number", 0.0, "dB added to the tones", low=-30, high=10),
+    Key("no-tones", "bool", False, "voice only"),
+    Key("sounds", "folder", None, "a folder of your own sounds (coach sounds)"),
+    # The ambient bed is being built elsewhere: its keys are read and checked here and
+    # handed on with the other session options (cli._options takes them).
+    Key("bed", "text", None, "an ambient sound under the session"),
+    Key("bed-volume", "number", None, "dB added to the ambient bed", low=-40, high=10),
+    Key("output-dir", "folder", None, "where coach export writes when -o is not given"),
+)}
+
+
+@dataclass(frozen=True)
+class Config:
+    """The settings file as read: ``values`` holds only the keys the file sets (folders
+    made absolute, relative to the file); ``exists``: whether there was a file."""
+
+    path: Path
+    values: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    exists: bool = False
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A setting's effective value and where it came from: DEFAULT, COMMAND_LINE or the
+    settings file's path."""
+
+    key: Key
+    value: Any
+    source: str
+
+
+def load(path: Path | None = None) -> Config:
+    """Read and check the settings file (default: ``places.config_file()``). A missing
+    file is no settings; anything wrong is one InputError naming file, key and line."""
+    from coach import places
+
+    path = path or places.config_file()
+    if not path.exists():
+        if os.environ.get("COACH_CONFIG") and path == places.config_file():
+            raise InputError(f"{path}: no such settings file (COACH_CONFIG names it)")
+        return Config(path)
+    text = read_text(path, "settings file")
+    data = parse_toml(text, str(path))
+    problems: list[str] = []
+    values: dict[str, Any] = {}
+    for name, raw in data.items():
+        where = f"line {_line_of(text, name)}: " if _line_of(text, name) else ""
+        key = KEYS.get(name)
+        if key is None:
+            problems.append(where + unknown_key(name, set(KEYS)))
+            continue
+        try:
+            values[name] = _check(key, raw, path.parent)
+        except ValueError as exc:
+            problems.append(f"{where}{name}: {exc}")
+    if problems:
+        raise InputError(format_problems(str(path), problems))
+    return Config(path, MappingProxyType(values), exists=True)
+
+
+def _line_of(text: str, name: str) -> int:
+    """The line where ``name`` is set (bare or quoted key), 0 when it cannot be found."""
+    key = rf"""(?:{re.escape(name)}|"{re.escape(name)}"|'{re.escape(name)}')"""
+    pattern = re.compile(rf"^[ \t]*(?:{key}[ \t]*=|\[\[?[ \t]*{key}[ \t]*\])", re.MULTILINE)
+    match = pattern.search(text)
+    return text.count("\n", 0, match.start()) + 1 if match else 0
+
+
+def _check(key: Key, raw: Any, base: Path) -> Any:
+    """``raw`` from the file as the key's value; ValueError saying what it must be."""
+    if key.kind == "bool":
+        if not isinstance(raw, bool):
+            raise ValueError("must be true or false")
+        return raw
+    if key.kind in ("int", "number"):
+        ok = isinstance(raw, int) and not isinstance(raw, bool)
+        if key.kind == "number":
+            ok = ok or isinstance(raw, float)
+        if not ok or not key.low <= raw <= key.high:  # type: ignore[operator]
+            kind = "a whole number" if key.kind == "int" else "a number"
+            raise ValueError(f"must be {kind} from {key.low:g} to {key.high:g}")
+        return raw if key.kind == "int" else float(raw)
+    if not isinstance(raw, str) or not raw.strip():
+        raise ValueError("must be non-empty text in quotes")
+    if key.kind == "choice":
+        if raw.lower() not in key.choices:
+            import difflib
+
+            near = difflib.get_close_matches(raw.lower(), key.choices, n=1)
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            raise ValueError(f"must be one of {', '.join(key.choices)}{hint}")
+        return raw.lower()
+    if key.kind == "folder":
+        folder = Path(raw).expanduser()
+        return folder if folder.is_absolute() else base / folder
+    return raw
+
+
+def effective(config: Config, typed: Mapping[str, Any]) -> dict[str, Setting]:
+    """Every setting, by key name: the command line's value where ``typed`` has it (keys
+    as in KEYS), else the file's, else the default."""
+    out: dict[str, Setting] = {}
+    for name, key in KEYS.items():
+        if name in typed:
+            out[name] = Setting(key, typed[name], COMMAND_LINE)
+        elif name in config.values:
+            out[name] = Setting(key, config.values[name], str(config.path))
+        else:
+            out[name] = Setting(key, key.default, DEFAULT)
+    return out
+
+
+def template() -> str:
+    """A commented settings file that sets nothing: every key shown, commented out."""
+    lines = ["# coach settings: defaults for the session options. The command line always wins.",
+             "# Keys are named as the long options; remove the '#' in front of a line to use it.",
+             "# `coach config` shows every setting in effect and where it comes from.", ""]
+    examples = {"pace": '"slow"', "voice": '"en-gb-x-rp"', "rate": "130", "talk": '"less"',
+                "count": "true", "mono": "true", "tone-volume": "-6.0", "no-tones": "true",
+                "sounds": '"~/sounds/soft"', "bed": '"rain"', "bed-volume": "-6.0",
+                "output-dir": '"~/Music/coach"'}
+    for name, key in KEYS.items():
+        lines.append(f"# {name} = {examples[name]:18} # {key.help}")
+    return "\n".join(lines) + "\n"
+
+
+def create(path: Path) -> bool:
+    """Write ``template()`` at ``path`` unless a file is there; True when written."""
+    if path.exists():
+        return False
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(f".{path.name}.part")
+        temp.write_text(template(), encoding="utf-8")
+        temp.replace(path)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write it: {exc.strerror or exc}") from None
+    return True
+
+
+def show(value: Any) -> str:
+    """A setting's value as the settings file would spell it (unset: ``(not set)``)."""
+    if value is None:
+        return "(not set)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, Path):
+        return f'"{value}"'
+    return f'"{value}"' if isinstance(value, str) else str(value)

@@ -1,0 +1,196 @@
+"""The settings file: coach.config, and its precedence as `coach config` shows it and as
+the other commands use it (default < settings file < COACH_CONFIG file < command line)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from coach import cli, config
+from coach.errors import InputError
+from conftest import MINI, probe, run_coach
+
+# For every key: a value in the default settings file, another in the COACH_CONFIG file,
+# a third on the command line (None: no such option), each as `coach config` shows it.
+LAYERS: dict[str, tuple[str, str, list[str] | None, str, str, str]] = {
+    # key: (file value, COACH_CONFIG value, command line, shown for each)
+    "pace": ('"slow"', '"fast"', ["--pace", "normal"], '"slow"', '"fast"', '"normal"'),
+    "voice": ('"en-us"', '"en-gb"', ["--voice", "en-gb-x-rp"], '"en-us"', '"en-gb"', '"en-gb-x-rp"'),
+    "rate": ("120", "150", ["--rate", "170"], "120", "150", "170"),
+    "talk": ('"less"', '"more"', ["--talk", "normal"], '"less"', '"more"', '"normal"'),
+    "count": ("true", "false", ["--count"], "true", "false", "true"),
+    "mono": ("true", "false", ["--mono"], "true", "false", "true"),
+    "tone-volume": ("-6", "3.5", ["--tone-volume", "-12"], "-6", "3.5", "-12"),
+    "no-tones": ("true", "false", ["--no-tones"], "true", "false", "true"),
+    "sounds": ('"packs/a"', '"packs/b"', ["--sounds", "PACK_C"], "A", "B", "C"),
+    "bed": ('"rain"', '"waves"', None, '"rain"', '"waves"', ""),
+    "bed-volume": ("-10", "-3", None, "-10", "-3", ""),
+    "output-dir": ('"out/a"', '"out/b"', None, "A", "B", ""),
+}
+
+
+def test_every_key_has_layers():
+    assert set(LAYERS) == set(config.KEYS)
+
+
+def _shown(capsys, *args: str) -> dict[str, tuple[str, str]]:
+    """`coach config ARGS` in-process: {key: (value, source)}."""
+    status = cli.run(["config", *args])
+    out = capsys.readouterr()
+    assert status == 0, out.err
+    rows = {}
+    for line in out.out.splitlines()[1:-1]:
+        key, value, source = re.match(r"(\S+)\s+(\S+(?: \S+)*?)\s{2,}(.+)$", line).groups()
+        rows[key] = (value, source)
+    return rows
+
+
+@pytest.mark.parametrize("key", list(LAYERS))
+def test_precedence_for_every_key(key, capsys, own_folders, tmp_path, monkeypatch):
+    in_file, in_env, typed, show_file, show_env, show_typed = LAYERS[key]
+    for sub in ("packs/a", "packs/b", "pack_c"):
+        (tmp_path / sub).mkdir(parents=True)
+    folder = own_folders["config"]
+    folder.mkdir(parents=True)
+    default_file = folder / "config.toml"
+    other = tmp_path / "other.toml"
+
+    def expect(shown: str) -> str:
+        return {"A": str(folder / ("packs/a" if key == "sounds" else "out/a")),
+                "B": str(tmp_path / ("packs/b" if key == "sounds" else "out/b")),
+                "C": str(tmp_path / "pack_c")}.get(shown, shown).join('""' if len(shown) == 1 else ("", ""))
+
+    # 1. Nothing set: the default.
+    value, source = _shown(capsys)[key]
+    assert source == "default"
+    assert value == config.show(config.KEYS[key].default)
+    # 2. The default settings file.
+    default_file.write_text(f"{key} = {in_file}\n")
+    if key == "sounds":
+        (folder / "packs" / "a").mkdir(parents=True)
+    assert _shown(capsys)[key] == (expect(show_file), str(default_file))
+    # 3. COACH_CONFIG replaces that file.
+    other.write_text(f"{key} = {in_env}\n")
+    monkeypatch.setenv("COACH_CONFIG", str(other))
+    assert _shown(capsys)[key] == (expect(show_env), str(other))
+    # 4. The command line wins over both.
+    if typed is not None:
+        args = [str(tmp_path / "pack_c") if a == "PACK_C" else a for a in typed]
+        assert _shown(capsys, *args)[key] == (expect(show_typed), "command line")
+
+
+def test_the_command_line_can_turn_off_what_the_file_turns_on(capsys, own_folders):
+    own_folders["config"].mkdir(parents=True)
+    (own_folders["config"] / "config.toml").write_text("count = true\nmono = true\nno-tones = true\n")
+    shown = _shown(capsys, "--no-count", "--stereo", "--tones")
+    assert {k: shown[k] for k in ("count", "mono", "no-tones")} == {
+        "count": ("false", "command line"), "mono": ("false", "command line"),
+        "no-tones": ("false", "command line")}
+
+
+def test_typing_the_default_value_still_counts_as_the_command_line(capsys, own_folders):
+    own_folders["config"].mkdir(parents=True)
+    (own_folders["config"] / "config.toml").write_text('pace = "slow"\n')
+    assert _shown(capsys, "--pace", "normal")["pace"] == ('"normal"', "command line")
+    assert _shown(capsys, "-p", "normal")["pace"] == ('"normal"', "command line")
+
+
+# ---- the settings reach the session ----------------------------------------------------------
+
+def test_script_follows_the_settings_file_and_the_command_line(own_folders, mini_path):
+    own_folders["config"].mkdir(parents=True)
+    (own_folders["config"] / "config.toml").write_text('pace = "slow"\ntalk = "less"\ncount = true\n')
+    result = run_coach("script", mini_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "Mini — pace slow, talk less, counting, about 1 min"
+    result = run_coach("script", mini_path, "--pace", "fast", "--no-count")
+    assert result.stdout.splitlines()[0].startswith("Mini — pace fast, talk less, about")
+
+
+def test_export_follows_output_dir_and_mono_from_the_file(own_folders, mini_path, tmp_path):
+    own_folders["config"].mkdir(parents=True)
+    (own_folders["config"] / "config.toml").write_text(f'output-dir = "{tmp_path / "music"}"\nmono = true\n')
+    (tmp_path / "music").mkdir()
+    result = run_coach("export", mini_path, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    made = tmp_path / "music" / "mini.mp3"
+    assert probe(made)["streams"][0]["channels"] == 1
+    assert not (tmp_path / "mini.mp3").exists()
+
+
+# ---- a bad settings file -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, message", [
+    ('pace = "slo"\n', 'config.toml: line 1: pace: must be one of slow, normal, fast (did you mean \'slow\'?)'),
+    ('\n\ntone_volume = 3\n', "config.toml: line 3: tone_volume: unknown key (did you mean 'tone-volume'?); known keys: bed, "),
+    ("rate = 1000\n", "config.toml: line 1: rate: must be a whole number from 80 to 400"),
+    ("rate = 150.5\n", "config.toml: line 1: rate: must be a whole number from 80 to 400"),
+    ('mono = "yes"\n', "config.toml: line 1: mono: must be true or false"),
+    ("tone-volume = 11\n", "config.toml: line 1: tone-volume: must be a number from -30 to 10"),
+    ('"voice" = ""\n', "config.toml: line 1: voice: must be non-empty text in quotes"),
+    ("[pace]\nx = 1\n", "config.toml: line 1: pace: must be non-empty text in quotes"),
+    ("pace = \n", "config.toml: line 1, column 8: not valid TOML: invalid value"),
+])
+def test_bad_settings_file(own_folders, text, message):
+    own_folders["config"].mkdir(parents=True)
+    path = own_folders["config"] / "config.toml"
+    path.write_text(text)
+    with pytest.raises(InputError) as info:
+        config.load()
+    assert str(info.value).startswith(f"{path.parent}/{message}")
+
+
+def test_bad_settings_file_stops_every_session_command_with_one_line(own_folders, mini_path, tmp_path):
+    own_folders["config"].mkdir(parents=True)
+    (own_folders["config"] / "config.toml").write_text('pace = "brisk"\n')
+    for args in (["script", mini_path], ["export", mini_path, "-o", tmp_path / "x.mp3"],
+                 ["play", mini_path], ["config"]):
+        result = run_coach(*args)
+        assert result.returncode == 2, args
+        assert result.stderr.count("\n") == 1 and result.stderr.startswith("coach: ")
+        assert "config.toml: line 1: pace: must be one of slow, normal, fast" in result.stderr
+        assert result.stdout == ""
+    assert not (tmp_path / "x.mp3").exists()
+
+
+def test_missing_coach_config_file_is_bad_input(tmp_path, monkeypatch):
+    monkeypatch.setenv("COACH_CONFIG", str(tmp_path / "nope.toml"))
+    with pytest.raises(InputError, match="nope.toml: no such settings file"):
+        config.load()
+
+
+# ---- coach config --edit --------------------------------------------------------------------------
+
+def test_edit_creates_a_commented_file_and_opens_the_editor(own_folders, tmp_path):
+    seen = tmp_path / "seen"
+    editor = tmp_path / "editor"
+    editor.write_text(f'#!/bin/sh\ncp "$1" {seen}\n')
+    editor.chmod(0o755)
+    result = run_coach("config", "--edit", env={"EDITOR": str(editor), "VISUAL": ""})
+    assert result.returncode == 0, result.stderr
+    path = own_folders["config"] / "config.toml"
+    assert seen.read_text() == path.read_text()
+    assert config.load().values == {}  # every key is commented out: valid, sets nothing
+    for key in config.KEYS:
+        assert f"# {key} = " in path.read_text()
+    # Uncommenting any line gives a valid file.
+    path.write_text("\n".join(l.lstrip("# ") if " = " in l else l for l in path.read_text().splitlines()))
+    assert set(config.load().values) == set(config.KEYS)
+
+
+def test_edit_opens_a_broken_file_without_reading_it(own_folders, tmp_path):
+    own_folders["config"].mkdir(parents=True)
+    path = own_folders["config"] / "config.toml"
+    path.write_text("pace = \n")
+    result = run_coach("config", "--edit", env={"EDITOR": "true", "VISUAL": ""})
+    assert result.returncode == 0, result.stderr
+    assert path.read_text() == "pace = \n"
+
+
+def test_edit_with_a_missing_editor_is_one_line(own_folders):
+    result = run_coach("config", "--edit", env={"EDITOR": "no-such-editor-here", "VISUAL": ""})
+    assert result.returncode == 3
+    assert result.stderr.startswith("coach: $EDITOR no-such-editor-here: no such program")
+    assert not (own_folders["config"] / "config.toml").exists()
