@@ -72,21 +72,23 @@ def _complete_routine(incomplete: str) -> list[str]:
 
 
 def voice_names() -> list[str]:
-    """Voice ids that work here, for completion; empty when the speech engine cannot say.
-    The one place completion asks the speech package."""
+    """Every voice as ``ENGINE:ID`` that works here, for completion; empty when the speech
+    engines cannot say. The one place completion asks the speech package."""
     try:
-        from coach.speech import Speaker
+        from coach import speech
 
-        with Speaker() as speaker:
-            return [v.id for v in speaker.voices()]
+        return [v.spec for v in speech.voices()[0]]
     except Exception:
         return []
 
 
 def _complete_voice(incomplete: str) -> list[str]:
-    found = voice_names()
-    short = {v.rsplit("/", 1)[-1] for v in found}
-    return sorted(v for v in set(found) | short if v.startswith(incomplete))
+    """``ENGINE:ID``, the bare id and its last part (``gmw/en-us``, ``en-us``)."""
+    found = set()
+    for spec in voice_names():
+        voice = spec.partition(":")[2]
+        found |= {spec, voice, voice.rsplit("/", 1)[-1]}
+    return sorted(v for v in found if v.startswith(incomplete))
 
 
 def _complete_sound(incomplete: str) -> list[str]:
