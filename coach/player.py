@@ -152,25 +152,28 @@ def play(session: Session, poll_key: Callable[[float], str | None] | None = None
     index, offset = 0, 0
     obj = lead_obj
     last_back = -DOUBLE_BACK - 1.0
+    paused = False
     try:
         if lead_obj is not None:
             title = session.script.chapters()[0][0]
             show = (lambda left: status(f"{title} · Starting · {minutes_seconds(left)} left")) \
                 if status else None
-            if _wait_lead(lead_obj, poll_key, show, sum(estimates)) == "q":
+            key, offset = _wait_lead(lead_obj, poll_key, show, sum(estimates), len(lead))
+            # A key pressed during the chime counts as pressed in chapter 0.
+            if key == "q":
                 return Outcome.QUIT
-            offset = len(lead)
+            index, offset = (1, 0) if key == "n" else (0, 0) if key == "b" else (0, offset)
+            paused = key == " "
         while index < session.chapter_count:
             chapter = chapters.get(index)
             if on_chapter:
                 on_chapter(index)
-            obj = _start(sa, chapter, offset, session.options.mix.channels, rate)
+            obj = None if paused else _start(sa, chapter, offset, session.options.mix.channels, rate)
             started = time.monotonic()
-            paused = False
             action = None
             while True:
                 pos = offset + int((time.monotonic() - started) * rate) if not paused else offset
-                if not paused and not obj.is_playing():
+                if not paused and obj is not None and not obj.is_playing():
                     action = "next"
                     break
                 if status:
@@ -188,11 +191,13 @@ def play(session: Session, poll_key: Callable[[float], str | None] | None = None
                     if paused:
                         obj = _start(sa, chapter, offset, session.options.mix.channels, rate)
                         started, paused = time.monotonic(), False
-                    else:
+                    elif obj is not None:
                         obj.stop()
                         offset, paused = min(pos, chapter.length), True
                 elif key in ("n", "b", "q"):
-                    obj.stop()
+                    if obj is not None:
+                        obj.stop()
+                    paused = False
                     action = key
                     if key == "b":
                         now = time.monotonic()
@@ -213,20 +218,23 @@ def play(session: Session, poll_key: Callable[[float], str | None] | None = None
 
 
 def _wait_lead(obj: Any, poll_key: Callable[[float], str | None] | None,
-               status: Callable[[float], None] | None, total: float) -> str | None:
-    """Wait for the lead-in to finish; ``q`` stops it (returned), other keys wait.
+               status: Callable[[float], None] | None, total: float,
+               length: int) -> tuple[str | None, int]:
+    """Wait for the lead-in (``length`` samples) to finish, or for a key (space, n, b, q)
+    that stops it. Returns the key (None when it played out) and the sample reached.
     ``status`` gets the seconds left of the session (``total`` at the start)."""
     started = time.monotonic()
     while obj.is_playing():
+        elapsed = time.monotonic() - started
         if status:
-            status(total - (time.monotonic() - started))
+            status(total - elapsed)
         key = poll_key(TICK) if poll_key else None
         if poll_key is None:
             time.sleep(TICK)
-        if key == "q":
+        if key in (" ", "n", "b", "q"):
             obj.stop()
-            return key
-    return None
+            return key, min(length, int(elapsed * RATE))
+    return None, length
 
 
 def _start(sa: Any, chapter: ChapterAudio | np.ndarray, offset: int, channels: int, rate: int) -> Any:

@@ -253,17 +253,22 @@ def _until_screen_shows(term: Terminal, text: str) -> None:
     _wait_for(lambda: text in term.read(0.05))
 
 
+def _skip_to_strokes(term: Terminal) -> None:
+    """With MINI playing on ``term``, skip to its second step ("Strokes") with ``n``."""
+    _until_screen_shows(term, "Introduction")
+    term.press("n")
+    _until_screen_shows(term, "Circles")
+    term.press("n")
+    _until_screen_shows(term, "Strokes")
+
+
 def _stop_in_strokes(tmp_path: Path, mini_path: Path, stop: str) -> None:
     """Play MINI on a terminal, skip to its second step, and stop there with ``stop``."""
     (tmp_path / stop).mkdir()
     env, _ = _home(tmp_path / stop, realtime=True)
     term = Terminal(["play", str(mini_path)], env)
     try:
-        _until_screen_shows(term, "Introduction")
-        term.press("n")
-        _until_screen_shows(term, "Circles")
-        term.press("n")
-        _until_screen_shows(term, "Strokes")
+        _skip_to_strokes(term)
         if stop == "q":
             term.press("q")
             assert term.wait() == 0
@@ -308,11 +313,7 @@ def test_b_twice_goes_to_the_previous_step(tmp_path, mini_path):
     env, _ = _home(tmp_path, realtime=True)
     term = Terminal(["play", str(mini_path)], env)
     try:
-        _until_screen_shows(term, "Introduction")
-        term.press("n")
-        _until_screen_shows(term, "Circles")
-        term.press("n")
-        _until_screen_shows(term, "Strokes")
+        _skip_to_strokes(term)
         term.screen = b""
         term.press("b")
         term.press("b")
@@ -334,3 +335,21 @@ def test_a_broken_sound_file_stops_play_before_any_sound(tmp_path, mini_path):
     assert result.stderr.startswith(f"coach: {pack / 'bell.flac'}: cannot be read as a sound")
     assert result.stderr.count("\n") == 1
     assert not capture.exists()
+
+
+def test_a_key_pressed_during_the_opening_chime_is_not_lost(tmp_path, mini_path, mini_plan):
+    # The chime plays on its own while the voice loads; `n` pressed then skips the rest
+    # of the introduction, as it would a moment later.
+    env, capture = _home(tmp_path, realtime=True)
+    term = Terminal(["play", str(mini_path)], env)
+    try:
+        _until_screen_shows(term, "Starting")
+        term.press("n")
+        _until_screen_shows(term, "Circles")
+        term.press("q")
+        assert term.wait() == 0
+    finally:
+        term.close()
+    intro = mini_plan["chapters"][0]
+    played = len(_captured(capture)) / RATE
+    assert played < (intro["end"] - intro["start"]), played
