@@ -53,6 +53,17 @@ class Mix:
     sounds: SoundPack | None = None
 
 
+#: Bumped whenever prepare_speech changes what it makes for the same inputs.
+LEVELLING = 2
+
+
+def speech_level_tag(mix: Mix) -> str:
+    """Everything that decides what ``prepare_speech`` makes of a clip under ``mix``:
+    levelled clips are cached under it."""
+    return (f"levelled v{LEVELLING} channels={mix.channels} lufs={SPEECH_LUFS} "
+            f"ceiling={SPEECH_CEILING_DB} fade={EDGE_FADE} limiter={levels.LIMIT_WINDOW}")
+
+
 def prepare_speech(raw: np.ndarray, rate: int, mix: Mix) -> np.ndarray:
     """A raw voice clip (float32 mono) at its fixed loudness and under the ceiling.
 

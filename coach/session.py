@@ -116,11 +116,15 @@ class Session:
         return {t: self._frames[t] for t in texts}
 
     def clip(self, text: str) -> np.ndarray:
-        """The levelled clip for ``text`` (int16), from its synthesized one."""
+        """The levelled clip for ``text`` (int16), from its synthesized one. Levelled clips
+        are kept in the clip cache too (beside the spoken ones, keyed by how they were
+        levelled), so a warm run levels nothing."""
         with self._lock:
             if text not in self._ready:
-                prepared = render.prepare_speech(self._raw.pop(text), RATE, self.options.mix)
-                self._ready[text] = to_pcm16(prepared)
+                raw = self._raw.pop(text)
+                self._ready[text] = to_pcm16(self.speaker.derived(
+                    text, render.speech_level_tag(self.options.mix),
+                    lambda: render.prepare_speech(raw, RATE, self.options.mix)))
             return self._ready[text]
 
     @property

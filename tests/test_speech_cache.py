@@ -49,13 +49,13 @@ def test_entry_round_trip_and_damage(tmp_path):
 
 
 def test_key_covers_everything_that_decides_the_samples():
-    base = ("hibari", "1", "model=abc", "heart", 130, "Hello.")
+    base = ("hibari", "1", "model=abc", "heart", 130, "Hello.", "")
     names = {key(*base)}
-    for i, other in enumerate(("espeak", "2", "model=abd", "emma", 131, "Hello!")):
+    for i, other in enumerate(("espeak", "2", "model=abd", "emma", 131, "Hello!", "levelled")):
         changed = list(base)
         changed[i] = other
         names.add(key(*changed))
-    assert len(names) == 7
+    assert len(names) == 8
 
 
 def test_trim_removes_least_recently_used_first(tmp_path):
@@ -73,6 +73,25 @@ def test_trim_removes_least_recently_used_first(tmp_path):
     left = sorted(p.name[:2] for p in tmp_path.rglob("*.clip"))
     assert removed == 3 and left == ["00", "04"]
     assert cache.info().size <= 11_000 * 0.8
+
+
+def test_levelled_clips_are_cached_too(tmp_path, mini_path, monkeypatch):
+    # A warm run levels nothing: every levelled clip comes from the cache, and is the same.
+    from coach import render
+    from coach.routine import load
+    from coach.session import Options, Session
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "c"))
+    made = []
+    real = render.prepare_speech
+    monkeypatch.setattr(render, "prepare_speech", lambda *a: made.append(1) or real(*a))
+    blocks = []
+    for _ in range(2):
+        with Session(load(mini_path), Options()) as session:
+            blocks.append(np.concatenate(list(session.blocks(RATE * 10))))
+            texts = session.script.texts()
+    assert len(made) == len(texts)  # the first run only
+    assert np.array_equal(blocks[0], blocks[1])
 
 
 def test_cache_command_and_clear(tmp_path, mini_path):

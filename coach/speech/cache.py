@@ -45,10 +45,13 @@ class CacheInfo:
     size: int
 
 
-def key(engine: str, version: str, identity: str, voice: str, rate: int, text: str) -> str:
-    """The entry name for one clip: a hex SHA-256 over everything that decides its samples."""
+def key(engine: str, version: str, identity: str, voice: str, rate: int, text: str,
+        stage: str = "") -> str:
+    """The entry name for one clip: a hex SHA-256 over everything that decides its samples.
+    ``stage``: empty for the spoken clip, else what a later stage made of it (levelled
+    for a mix, say), which must name everything that decides that stage's samples."""
     fields = {"format": CLIP_FORMAT, "engine": engine, "version": version,
-              "identity": identity, "voice": voice, "rate": rate, "text": text}
+              "identity": identity, "voice": voice, "rate": rate, "text": text, "stage": stage}
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 
 

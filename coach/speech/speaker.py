@@ -101,7 +101,7 @@ class Speaker:
         version = self.engine.version()
         for text in dict.fromkeys(texts):
             name = clip_cache.key(self.engine.name, version, self._identity, self.voice,
-                                  self.rate, text)
+                                  self.rate, text, "")
             clip = self.cache.get(name, RATE) if self.cache else None
             if clip is None:
                 try:
@@ -118,6 +118,23 @@ class Speaker:
             clips[text] = clip
             self.given += 1
         return clips
+
+    def derived(self, text: str, tag: str, make: Callable[[], np.ndarray]) -> np.ndarray:
+        """Something made from ``text``'s clip (a later stage's version of it, named by
+        ``tag``, which must change whenever ``make`` would make something else): from
+        the cache when it is there, else ``make()``, stored. ``text`` must have been
+        synthesized by this Speaker. float32 mono at RATE."""
+        if self._delegate is not None:
+            return self._delegate.derived(text, tag, make)
+        if self.cache is None or self._identity is None:
+            return make()
+        name = clip_cache.key(self.engine.name, self.engine.version(), self._identity,
+                              self.voice, self.rate, text, tag)
+        found = self.cache.get(name, RATE)
+        if found is None:
+            found = make()
+            self.cache.put(name, found, RATE)
+        return found
 
     def close(self) -> None:
         """Release the engine; trim the cache if this Speaker grew it."""
