@@ -78,6 +78,11 @@ MonoOpt = Annotated[bool, typer.Option("--mono", help="One channel; no left/righ
 ToneVolOpt = Annotated[float, typer.Option("--tone-volume", help="Raise or lower the tones, in dB "
                                            "(-30 to 10).")]
 NoTonesOpt = Annotated[bool, typer.Option("--no-tones", help="Voice only: no rhythm tones or bells.")]
+BedOpt = Annotated[Optional[str], typer.Option("--bed", help="An ambient bed under the session, "
+                                               "lowered while the voice speaks: waves, rain, "
+                                               "drone, or any sound file (looped).")]
+BedVolOpt = Annotated[float, typer.Option("--bed-volume", help="Raise or lower the bed, in dB "
+                                          "(-30 to 10).")]
 
 
 E = TypeVar("E", bound=Enum)
@@ -92,7 +97,9 @@ def _choice(option: str, value: str, enum: type[E]) -> E:
 
 def _options(pace: str, talk: str = "normal", count: bool = False, minutes: float | None = None,
              voice: str | None = None, rate: int | None = None, mono: bool = False,
-             tone_volume: float = 0.0, no_tones: bool = False):  # -> Options
+             tone_volume: float = 0.0, no_tones: bool = False, bed: str | None = None,
+             bed_volume: float = 0.0):  # -> Options
+    from coach.bed import VOLUME_RANGE, resolve
     from coach.render import TONE_VOLUME_RANGE, Mix
     from coach.script import Pace, Settings, Talk
     from coach.session import Options
@@ -104,7 +111,12 @@ def _options(pace: str, talk: str = "normal", count: bool = False, minutes: floa
         raise InputError(f"--tone-volume {tone_volume:g}: must be from {low:g} to {high:g} dB")
     settings = Settings(pace=_choice("--pace", pace, Pace), talk=_choice("--talk", talk, Talk),
                         count=count, minutes=minutes)
-    mix = Mix(channels=1 if mono else 2, tones=not no_tones, tone_volume=tone_volume)
+    if bed is None:
+        low, high = VOLUME_RANGE
+        if not low <= bed_volume <= high:
+            raise InputError(f"--bed-volume {bed_volume:g}: must be from {low:g} to {high:g} dB")
+    mix = Mix(channels=1 if mono else 2, tones=not no_tones, tone_volume=tone_volume,
+              bed=None if bed is None else resolve(bed, bed_volume))
     return Options(settings=settings, voice=voice, rate=rate, mix=mix)
 
 
@@ -159,20 +171,39 @@ def script(
                                           "(synthesizes the speech to know its real length).")] = False,
     voice: VoiceOpt = None,
     rate: RateOpt = None,
+    bed: BedOpt = None,
+    bed_volume: BedVolOpt = 0.0,
 ) -> None:
-    """Show the cue list of a session, or with --json its exact timeline."""
+    """Show the cue list of a session, or with --json its exact timeline. With --bed, also
+    the bed's ducking windows (timed from the synthesized speech)."""
     from coach.script import build, describe
 
-    options = _options(pace, talk, count, minutes, voice, rate)
+    options = _options(pace, talk, count, minutes, voice, rate, bed=bed, bed_volume=bed_volume)
     r = _routine(routine)
-    if not as_json:
+    if not as_json and options.mix.bed is None:
         for line in describe(build(r, options.settings)):
             typer.echo(line)
         return
     from coach.session import Session
 
     session = Session(r, options)
-    typer.echo(json.dumps(session.timeline().to_json(), indent=1, ensure_ascii=False))
+    tl = session.timeline()
+    envelope = session.bed_envelope(tl)
+    if not as_json:
+        from coach.bed import describe as describe_bed
+
+        for line in describe(session.script):
+            typer.echo(line)
+        assert options.mix.bed is not None and envelope is not None
+        for line in describe_bed(options.mix.bed, envelope, tl.rate):
+            typer.echo(line)
+        return
+    plan = tl.to_json()
+    if options.mix.bed is not None and envelope is not None:
+        from coach.bed import to_json as bed_json
+
+        plan["bed"] = bed_json(options.mix.bed, envelope, tl.rate)
+    typer.echo(json.dumps(plan, indent=1, ensure_ascii=False))
 
 
 @app.command()
@@ -202,6 +233,8 @@ def _session_options(
     mono: MonoOpt = False,
     tone_volume: ToneVolOpt = 0.0,
     no_tones: NoTonesOpt = False,
+    bed: BedOpt = None,
+    bed_volume: BedVolOpt = 0.0,
 ) -> None:
     """The options of every command that makes a session's sound, declared once."""
 

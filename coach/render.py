@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from coach import levels, tones
+from coach.bed import Bed
 from coach.clock import RATE
 from coach.tones import Sound
 from coach.timeline import Event, Kind
@@ -44,11 +45,13 @@ TONE_VOLUME_RANGE = (-30.0, 10.0)
 
 @dataclass(frozen=True)
 class Mix:
-    """How the session is mixed. ``tone_volume``: dB added to the default tone level."""
+    """How the session is mixed. ``tone_volume``: dB added to the default tone level;
+    ``bed``: the ambient bed laid under the finished mix, or None."""
 
     channels: int = 2
     tones: bool = True
     tone_volume: float = 0.0
+    bed: Bed | None = None
 
 
 def prepare_speech(raw: np.ndarray, rate: int, mix: Mix) -> np.ndarray:
