@@ -45,7 +45,7 @@ SEARCH = 0.25
 #: Only this much of a user's file is used (the loop), seconds; keeps memory small.
 LONGEST_FILE = 180
 #: Bumped whenever synthesis changes, so a cached loop is never stale.
-SYNTH_VERSION = 1
+SYNTH_VERSION = 3
 
 
 def builtin_names() -> list[str]:
@@ -170,8 +170,8 @@ def loop(bed: Bed, channels: int) -> np.ndarray:
 
 
 def _builtin(name: str) -> tuple[np.ndarray, tuple[float, float]]:
-    """A built-in bed's loop as int16 (n, 2) and its loudness (LUFS at that scale) in mono
-    and in stereo: from coach's cache folder when made before (saving about half a second
+    """A built-in bed's loop as int16 (n, 2) and its loudness in mono and in stereo (LUFS,
+    read with 32767 as full scale): from coach's cache folder when made before (saving about half a second
     of synthesis and most of its memory on every later session), else made and stored."""
     from coach import levels
     from coach.bed.synth import BUILTIN
@@ -188,7 +188,7 @@ def _builtin(name: str) -> tuple[np.ndarray, tuple[float, float]]:
     peak = float(np.max(np.abs(made))) or 1.0
     stored = np.round(made * (32767 / peak)).astype(np.int16)
     del made
-    x = stored.astype(np.float64)
+    x = stored.astype(np.float64) / 32767
     measured = (levels.loudness([x.mean(axis=1)], RATE), levels.loudness([x[:, 0], x[:, 1]], RATE))
     tmp: Path | None = None
     try:

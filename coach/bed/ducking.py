@@ -103,9 +103,10 @@ class Envelope:
 
 
 def _rise(x: np.ndarray) -> np.ndarray:
-    """0 -> 1 as ``x`` goes 0 -> 1, smoothly (a quarter sine squared: equal loudness steps
-    at the start, no corner at either end)."""
-    return np.sin(0.5 * np.pi * x) ** 2
+    """0 -> 1 as ``x`` goes 0 -> 1 along a quarter sine: out of silence at once (the bed
+    is heard within half a second, so the very start and end are not dead air), then
+    levelling off smoothly into full level."""
+    return np.sin(0.5 * np.pi * x)
 
 
 def ducks(lines: Sequence[tuple[int, int]]) -> tuple[Duck, ...]:

@@ -100,7 +100,7 @@ def waves(n: int = LOOP, seed: int = SEED) -> np.ndarray:
         for ch, g in enumerate((1 - pan, 1 + pan)):
             _wrap_add(swell[:, ch], start, env * g)
     swell = np.clip(swell, 0, 1.3)
-    out = body * (0.35 + 0.25 * swell) + wash * (0.08 + 0.55 * swell) + foam * 0.22 * swell ** 2
+    out = body * (0.3 + 0.2 * swell) + wash * (0.05 + 0.7 * swell) + foam * 0.25 * swell ** 2
     return out.astype(np.float32)
 
 
