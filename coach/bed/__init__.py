@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 #: The bed's loudness before ducking, LUFS in stereo (3 dB less in mono, as the voice):
 #: about 17 LU under the voice lines, so it is heard between them and never competes.
-BED_LUFS = -32.0
+BED_LUFS = -35.0
 #: How far --bed-volume may move it, dB.
 VOLUME_RANGE = (-30.0, 10.0)
 #: No sample of a user's bed goes above this (dBFS) at the default volume: a loud
@@ -213,8 +213,14 @@ def _cache_dir() -> Path:
 def window(samples: np.ndarray, start: int, stop: int) -> np.ndarray:
     """Samples [start, stop) of ``samples`` looped forever from position 0."""
     n = len(samples)
-    idx = np.arange(start, stop) % n
-    return samples[idx]
+    parts = []
+    at = start % n
+    left = stop - start
+    while left > 0:
+        take = min(left, n - at)
+        parts.append(samples[at: at + take])
+        left, at = left - take, 0
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def lay(pcm: np.ndarray, bed_loop: np.ndarray, gain: np.ndarray, start: int) -> np.ndarray:

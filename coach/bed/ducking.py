@@ -15,7 +15,7 @@ whole session rendered at once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,28 +66,28 @@ class Envelope:
     def gain(self, start: int, stop: int) -> np.ndarray:
         """Linear gain for samples [start, stop), float32: 1 at full level, DEPTH_DB down
         under the voice, 0 before the session and after its end."""
-        t = np.arange(start, stop, dtype=np.int64)
-        down = np.zeros(len(t))
+        g = np.ones(stop - start, dtype=np.float32)
         ramp_down, ramp_up = round(RAMP_DOWN * RATE), round(RAMP_UP * RATE)
         for d in self.ducks:
             if d.end + ramp_up <= start or d.start - ramp_down >= stop:
                 continue
-            lo, hi = max(start, d.start - ramp_down), min(stop, d.end + ramp_up)
-            s = t[lo - start: hi - start]
-            # 0 -> 1 over the ramp down, 1 inside, 1 -> 0 over the ramp up (raised cosines).
-            x = np.clip(np.minimum((s - (d.start - ramp_down)) / ramp_down,
-                                   ((d.end + ramp_up) - s) / ramp_up), 0.0, 1.0)
-            down[lo - start: hi - start] = np.maximum(down[lo - start: hi - start],
-                                                      0.5 - 0.5 * np.cos(np.pi * x))
-        # The ramps are even in dB, as the ear hears them.
-        g = 10 ** (-DEPTH_DB * down / 20)
-        if self.fade_in > 0 and start < self.fade_in:
-            g *= _rise(np.clip(t / self.fade_in, 0.0, 1.0))
+            # Down over the ramp before, all the way inside, up over the ramp after.
+            _part(g, start, d.start - ramp_down, d.start,
+                  lambda t: _ducked((t - (d.start - ramp_down)) / ramp_down))
+            lo, hi = max(start, d.start), min(stop, d.end)
+            if hi > lo:
+                g[lo - start: hi - start] = DEPTH
+            _part(g, start, d.end, d.end + ramp_up, lambda t: _ducked((d.end + ramp_up - t) / ramp_up))
+        if start < self.fade_in:
+            _part(g, start, 0, self.fade_in, lambda t: _rise(t / self.fade_in))
         if self.fade_out is not None and self.end is not None and stop > self.fade_out:
             span = max(1, self.end - self.fade_out)
-            g *= _rise(np.clip((self.end - t) / span, 0.0, 1.0))
-        g[t < 0] = 0.0
-        return g.astype(np.float32)
+            _part(g, start, self.fade_out, self.end, lambda t: _rise((self.end - t) / span))
+            if stop > self.end:
+                g[max(0, self.end - start):] = 0.0
+        if start < 0:
+            g[: min(len(g), -start)] = 0.0
+        return g
 
     def to_json(self, rate: int = RATE) -> dict[str, Any]:
         """The windows in seconds, for ``coach script --json``."""
@@ -100,6 +100,26 @@ class Envelope:
                          else {"start": self.fade_out / rate, "end": self.end / rate}),
             "ducking": [{"start": d.start / rate, "end": d.end / rate} for d in self.ducks],
         }
+
+
+#: The gain all the way down.
+DEPTH = np.float32(10 ** (-DEPTH_DB / 20))
+
+
+def _part(g: np.ndarray, origin: int, lo: int, hi: int,
+          factor: Callable[[np.ndarray], np.ndarray]) -> None:
+    """Multiply ``g`` (samples from ``origin``) over [lo, hi) by ``factor(t)``, ``t`` the
+    sample positions there."""
+    a, b = max(lo, origin), min(hi, origin + len(g))
+    if b > a:
+        g[a - origin: b - origin] *= factor(np.arange(a, b, dtype=np.float64)).astype(np.float32)
+
+
+def _ducked(x: np.ndarray) -> np.ndarray:
+    """The gain ``x`` of the way down (0 full level .. 1 DEPTH_DB down), along a raised
+    cosine in dB, the way the ear hears a change of level."""
+    x = np.clip(x, 0.0, 1.0)
+    return 10 ** (-DEPTH_DB * (0.5 - 0.5 * np.cos(np.pi * x)) / 20)
 
 
 def _rise(x: np.ndarray) -> np.ndarray:
