@@ -128,9 +128,9 @@ class Session:
         before = list(lines)
         pos = start
         for i in range(index - 1, -1, -1):  # back to the last line before this chapter
-            events, length = self._laid_out(i)
+            laid, length = self._laid_out(i)
             pos -= length
-            spoken = [e for e in events if e.kind is Kind.SPEECH]
+            spoken = [e for e in laid if e.kind is Kind.SPEECH]
             if spoken:
                 before.insert(0, (pos + spoken[-1].start, pos + spoken[-1].end))
                 break
@@ -140,8 +140,8 @@ class Session:
         for _, cues in self.script.chapters()[index + 1:]:  # on to the next line after it
             # Where the next chapter's first line starts depends on no clip's length, so
             # it is known without speaking anything: play starts no later for it.
-            events, chapter_end = timeline.layout_chapter(cues, _NO_FRAMES, RATE, pos)
-            spoken = [e for e in events if e.kind is Kind.SPEECH]
+            found, chapter_end = timeline.layout_chapter(cues, _NO_FRAMES, RATE, pos)
+            spoken = [e for e in found if e.kind is Kind.SPEECH]
             if spoken:
                 before.append((spoken[0].start, spoken[0].start + 1))
                 break

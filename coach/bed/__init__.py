@@ -83,9 +83,9 @@ def resolve(spec: str, volume: float = 0.0) -> Bed:
                          f"({', '.join(builtin_names())})")
     if not path.is_file():
         raise InputError(f"--bed {spec}: is not a file")
-    bed = Bed(path=path.resolve(), volume=volume)
-    _decoded(bed.path, *_stamp(bed.path))
-    return bed
+    path = path.resolve()
+    _decoded(path, *_stamp(path))
+    return Bed(path=path, volume=volume)
 
 
 def _stamp(path: Path) -> tuple[int, int]:
