@@ -227,27 +227,7 @@ def lay(pcm: np.ndarray, bed_loop: np.ndarray, gain: np.ndarray, start: int) -> 
     """``pcm`` (int16, session samples from ``start``) with the looped bed under it, scaled
     by ``gain`` (one per sample). The bed is made int16 on its own and added, so the voice
     and tones keep exactly their samples: the result minus ``pcm`` is the bed alone."""
-    bed = window(bed_loop, start, start + len(pcm)) * gain[:, None]
-    from coach.tones import to_pcm16
-
-    return np.clip(pcm.astype(np.int32) + to_pcm16(bed), -32768, 32767).astype(np.int16)
-
-
-def describe(bed: Bed, envelope: Envelope, rate: int = RATE) -> list[str]:
-    """The bed and its ducking windows as lines for ``coach script``."""
-    from coach.bed import ducking
-
-    lines = [f"== Bed: {bed.label}, {BED_LUFS + bed.volume:g} LUFS ({bed.volume:+g} dB); "
-             f"{ducking.DEPTH_DB:g} dB lower under the voice, fading in over "
-             f"{envelope.fade_in / rate:.1f} s"
-             + (f" and out over {(envelope.end - envelope.fade_out) / rate:.1f} s"
-                if envelope.end is not None and envelope.fade_out is not None else "")]
-    for d in envelope.ducks:
-        lines.append(f"  lowered  {stamp(max(0, d.start), rate)} - {stamp(d.end, rate)}")
-    return lines
-
-
-def to_json(bed: Bed, envelope: Envelope, rate: int = RATE) -> dict[str, Any]:
-    """The bed for ``coach script --json``: what it is, its level, and its envelope."""
-    return {"name": bed.label, "builtin": bool(bed.name), "volume_db": bed.volume,
-            "level_lufs": BED_LUFS + bed.volume, **envelope.to_json(rate)}
+    bed = window(bed_loop, start, start + len(pcm)) * (gain[:, None] * np.float32(32767))
+    out = pcm.astype(np.int32)
+    out += np.rint(bed, out=bed).astype(np.int32)
+    return np.clip(out, -32768, 32767, out=out).astype(np.int16)
