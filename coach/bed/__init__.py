@@ -231,3 +231,23 @@ def lay(pcm: np.ndarray, bed_loop: np.ndarray, gain: np.ndarray, start: int) -> 
     out = pcm.astype(np.int32)
     out += np.rint(bed, out=bed).astype(np.int32)
     return np.clip(out, -32768, 32767, out=out).astype(np.int16)
+
+
+def describe(bed: Bed, envelope: Envelope, rate: int = RATE) -> list[str]:
+    """The bed and its ducking windows as lines for ``coach script``."""
+    from coach.bed import ducking
+
+    lines = [f"== Bed: {bed.label}, {BED_LUFS + bed.volume:g} LUFS ({bed.volume:+g} dB); "
+             f"{ducking.DEPTH_DB:g} dB lower under the voice, fading in over "
+             f"{envelope.fade_in / rate:.1f} s"
+             + (f" and out over {(envelope.end - envelope.fade_out) / rate:.1f} s"
+                if envelope.end is not None and envelope.fade_out is not None else "")]
+    for d in envelope.ducks:
+        lines.append(f"  lowered  {stamp(max(0, d.start), rate)} - {stamp(d.end, rate)}")
+    return lines
+
+
+def to_json(bed: Bed, envelope: Envelope, rate: int = RATE) -> dict[str, Any]:
+    """The bed for ``coach script --json``: what it is, its level, and its envelope."""
+    return {"name": bed.label, "builtin": bool(bed.name), "volume_db": bed.volume,
+            "level_lufs": BED_LUFS + bed.volume, **envelope.to_json(rate)}
