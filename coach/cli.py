@@ -99,7 +99,7 @@ def _options(pace: str, talk: str = "normal", count: bool = False, minutes: floa
              voice: str | None = None, rate: int | None = None, mono: bool = False,
              tone_volume: float = 0.0, no_tones: bool = False, bed: str | None = None,
              bed_volume: float = 0.0):  # -> Options
-    from coach.bed import VOLUME_RANGE, resolve
+    from coach.bed import check_volume, resolve
     from coach.render import TONE_VOLUME_RANGE, Mix
     from coach.script import Pace, Settings, Talk
     from coach.session import Options
@@ -111,10 +111,7 @@ def _options(pace: str, talk: str = "normal", count: bool = False, minutes: floa
         raise InputError(f"--tone-volume {tone_volume:g}: must be from {low:g} to {high:g} dB")
     settings = Settings(pace=_choice("--pace", pace, Pace), talk=_choice("--talk", talk, Talk),
                         count=count, minutes=minutes)
-    if bed is None:
-        low, high = VOLUME_RANGE
-        if not low <= bed_volume <= high:
-            raise InputError(f"--bed-volume {bed_volume:g}: must be from {low:g} to {high:g} dB")
+    check_volume(bed_volume)  # even without --bed: a bad value is a mistake either way
     mix = Mix(channels=1 if mono else 2, tones=not no_tones, tone_volume=tone_volume,
               bed=None if bed is None else resolve(bed, bed_volume))
     return Options(settings=settings, voice=voice, rate=rate, mix=mix)

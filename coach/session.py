@@ -4,7 +4,9 @@ This is the one place where the stages meet (routine -> script -> speech + tones
 timeline -> render), so ``export`` and ``player`` consume the very same audio and the
 CLI only chooses options. Chapters can be made one at a time: each chapter is laid out
 from its own start, so chapter *k* alone is sample-for-sample the same as chapter *k*
-inside the whole timeline, and live play can begin before later chapters exist.
+inside the whole timeline, and live play can begin before later chapters exist. An
+ambient bed, when chosen, is laid under each finished window by its absolute position on
+the session's clock (see coach.bed), so chapters and blocks carry the very same bed.
 """
 
 from __future__ import annotations
@@ -165,14 +167,16 @@ class Session:
         return timeline.layout(self.script, self.frames(self.script.texts()), RATE)
 
     def renderer(self, tl: Timeline) -> Renderer:
-        """A renderer for any window of ``tl`` (from ``self.timeline()``)."""
+        """A renderer for any window of ``tl`` (from ``self.timeline()``); voice and tones
+        only, without the bed."""
         return Renderer(tl.events, _Clips(self), self.options.mix)
 
     def blocks(self, block: int) -> Iterator[np.ndarray]:
         """The whole session as int16 blocks of at most ``block`` samples, one chapter after
         another, each chapter's lines synthesized just before it is mixed (so an encoder
         can work on one chapter while the next is spoken). Equal to rendering
-        ``self.timeline()``, which is free once this has run."""
+        ``self.timeline()`` (plus the bed, if any), which is free once this has run; equal
+        to the chapters one after another."""
         start = 0
         mix = self.options.mix
         for index, (_, cues) in enumerate(self.script.chapters()):

@@ -72,9 +72,7 @@ class Bed:
 def resolve(spec: str, volume: float = 0.0) -> Bed:
     """The Bed for ``--bed spec``: a built-in name (any case) or a file ffmpeg decodes.
     Decodes the file now (cached), so a bad one is an InputError before any work."""
-    low, high = VOLUME_RANGE
-    if not low <= volume <= high:
-        raise InputError(f"--bed-volume {volume:g}: must be from {low:g} to {high:g} dB")
+    check_volume(volume)
     if spec.casefold() in builtin_names():
         return Bed(name=spec.casefold(), volume=volume)
     path = Path(spec).expanduser()
@@ -86,6 +84,13 @@ def resolve(spec: str, volume: float = 0.0) -> Bed:
     path = path.resolve()
     _decoded(path, *_stamp(path))
     return Bed(path=path, volume=volume)
+
+
+def check_volume(volume: float) -> None:
+    """InputError unless ``volume`` (``--bed-volume``, dB) is inside VOLUME_RANGE."""
+    low, high = VOLUME_RANGE
+    if not low <= volume <= high:
+        raise InputError(f"--bed-volume {volume:g}: must be from {low:g} to {high:g} dB")
 
 
 def _stamp(path: Path) -> tuple[int, int]:
