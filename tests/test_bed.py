@@ -314,8 +314,10 @@ def test_a_chapter_alone_gets_the_same_gain_as_inside_the_whole(data):
         lines.append((t, t + length))
         t += length + gap
     end = t + data.draw(st.integers(0, 4 * second))
-    cuts = sorted(set(data.draw(st.lists(st.sampled_from([b for _, b in lines[:-1]] or [0]),
-                                         max_size=4))) - {0})
+    # A chapter ends anywhere after a line and before the next one starts.
+    after_lines = data.draw(st.lists(st.integers(0, len(lines) - 1), max_size=4, unique=True))
+    cuts = sorted({lines[i][1] + data.draw(st.integers(0, gaps[i])) for i in after_lines} - {0})
+    cuts = [c for c in cuts if c < end]
     bounds = [0, *cuts, end]
     chapters = list(zip(bounds, bounds[1:]))
     whole = ducking.envelope(lines, chapters[0][1], chapters[-1])
