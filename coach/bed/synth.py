@@ -138,10 +138,10 @@ def rain(n: int = LOOP, seed: int = SEED + 1) -> np.ndarray:
 
 def drone(n: int = LOOP, seed: int = SEED + 2) -> np.ndarray:
     """A warm pad on C (65.4 Hz): root, fifth, octave and a few soft upper partials, each
-    played by two slightly detuned voices (slow beating, a chorus), the right channel
-    detuned a little more than the left for width; each partial's level moves on its own slow cosine
-    (periods of 12 to 48 s), so the colour keeps shifting without ever changing key. Built
-    directly as spectral lines on the loop's frequency grid, so it is exactly periodic."""
+    with a quieter voice detuned up on the left and down on the right (a slow chorus, and
+    width); each partial's level moves on its own slow cosine (periods of 12 to 48 s), so
+    the colour keeps shifting without ever changing key. Built directly as spectral lines
+    on the loop's frequency grid, so it is exactly periodic."""
     rng = np.random.default_rng(seed)
     root = 65.41
     partials = [(1.0, 1.0), (1.5, 0.45), (2.0, 0.5), (3.0, 0.22), (4.0, 0.12), (5.0, 0.06),
@@ -149,23 +149,26 @@ def drone(n: int = LOOP, seed: int = SEED + 2) -> np.ndarray:
     bins = n // 2 + 1
     spectra = np.zeros((2, bins), dtype=complex)
     for ratio, amp in partials:
-        detune = rng.uniform(0.08, 0.22) * ratio ** 0.5  # Hz: beats of a few seconds
-        cycles = rng.integers(1, 5)                        # level moves 1..4 times a loop
+        detune = rng.uniform(0.04, 0.1) * ratio ** 0.5  # Hz: a slow chorus, 10-25 s beats
+        cycles = int(rng.integers(1, 5))                  # level moves 1..4 times a loop
         depth = rng.uniform(0.3, 0.6)
         lfo_phase = rng.uniform(0, 2 * np.pi)
-        for voice in (+1, -1):
-            phase0 = rng.uniform(0, 2 * np.pi)
-            for ch, spread in enumerate((1.0, 1.35)):
-                freq = root * ratio + voice * spread * detune
+        centre = rng.uniform(0, 2 * np.pi)
+        # Each channel: the partial itself, plus a quieter voice detuned up on the left and
+        # down on the right. The channels differ (wide) but share the main voice, up to
+        # 60 degrees apart, so nothing cancels in mono; the chorus moves each partial by
+        # only about 2.5 dB, and the partials move independently.
+        for ch in (0, 1):
+            voices = [(root * ratio, 1.0, centre + ch * rng.uniform(-np.pi / 3, np.pi / 3)),
+                      (root * ratio + (detune if ch == 0 else -detune), 0.3,
+                       rng.uniform(0, 2 * np.pi))]
+            for freq, gain, phi in voices:
                 k = int(round(freq * n / RATE))
-                # The channels differ in detune and by up to 60 degrees of phase: wide,
-                # yet a partial never cancels when they are summed to mono.
-                phase = np.exp(1j * (phase0 + ch * rng.uniform(-np.pi / 3, np.pi / 3)))
-                # amp * (1 + depth cos(lfo)) * sin(carrier) as three spectral lines.
-                spectra[ch, k] += amp * phase
-                side = amp * depth / 2 * phase
-                spectra[ch, k + cycles] += side * np.exp(1j * lfo_phase)
-                spectra[ch, k - cycles] += side * np.exp(-1j * lfo_phase)
+                line = amp * gain * np.exp(1j * phi)
+                # amp * (1 + depth cos(lfo)) * sin(carrier): three spectral lines.
+                spectra[ch, k] += line
+                spectra[ch, k + cycles] += line * depth / 2 * np.exp(1j * lfo_phase)
+                spectra[ch, k - cycles] += line * depth / 2 * np.exp(-1j * lfo_phase)
     tone = np.fft.irfft(spectra, n, axis=1).T
     tone /= np.sqrt(np.mean(tone ** 2))
     air = _coloured(rng, n, _pink_band(_spectrum_freqs(n), 60, 700, slope=1.5))
