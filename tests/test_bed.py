@@ -364,3 +364,21 @@ def test_builtin_beds_are_seamless_deterministic_and_wide(name):
     assert np.mean((x[:, 0] - x[:, 1]) ** 2) > 0.05 * np.mean(x ** 2)
     mono = np.mean(x.sum(axis=1) ** 2) / 4
     assert mono > 0.4 * np.mean(x ** 2)
+
+
+def test_cached_loop_sounds_the_same_and_a_broken_cache_is_made_again(tmp_path, mini_path):
+    cache = tmp_path / "cache"
+    env = {"XDG_CACHE_HOME": str(cache)}
+    made = run_coach("export", mini_path, "--bed", "rain", "-o", tmp_path / "made.wav", env=env)
+    assert made.returncode == 0, made.stderr
+    stored = list((cache / "coach" / "beds").iterdir())
+    assert len(stored) == 1 and stored[0].name.startswith("rain-")  # nothing else left there
+    read = run_coach("export", mini_path, "--bed", "rain", "-o", tmp_path / "read.wav", env=env)
+    assert read.returncode == 0, read.stderr
+    stored[0].write_bytes(b"PK\x03\x04 not a zip")
+    again = run_coach("export", mini_path, "--bed", "rain", "-o", tmp_path / "again.wav", env=env)
+    assert again.returncode == 0, again.stderr
+    first = decode(tmp_path / "made.wav")
+    assert np.array_equal(first, decode(tmp_path / "read.wav"))
+    assert np.array_equal(first, decode(tmp_path / "again.wav"))
+    assert stored[0].stat().st_size > 1_000_000
