@@ -80,7 +80,8 @@ ToneVolOpt = Annotated[float, typer.Option("--tone-volume", help="Raise or lower
 NoTonesOpt = Annotated[bool, typer.Option("--no-tones", help="Voice only: no rhythm tones or bells.")]
 BedOpt = Annotated[Optional[str], typer.Option("--bed", help="An ambient bed under the session, "
                                                "lowered while the voice speaks: waves, rain, "
-                                               "drone, or any sound file (looped).")]
+                                               "drone, or any sound file (looped); none for "
+                                               "no bed.")]
 BedVolOpt = Annotated[float, typer.Option("--bed-volume", help="Raise or lower the bed, in dB "
                                           "(-30 to 10).")]
 

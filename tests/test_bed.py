@@ -169,10 +169,12 @@ def test_script_shows_the_bed_and_its_windows(mini):
     assert header and "-39 LUFS" in header[0] and "14 dB lower" in header[0]
     lowered = [line for line in out if line.strip().startswith("lowered")]
     assert len(lowered) == len(mini["plan"]["bed"]["ducking"])
-    # Without --bed the script is the plain cue list, with no bed in it.
+    # Without --bed (or with --bed none) the script is the plain cue list, with no bed.
     plain = run_coach("script", mini["routine"])
     assert plain.returncode == 0 and "Bed" not in plain.stdout
+    assert run_coach("script", mini["routine"], "--bed", "None").stdout == plain.stdout
     assert "bed" not in bed_plan(mini["routine"])
+    assert "bed" not in bed_plan(mini["routine"], "--bed", "none")
 
 
 # ---- your own bed ---------------------------------------------------------------------

@@ -69,16 +69,23 @@ class Bed:
         return self.name or (self.path.name if self.path else "")
 
 
-def resolve(spec: str, volume: float = 0.0) -> Bed:
-    """The Bed for ``--bed spec``: a built-in name (any case) or a file ffmpeg decodes.
-    Decodes the file now (cached), so a bad one is an InputError before any work."""
+#: ``--bed none`` means no bed (to turn off a bed chosen in a configuration).
+NONE = "none"
+
+
+def resolve(spec: str, volume: float = 0.0) -> Bed | None:
+    """The Bed for ``--bed spec``: a built-in name (any case), a file ffmpeg decodes, or
+    None for ``none``. Decodes the file now (cached), so a bad one is an InputError before
+    any work. A file named ``none`` or like a built-in bed is reached as ``./none``."""
     check_volume(volume)
+    if spec.casefold() == NONE:
+        return None
     if spec.casefold() in builtin_names():
         return Bed(name=spec.casefold(), volume=volume)
     path = Path(spec).expanduser()
     if not path.exists():
         raise InputError(f"--bed {spec}: no such file, and not a built-in bed "
-                         f"({', '.join(builtin_names())})")
+                         f"({', '.join(builtin_names())}, or {NONE})")
     if not path.is_file():
         raise InputError(f"--bed {spec}: is not a file")
     path = path.resolve()
