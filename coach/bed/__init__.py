@@ -45,7 +45,7 @@ SEARCH = 0.25
 #: Only this much of a user's file is used (the loop), seconds; keeps memory small.
 LONGEST_FILE = 180
 #: Bumped whenever synthesis changes, so a cached loop is never stale.
-SYNTH_VERSION = 4
+SYNTH_VERSION = 5
 
 
 def builtin_names() -> list[str]:

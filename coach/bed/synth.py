@@ -38,12 +38,18 @@ def _spectrum_freqs(n: int) -> np.ndarray:
 def _coloured(rng: np.random.Generator, n: int, shape: np.ndarray) -> np.ndarray:
     """Two channels of noise with magnitude response ``shape`` (over rfft bins), partly
     shared between them; periodic in ``n``. Shape (n, 2), RMS about 1 per channel."""
-    spectra = np.fft.rfft(rng.standard_normal((3, n), dtype=np.float32), axis=1)
-    spectra *= shape.astype(np.float32)
-    shared, left, right = np.fft.irfft(spectra, n, axis=1)
-    del spectra
+    gain = shape.astype(np.float32)
+
+    def one() -> np.ndarray:  # one at a time: an FFT of the whole loop is 30 MB of work space
+        spectrum = np.fft.rfft(rng.standard_normal(n, dtype=np.float32))
+        spectrum *= gain
+        return np.fft.irfft(spectrum, n).astype(np.float32)
+
+    shared = one()
     a, b = np.float32(np.sqrt(SHARED)), np.float32(np.sqrt(1 - SHARED))
-    out = np.stack([a * shared + b * left, a * shared + b * right], axis=1)
+    out = np.empty((n, 2), dtype=np.float32)
+    for ch in (0, 1):
+        out[:, ch] = a * shared + b * one()
     return out / np.float32(max(1e-12, float(np.sqrt(np.mean(out ** 2)))))
 
 
@@ -113,7 +119,7 @@ def rain(n: int = LOOP, seed: int = SEED + 1) -> np.ndarray:
     f = _spectrum_freqs(n)
     hiss = _coloured(rng, n, _pink_band(f, 300, 3500, slope=1.0))
     rumble = _coloured(rng, n, _pink_band(f, 40, 250, slope=2.0))
-    drops = np.zeros((n, 2))
+    drops = np.zeros((n, 2), dtype=np.float32)
     count = int(14 * n / RATE)
     where = rng.uniform(0, n, count)
     # Density follows a slow cosine over the loop: fewer drops where it is low.
@@ -131,7 +137,8 @@ def rain(n: int = LOOP, seed: int = SEED + 1) -> np.ndarray:
         for ch, g in enumerate((1 - pan, 1 + pan)):
             _wrap_add(drops[:, ch], int(at), drop * level * g * 0.5)
     soft = 1 / (1 + (np.maximum(f, 1) / 3000) ** 2)
-    drops = np.fft.irfft(np.fft.rfft(drops, axis=0) * soft[:, None], n, axis=0)
+    for ch in (0, 1):  # one channel at a time keeps the FFT's work space small
+        drops[:, ch] = np.fft.irfft(np.fft.rfft(drops[:, ch]) * soft, n)
     out = hiss * 0.12 + rumble * 0.10 + drops
     return out.astype(np.float32)
 
@@ -169,8 +176,11 @@ def drone(n: int = LOOP, seed: int = SEED + 2) -> np.ndarray:
                 spectra[ch, k] += line
                 spectra[ch, k + cycles] += line * depth / 2 * np.exp(1j * lfo_phase)
                 spectra[ch, k - cycles] += line * depth / 2 * np.exp(-1j * lfo_phase)
-    tone = np.fft.irfft(spectra, n, axis=1).T
-    tone /= np.sqrt(np.mean(tone ** 2))
+    tone = np.empty((n, 2), dtype=np.float32)
+    for ch in (0, 1):
+        tone[:, ch] = np.fft.irfft(spectra[ch], n)
+    del spectra
+    tone /= np.float32(np.sqrt(np.mean(tone ** 2)))
     air = _coloured(rng, n, _pink_band(_spectrum_freqs(n), 60, 700, slope=1.5))
     out = tone + air * 0.08
     return out.astype(np.float32)
