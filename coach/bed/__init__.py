@@ -210,6 +210,9 @@ def _builtin(name: str) -> tuple[np.ndarray, tuple[float, float]]:
         with os.fdopen(fd, "wb") as out:
             np.savez(out, loop=stored, lufs=np.array(measured))
         os.replace(tmp, cache)
+        for stale in cache.parent.glob(f"{name}-v*.npz"):  # made by an older coach
+            if stale != cache:
+                stale.unlink(missing_ok=True)
     except OSError:  # a read-only or full cache folder only costs the time to make it again
         if tmp is not None:
             tmp.unlink(missing_ok=True)
