@@ -122,6 +122,12 @@ SoundsOpt = Annotated[Optional[Path], typer.Option("--sounds", help="A folder of
                                                    "built-in ones; see 'coach sounds'.")]
 FromOpt = Annotated[Optional[str], typer.Option("--from", help="Start at this step: its number "
                                                 "or the start of its title.")]
+BedOpt = Annotated[Optional[str], typer.Option("--bed", help="An ambient bed under the session, "
+                                               "lowered while the voice speaks: waves, rain, "
+                                               "drone, or any sound file (looped); none for "
+                                               "no bed.")]
+BedVolOpt = Annotated[float, typer.Option("--bed-volume", help="Raise or lower the bed, in dB "
+                                          "(-30 to 10).")]
 
 
 E = TypeVar("E", bound=Enum)
@@ -141,6 +147,7 @@ def _options(pace: str = "normal", talk: str = "normal", count: bool = False,
              bed_volume: float | None = None, **_: Any):  # -> Options
     """Options from settings, as the command line and the settings file give them (keys
     beyond the session's, such as output_dir, are ignored here)."""
+    from coach.bed import check_volume, resolve
     from coach.render import TONE_VOLUME_RANGE, Mix
     from coach.script import Pace, Settings, Talk
     from coach.session import Options
@@ -153,11 +160,12 @@ def _options(pace: str = "normal", talk: str = "normal", count: bool = False,
         raise InputError(f"--tone-volume {tone_volume:g}: must be from {low:g} to {high:g} dB")
     settings = Settings(pace=_choice("--pace", pace, Pace), talk=_choice("--talk", talk, Talk),
                         count=count, minutes=minutes)
-    # Every file of a sound pack is decoded here, before any audio is made.
+    # Every file of a sound pack and the bed are decoded here, before any audio is made.
     pack = sound_pack(sounds) if sounds is not None else None
-    # bed, bed_volume: the ambient bed's settings arrive here from the command line or the
-    # settings file; the bed itself is built elsewhere and takes them from here.
-    mix = Mix(channels=1 if mono else 2, tones=not no_tones, tone_volume=tone_volume, sounds=pack)
+    bed_volume = 0.0 if bed_volume is None else bed_volume
+    check_volume(bed_volume)  # even without a bed: a bad value is a mistake either way
+    mix = Mix(channels=1 if mono else 2, tones=not no_tones, tone_volume=tone_volume, sounds=pack,
+              bed=None if bed is None else resolve(bed, bed_volume))
     return Options(settings=settings, voice=voice, rate=rate, mix=mix)
 
 
@@ -283,12 +291,13 @@ def script(
     voice: VoiceOpt = None,
     rate: RateOpt = None,
     start: FromOpt = None,
+    bed: BedOpt = None,
+    bed_volume: BedVolOpt = 0.0,
 ) -> None:
-    """Show the cue list of a session, or with --json its exact timeline."""
-    from coach.script import describe
-
+    """Show the cue list of a session, or with --json its exact timeline. With a bed, also
+    the bed's ducking windows (timed from the synthesized speech)."""
     chosen = {"pace": pace, "talk": talk, "count": count, "minutes": minutes, "voice": voice,
-              "rate": rate}
+              "rate": rate, "bed": bed, "bed_volume": bed_volume}
     values = _values(_settings(ctx, chosen), chosen)
     values.pop("sounds")  # no sound is made: a sound pack is not read
     r = _routine(routine)
@@ -299,7 +308,7 @@ def script(
         if as_json:
             typer.echo(json.dumps(session.plan(), indent=1, ensure_ascii=False))
         else:
-            for line in describe(session.script):
+            for line in session.describe():
                 typer.echo(line)
 
 
@@ -353,6 +362,8 @@ def _session_options(
     tone_volume: ToneVolOpt = 0.0,
     no_tones: NoTonesOpt = False,
     sounds: SoundsOpt = None,
+    bed: BedOpt = None,
+    bed_volume: BedVolOpt = 0.0,
 ) -> None:
     """The options of every command that makes a session's sound, declared once."""
 

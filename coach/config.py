@@ -56,10 +56,9 @@ KEYS: dict[str, Key] = {k.name: k for k in (
     Key("tone-volume", "number", 0.0, "dB added to the tones", low=-30, high=10),
     Key("no-tones", "bool", False, "voice only"),
     Key("sounds", "folder", None, "a folder of your own sounds (coach sounds)"),
-    # The ambient bed is being built elsewhere: its keys are read and checked here and
-    # handed on with the other session options (cli._options takes them).
-    Key("bed", "text", None, "an ambient sound under the session"),
-    Key("bed-volume", "number", None, "dB added to the ambient bed", low=-40, high=10),
+    Key("bed", "text", None, "an ambient bed under the session: waves, rain, drone, a sound "
+        "file, or none"),
+    Key("bed-volume", "number", 0.0, "dB added to the ambient bed", low=-30, high=10),
     Key("output-dir", "folder", None, "where coach export writes when -o is not given"),
 )}
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from coach import levels, tones
+from coach.bed import Bed
 from coach.clock import RATE
 from coach.tones import Sound, SoundPack
 from coach.timeline import Event, Kind
@@ -45,12 +46,14 @@ TONE_VOLUME_RANGE = (-30.0, 10.0)
 @dataclass(frozen=True)
 class Mix:
     """How the session is mixed. ``tone_volume``: dB added to the default tone level;
-    ``sounds``: the user's own sounds in place of built-in ones (None: all built-in)."""
+    ``sounds``: the user's own sounds in place of built-in ones (None: all built-in);
+    ``bed``: the ambient bed laid under the finished mix, or None."""
 
     channels: int = 2
     tones: bool = True
     tone_volume: float = 0.0
     sounds: SoundPack | None = None
+    bed: Bed | None = None
 
 
 #: Bumped whenever prepare_speech changes what it makes for the same inputs.

@@ -4,26 +4,30 @@ This is the one place where the stages meet (routine -> script -> speech + tones
 timeline -> render), so ``export`` and ``player`` consume the very same audio and the
 CLI only chooses options. Chapters can be made one at a time: each chapter is laid out
 from its own start, so chapter *k* alone is sample-for-sample the same as chapter *k*
-inside the whole timeline, and live play can begin before later chapters exist.
+inside the whole timeline, and live play can begin before later chapters exist. An
+ambient bed, when chosen, is laid under each finished window by its absolute position on
+the session's clock (see coach.bed), so chapters and blocks carry the very same bed.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from coach import render, timeline
+from coach import bed, render, timeline
+from coach.bed import ducking
 from coach.render import Mix, Renderer
 from coach.routine import Routine
-from coach.script import Cue, Say, Script, Settings, build
+from coach.script import Cue, Say, Script, Settings, build, describe
 from coach.speech import Speaker, VoiceChoice, open_speaker
 from coach.clock import RATE
 from coach.tones import to_pcm16
-from coach.timeline import Event, Timeline
+from coach.timeline import Event, Kind, Timeline
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,7 @@ class Session:
         self._raw: dict[str, np.ndarray] = {}
         self._ready: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()  # play renders on a second thread
+        self._laid: dict[int, tuple[tuple[Event, ...], int]] = {}  # chapter -> events from 0, end
 
     def close(self) -> None:
         """Release the speech engine (idempotent)."""
@@ -90,22 +95,50 @@ class Session:
 
     def plan(self) -> dict[str, Any]:
         """The whole session's plan as JSON-ready data (``coach script --json``): the
-        timeline in seconds and the voice."""
+        timeline in seconds, the voice, and the bed with its ducking windows if any."""
         tl = self.timeline()
-        return {**tl.to_json(), "voice": self.voice.to_json()}
+        out = {**tl.to_json(), "voice": self.voice.to_json()}
+        envelope = self.bed_envelope(tl)
+        if self.options.mix.bed is not None and envelope is not None:
+            out["bed"] = bed.to_json(self.options.mix.bed, envelope, tl.rate)
+        return out
 
-    def lead_in(self) -> np.ndarray:
-        """Chapter 0's samples before its first spoken line, as int16 (samples, channels):
-        the opening chime, rendered without the voice so that live play can start while the
-        voice model loads. Equal to the start of ``chapter(0).pcm``."""
+    def describe(self) -> list[str]:
+        """The session as readable lines (``coach script``): its cues, and with a bed the
+        bed and its ducking windows (which synthesizes the speech, to time them)."""
+        lines = describe(self.script)
+        if self.options.mix.bed is not None:
+            tl = self.timeline()
+            envelope = self.bed_envelope(tl)
+            assert envelope is not None
+            lines += bed.describe(self.options.mix.bed, envelope, tl.rate)
+        return lines
+
+    def _opening(self) -> tuple[list[Event], int]:
+        """Chapter 0's events before its first spoken line, and where that line starts:
+        laid out without any speech (nothing before the first line depends on a clip)."""
         _, cues = self.script.chapters()[0]
         head: list[Cue] = []
         for cue in cues:
             if isinstance(cue, Say):
                 break
             head.append(cue)
-        events, end = timeline.layout_chapter(head, {}, RATE)
-        return Renderer(events, {}, self.options.mix).pcm(0, end)
+        return timeline.layout_chapter(head, {}, RATE)
+
+    def lead_in(self) -> np.ndarray:
+        """Chapter 0's samples before its first spoken line, as int16 (samples, channels):
+        the opening chime (and the bed fading in), made without the voice so that live
+        play can start while the voice model loads. Equal to the start of
+        ``chapter(0).pcm``."""
+        events, end = self._opening()
+        pcm = Renderer(events, {}, self.options.mix).pcm(0, end)
+        if self.options.mix.bed is not None:
+            _, cues = self.script.chapters()[0]
+            found, _ = timeline.layout_chapter(cues, _NO_FRAMES, RATE)
+            envelope = ducking.envelope(
+                [(e.start, e.end) for e in found if e.kind is Kind.SPEECH], end, None)
+            pcm = bed.lay(pcm, self._bed_loop(), envelope.gain(0, end), 0)
+        return pcm
 
     def frames(self, texts: list[str]) -> dict[str, int]:
         """Each text's clip length in samples, synthesizing the ones not yet spoken."""
@@ -133,31 +166,113 @@ class Session:
 
     def chapter(self, index: int) -> ChapterAudio:
         """Chapter ``index`` laid out and rendered on its own."""
-        title, cues = self.script.chapters()[index]
-        texts = list(dict.fromkeys(c.text for c in cues if isinstance(c, Say)))
-        events, end = timeline.layout_chapter(cues, self.frames(texts), RATE)
+        title, _ = self.script.chapters()[index]
+        events, end = self._laid_out(index)
         pcm = Renderer(events, _Clips(self), self.options.mix).pcm(0, end)
+        if self.options.mix.bed is not None:
+            # The bed follows the session's clock, so this chapter needs its place in it.
+            start = sum(self._laid_out(i)[1] for i in range(index))
+            envelope = self._bed_envelope(index, start, start + end,
+                                          [(e.start + start, e.end + start) for e in events
+                                           if e.kind is Kind.SPEECH])
+            pcm = bed.lay(pcm, self._bed_loop(), envelope.gain(start, start + end), start)
         return ChapterAudio(index, title, tuple(events), pcm)
+
+    def _laid_out(self, index: int) -> tuple[tuple[Event, ...], int]:
+        """Chapter ``index`` laid out from 0 (kept: a chapter's length places the next)."""
+        if index not in self._laid:
+            _, cues = self.script.chapters()[index]
+            texts = list(dict.fromkeys(c.text for c in cues if isinstance(c, Say)))
+            events, end = timeline.layout_chapter(cues, self.frames(texts), RATE)
+            self._laid[index] = (tuple(events), end)
+        return self._laid[index]
+
+    def _bed_loop(self) -> np.ndarray:
+        assert self.options.mix.bed is not None
+        return bed.loop(self.options.mix.bed, self.options.mix.channels)
+
+    def _bed_envelope(self, index: int, start: int, end: int,
+                      lines: list[tuple[int, int]]) -> ducking.Envelope:
+        """The bed's envelope for chapter ``index`` at [start, end) of the session with its
+        spoken ``lines``: the ducking there depends on this chapter's lines plus the
+        nearest line of the chapters on either side, and on nothing further (see
+        coach.bed.ducking); the fade-in on the first chapter, the fade-out on the last."""
+        reach = round((ducking.HOLD + ducking.LEAD + ducking.TAIL + ducking.RAMP_DOWN
+                       + ducking.RAMP_UP) * RATE)
+        before = list(lines)
+        pos = start
+        for i in range(index - 1, -1, -1):  # back to the last line before this chapter
+            laid, length = self._laid_out(i)
+            pos -= length
+            spoken = [e for e in laid if e.kind is Kind.SPEECH]
+            if spoken:
+                before.insert(0, (pos + spoken[-1].start, pos + spoken[-1].end))
+                break
+            if start - pos > reach:
+                break
+        pos = end
+        for _, cues in self.script.chapters()[index + 1:]:  # on to the next line after it
+            # Where the next chapter's first line starts depends on no clip's length, so
+            # it is known without speaking anything: play starts no later for it.
+            found, chapter_end = timeline.layout_chapter(cues, _NO_FRAMES, RATE, pos)
+            spoken = [e for e in found if e.kind is Kind.SPEECH]
+            if spoken:
+                before.append((spoken[0].start, spoken[0].start + 1))
+                break
+            pos = chapter_end  # exact: no speech in that chapter
+            if pos - end > reach:
+                break
+        last = (start, end) if index == self.chapter_count - 1 else None
+        return ducking.envelope(before, self._opening()[1] if index == 0 else 0, last)
+
+    def bed_envelope(self, tl: Timeline) -> ducking.Envelope | None:
+        """The bed's envelope over the whole of ``tl`` (from ``self.timeline()``), or None
+        without a bed: every ducking window, the fade-in and the fade-out."""
+        if self.options.mix.bed is None or not tl.chapters:
+            return None
+        lines = [(e.start, e.end) for e in tl.events if e.kind is Kind.SPEECH]
+        return ducking.envelope(lines, self._opening()[1],
+                                (tl.chapters[-1].start, tl.chapters[-1].end))
 
     def timeline(self) -> Timeline:
         """The whole session on one clock (synthesizes every line)."""
         return timeline.layout(self.script, self.frames(self.script.texts()), RATE)
 
     def renderer(self, tl: Timeline) -> Renderer:
-        """A renderer for any window of ``tl`` (from ``self.timeline()``)."""
+        """A renderer for any window of ``tl`` (from ``self.timeline()``); voice and tones
+        only, without the bed."""
         return Renderer(tl.events, _Clips(self), self.options.mix)
 
     def blocks(self, block: int) -> Iterator[np.ndarray]:
         """The whole session as int16 blocks of at most ``block`` samples, one chapter after
         another, each chapter's lines synthesized just before it is mixed (so an encoder
         can work on one chapter while the next is spoken). Equal to rendering
-        ``self.timeline()``, which is free once this has run."""
+        ``self.timeline()`` (plus the bed, if any), which is free once this has run; equal
+        to the chapters one after another."""
         start = 0
-        for _, cues in self.script.chapters():
+        mix = self.options.mix
+        for index, (_, cues) in enumerate(self.script.chapters()):
             texts = list(dict.fromkeys(c.text for c in cues if isinstance(c, Say)))
             events, end = timeline.layout_chapter(cues, self.frames(texts), RATE, start)
-            yield from Renderer(events, _Clips(self), self.options.mix).blocks(start, end, block)
+            self._laid[index] = (tuple(_moved(events, -start)), end - start)
+            renderer = Renderer(events, _Clips(self), mix)
+            envelope = None if mix.bed is None else self._bed_envelope(
+                index, start, end, [(e.start, e.end) for e in events if e.kind is Kind.SPEECH])
+            for s in range(start, end, block):
+                e = min(end, s + block)
+                pcm = renderer.pcm(s, e)
+                if envelope is not None:
+                    pcm = bed.lay(pcm, self._bed_loop(), envelope.gain(s, e), s)
+                yield pcm
             start = end
+
+
+#: Clip lengths that are all zero: enough to find where a chapter's first line starts.
+_NO_FRAMES: Mapping[str, int] = defaultdict(int)
+
+
+def _moved(events: Sequence[Event], by: int) -> list[Event]:
+    return [replace(e, start=e.start + by) for e in events]
 
 
 class _Clips(Mapping[str, np.ndarray]):
