@@ -334,21 +334,29 @@ def voices(lang: Annotated[Optional[str], typer.Option("--lang", "-l", help="Onl
 
 
 @app.command()
-def cache(clear: Annotated[bool, typer.Option("--clear", help="Remove every cached clip.")] = False) -> None:
-    """Show where the clip cache is and how big; --clear empties it. Every spoken line is
-    kept there once, so play and export never make the same line twice."""
+def cache(clear: Annotated[bool, typer.Option("--clear", help="Empty it.")] = False) -> None:
+    """Show coach's cache folder: the spoken clips (every line is kept there once, so play
+    and export never make the same line twice) and the built-in beds' loops; --clear
+    empties it (everything in it is made again when needed)."""
+    from coach import bed
     from coach.speech import clip_cache
     from coach.speech.cache import TRIM_TO
 
     clips = clip_cache()
     if clear:
         removed = clips.clear()
-        typer.echo(f"Removed {removed} clip{'' if removed == 1 else 's'} from {clips.root}")
+        loops = bed.clear_cache()
+        typer.echo(f"Removed {removed} clip{'' if removed == 1 else 's'} and {loops} "
+                   f"bed loop{'' if loops == 1 else 's'} from {clips.root.parent}")
         return
     info = clips.info()
-    typer.echo(f"{info.path}: {info.entries} clip{'' if info.entries == 1 else 's'}, "
+    loops = bed.cached()
+    typer.echo(f"{clips.root.parent}")
+    typer.echo(f"  clips: {info.entries} clip{'' if info.entries == 1 else 's'}, "
                f"{info.size / 1e6:.1f} MB (trimmed to {clips.max_bytes * TRIM_TO / 1e6:.0f} MB "
                f"when it grows past {clips.max_bytes / 1e6:.0f} MB)")
+    typer.echo(f"  beds: {len(loops)} loop{'' if len(loops) == 1 else 's'}, "
+               f"{sum(p.stat().st_size for p in loops) / 1e6:.1f} MB")
 
 
 def _session_options(

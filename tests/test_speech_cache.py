@@ -97,7 +97,8 @@ def test_levelled_clips_are_cached_too(tmp_path, mini_path, monkeypatch):
 def test_cache_command_and_clear(tmp_path, mini_path):
     env = {"XDG_CACHE_HOME": str(tmp_path / "c")}
     r = run_coach("cache", env=env)
-    assert r.returncode == 0 and "0 clips" in r.stdout and str(tmp_path / "c" / "coach") in r.stdout
+    assert r.returncode == 0 and "0 clips" in r.stdout and "0 loops" in r.stdout
+    assert r.stdout.splitlines()[0] == str(tmp_path / "c" / "coach")
     r = run_coach("script", "--json", mini_path, env=env)
     assert r.returncode == 0, r.stderr
     texts = {e["text"] for e in json.loads(r.stdout)["events"] if e["kind"] == "speech"}
@@ -105,9 +106,13 @@ def test_cache_command_and_clear(tmp_path, mini_path):
     assert len(made) == len(texts) > 3  # every distinct line once
     r = run_coach("cache", env=env)
     assert f"{len(made)} clips" in r.stdout
+    r = run_coach("export", mini_path, "--bed", "rain", "-o", tmp_path / "m.wav", env=env)
+    assert r.returncode == 0, r.stderr  # the rain loop is made and kept
+    assert "1 loop," in run_coach("cache", env=env).stdout
+    stored = len(clips_in(tmp_path / "c"))  # spoken and levelled
     r = run_coach("cache", "--clear", env=env)
-    assert r.returncode == 0 and f"Removed {len(made)} clips" in r.stdout
-    assert clips_in(tmp_path / "c") == []
+    assert r.returncode == 0 and f"Removed {stored} clips and 1 bed loop" in r.stdout
+    assert clips_in(tmp_path / "c") == [] and not list((tmp_path / "c").rglob("*.npz"))
 
 
 def test_cold_and_warm_exports_are_identical_and_warm_makes_nothing(tmp_path, mini_path):

@@ -226,6 +226,20 @@ def _cache_dir() -> Path:
     return places.cache_dir() / "beds"
 
 
+def cached() -> list[Path]:
+    """The built-in loops kept in coach's cache folder."""
+    folder = _cache_dir()
+    return sorted(folder.glob("*.npz")) if folder.is_dir() else []
+
+
+def clear_cache() -> int:
+    """Remove the kept loops (they are made again when next used); how many."""
+    found = cached()
+    for path in found:
+        path.unlink(missing_ok=True)
+    return len(found)
+
+
 def window(samples: np.ndarray, start: int, stop: int) -> np.ndarray:
     """Samples [start, stop) of ``samples`` looped forever from position 0."""
     n = len(samples)
