@@ -99,6 +99,12 @@ def _options(pace: str, talk: str = "normal", count: bool = False, minutes: floa
 
     if minutes is not None and not 0 < minutes <= 240:
         raise InputError(f"--minutes {minutes:g}: must be more than 0 and at most 240")
+    if rate is not None:
+        from coach.speech import RATE_RANGE
+
+        slowest, fastest = RATE_RANGE
+        if not slowest <= rate <= fastest:
+            raise InputError(f"--rate {rate}: must be from {slowest} to {fastest} words per minute")
     low, high = TONE_VOLUME_RANGE
     if not low <= tone_volume <= high:
         raise InputError(f"--tone-volume {tone_volume:g}: must be from {low:g} to {high:g} dB")
@@ -140,7 +146,7 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="Routine files to 
         try:
             r = load(path)
             minutes = build(r).estimate_seconds() / 60
-            typer.echo(f"{path}: ok ({len(r.steps)} steps, about {minutes:.0f} min)")
+            typer.echo(f"{path}: ok ({_plural(len(r.steps), 'step')}, about {minutes:.0f} min)")
         except InputError as exc:
             typer.echo(str(exc), err=True)
             bad += 1
@@ -255,7 +261,8 @@ def export(
     tl = session.timeline()
     if cues is not None:
         cuesheet.write(tl, cues)
-    typer.echo(f"Wrote {path} ({minutes_seconds(tl.length / tl.rate)}, {len(tl.chapters)} chapters)"
+    typer.echo(f"Wrote {path} ({minutes_seconds(tl.length / tl.rate)}, "
+               f"{_plural(len(tl.chapters), 'chapter')})"
                + (f" and {cues}" if cues else ""))
 
 
@@ -277,6 +284,11 @@ def play(routine: RoutineArg = "anma", options: Any = None) -> None:
             if status:
                 status.close()
     typer.echo("Stopped." if outcome is player.Outcome.QUIT else "Finished. Well done.", err=True)
+
+
+def _plural(count: int, noun: str) -> str:
+    """``1 step``, ``2 steps``: a count with its noun (regular English plurals only)."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 # ---- terminal output ------------------------------------------------------------------

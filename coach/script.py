@@ -16,6 +16,7 @@ from enum import Enum
 from coach.errors import InputError
 from coach.clock import about
 from coach.routine import MAX_REPS, Motion, Phase, Routine, Side
+from coach.spoken import is_speakable
 from coach.tones import Sound
 
 MAX_SESSION_SECONDS = 4 * 3600
@@ -30,6 +31,8 @@ MIN_COUNTED_SLOT = 1.2
 SUSTAIN_FROM = 2.5
 #: The release marker's own slot, seconds at the normal pace.
 RELEASE_SLOT = 0.6
+#: The pause a newline inside a routine's text makes, seconds at the normal pace.
+LINE_BREAK = 0.5
 #: Stereo position of the rhythm while one side is worked (-1 left .. +1 right).
 SIDE_PAN = 0.6
 
@@ -197,7 +200,16 @@ class _Builder:
         self.encouraged = 0
 
     def add(self, *cues: Cue) -> None:
-        self.cues.extend(cues)
+        # A line with nothing to speak (only emoji) is no cue: it would be a silent "line".
+        self.cues.extend(c for c in cues if not isinstance(c, Say) or is_speakable(c.text))
+
+    def say(self, text: str) -> None:
+        """The routine's own ``text``: each of its lines spoken, a short pause between."""
+        lines = [line for line in text.split("\n") if is_speakable(line)]
+        for i, line in enumerate(lines):
+            if i:
+                self.rest(LINE_BREAK)
+            self.add(Say(line))
 
     def rest(self, seconds: float) -> None:
         self.add(Rest(round(seconds * self.f, 6)))
@@ -205,7 +217,7 @@ class _Builder:
     def build(self) -> tuple[Cue, ...]:
         r, talk = self.r, self.s.talk
         self.add(Chapter("Introduction"), Beat(Sound.START, round(2.5 * self.f, 6), label="Starting"))
-        self.add(Say(r.intro or f"{r.title}. Sit comfortably and close your eyes."))
+        self.say(r.intro or f"{r.title}. Sit comfortably and close your eyes.")
         if talk is not Talk.LESS:
             self.rest(0.8)
             self.add(Say(f"The first step: {r.steps[0].title}."))
@@ -215,14 +227,14 @@ class _Builder:
             self.add(Say(f"Step {number_word(k + 1)} of {number_word(len(r.steps))}: {step.title}."))
             if step.say:
                 self.rest(0.4)
-                self.add(Say(step.say))
+                self.say(step.say)
             for phase in step.phases:
                 self.phase(phase)
             if talk is not Talk.LESS and k + 1 < len(r.steps):
                 self.add(Say(f"Next: {r.steps[k + 1].title}."))
             self.rest(1.5)
         self.add(Chapter("Closing"), Beat(Sound.BELL, round(2.0 * self.f, 6), label="Closing"))
-        self.add(Say(r.outro or "That is the end of the routine. Open your eyes when you are ready."))
+        self.say(r.outro or "That is the end of the routine. Open your eyes when you are ready.")
         self.rest(1.0)
         self.add(Beat(Sound.END, round(3.0 * self.f, 6), label="Finished"))
         return tuple(self.cues)
@@ -230,7 +242,7 @@ class _Builder:
     def phase(self, phase: Phase) -> None:
         if phase.say:
             self.rest(0.4)
-            self.add(Say(phase.say))
+            self.say(phase.say)
         reps = _scaled_reps(phase.reps, self.scale)
         self.rest(0.8)
         sides: tuple[Side | None, ...] = phase.sides or (None,)

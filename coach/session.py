@@ -20,6 +20,7 @@ from coach.render import Mix, Renderer
 from coach.routine import Routine
 from coach.script import Say, Script, Settings, build
 from coach.speech import DEFAULT_RATE, Speaker
+from coach.spoken import speakable
 from coach.clock import RATE
 from coach.tones import to_pcm16
 from coach.timeline import Event, Timeline
@@ -70,7 +71,11 @@ class Session:
     def frames(self, texts: list[str]) -> dict[str, int]:
         """Each text's clip length in samples, synthesizing the ones not yet spoken."""
         missing = [t for t in dict.fromkeys(texts) if t not in self._frames]
-        for text, raw in self.speaker.synthesize(missing).items():
+        # Emoji and symbols stay in the text (cue sheets) but are not spoken.
+        spoken = {t: speakable(t) for t in missing}
+        clips = self.speaker.synthesize(list(dict.fromkeys(spoken.values())))
+        for text in missing:
+            raw = clips[spoken[text]]
             with self._lock:
                 self._raw[text], self._frames[text] = raw, len(raw)
         return {t: self._frames[t] for t in texts}

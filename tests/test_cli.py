@@ -68,8 +68,17 @@ def test_validate_reports_each_file(capsys, tmp_path, mini_path):
     bad.write_text(MINI.replace("reps = 3", "reps = 0"))
     status, out, err = _run(capsys, "validate", mini_path, bad)
     assert status == 2
-    assert "mini.toml: ok" in out
-    assert err.strip() == "bad.toml: steps[0].reps: must be a whole number from 1 to 200"
+    assert out.strip() == f"{mini_path}: ok (2 steps, about 1 min)"
+    # The file as the user named it, and the line of the value at fault.
+    assert err.strip() == f"{bad}: line 10: steps[0].reps: must be a whole number from 1 to 200"
+
+
+def test_validate_says_one_step(capsys, tmp_path):
+    one = tmp_path / "one.toml"
+    one.write_text('title = "One"\n[[steps]]\ntitle = "A"\nmotion = "press"\nreps = 2\nseconds = 1\n')
+    status, out, _ = _run(capsys, "validate", one)
+    assert status == 0
+    assert out.strip() == f"{one}: ok (1 step, about 1 min)"
 
 
 @pytest.mark.parametrize("args, fragment", [
@@ -78,7 +87,12 @@ def test_validate_reports_each_file(capsys, tmp_path, mini_path):
     (["script", "--minutes", "0"], "--minutes 0"),
     (["script", "--minutes", "1"], "cannot fit"),
     (["export", "--tone-volume", "40"], "--tone-volume 40"),
-    (["export", "--rate", "5", "-o", "x.wav"], "--rate 5"),
+    (["export", "--rate", "5", "-o", "x.wav"], "--rate 5: must be from 80 to 400 words per minute"),
+    (["script", "--rate", "999"], "--rate 999: must be from 80 to 400 words per minute"),
+    (["script", "--json", "--rate", "79"], "--rate 79"),
+    (["play", "--rate", "401"], "--rate 401"),
+    (["play", "--tone-volume", "nan"], "--tone-volume nan"),
+    (["script", "--minutes", "inf"], "--minutes inf"),
     (["script", "--bogus"], "No such option: --bogus"),
     (["script", "nosuch"], "no built-in routine named 'nosuch'"),
     (["script", "missing.toml"], "missing.toml: no such routine file"),
@@ -102,7 +116,7 @@ def test_real_entry_point_bad_input(mini_path, tmp_path):
     bad.write_text("title = \n")
     result = run_coach("export", bad)
     assert result.returncode == 2
-    assert result.stderr.startswith("coach: bad.toml: line 1, column 9: not valid TOML")
+    assert result.stderr.startswith(f"coach: {bad}: line 1, column 9: not valid TOML")
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
 

@@ -10,7 +10,7 @@ from conftest import MINI
 import coach.script as script_module
 from coach.errors import InputError
 from coach.routine import Routine, builtin, loads
-from coach.script import (MAX_SLOT, MAX_SESSION_SECONDS, SIDE_PAN, Beat, Chapter, Pace, Rest, Say,
+from coach.script import (LINE_BREAK, MAX_SLOT, MAX_SESSION_SECONDS, SIDE_PAN, Beat, Chapter, Pace, Rest, Say,
                           Script, Settings, Sound, Talk, build, describe, estimate_seconds,
                           number_word, rhythm_seconds, speech_estimate)
 
@@ -66,13 +66,14 @@ def test_start_bell_end_beats():
 def test_spoken_frame_of_the_session():
     script = build(ANMA)
     intro = chapter(script, "Introduction")
-    assert says(intro) == [ANMA.intro, "The first step: Cheek circles."]
+    # Each line of the intro is its own cue, with a pause between.
+    assert says(intro) == [*ANMA.intro.split("\n"), "The first step: Cheek circles."]
     for k, title in enumerate(STEP_TITLES):
         spoken = says(chapter(script, title))
         assert spoken[0] == f"Step {number_word(k + 1)} of five: {title}."
-    assert says(chapter(script, "Closing")) == [ANMA.outro]
+    assert says(chapter(script, "Closing")) == ANMA.outro.split("\n")
     first = chapter(script, "Cheek circles")
-    assert says(first)[1] == ANMA.steps[0].say
+    assert says(first)[1:1 + len(ANMA.steps[0].say.split("\n"))] == ANMA.steps[0].say.split("\n")
 
 
 def test_default_intro_and_outro():
@@ -245,7 +246,8 @@ def test_talk_less():
     assert not ENCOURAGE & set(spoken)
     assert not [c for c in script.cues if isinstance(c, Say) and c.over]
     # The routine's own words are all still there.
-    assert ANMA.intro in spoken and ANMA.steps[0].say in spoken
+    assert set(ANMA.intro.split("\n")) <= set(spoken)
+    assert set(ANMA.steps[0].say.split("\n")) <= set(spoken)
 
 
 def test_talk_more_adds_encouragement():
@@ -431,7 +433,7 @@ def test_texts_are_distinct_in_order():
     script = build(ANMA)
     texts = script.texts()
     assert len(texts) == len(set(texts))
-    assert texts[0] == ANMA.intro
+    assert texts[0] == ANMA.intro.split("\n")[0]
     assert set(texts) == set(says(script.cues))
 
 
@@ -459,3 +461,23 @@ def test_describe_folds_runs_of_beats():
     count = sum(int(m.group(1)) if (m := re.search(r" x(\d+)", l)) else 1
                 for l in lines if l.startswith("  tone"))
     assert count == len(beats(build(ANMA, Settings(talk=Talk.LESS)).cues))
+
+
+def test_a_newline_in_spoken_text_is_a_pause_between_two_cues():
+    r = loads(MINI.replace('say = "Draw small circles."', 'say = "Draw small circles.\\nSlowly."'))
+    cues = build(r).cues
+    i = cues.index(Say("Draw small circles."))
+    assert cues[i + 1] == Rest(LINE_BREAK) and cues[i + 2] == Say("Slowly.")
+    slow = build(r, Settings(pace=Pace.SLOW)).cues
+    assert slow[slow.index(Say("Draw small circles.")) + 1] == Rest(LINE_BREAK * Pace.SLOW.factor)
+
+
+def test_a_line_of_emoji_only_is_not_a_cue_and_emoji_stay_in_spoken_lines():
+    r = loads(MINI.replace('say = "Draw small circles."', 'say = "Smile 😊\\n🙂👍🏽"')
+                  .replace('outro = "All done."', 'outro = "✨"'))
+    spoken = says(build(r).cues)
+    assert "Smile 😊" in spoken  # kept as written (cue sheets show it); not spoken
+    assert not [t for t in spoken if t in ("🙂👍🏽", "✨")]
+    # Without an outro to speak, the closing chapter is the bell and the end chime only.
+    closing = chapter(build(r), "Closing")
+    assert not says(closing) and isinstance(closing[-1], Beat)
