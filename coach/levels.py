@@ -49,7 +49,7 @@ def _k_spectrum(rate: int) -> np.ndarray:
     return spectrum
 
 
-def _k_weighted(x: np.ndarray, rate: int) -> np.ndarray:
+def k_weighted(x: np.ndarray, rate: int) -> np.ndarray:
     """``x`` (mono) through the K-weighting filter. Overlap-add in small fixed blocks: one
     whole-clip FFT cost ~0.1 s on a long line, and a clip is measured several times."""
     hop = _BLOCK - _TAPS + 1
@@ -76,14 +76,22 @@ def loudness(channels: list[np.ndarray], rate: int) -> float:
     block, step = int(0.4 * rate), int(0.1 * rate)
     powers = None
     for ch in channels:
-        y = _k_weighted(np.asarray(ch, dtype=np.float64), rate) ** 2
+        y = k_weighted(np.asarray(ch, dtype=np.float64), rate) ** 2
         if len(y) < block:
             y = np.pad(y, (0, block - len(y)))
         c = np.concatenate(([0.0], np.cumsum(y)))
         starts = np.arange(0, len(y) - block + 1, step)
         z = (c[starts + block] - c[starts]) / block
         powers = z if powers is None else powers + z
-    if powers is None or not np.any(powers > 0):
+    if powers is None:
+        return -math.inf
+    return gated(powers)
+
+
+def gated(powers: np.ndarray) -> float:
+    """The integrated loudness (LUFS) of 400 ms blocks of mean-square power ``powers``
+    (K-weighted, summed over channels), with BS.1770's absolute and relative gates."""
+    if not np.any(powers > 0):
         return -math.inf
     lufs = -0.691 + 10 * np.log10(np.maximum(powers, 1e-20))
     gated = powers[lufs > -70]

@@ -16,12 +16,16 @@ from enum import Enum
 from coach.errors import InputError
 from coach.clock import about
 from coach.routine import MAX_REPS, Motion, Phase, Routine, Side
-from coach.spoken import is_speakable
+from coach.spoken import is_speakable, speakable
 from coach.tones import Sound
 
 MAX_SESSION_SECONDS = 4 * 3600
-#: Speech rate assumed for estimates, words per minute at the normal pace.
-ESTIMATE_WPM = 150
+#: How long a line is assumed to take, before any voice has spoken it: LINE_SECONDS plus
+#: one CHAR_SECONDS per spoken character, at the normal pace. Characters predict a line's
+#: length better than words (14 % against 26 % error, fitted on every line of anma with
+#: counting and encouragement, eSpeak NG at 140 wpm: 0.37 s + 0.0666 s per character).
+LINE_SECONDS = 0.37
+CHAR_SECONDS = 0.0666
 #: A tone slot longer than this gets soft pulses, so no stretch of a session is silent
 #: for long enough to make someone with closed eyes wonder whether it stopped.
 MAX_SLOT = 4.0
@@ -151,9 +155,9 @@ def estimate_seconds(cues: tuple[Cue, ...], pace: Pace) -> float:
 
 
 def speech_estimate(text: str, pace: Pace) -> float:
-    """Rough seconds to speak ``text`` at the default rate for ``pace``."""
-    words = max(1, len(text.split()))
-    return words * 60 / (ESTIMATE_WPM * pace.speech) + 0.4
+    """Rough seconds to speak ``text`` at the default rate for ``pace`` (emoji and symbols,
+    which are not spoken, take no time)."""
+    return (LINE_SECONDS + len(speakable(text)) * CHAR_SECONDS) / pace.speech
 
 
 def _estimate(cue: Cue, pace: Pace) -> float:

@@ -18,12 +18,17 @@ import numpy as np
 from coach import render, timeline
 from coach.render import Mix, Renderer
 from coach.routine import Routine
-from coach.script import Say, Script, Settings, build
+from coach.script import Say, Script, Settings, build, speech_estimate
 from coach.speech import DEFAULT_RATE, Speaker
 from coach.spoken import speakable
 from coach.clock import RATE
 from coach.tones import to_pcm16
 from coach.timeline import Event, Timeline
+
+
+#: How many characters of measured speech count as much as the estimate, when the voice's
+#: speed is judged from the first chapter's lines.
+PLAN_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,35 @@ class Session:
         self._raw: dict[str, np.ndarray] = {}
         self._ready: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()  # play renders on a second thread
+        self._mix: Mix | None = None
+        self._mix_lock = threading.Lock()
+
+    @property
+    def mix(self) -> Mix:
+        """The options' mix with the session's gain (``render.plan_gain``), decided from the
+        plan before any sound is made, so a chapter played alone is the same as in the file.
+        The first chapter's lines are spoken to measure how fast the voice is."""
+        with self._mix_lock:
+            if self._mix is None:
+                self._mix = self._planned_mix()
+            return self._mix
+
+    def _planned_mix(self) -> Mix:
+        pace = self.script.settings.pace
+        # Estimated at the chosen rate, then corrected by the voice's own speed as measured
+        # on the first chapter's lines, trusted in proportion to how much was said there
+        # (a two-word intro says little about a voice).
+        at_rate = DEFAULT_RATE * pace.speech / self.options.words_per_minute
+        first = [c.text for c in self.script.chapters()[0][1] if isinstance(c, Say)]
+        spoken = sum(self.frames(first).values()) / RATE
+        estimated = sum(speech_estimate(t, pace) for t in first) * at_rate
+        chars = sum(len(t) for t in first)
+        weight = chars / (chars + PLAN_CHARS)
+        speed = 1 + weight * (spoken / estimated - 1) if estimated else 1.0
+        frames = {t: round(speech_estimate(t, pace) * at_rate * speed * RATE)
+                  for t in self.script.texts()}
+        plan = timeline.layout(self.script, frames, RATE)
+        return render.plan_gain(plan.events, plan.length, self.options.mix)
 
     def frames(self, texts: list[str]) -> dict[str, int]:
         """Each text's clip length in samples, synthesizing the ones not yet spoken."""
@@ -82,9 +116,10 @@ class Session:
 
     def clip(self, text: str) -> np.ndarray:
         """The levelled clip for ``text`` (int16), from its synthesized one."""
+        mix = self.mix  # before the lock: deciding it may speak the first lines
         with self._lock:
             if text not in self._ready:
-                prepared = render.prepare_speech(self._raw.pop(text), RATE, self.options.mix)
+                prepared = render.prepare_speech(self._raw.pop(text), RATE, mix)
                 self._ready[text] = to_pcm16(prepared)
             return self._ready[text]
 
@@ -97,7 +132,7 @@ class Session:
         title, cues = self.script.chapters()[index]
         texts = list(dict.fromkeys(c.text for c in cues if isinstance(c, Say)))
         events, end = timeline.layout_chapter(cues, self.frames(texts), RATE)
-        pcm = Renderer(events, _Clips(self), self.options.mix).pcm(0, end)
+        pcm = Renderer(events, _Clips(self), self.mix).pcm(0, end)
         return ChapterAudio(index, title, tuple(events), pcm)
 
     def timeline(self) -> Timeline:
@@ -106,7 +141,7 @@ class Session:
 
     def renderer(self, tl: Timeline) -> Renderer:
         """A renderer for any window of ``tl`` (from ``self.timeline()``)."""
-        return Renderer(tl.events, _Clips(self), self.options.mix)
+        return Renderer(tl.events, _Clips(self), self.mix)
 
     def blocks(self, block: int) -> Iterator[np.ndarray]:
         """The whole session as int16 blocks of at most ``block`` samples, one chapter after
@@ -117,7 +152,7 @@ class Session:
         for _, cues in self.script.chapters():
             texts = list(dict.fromkeys(c.text for c in cues if isinstance(c, Say)))
             events, end = timeline.layout_chapter(cues, self.frames(texts), RATE, start)
-            yield from Renderer(events, _Clips(self), self.options.mix).blocks(start, end, block)
+            yield from Renderer(events, _Clips(self), self.mix).blocks(start, end, block)
             start = end
 
 
