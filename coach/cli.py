@@ -109,7 +109,7 @@ def _options(pace: str, talk: str = "normal", count: bool = False, minutes: floa
     if not low <= tone_volume <= high:
         raise InputError(f"--tone-volume {tone_volume:g}: must be from {low:g} to {high:g} dB")
     settings = Settings(pace=_choice("--pace", pace, Pace), talk=_choice("--talk", talk, Talk),
-                        count=count, minutes=minutes)
+                        count=count, minutes=minutes, tones=not no_tones)
     mix = Mix(channels=1 if mono else 2, tones=not no_tones, tone_volume=tone_volume)
     return Options(settings=settings, voice=voice, rate=rate, mix=mix)
 
@@ -165,11 +165,12 @@ def script(
                                           "(synthesizes the speech to know its real length).")] = False,
     voice: VoiceOpt = None,
     rate: RateOpt = None,
+    no_tones: NoTonesOpt = False,
 ) -> None:
     """Show the cue list of a session, or with --json its exact timeline."""
     from coach.script import build, describe
 
-    options = _options(pace, talk, count, minutes, voice, rate)
+    options = _options(pace, talk, count, minutes, voice, rate, no_tones=no_tones)
     r = _routine(routine)
     if not as_json:
         for line in describe(build(r, options.settings)):

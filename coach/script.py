@@ -16,6 +16,7 @@ from enum import Enum
 from coach.errors import InputError
 from coach.clock import about
 from coach.routine import MAX_REPS, Motion, Phase, Routine, Side
+from coach import tones
 from coach.spoken import is_speakable, speakable
 from coach.tones import Sound
 
@@ -35,6 +36,13 @@ MIN_COUNTED_SLOT = 1.2
 SUSTAIN_FROM = 2.5
 #: The release marker's own slot, seconds at the normal pace.
 RELEASE_SLOT = 0.6
+#: The longest stretch a plan leaves without a sound, seconds (the promise is 5 s; a line's
+#: real length may differ from its estimate). Longer silences get a soft pulse, or
+#: without tones a spoken word.
+MAX_SILENCE = 4.5
+#: Without tones, a spoken line is assumed to last at least this share of its estimate
+#: when working out how long the silence after it is.
+SHORT_SPEECH = 0.7
 #: The pause a newline inside a routine's text makes, seconds at the normal pace.
 LINE_BREAK = 0.5
 #: Stereo position of the rhythm while one side is worked (-1 left .. +1 right).
@@ -73,12 +81,14 @@ MOTION_SOUND = {Motion.CIRCLE: Sound.CIRCLE, Motion.STROKE: Sound.STROKE,
 @dataclass(frozen=True)
 class Settings:
     """Choices that shape the script. ``minutes``: fit the session to about this long by
-    scaling repetitions (None: as written)."""
+    scaling repetitions (None: as written). ``tones``: False for a voice-only session,
+    where the voice paces the rhythm: it counts and says when to hold and release."""
 
     pace: Pace = Pace.NORMAL
     talk: Talk = Talk.NORMAL
     count: bool = False
     minutes: float | None = None
+    tones: bool = True
 
 
 @dataclass(frozen=True)
@@ -241,7 +251,7 @@ class _Builder:
         self.say(r.outro or "That is the end of the routine. Open your eyes when you are ready.")
         self.rest(1.0)
         self.add(Beat(Sound.END, round(3.0 * self.f, 6), label="Finished"))
-        return tuple(self.cues)
+        return _fill_silence(self.cues, self.s)
 
     def phase(self, phase: Phase) -> None:
         if phase.say:
@@ -267,11 +277,16 @@ class _Builder:
         f, pan, talk = self.f, _pan(side), self.s.talk
         period = phase.seconds * f
         where = f"{side.value} side, " if side else ""
+        # Without tones the voice keeps the time: it counts, every repetition when the
+        # word fits in one, else every few.
+        every = 1 if self.s.tones else math.ceil(MIN_COUNTED_SLOT / period - 1e-9)
         for i in range(reps):
             label = f"{where}{phase.motion.value} {i + 1} of {reps}"
             line = ""
             if self.s.count and period >= MIN_COUNTED_SLOT:
                 line = number_word(i + 1)
+            elif not self.s.tones:
+                line = number_word(i + 1) if i % every == 0 else ""
             elif talk is not Talk.LESS:
                 if reps >= 8 and i == reps - 3:
                     line = "Last three."
@@ -296,8 +311,85 @@ class _Builder:
             self.add(Beat(Sound.PULSE, each, pan, label=label))
 
     def hold(self, seconds: float, pan: float, label: str) -> None:
-        self.add(Beat(Sound.HOLD, round(seconds, 6), pan, sustain=seconds >= SUSTAIN_FROM, label=label),
-                 Beat(Sound.RELEASE, round(RELEASE_SLOT * self.f, 6), pan, label=label))
+        if not self.s.tones:
+            self.add(Say("Hold.", pan=pan, over=True))
+        self.add(Beat(Sound.HOLD, round(seconds, 6), pan, sustain=seconds >= SUSTAIN_FROM, label=label))
+        if not self.s.tones:
+            self.add(Say("Release.", pan=pan, over=True))
+        self.add(Beat(Sound.RELEASE, round(RELEASE_SLOT * self.f, 6), pan, label=label))
+
+
+def _fill_silence(cues: list[Cue], settings: Settings) -> tuple[Cue, ...]:
+    """``cues`` with a sound wherever they would leave more than MAX_SILENCE seconds
+    without one: a soft pulse (a Beat taking over the rest of a slot or a rest, so no
+    time moves), or without tones a spoken word. Sounds last as stored (tones.seconds);
+    a sustained tone fills its slot; without tones, only the voice sounds."""
+    out: list[Cue] = []
+    quiet = 0.0  # seconds since the last sound ended, where the plan now is
+    voice = 0.0  # seconds of voice still to come, from lines spoken over the rhythm
+    pace = settings.pace
+
+    def estimate(say: Say) -> float:
+        return speech_estimate(say.text, pace) * SHORT_SPEECH
+
+    for cue in cues:
+        if isinstance(cue, Say):
+            out.append(cue)
+            if cue.over:
+                voice += estimate(cue)
+            else:
+                quiet, voice = 0.0, 0.0
+        elif isinstance(cue, Beat):
+            beat: Beat = cue
+            while True:
+                if settings.tones:
+                    sounding = beat.seconds if beat.sustain else tones.seconds(beat.sound)
+                else:
+                    sounding = voice
+                sounding = min(sounding, beat.seconds)
+                voice = max(0.0, voice - beat.seconds)
+                if sounding > 0:
+                    quiet = 0.0
+                cut = sounding + MAX_SILENCE - quiet
+                if beat.seconds - sounding + quiet <= MAX_SILENCE or cut <= 0:
+                    quiet += beat.seconds - sounding
+                    out.append(beat)
+                    break
+                # Split the slot where the silence would grow too long; a pulse (or a
+                # word) takes over the rest of it.
+                cut = round(cut, 6)
+                out.append(replace(beat, seconds=cut))
+                beat = Beat(Sound.PULSE, round(beat.seconds - cut, 6), beat.pan, label=beat.label)
+                if not settings.tones:
+                    held = cue.sound is Sound.HOLD
+                    word = Say("Keep holding." if held else "Keep going.", pan=beat.pan, over=True)
+                    out.append(word)
+                    voice = estimate(word)
+                quiet = 0.0
+        elif isinstance(cue, Rest):
+            rest = cue.seconds
+            while quiet + rest > MAX_SILENCE:
+                if settings.tones:
+                    # The pulse takes the rest's place from its start (quiet is still
+                    # under the limit there), so it sounds whole and no time moves.
+                    pulse = min(rest, MAX_SILENCE)
+                    out.append(Beat(Sound.PULSE, pulse))
+                    quiet = max(0.0, pulse - tones.seconds(Sound.PULSE))
+                    rest = round(rest - pulse, 6)
+                else:
+                    before = round(max(0.0, MAX_SILENCE - quiet), 6)
+                    if before:
+                        out.append(Rest(before))
+                    rest = round(rest - before, 6)
+                    out.append(Say("Relax."))
+                    quiet = 0.0
+            if rest > 0:
+                out.append(Rest(rest))
+                quiet += rest
+            voice = 0.0  # a rest waits for the voice
+        else:
+            out.append(cue)
+    return tuple(out)
 
 
 def build(routine: Routine, settings: Settings = Settings()) -> Script:
@@ -392,7 +484,8 @@ def describe(script: Script) -> list[str]:
     """The script as readable lines: one per cue, runs of identical beats folded."""
     s = script.settings
     lines = [f"{script.title} — pace {s.pace.value}, talk {s.talk.value}"
-             f"{', counting' if s.count else ''}, about {about(script.estimate_seconds())}"]
+             f"{', counting' if s.count else ''}{'' if s.tones else ', voice only'}, "
+             f"about {about(script.estimate_seconds())}"]
     # Identical beats in a row fold into one line; every other cue keeps its own.
     def fold(pair: tuple[int, Cue]) -> object:
         i, cue = pair

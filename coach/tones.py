@@ -154,6 +154,12 @@ def load(sound: Sound) -> np.ndarray:
     return synthesize(sound)
 
 
+def seconds(sound: Sound) -> float:
+    """How long ``sound`` sounds when played whole, seconds (each ends where it has died
+    away)."""
+    return len(load(sound)) / RATE
+
+
 def sustain(length: int) -> np.ndarray:
     """The sustain loop tiled to ``length`` samples with gentle fades in and out."""
     loop = load(Sound.SUSTAIN)

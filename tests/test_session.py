@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import MINI, PHASES, RATE, ebur128, run_coach
+from conftest import MINI, PHASES, RATE, decode, ebur128, longest_silence, run_coach
 from coach.render import MAX_VOICE_GAIN, Mix
 from coach.routine import loads
 from coach.session import Options, Session
@@ -103,3 +103,28 @@ def test_the_options_mix_is_kept_under_the_gains():
     got = session.mix
     assert (got.channels, got.tones, got.tone_volume) == (1, True, -5.0)
     assert session.options.mix == mix
+
+
+SLOW_STROKES = """\
+title = "Slow strokes"
+
+[[steps]]
+title = "Long strokes"
+motion = "stroke"
+reps = 3
+seconds = 12
+"""
+
+
+@pytest.mark.parametrize("args", [["--talk", "less"], ["--talk", "less", "--no-tones"]])
+def test_a_slow_routine_is_never_silent_for_five_seconds(tmp_path: Path, args):
+    # Found by a user: 12 s strokes left 6.2 s of silence before the closing bell, and
+    # 19 s without tones. Measured on the decoded file, 50 ms frames under -55 dBFS.
+    routine = tmp_path / "slow.toml"
+    routine.write_text(SLOW_STROKES, encoding="utf-8")
+    out = tmp_path / "slow.wav"
+    result = run_coach("export", routine, *args, "-o", out)
+    assert result.returncode == 0, result.stderr
+    longest, silent_frames = longest_silence(decode(out))
+    assert longest <= 5.0, f"{longest:.2f} s of silence"
+    assert silent_frames > 20  # there are pauses, and the scan finds them
