@@ -275,9 +275,12 @@ def play(routine: RoutineArg = "anma", options: Any = None) -> None:
     from coach import player
     from coach.session import Session
 
-    session = Session(_routine(routine), options)
+    r = _routine(routine)
     status = _StatusLine() if _terminal(sys.stderr) else None
+    # Keys go to coach from the start: starting the voice takes a moment, and a key
+    # pressed meanwhile must be neither echoed nor lost.
     with _Keyboard() as keyboard:
+        session = Session(r, options)
         try:
             outcome = player.play(session, poll_key=keyboard.poll if keyboard.on else None,
                                   status=status.show if status else None)
@@ -336,7 +339,8 @@ class _Keyboard:
 
             fd = sys.stdin.fileno()
             self._saved = termios.tcgetattr(fd)
-            tty.setcbreak(fd)
+            # TCSANOW, not setcbreak's default TCSAFLUSH: keys typed already are kept.
+            tty.setcbreak(fd, termios.TCSANOW)
         return self
 
     def __exit__(self, *exc: object) -> None:

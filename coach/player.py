@@ -18,7 +18,6 @@ from enum import Enum
 from typing import Any
 
 from coach.errors import MissingPartError
-from coach.script import estimate_seconds
 from coach.session import ChapterAudio, Session
 from coach.timeline import Kind
 from coach.clock import RATE, minutes_seconds
@@ -126,8 +125,6 @@ def play(session: Session, poll_key: Callable[[float], str | None] | None = None
     sa = _simpleaudio()
     rate = RATE
     chapters = _Chapters(session, session.chapter(0))
-    pace = session.script.settings.pace
-    estimates = [estimate_seconds(cues, pace) for _, cues in session.script.chapters()]
     index, offset = 0, 0
     obj = None
     try:
@@ -143,7 +140,8 @@ def play(session: Session, poll_key: Callable[[float], str | None] | None = None
                     action = "next"
                     break
                 if status:
-                    left = (chapter.length - pos) / rate + sum(estimates[index + 1:])
+                    left = (chapter.length - pos) / rate + sum(
+                        session.chapter_seconds(k) for k in range(index + 1, session.chapter_count))
                     where = _label_at(chapter, pos)
                     state = "paused — space to resume" if paused else minutes_seconds(left) + " left"
                     status(f"{chapter.title}{' · ' + where if where else ''} · {state}")

@@ -18,7 +18,7 @@ import numpy as np
 from coach import render, timeline
 from coach.render import Mix, Renderer
 from coach.routine import Routine
-from coach.script import Say, Script, Settings, build, speech_estimate
+from coach.script import Beat, Rest, Say, Script, Settings, build, speech_estimate
 from coach.speech import DEFAULT_RATE, Speaker
 from coach.spoken import speakable
 from coach.clock import RATE
@@ -73,6 +73,9 @@ class Session:
         self._ready: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()  # play renders on a second thread
         self._mix: Mix | None = None
+        self._chapter_cues = [cues for _, cues in self.script.chapters()]
+        self._lengths: dict[int, int] = {}  # chapter -> samples, once known exactly
+        self._estimates = {t: speech_estimate(t, options.settings.pace) for t in self.script.texts()}
         self._mix_lock = threading.Lock()
 
     @property
@@ -126,6 +129,27 @@ class Session:
     @property
     def chapter_count(self) -> int:
         return len(self.script.chapters())
+
+    def chapter_seconds(self, index: int) -> float:
+        """How long chapter ``index`` lasts, seconds: exact once its lines have been
+        spoken, else its plan with each line's estimate corrected by how fast the voice
+        has been so far (for a "time left" before the rest of the session is made)."""
+        if index in self._lengths:
+            return self._lengths[index] / RATE
+        cues = self._chapter_cues[index]
+        texts = list(dict.fromkeys(c.text for c in cues if isinstance(c, Say)))
+        with self._lock:
+            frames = {t: self._frames[t] for t in texts if t in self._frames}
+            spoken = sum(self._frames.values())
+            estimated = sum(self._estimates.get(t, 0.0) for t in self._frames)
+        if len(frames) == len(texts):
+            _, end = timeline.layout_chapter(cues, frames, RATE)
+            self._lengths[index] = end
+            return end / RATE
+        speed = spoken / (estimated * RATE) if estimated else 1.0
+        pace = self.script.settings.pace
+        return sum(c.seconds for c in cues if isinstance(c, Beat | Rest)) + speed * sum(
+            speech_estimate(c.text, pace) for c in cues if isinstance(c, Say) and not c.over)
 
     def chapter(self, index: int) -> ChapterAudio:
         """Chapter ``index`` laid out and rendered on its own."""
