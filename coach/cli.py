@@ -18,12 +18,16 @@ import traceback
 from pathlib import Path
 from collections.abc import Callable
 from enum import Enum
-from typing import Annotated, Any, Optional, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
 
 import typer
 
 from coach import __version__
 from coach.errors import CoachError, InputError, MissingPartError
+
+if TYPE_CHECKING:  # imported lazily where used: the core loads only what a command needs
+    from coach.routine import Routine
+    from coach.session import Options
 
 EXIT_OK, EXIT_INPUT, EXIT_MISSING, EXIT_INTERRUPTED, EXIT_BUG = 0, 2, 3, 130, 1
 
@@ -92,7 +96,7 @@ def _choice(option: str, value: str, enum: type[E]) -> E:
 
 def _options(pace: str, talk: str = "normal", count: bool = False, minutes: float | None = None,
              voice: str | None = None, rate: int | None = None, mono: bool = False,
-             tone_volume: float = 0.0, no_tones: bool = False):  # -> Options
+             tone_volume: float = 0.0, no_tones: bool = False) -> Options:
     from coach.render import TONE_VOLUME_RANGE, Mix
     from coach.script import Pace, Settings, Talk
     from coach.session import Options
@@ -114,7 +118,7 @@ def _options(pace: str, talk: str = "normal", count: bool = False, minutes: floa
     return Options(settings=settings, voice=voice, rate=rate, mix=mix)
 
 
-def _routine(spec: str):
+def _routine(spec: str) -> Routine:
     from coach.routine import resolve
 
     return resolve(spec)
@@ -132,12 +136,13 @@ def routines() -> None:
     for name in builtin_names():
         r = builtin(name)
         minutes = build(r).estimate_seconds() / 60
-        typer.echo(f"{name:12} {len(r.steps):5d} {minutes:7.0f}  {r.title}")
+        typer.echo(f"{name:12} {len(r.steps):5d} {minutes:7.1f}  {r.title}")
 
 
 @app.command()
 def validate(paths: Annotated[list[Path], typer.Argument(help="Routine files to check.")]) -> None:
     """Check routine files; report every problem in each. Exit status 2 if any is bad."""
+    from coach.clock import minutes_seconds
     from coach.routine import load
     from coach.script import build
 
@@ -145,8 +150,8 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="Routine files to 
     for path in paths:
         try:
             r = load(path)
-            minutes = build(r).estimate_seconds() / 60
-            typer.echo(f"{path}: ok ({_plural(len(r.steps), 'step')}, about {minutes:.0f} min)")
+            length = minutes_seconds(build(r).estimate_seconds())
+            typer.echo(f"{path}: ok ({_plural(len(r.steps), 'step')}, about {length})")
         except InputError as exc:
             typer.echo(str(exc), err=True)
             bad += 1
