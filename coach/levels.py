@@ -1,8 +1,9 @@
 """Loudness (ITU-R BS.1770 / EBU R128) and peak limiting, in numpy.
 
-Levels are decided per clip, never per session: a voice line always gets the same gain
-whatever surrounds it, so a chapter rendered alone for live play is the same sound as in
-the exported file.
+Levels are decided per clip and from the plan, never from the session's audio: a voice
+line always gets the same gain whatever surrounds it, and the session's own gain comes
+from its plan (render.plan_gain), so a chapter rendered alone for live play is the same
+sound as in the exported file.
 """
 
 from __future__ import annotations
