@@ -134,3 +134,14 @@ def test_sustain_short_fades_fit_the_length():
     assert x[0] == 0.0 and x[-1] == 0.0
     assert np.max(np.abs(x)) <= tones.PEAK + LSB
     assert np.argmax(np.abs(x)) in range(n // 4, 3 * n // 4)
+
+
+@pytest.mark.parametrize("sound", list(Sound))
+def test_seconds_is_how_long_a_sound_sounds(sound):
+    # What the script counts as sound when it keeps silences under 5 s: the stored
+    # sound's length, at whose end it has died away.
+    x = tones.load(sound)
+    assert tones.seconds(sound) == len(x) / RATE
+    assert 0.1 < tones.seconds(sound) <= 3.0
+    if sound is not Sound.SUSTAIN:  # the loop is seamless, not faded
+        assert np.max(np.abs(x[-RATE // 100:])) < 0.1 * np.max(np.abs(x))  # 20 dB down
