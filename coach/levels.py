@@ -109,8 +109,15 @@ def db(gain_db: float) -> float:
 
 
 def limit(x: np.ndarray, ceiling: float) -> np.ndarray:
-    """Soft-limit samples so that no peak exceeds ``ceiling`` (linear). Samples below 70 %
-    of the ceiling pass untouched; above, a tanh knee bends them smoothly under it."""
+    """Soft-limit a voice line so that no peak exceeds ``ceiling`` (linear)."""
+    return soft_ceiling(x, ceiling)
+
+
+def soft_ceiling(x: np.ndarray, ceiling: float) -> np.ndarray:
+    """Bend samples so that no peak exceeds ``ceiling`` (linear), each on its own (no
+    memory: any window of a signal comes out the same as inside the whole). Samples below
+    70 % of the ceiling pass untouched (the same array when all do); above, a tanh knee
+    bends them smoothly under it."""
     knee = 0.7 * ceiling
     a = np.abs(x)
     over = a > knee

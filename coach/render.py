@@ -270,7 +270,7 @@ class Renderer:
                 piece = piece.astype(np.float32) * np.float32(1 / 32767)
             for ch, g in enumerate(pan_gains(e.pan, self.mix.channels)):
                 out[lo - start: hi - start, ch] += piece * g
-        return levels.limit(out, levels.db(MIX_CEILING_DB))
+        return levels.soft_ceiling(out, levels.db(MIX_CEILING_DB))
 
     def pcm(self, start: int, end: int) -> np.ndarray:
         """Samples [start, end) as interleaved int16, shape (end - start, channels)."""
