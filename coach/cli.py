@@ -18,12 +18,16 @@ import traceback
 from pathlib import Path
 from collections.abc import Callable
 from enum import Enum
-from typing import Annotated, Any, Optional, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
 
 import typer
 
 from coach import __version__
 from coach.errors import CoachError, InputError, MissingPartError
+
+if TYPE_CHECKING:  # imported lazily where used: the core loads only what a command needs
+    from coach.routine import Routine
+    from coach.session import Options
 
 EXIT_OK, EXIT_INPUT, EXIT_MISSING, EXIT_INTERRUPTED, EXIT_BUG = 0, 2, 3, 130, 1
 
@@ -155,11 +159,17 @@ def _options(pace: str = "normal", talk: str = "normal", count: bool = False,
 
     if minutes is not None and not 0 < minutes <= 240:
         raise InputError(f"--minutes {minutes:g}: must be more than 0 and at most 240")
+    if rate is not None:
+        from coach.speech import RATE_RANGE
+
+        slowest, fastest = RATE_RANGE
+        if not slowest <= rate <= fastest:
+            raise InputError(f"--rate {rate}: must be from {slowest} to {fastest} words per minute")
     low, high = TONE_VOLUME_RANGE
     if not low <= tone_volume <= high:
         raise InputError(f"--tone-volume {tone_volume:g}: must be from {low:g} to {high:g} dB")
     settings = Settings(pace=_choice("--pace", pace, Pace), talk=_choice("--talk", talk, Talk),
-                        count=count, minutes=minutes)
+                        count=count, minutes=minutes, tones=not no_tones)
     # Every file of a sound pack and the bed are decoded here, before any audio is made.
     pack = sound_pack(sounds) if sounds is not None else None
     bed_volume = 0.0 if bed_volume is None else bed_volume
@@ -262,6 +272,7 @@ def new(name: Annotated[str, typer.Argument(help="The new routine's name (letter
 @app.command()
 def validate(paths: Annotated[list[Path], typer.Argument(help="Routine files to check.")]) -> None:
     """Check routine files; report every problem in each. Exit status 2 if any is bad."""
+    from coach.clock import minutes_seconds
     from coach.routine import load
     from coach.script import build
 
@@ -269,8 +280,8 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="Routine files to 
     for path in paths:
         try:
             r = load(path)
-            minutes = build(r).estimate_seconds() / 60
-            typer.echo(f"{path}: ok ({len(r.steps)} steps, about {minutes:.0f} min)")
+            length = minutes_seconds(build(r).estimate_seconds())
+            typer.echo(f"{path}: ok ({_plural(len(r.steps), 'step')}, about {length})")
         except InputError as exc:
             typer.echo(str(exc), err=True)
             bad += 1
@@ -293,11 +304,12 @@ def script(
     start: FromOpt = None,
     bed: BedOpt = None,
     bed_volume: BedVolOpt = 0.0,
+    no_tones: NoTonesOpt = False,
 ) -> None:
     """Show the cue list of a session, or with --json its exact timeline. With a bed, also
     the bed's ducking windows (timed from the synthesized speech)."""
     chosen = {"pace": pace, "talk": talk, "count": count, "minutes": minutes, "voice": voice,
-              "rate": rate, "bed": bed, "bed_volume": bed_volume}
+              "rate": rate, "bed": bed, "bed_volume": bed_volume, "no_tones": no_tones}
     values = _values(_settings(ctx, chosen), chosen)
     values.pop("sounds")  # no sound is made: a sound pack is not read
     r = _routine(routine)
@@ -437,7 +449,7 @@ def export(
                          notify=_note)
     finally:
         bar.close()
-    held = f", {result.chapters} chapters" if result.chapters else ""
+    held = f", {_plural(result.chapters, 'chapter')}" if result.chapters else ""
     typer.echo(f"Wrote {result.audio or 'standard output'} ({minutes_seconds(result.seconds)}{held})"
                + "".join(f" and {p}" for p in result.also), err=targets.audio is None)
 
@@ -487,7 +499,10 @@ def _play(session: Any, name: str, r: Any) -> None:
             resume.remember(name, r, step)
 
     status = _StatusLine() if _terminal(sys.stderr) else None
+    # Keys go to coach from the start: starting the voice takes a moment, and a key
+    # pressed meanwhile must be neither echoed nor lost.
     with _Keyboard() as keyboard:
+        session = Session(r, options)
         try:
             outcome = player.play(session, poll_key=keyboard.poll if keyboard.on else None,
                                   status=status.show if status else None, on_chapter=reached)
@@ -590,6 +605,11 @@ def completion(shell: Annotated[Shell, typer.Argument(help="bash, zsh or fish.")
                                      shell=shell.value), nl=False)
 
 
+def _plural(count: int, noun: str) -> str:
+    """``1 step``, ``2 steps``: a count with its noun (regular English plurals only)."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 # ---- terminal output ------------------------------------------------------------------
 
 def _terminal(stream: Any) -> bool:
@@ -634,7 +654,8 @@ class _Keyboard:
 
             fd = sys.stdin.fileno()
             self._saved = termios.tcgetattr(fd)
-            tty.setcbreak(fd)
+            # TCSANOW, not setcbreak's default TCSAFLUSH: keys typed already are kept.
+            tty.setcbreak(fd, termios.TCSANOW)
         return self
 
     def __exit__(self, *exc: object) -> None:

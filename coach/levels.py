@@ -1,8 +1,9 @@
 """Loudness (ITU-R BS.1770 / EBU R128) and peak limiting, in numpy.
 
-Levels are decided per clip, never per session: a voice line always gets the same gain
-whatever surrounds it, so a chapter rendered alone for live play is the same sound as in
-the exported file.
+Levels are decided per clip and from the plan, never from the session's audio: a voice
+line always gets the same gain whatever surrounds it, and the session's own gain comes
+from its plan (render.plan_gain), so a chapter rendered alone for live play is the same
+sound as in the exported file.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def _k_spectrum(rate: int) -> np.ndarray:
     return spectrum
 
 
-def _k_weighted(x: np.ndarray, rate: int) -> np.ndarray:
+def k_weighted(x: np.ndarray, rate: int) -> np.ndarray:
     """``x`` (mono) through the K-weighting filter. Overlap-add in small fixed blocks: one
     whole-clip FFT cost ~0.1 s on a long line, and a clip is measured several times."""
     hop = _BLOCK - _TAPS + 1
@@ -78,14 +79,22 @@ def loudness(channels: list[np.ndarray], rate: int) -> float:
     block, step = int(0.4 * rate), int(0.1 * rate)
     powers = None
     for ch in channels:
-        y = _k_weighted(np.asarray(ch, dtype=np.float64), rate) ** 2
+        y = k_weighted(np.asarray(ch, dtype=np.float64), rate) ** 2
         if len(y) < block:
             y = np.pad(y, (0, block - len(y)))
         c = np.concatenate(([0.0], np.cumsum(y)))
         starts = np.arange(0, len(y) - block + 1, step)
         z = (c[starts + block] - c[starts]) / block
         powers = z if powers is None else powers + z
-    if powers is None or not np.any(powers > 0):
+    if powers is None:
+        return -math.inf
+    return gated(powers)
+
+
+def gated(powers: np.ndarray) -> float:
+    """The integrated loudness (LUFS) of 400 ms blocks of mean-square power ``powers``
+    (K-weighted, summed over channels), with BS.1770's absolute and relative gates."""
+    if not np.any(powers > 0):
         return -math.inf
     lufs = -0.691 + 10 * np.log10(np.maximum(powers, 1e-20))
     gated = powers[lufs > -70]
@@ -168,3 +177,20 @@ def _moving_average(x: np.ndarray, width: int) -> np.ndarray:
     """Means of every ``width`` consecutive samples ("valid": ``width - 1`` fewer)."""
     c = np.concatenate(([0.0], np.cumsum(x)))
     return (c[width:] - c[:-width]) / width
+
+
+def soft_ceiling(x: np.ndarray, ceiling: float) -> np.ndarray:
+    """Bend samples so that no peak exceeds ``ceiling`` (linear), each on its own (no
+    memory: any window of a signal comes out the same as inside the whole), for the
+    finished mix, where voice and tones rarely meet above it. Samples below 70 % of the
+    ceiling pass untouched (the same array when all do); above, a tanh knee bends them
+    smoothly under it."""
+    knee = 0.7 * ceiling
+    a = np.abs(x)
+    over = a > knee
+    if not np.any(over):
+        return x
+    out = x.copy()
+    room = ceiling - knee
+    out[over] = np.sign(x[over]) * (knee + room * np.tanh((a[over] - knee) / room))
+    return out

@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 
 from coach.errors import MissingPartError
-from coach.script import estimate_seconds
 from coach.session import ChapterAudio, Session
 from coach.timeline import Kind
 from coach.clock import RATE, minutes_seconds
@@ -147,8 +146,6 @@ def play(session: Session, poll_key: Callable[[float], str | None] | None = None
     lead = session.lead_in()
     lead_obj = _start(sa, lead, 0, session.options.mix.channels, rate) if len(lead) else None
     chapters = _Chapters(session)
-    pace = session.script.settings.pace
-    estimates = [estimate_seconds(cues, pace) for _, cues in session.script.chapters()]
     index, offset = 0, 0
     obj = lead_obj
     last_back = -DOUBLE_BACK - 1.0
@@ -158,7 +155,8 @@ def play(session: Session, poll_key: Callable[[float], str | None] | None = None
             title = session.script.chapters()[0][0]
             show = (lambda left: status(f"{title} · Starting · {minutes_seconds(left)} left")) \
                 if status else None
-            key, offset = _wait_lead(lead_obj, poll_key, show, sum(estimates), len(lead))
+            total = sum(session.chapter_seconds(k) for k in range(session.chapter_count))
+            key, offset = _wait_lead(lead_obj, poll_key, show, total, len(lead))
             # A key pressed during the chime counts as pressed in chapter 0.
             if key == "q":
                 return Outcome.QUIT
@@ -177,7 +175,8 @@ def play(session: Session, poll_key: Callable[[float], str | None] | None = None
                     action = "next"
                     break
                 if status:
-                    left = (chapter.length - pos) / rate + sum(estimates[index + 1:])
+                    left = (chapter.length - pos) / rate + sum(
+                        session.chapter_seconds(k) for k in range(index + 1, session.chapter_count))
                     where = _label_at(chapter, pos)
                     state = "paused — space to resume" if paused else minutes_seconds(left) + " left"
                     status(f"{chapter.title}{' · ' + where if where else ''} · {state}")

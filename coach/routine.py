@@ -29,7 +29,8 @@ MAX_REPS = 200
 MIN_SECONDS, MAX_SECONDS = 0.3, 60.0
 MAX_HOLD = 120.0
 
-# C0 and C1 control characters other than tab and newline: never meant to be spoken.
+# C0 and C1 control characters other than tab and newline (CRLF counts as a newline):
+# never meant to be spoken.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -96,18 +97,84 @@ _STEP_KEYS = {"title", "say", "phases"} | _PHASE_KEYS
 
 
 class _Problems:
-    """Collects every problem found in one file, so the user sees them all at once."""
+    """Collects every problem found in one file, so the user sees them all at once.
+    ``lines`` maps a place (``steps[0].reps``, ``steps[1]``) to its line in the file,
+    where that is known for sure; a problem there is reported with its line."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, lines: dict[str, int] | None = None) -> None:
         self.source = source
+        self.lines = lines or {}
         self.items: list[str] = []
 
     def add(self, place: str, message: str) -> None:
-        self.items.append(f"{place}: {message}" if place else message)
+        line = _line_of(place, self.lines)
+        where = f"line {line}: " if line else ""
+        self.items.append(f"{where}{place}: {message}" if place else message)
 
     def raise_if_any(self) -> None:
         if self.items:
             raise InputError(format_problems(self.source, self.items))
+
+
+_HEADER = re.compile(r"\s*\[\[\s*(steps|steps\s*\.\s*phases)\s*\]\]\s*(#.*)?$")
+_KEY = re.compile(r"\s*([A-Za-z0-9_-]+)\s*=")
+_INDEX = re.compile(r"\[\d+\]$")
+
+
+def key_lines(text: str) -> dict[str, int]:
+    """Where each place of a routine file is, as 1-based line numbers: ``steps[0]`` (its
+    ``[[steps]]`` header), ``steps[0].phases[1]``, ``steps[0].reps``, ``title``.
+
+    tomllib keeps no positions, so this reads the text itself, and only in the plain
+    layout README shows: bare ``key = value`` lines under ``[[steps]]`` and
+    ``[[steps.phases]]`` headers. Anything else (other headers, dotted or quoted keys,
+    ``steps = [...]``, a key twice) makes the answer {} rather than a wrong line.
+    """
+    places: dict[str, int] = {}
+    table, step, phase = "", -1, -1
+    closing = ""  # the quotes that end a multi-line string we are inside
+    for number, line in enumerate(text.split("\n"), start=1):
+        if closing:
+            if line.count(closing) % 2:
+                closing = ""
+            continue
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        header = _HEADER.match(line)
+        if header:
+            if header.group(1) == "steps":
+                step, phase = step + 1, -1
+                table = f"steps[{step}]"
+            elif step < 0:
+                return {}
+            else:
+                phase += 1
+                table = f"steps[{step}].phases[{phase}]"
+            places[table] = number
+            continue
+        key = _KEY.match(line)
+        if not key or key.group(1) in ("steps", "phases"):
+            return {}  # a layout this reader does not follow
+        place = f"{table}.{key.group(1)}" if table else key.group(1)
+        if place in places:
+            return {}
+        places[place] = number
+        value = line[key.end():]
+        for quotes in ('"""', "'''"):
+            if value.count(quotes) % 2:
+                closing = quotes
+                break
+    return places
+
+
+def _line_of(place: str, lines: dict[str, int]) -> int | None:
+    """The line of ``place`` (``steps[0].sides[1]`` is on its ``sides`` line; a missing
+    ``steps[0].motion`` belongs under the ``steps[0]`` header), else None."""
+    if not lines:
+        return None
+    parent = place.rpartition(".")[0]
+    return lines.get(place) or lines.get(_INDEX.sub("", place)) or lines.get(parent)
 
 
 def format_problems(source: str, items: list[str]) -> str:
@@ -138,7 +205,10 @@ def _unknown_keys(table: dict[str, Any], allowed: set[str], place: str, p: _Prob
 
 
 def _text(table: dict[str, Any], key: str, place: str, p: _Problems, *, required: bool = False,
-          limit: int = MAX_TEXT_CHARS) -> str:
+          limit: int = MAX_TEXT_CHARS, lines: bool = False) -> str:
+    """The text at ``table[key]``, whitespace collapsed; with ``lines`` its newlines are
+    kept (one between lines), without they become spaces. Tab and newline are the only
+    control characters allowed."""
     where = f"{place}.{key}" if place else key
     if key not in table:
         if required:
@@ -148,7 +218,12 @@ def _text(table: dict[str, Any], key: str, place: str, p: _Problems, *, required
     if not isinstance(value, str):
         p.add(where, f"must be text, not {_kind(value)}")
         return ""
-    text = " ".join(value.split())
+    value = value.replace("\r\n", "\n")  # a file saved with Windows line ends
+    if lines:
+        # A newline in spoken text is a pause (script.py); blank lines add nothing.
+        text = "\n".join(" ".join(line.split()) for line in value.split("\n") if line.strip())
+    else:
+        text = " ".join(value.split())
     if required and not text:
         p.add(where, "must not be empty")
     elif _CONTROL.search(value):
@@ -196,7 +271,7 @@ def _phase(table: dict[str, Any], place: str, p: _Problems, *, check_keys: bool 
     if check_keys:
         _unknown_keys(table, _PHASE_KEYS, place, p)
     before = len(p.items)
-    say = _text(table, "say", place, p)
+    say = _text(table, "say", place, p, lines=True)
     motion = None
     if "motion" not in table:
         p.add(f"{place}.motion", f"is missing; one of {', '.join(m.value for m in Motion)}")
@@ -231,7 +306,7 @@ def _step(table: Any, place: str, p: _Problems) -> Step | None:
     _unknown_keys(table, _STEP_KEYS, place, p)
     before = len(p.items)
     title = _text(table, "title", place, p, required=True, limit=MAX_TITLE_CHARS)
-    say = _text(table, "say", place, p)
+    say = _text(table, "say", place, p, lines=True)
     inline = _PHASE_KEYS - {"say"}
     phases: list[Phase | None] = []
     if "phases" in table:
@@ -261,14 +336,16 @@ def _step(table: Any, place: str, p: _Problems) -> Step | None:
     return Step(title=title, phases=tuple(ph for ph in phases if ph), say=say)
 
 
-def parse(data: dict[str, Any], name: str, source: str) -> Routine:
-    """Validate a parsed TOML document into a Routine; raise InputError naming every problem."""
-    p = _Problems(source)
+def parse(data: dict[str, Any], name: str, source: str,
+          lines: dict[str, int] | None = None) -> Routine:
+    """Validate a parsed TOML document into a Routine; raise InputError naming every problem
+    (with its line when ``lines``, from ``key_lines``, knows it)."""
+    p = _Problems(source, lines)
     _unknown_keys(data, _ROUTINE_KEYS, "", p)
     title = _text(data, "title", "", p, required=True, limit=MAX_TITLE_CHARS)
     summary = _text(data, "summary", "", p)
-    intro = _text(data, "intro", "", p)
-    outro = _text(data, "outro", "", p)
+    intro = _text(data, "intro", "", p, lines=True)
+    outro = _text(data, "outro", "", p, lines=True)
     steps: list[Step] = []
     raw = data.get("steps")
     if raw is None:
@@ -295,8 +372,9 @@ def parse(data: dict[str, Any], name: str, source: str) -> Routine:
 
 
 def loads(text: str, name: str = "routine", source: str = "<routine>") -> Routine:
-    """Parse routine TOML text. ``source`` names it in messages."""
-    return parse(parse_toml(text, source), name, source)
+    """Parse routine TOML text. ``source`` names it in messages, with the line of each
+    problem where it can be found for sure (``key_lines``)."""
+    return parse(parse_toml(text, source), name, source, key_lines(text))
 
 
 def parse_toml(text: str, source: str) -> dict[str, Any]:
@@ -324,14 +402,14 @@ def load(path: str | Path, name: str | None = None) -> Routine:
     """Read and validate a routine file (``name``: its name, default the file's stem).
     Raises InputError for any problem."""
     path = Path(path)
-    return loads(read_text(path, "routine file"), name=name or path.stem,
-                 source=path.name or str(path))
+    return loads(read_text(path, "routine file"), name=name or path.stem, source=str(path))
 
 
 def read_text(path: Path, what: str) -> str:
     """A small UTF-8 text file (``what`` names its kind in messages: "routine file"), at
-    most MAX_FILE_BYTES, without a byte-order mark. InputError naming the file otherwise."""
-    source = path.name or str(path)
+    most MAX_FILE_BYTES, without a byte-order mark. InputError naming the file otherwise
+    (by the path as the user gave it, so the message points at that very file)."""
+    source = str(path)
     try:
         with path.open("rb") as f:
             raw = f.read(MAX_FILE_BYTES + 1)

@@ -16,11 +16,20 @@ from enum import Enum
 from coach.errors import InputError
 from coach.clock import about
 from coach.routine import MAX_REPS, Motion, Phase, Routine, Side
+from coach import tones
+from coach.spoken import is_speakable, speakable
 from coach.tones import Sound
 
 MAX_SESSION_SECONDS = 4 * 3600
-#: Speech rate assumed for estimates, words per minute at the normal pace.
-ESTIMATE_WPM = 150
+#: How long a line is assumed to take, before any voice has spoken it: LINE_SECONDS plus
+#: one CHAR_SECONDS per spoken character, at the normal pace and ESTIMATE_WPM. Characters
+#: predict a line's length better than words (14 % against 26 % error, fitted on every
+#: line of anma with counting and encouragement: 0.37 s + 0.0666 s per character at 153
+#: words per minute, scaled here to 130, the default voice's rate). A voice at another
+#: rate scales it (Session): every engine's rate is measured in the same words per minute.
+ESTIMATE_WPM = 130
+LINE_SECONDS = 0.37 * 153 / ESTIMATE_WPM
+CHAR_SECONDS = 0.0666 * 153 / ESTIMATE_WPM
 #: A tone slot longer than this gets soft pulses, so no stretch of a session is silent
 #: for long enough to make someone with closed eyes wonder whether it stopped.
 MAX_SLOT = 4.0
@@ -30,6 +39,15 @@ MIN_COUNTED_SLOT = 1.2
 SUSTAIN_FROM = 2.5
 #: The release marker's own slot, seconds at the normal pace.
 RELEASE_SLOT = 0.6
+#: The longest stretch a plan leaves without a sound, seconds (the promise is 5 s; a line's
+#: real length may differ from its estimate). Longer silences get a soft pulse, or
+#: without tones a spoken word.
+MAX_SILENCE = 4.5
+#: Without tones, a spoken line is assumed to last at least this share of its estimate
+#: when working out how long the silence after it is.
+SHORT_SPEECH = 0.7
+#: The pause a newline inside a routine's text makes, seconds at the normal pace.
+LINE_BREAK = 0.5
 #: Stereo position of the rhythm while one side is worked (-1 left .. +1 right).
 SIDE_PAN = 0.6
 
@@ -67,13 +85,16 @@ MOTION_SOUND = {Motion.CIRCLE: Sound.CIRCLE, Motion.STROKE: Sound.STROKE,
 class Settings:
     """Choices that shape the script. ``minutes``: fit the session to about this long by
     scaling repetitions (None: as written). ``start``: the index of the first step played
-    (0: from the beginning; later, the introduction is one line)."""
+    (0: from the beginning; later, the introduction is one line). ``tones``: False for a
+    voice-only session, where the voice paces the rhythm: it counts and says when to hold
+    and release."""
 
     pace: Pace = Pace.NORMAL
     talk: Talk = Talk.NORMAL
     count: bool = False
     minutes: float | None = None
     start: int = 0
+    tones: bool = True
 
 
 @dataclass(frozen=True)
@@ -158,9 +179,9 @@ def estimate_seconds(cues: tuple[Cue, ...], pace: Pace) -> float:
 
 
 def speech_estimate(text: str, pace: Pace) -> float:
-    """Rough seconds to speak ``text`` at the default rate for ``pace``."""
-    words = max(1, len(text.split()))
-    return words * 60 / (ESTIMATE_WPM * pace.speech) + 0.4
+    """Rough seconds to speak ``text`` at the default rate for ``pace`` (emoji and symbols,
+    which are not spoken, take no time)."""
+    return (LINE_SECONDS + len(speakable(text)) * CHAR_SECONDS) / pace.speech
 
 
 def _estimate(cue: Cue, pace: Pace) -> float:
@@ -207,7 +228,16 @@ class _Builder:
         self.encouraged = 0
 
     def add(self, *cues: Cue) -> None:
-        self.cues.extend(cues)
+        # A line with nothing to speak (only emoji) is no cue: it would be a silent "line".
+        self.cues.extend(c for c in cues if not isinstance(c, Say) or is_speakable(c.text))
+
+    def say(self, text: str) -> None:
+        """The routine's own ``text``: each of its lines spoken, a short pause between."""
+        lines = [line for line in text.split("\n") if is_speakable(line)]
+        for i, line in enumerate(lines):
+            if i:
+                self.rest(LINE_BREAK)
+            self.add(Say(line))
 
     def rest(self, seconds: float) -> None:
         self.add(Rest(round(seconds * self.f, 6)))
@@ -218,7 +248,7 @@ class _Builder:
         if start:  # picking up part-way: the person has heard the full introduction before
             self.add(Say(f"{r.title}, from step {number_word(start + 1)}: {r.steps[start].title}."))
         else:
-            self.add(Say(r.intro or f"{r.title}. Sit comfortably and close your eyes."))
+            self.say(r.intro or f"{r.title}. Sit comfortably and close your eyes.")
             if talk is not Talk.LESS:
                 self.rest(0.8)
                 self.add(Say(f"The first step: {r.steps[0].title}."))
@@ -230,22 +260,22 @@ class _Builder:
             self.add(Say(f"Step {number_word(k + 1)} of {number_word(len(r.steps))}: {step.title}."))
             if step.say:
                 self.rest(0.4)
-                self.add(Say(step.say))
+                self.say(step.say)
             for phase in step.phases:
                 self.phase(phase)
             if talk is not Talk.LESS and k + 1 < len(r.steps):
                 self.add(Say(f"Next: {r.steps[k + 1].title}."))
             self.rest(1.5)
         self.add(Chapter("Closing"), Beat(Sound.BELL, round(2.0 * self.f, 6), label="Closing"))
-        self.add(Say(r.outro or "That is the end of the routine. Open your eyes when you are ready."))
+        self.say(r.outro or "That is the end of the routine. Open your eyes when you are ready.")
         self.rest(1.0)
         self.add(Beat(Sound.END, round(3.0 * self.f, 6), label="Finished"))
-        return tuple(self.cues)
+        return _fill_silence(self.cues, self.s)
 
     def phase(self, phase: Phase) -> None:
         if phase.say:
             self.rest(0.4)
-            self.add(Say(phase.say))
+            self.say(phase.say)
         reps = _scaled_reps(phase.reps, self.scale)
         self.rest(0.8)
         sides: tuple[Side | None, ...] = phase.sides or (None,)
@@ -266,11 +296,16 @@ class _Builder:
         f, pan, talk = self.f, _pan(side), self.s.talk
         period = phase.seconds * f
         where = f"{side.value} side, " if side else ""
+        # Without tones the voice keeps the time: it counts, every repetition when the
+        # word fits in one, else every few.
+        every = 1 if self.s.tones else math.ceil(MIN_COUNTED_SLOT / period - 1e-9)
         for i in range(reps):
             label = f"{where}{phase.motion.value} {i + 1} of {reps}"
             line = ""
             if self.s.count and period >= MIN_COUNTED_SLOT:
                 line = number_word(i + 1)
+            elif not self.s.tones:
+                line = number_word(i + 1) if i % every == 0 else ""
             elif talk is not Talk.LESS:
                 if reps >= 8 and i == reps - 3:
                     line = "Last three."
@@ -295,8 +330,85 @@ class _Builder:
             self.add(Beat(Sound.PULSE, each, pan, label=label))
 
     def hold(self, seconds: float, pan: float, label: str) -> None:
-        self.add(Beat(Sound.HOLD, round(seconds, 6), pan, sustain=seconds >= SUSTAIN_FROM, label=label),
-                 Beat(Sound.RELEASE, round(RELEASE_SLOT * self.f, 6), pan, label=label))
+        if not self.s.tones:
+            self.add(Say("Hold.", pan=pan, over=True))
+        self.add(Beat(Sound.HOLD, round(seconds, 6), pan, sustain=seconds >= SUSTAIN_FROM, label=label))
+        if not self.s.tones:
+            self.add(Say("Release.", pan=pan, over=True))
+        self.add(Beat(Sound.RELEASE, round(RELEASE_SLOT * self.f, 6), pan, label=label))
+
+
+def _fill_silence(cues: list[Cue], settings: Settings) -> tuple[Cue, ...]:
+    """``cues`` with a sound wherever they would leave more than MAX_SILENCE seconds
+    without one: a soft pulse (a Beat taking over the rest of a slot or a rest, so no
+    time moves), or without tones a spoken word. Sounds last as stored (tones.seconds);
+    a sustained tone fills its slot; without tones, only the voice sounds."""
+    out: list[Cue] = []
+    quiet = 0.0  # seconds since the last sound ended, where the plan now is
+    voice = 0.0  # seconds of voice still to come, from lines spoken over the rhythm
+    pace = settings.pace
+
+    def estimate(say: Say) -> float:
+        return speech_estimate(say.text, pace) * SHORT_SPEECH
+
+    for cue in cues:
+        if isinstance(cue, Say):
+            out.append(cue)
+            if cue.over:
+                voice += estimate(cue)
+            else:
+                quiet, voice = 0.0, 0.0
+        elif isinstance(cue, Beat):
+            beat: Beat = cue
+            while True:
+                if settings.tones:
+                    sounding = beat.seconds if beat.sustain else tones.seconds(beat.sound)
+                else:
+                    sounding = voice
+                sounding = min(sounding, beat.seconds)
+                voice = max(0.0, voice - beat.seconds)
+                if sounding > 0:
+                    quiet = 0.0
+                cut = sounding + MAX_SILENCE - quiet
+                if beat.seconds - sounding + quiet <= MAX_SILENCE or cut <= 0:
+                    quiet += beat.seconds - sounding
+                    out.append(beat)
+                    break
+                # Split the slot where the silence would grow too long; a pulse (or a
+                # word) takes over the rest of it.
+                cut = round(cut, 6)
+                out.append(replace(beat, seconds=cut))
+                beat = Beat(Sound.PULSE, round(beat.seconds - cut, 6), beat.pan, label=beat.label)
+                if not settings.tones:
+                    held = cue.sound is Sound.HOLD
+                    word = Say("Keep holding." if held else "Keep going.", pan=beat.pan, over=True)
+                    out.append(word)
+                    voice = estimate(word)
+                quiet = 0.0
+        elif isinstance(cue, Rest):
+            rest = cue.seconds
+            while quiet + rest > MAX_SILENCE:
+                if settings.tones:
+                    # The pulse takes the rest's place from its start (quiet is still
+                    # under the limit there), so it sounds whole and no time moves.
+                    pulse = min(rest, MAX_SILENCE)
+                    out.append(Beat(Sound.PULSE, pulse))
+                    quiet = max(0.0, pulse - tones.seconds(Sound.PULSE))
+                    rest = round(rest - pulse, 6)
+                else:
+                    before = round(max(0.0, MAX_SILENCE - quiet), 6)
+                    if before:
+                        out.append(Rest(before))
+                    rest = round(rest - before, 6)
+                    out.append(Say("Relax."))
+                    quiet = 0.0
+            if rest > 0:
+                out.append(Rest(rest))
+                quiet += rest
+            voice = 0.0  # a rest waits for the voice
+        else:
+            out.append(cue)
+    return tuple(out)
 
 
 def build(routine: Routine, settings: Settings = Settings()) -> Script:
@@ -394,8 +506,8 @@ def describe(script: Script) -> list[str]:
     """The script as readable lines: one per cue, runs of identical beats folded."""
     s = script.settings
     lines = [f"{script.title} — pace {s.pace.value}, talk {s.talk.value}"
-             f"{', counting' if s.count else ''}{f', from step {s.start + 1}' if s.start else ''}"
-             f", about {about(script.estimate_seconds())}"]
+             f"{', counting' if s.count else ''}{'' if s.tones else ', voice only'}"
+             f"{f', from step {s.start + 1}' if s.start else ''}, about {about(script.estimate_seconds())}"]
     # Identical beats in a row fold into one line; every other cue keeps its own.
     def fold(pair: tuple[int, Cue]) -> object:
         i, cue = pair

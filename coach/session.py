@@ -23,8 +23,10 @@ from coach import bed, render, timeline
 from coach.bed import ducking
 from coach.render import Mix, Renderer
 from coach.routine import Routine
-from coach.script import Cue, Say, Script, Settings, build, describe
+from coach.script import (ESTIMATE_WPM, Beat, Cue, Rest, Say, Script, Settings, build, describe,
+                          speech_estimate)
 from coach.speech import Speaker, VoiceChoice, open_speaker
+from coach.spoken import speakable
 from coach.clock import RATE
 from coach.tones import to_pcm16
 from coach.timeline import Event, Kind, Timeline
@@ -77,6 +79,56 @@ class Session:
         self._ready: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()  # play renders on a second thread
         self._laid: dict[int, tuple[tuple[Event, ...], int]] = {}  # chapter -> events from 0, end
+        self._mix: Mix | None = None
+        self._mix_lock = threading.Lock()
+        self._chapter_cues = [cues for _, cues in self.script.chapters()]
+        self._lengths: dict[int, int] = {}  # chapter -> samples, once known exactly
+        self._estimates = {t: speech_estimate(t, options.settings.pace) for t in self.script.texts()}
+
+    @property
+    def mix(self) -> Mix:
+        """The options' mix with the session's gain (``render.plan_gain``), decided from the
+        plan before any sound is made, so a chapter played alone is the same as in the file
+        and live play can start before any line is spoken."""
+        with self._mix_lock:
+            if self._mix is None:
+                self._mix = self._planned_mix()
+            return self._mix
+
+    def _estimated_frames(self, text: str) -> int:
+        """``text``'s estimated length in samples at the voice's rate. The rate each engine
+        speaks at is measured (coach.speech), so words per minute is the common measure;
+        the Speaker's own rate, not a fallback's, keeps the plan the same however the
+        session is made."""
+        seconds = speech_estimate(text, self.script.settings.pace)
+        return round(seconds * self.script.settings.pace.speech * ESTIMATE_WPM
+                     / self.speaker.rate * RATE)
+
+    def _planned_mix(self) -> Mix:
+        frames = {t: self._estimated_frames(t) for t in self.script.texts()}
+        plan = timeline.layout(self.script, frames, RATE)
+        return render.plan_gain(plan.events, plan.length, self.options.mix)
+
+    def chapter_seconds(self, index: int) -> float:
+        """How long chapter ``index`` lasts, seconds: exact once its lines have been
+        spoken, else its plan with each line's estimate corrected by how fast the voice
+        has been so far (for a "time left" before the rest of the session is made)."""
+        if index in self._lengths:
+            return self._lengths[index] / RATE
+        cues = self._chapter_cues[index]
+        texts = list(dict.fromkeys(c.text for c in cues if isinstance(c, Say)))
+        with self._lock:
+            frames = {t: self._frames[t] for t in texts if t in self._frames}
+            spoken = sum(self._frames.values())
+            estimated = sum(self._estimated_frames(t) for t in self._frames)
+        if len(frames) == len(texts):
+            _, end = timeline.layout_chapter(cues, frames, RATE)
+            self._lengths[index] = end
+            return end / RATE
+        speed = spoken / estimated if estimated else 1.0
+        return (sum(c.seconds for c in cues if isinstance(c, Beat | Rest))
+                + speed * sum(self._estimated_frames(c.text) for c in cues
+                              if isinstance(c, Say) and not c.over) / RATE)
 
     def close(self) -> None:
         """Release the speech engine (idempotent)."""
@@ -131,7 +183,7 @@ class Session:
         play can start while the voice model loads. Equal to the start of
         ``chapter(0).pcm``."""
         events, end = self._opening()
-        pcm = Renderer(events, {}, self.options.mix).pcm(0, end)
+        pcm = Renderer(events, {}, self.mix).pcm(0, end)
         if self.options.mix.bed is not None:
             _, cues = self.script.chapters()[0]
             found, _ = timeline.layout_chapter(cues, _NO_FRAMES, RATE)
@@ -143,21 +195,25 @@ class Session:
     def frames(self, texts: list[str]) -> dict[str, int]:
         """Each text's clip length in samples, synthesizing the ones not yet spoken."""
         missing = [t for t in dict.fromkeys(texts) if t not in self._frames]
-        for text, raw in self.speaker.synthesize(missing).items():
+        # Emoji and symbols stay in the text (cue sheets) but are not spoken.
+        spoken = {t: speakable(t) for t in missing}
+        clips = self.speaker.synthesize(list(dict.fromkeys(spoken.values())))
+        for text in missing:
             with self._lock:
-                self._raw[text], self._frames[text] = raw, len(raw)
+                self._raw[text], self._frames[text] = clips[spoken[text]], len(clips[spoken[text]])
         return {t: self._frames[t] for t in texts}
 
     def clip(self, text: str) -> np.ndarray:
         """The levelled clip for ``text`` (int16), from its synthesized one. Levelled clips
         are kept in the clip cache too (beside the spoken ones, keyed by how they were
         levelled), so a warm run levels nothing."""
+        mix = self.mix  # outside the lock: the plan is laid out once, first
         with self._lock:
             if text not in self._ready:
                 raw = self._raw.pop(text)
                 self._ready[text] = to_pcm16(self.speaker.derived(
-                    text, render.speech_level_tag(self.options.mix),
-                    lambda: render.prepare_speech(raw, RATE, self.options.mix)))
+                    speakable(text), render.speech_level_tag(mix),
+                    lambda: render.prepare_speech(raw, RATE, mix)))
             return self._ready[text]
 
     @property
@@ -168,7 +224,7 @@ class Session:
         """Chapter ``index`` laid out and rendered on its own."""
         title, _ = self.script.chapters()[index]
         events, end = self._laid_out(index)
-        pcm = Renderer(events, _Clips(self), self.options.mix).pcm(0, end)
+        pcm = Renderer(events, _Clips(self), self.mix).pcm(0, end)
         if self.options.mix.bed is not None:
             # The bed follows the session's clock, so this chapter needs its place in it.
             start = sum(self._laid_out(i)[1] for i in range(index))
@@ -241,7 +297,7 @@ class Session:
     def renderer(self, tl: Timeline) -> Renderer:
         """A renderer for any window of ``tl`` (from ``self.timeline()``); voice and tones
         only, without the bed."""
-        return Renderer(tl.events, _Clips(self), self.options.mix)
+        return Renderer(tl.events, _Clips(self), self.mix)
 
     def blocks(self, block: int) -> Iterator[np.ndarray]:
         """The whole session as int16 blocks of at most ``block`` samples, one chapter after
@@ -250,7 +306,7 @@ class Session:
         ``self.timeline()`` (plus the bed, if any), which is free once this has run; equal
         to the chapters one after another."""
         start = 0
-        mix = self.options.mix
+        mix = self.mix
         for index, (_, cues) in enumerate(self.script.chapters()):
             texts = list(dict.fromkeys(c.text for c in cues if isinstance(c, Say)))
             events, end = timeline.layout_chapter(cues, self.frames(texts), RATE, start)

@@ -240,6 +240,12 @@ def load(sound: Sound, pack: SoundPack | None = None) -> np.ndarray:
     return synthesize(sound)
 
 
+def seconds(sound: Sound, pack: SoundPack | None = None) -> float:
+    """How long ``sound`` sounds when played whole, seconds (each ends where it has died
+    away)."""
+    return len(load(sound, pack)) / RATE
+
+
 def sustain(length: int, pack: SoundPack | None = None) -> np.ndarray:
     """The sustain loop tiled to ``length`` samples with gentle fades in and out."""
     loop = load(Sound.SUSTAIN, pack)

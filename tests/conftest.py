@@ -145,6 +145,21 @@ def one_line(stderr: str, *words: str) -> str:
     return lines[0]
 
 
+def longest_silence(audio: np.ndarray, threshold_db: float = -55.0) -> tuple[float, int]:
+    """(the longest run of silence in int16 ``audio``, seconds; how many 50 ms frames are
+    silent): a frame is silent when its power is under ``threshold_db`` dBFS."""
+    frame = int(0.05 * RATE)
+    n = len(audio) // frame
+    power = np.mean((audio[:n * frame].astype(np.float64) / 32768.0).reshape(n, frame, -1) ** 2,
+                    axis=(1, 2))
+    silent = 10 * np.log10(np.maximum(power, 1e-20)) < threshold_db
+    longest = run = 0
+    for s in silent:
+        run = run + 1 if s else 0
+        longest = max(longest, run)
+    return longest * 0.05, int(silent.sum())
+
+
 def plan(*args: str | os.PathLike) -> dict:
     """``coach script --json ARGS`` parsed."""
     result = run_coach("script", "--json", *args)

@@ -1,4 +1,4 @@
-"""levels.loudness against ffmpeg's ebur128 filter on the same signals, and levels.limit.
+"""levels.loudness against ffmpeg's ebur128 filter on the same signals, and levels.soft_ceiling.
 
 The reference is ffmpeg reading the WAV that tones.write_wav wrote, so both sides measure
 the very same 16-bit samples. ffmpeg prints loudness to 0.1 LU; 0.3 LU is the agreement
@@ -112,14 +112,14 @@ def test_gain_moves_loudness_by_the_same_amount():
         assert levels.loudness([x * levels.db(gain)], RATE) == pytest.approx(base + gain, abs=1e-6)
 
 
-# ---- limit ----------------------------------------------------------------------------
+# ---- soft ceiling ----------------------------------------------------------------------------
 
 @settings(max_examples=200, deadline=None)
 @given(seed=st.integers(0, 2 ** 32 - 1), scale=st.floats(0.01, 100.0),
        ceiling=st.floats(0.05, 1.0))
-def test_limit_never_exceeds_the_ceiling(seed, scale, ceiling):
+def test_soft_ceiling_never_exceeds_the_ceiling(seed, scale, ceiling):
     x = np.random.default_rng(seed).standard_normal(2000) * scale
-    y = levels.limit(x, ceiling)
+    y = levels.soft_ceiling(x, ceiling)
     assert np.all(np.isfinite(y))
     assert np.max(np.abs(y)) <= ceiling + 1e-12
     # A gain, never a bend: each sample keeps its sign and is scaled by at most 1.
@@ -160,7 +160,40 @@ def test_running_min_matches_a_plain_loop(width):
     assert np.array_equal(levels._running_min(x, width), want)
 
 
+def test_soft_ceiling_leaves_small_samples_untouched():
+    rng = np.random.default_rng(7)
+    ceiling = levels.db(-4.5)
+    x = rng.uniform(-1.5, 1.5, 10_000)
+    y = levels.soft_ceiling(x, ceiling)
+    small = np.abs(x) <= 0.7 * ceiling
+    assert small.sum() > 1000 and (~small).sum() > 1000
+    assert np.array_equal(y[small], x[small])
+    assert np.all(np.abs(y[~small]) < np.abs(x[~small]) + 1e-12)
+    # A signal entirely under the knee comes back as it was (the same array, even).
+    quiet = x * (0.69 * ceiling / np.max(np.abs(x)))
+    assert levels.soft_ceiling(quiet, ceiling) is quiet
+
+
+def test_soft_ceiling_is_continuous_at_the_knee():
+    ceiling = 0.5
+    knee = 0.7 * ceiling
+    x = np.array([knee - 1e-9, knee, knee + 1e-9, 10.0, 1e6, -1e6])
+    y = levels.soft_ceiling(x, ceiling)
+    assert y[:3] == pytest.approx(x[:3], abs=1e-8)
+    assert knee < y[3] <= ceiling
+    assert y[4] == pytest.approx(ceiling) and y[5] == pytest.approx(-ceiling)
+
+
 def test_db():
     assert levels.db(0.0) == 1.0
     assert levels.db(-6.0) == pytest.approx(0.501187, rel=1e-5)
     assert levels.db(20.0) == pytest.approx(10.0)
+
+
+def test_soft_ceiling_has_no_memory():
+    # Sample by sample: a window bent alone equals the same window bent inside the whole,
+    # which is what lets live play render a chapter at a time and equal the export.
+    x = np.random.default_rng(8).standard_normal(5000)
+    whole = levels.soft_ceiling(x, 0.5)
+    for a, b in ((0, 1000), (1234, 4321), (4999, 5000)):
+        assert np.array_equal(levels.soft_ceiling(x[a:b], 0.5), whole[a:b])

@@ -346,6 +346,37 @@ def test_a_key_pressed_during_the_opening_chime_is_not_lost(tmp_path, mini_path,
         _until_screen_shows(term, "Starting")
         term.press("n")
         _until_screen_shows(term, "Circles")
+
+
+def _time_left(screen: str) -> float:
+    """The last "m:ss left" the status line showed, seconds."""
+    import re
+
+    found = re.findall(r"(\d+):(\d\d) left", screen)
+    assert found, screen
+    minutes, seconds = found[-1]
+    return int(minutes) * 60 + int(seconds)
+
+
+def test_time_left_follows_the_real_timeline(tmp_path):
+    # The status line's "time left" is the real session's: 3 s into the 6:24 session it
+    # showed 6:33 left, and after n 5:01 instead of about 4:53.
+    env, _ = _home(tmp_path, realtime=True)
+    timeline = plan("anma")
+    duration, chapters = timeline["duration"], timeline["chapters"]
+    term = Terminal(["play", "anma"], env)
+    try:
+        started = time.monotonic()
+        screen = term.read(3.0)
+        elapsed = time.monotonic() - started
+        # The line shows whole seconds and the player started within the time read.
+        assert duration - elapsed - 1.5 <= _time_left(screen) <= duration + 1.5
+        term.press("n")
+        term.read(2.0)
+        screen = term.read(0.5)
+        assert chapters[1]["title"] in screen
+        after = duration - chapters[1]["start"]
+        assert after - 3.5 <= _time_left(screen) <= after + 1.5
         term.press("q")
         assert term.wait() == 0
     finally:
@@ -353,3 +384,29 @@ def test_a_key_pressed_during_the_opening_chime_is_not_lost(tmp_path, mini_path,
     intro = mini_plan["chapters"][0]
     played = len(_captured(capture)) / RATE
     assert played < (intro["end"] - intro["start"]), played
+
+
+
+
+def test_keys_pressed_while_play_starts_are_kept_and_not_echoed(tmp_path, mini_path):
+    env, _ = _home(tmp_path, realtime=True)
+    # Typed before coach has even started: kept, and acted on once it plays.
+    term = Terminal(["play", str(mini_path)], env)
+    try:
+        term.press("q")
+        assert term.wait() == 0
+        assert "Stopped." in term.read(0.2)
+    finally:
+        term.close()
+    # Typed while it starts (keys are read from the moment echo is off, before the voice
+    # is ready): not shown on the screen.
+    term = Terminal(["play", str(mini_path)], env)
+    try:
+        _wait_for(lambda: not termios.tcgetattr(term.slave)[3] & termios.ECHO)
+        term.press("x")
+        term.press("q")
+        assert term.wait() == 0
+        screen = term.read(0.2)
+        assert "Stopped." in screen and "x" not in screen
+    finally:
+        term.close()

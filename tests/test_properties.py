@@ -6,15 +6,20 @@ from __future__ import annotations
 import json
 import tomllib
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from coach import tones as tone_sounds
+from coach.clock import RATE
 from coach.errors import InputError
 from coach.routine import Motion, Routine, loads, parse
-from coach.script import Beat, Pace, Say, Settings, Sound, Talk, build, rhythm_seconds
+from coach.script import (SHORT_SPEECH, Beat, Pace, Say, Script, Settings, Sound, Talk, build,
+                          rhythm_seconds, speech_estimate)
 from coach.timeline import Kind, Timeline, layout
 
-RATE = 22_050
+#: The promise: no stretch of a session longer than this without a sound, seconds.
+MAX_SILENCE = 5.0
 PROFILE = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 WORD = st.text(st.characters(categories=("L", "N", "P", "S")), min_size=1, max_size=8)
@@ -74,7 +79,6 @@ def check_session(routine: Routine, chosen: Settings) -> None:
     assert rhythm_seconds(routine, chosen.pace) < script.estimate_seconds()
     clips = {t: len(t) * 100 + 1 for t in script.texts()}
     tl = layout(script, clips, RATE)
-    assert isinstance(tl, Timeline)
 
     spoken = [e for e in tl.events if e.kind is Kind.SPEECH]
     assert [e.text for e in spoken] == [c.text for c in script.cues if isinstance(c, Say)]
@@ -186,3 +190,61 @@ def test_mutated_routines_are_refused_cleanly_or_work(case: tuple[dict, int], ch
         assert "\n" not in message and "\r" not in message
         return
     check_session(routine, chosen)
+
+
+def longest_silence(tl: Timeline, with_tones: bool) -> float:
+    """The longest stretch of ``tl`` without a sound, seconds: speech sounds for its clip,
+    a tone for as long as it is stored (cut at its slot's end), a sustained tone for its
+    whole slot; without tones only the voice sounds. After the last sound the session is
+    over."""
+    heard = []
+    for e in tl.events:
+        if e.kind is Kind.SPEECH:
+            heard.append((e.start, e.end))
+        elif e.kind is Kind.TONE and with_tones and e.sound is not None and e.length:
+            sounding = e.length if e.sustain else round(tone_sounds.seconds(e.sound) * RATE)
+            heard.append((e.start, e.start + min(e.length, sounding)))
+    heard.sort()
+    longest, reached = heard[0][0], heard[0][1]
+    for start, end in heard[1:]:
+        longest = max(longest, start - reached)
+        reached = max(reached, end)
+    return longest / RATE
+
+
+def slow_enough_clips(script: Script) -> dict[str, int]:
+    """Clip lengths for a voice as quick as the silence plan allows (SHORT_SPEECH of each
+    line's estimate): the worst case for silence between lines."""
+    pace = script.settings.pace
+    return {t: round(speech_estimate(t, pace) * SHORT_SPEECH * RATE) for t in script.texts()}
+
+
+@PROFILE
+@given(text=routine_toml(), chosen=SETTINGS, with_tones=st.booleans())
+def test_no_session_is_silent_for_more_than_five_seconds(text: str, chosen: Settings,
+                                                          with_tones: bool):
+    # With tones, pulses fill long slots, rests and holds; without, the voice counts, says
+    # "Hold." and "Release." and fills what is left with a word.
+    chosen = Settings(pace=chosen.pace, talk=chosen.talk, count=chosen.count, tones=with_tones)
+    try:
+        script = build(loads(text, source="gen.toml"), chosen)
+    except InputError:  # over 4 hours: nothing is made
+        return
+    tl = layout(script, slow_enough_clips(script), RATE)
+    assert longest_silence(tl, with_tones) <= MAX_SILENCE
+
+
+@pytest.mark.parametrize("with_tones", [True, False])
+def test_a_twelve_second_stroke_is_never_silent_for_five_seconds(with_tones: bool):
+    # Found by a user: a 12 s stroke per repetition left 6.2 s of silence before the
+    # closing bell; without tones, 19 s.
+    text = ('title = "Slow"\n[[steps]]\ntitle = "Long strokes"\nmotion = "stroke"\n'
+            'reps = 3\nseconds = 12\n')
+    for extra in ("", "hold = 7\n"):
+        for talk in Talk:
+            script = build(loads(text + extra), Settings(talk=talk, tones=with_tones))
+            tl = layout(script, slow_enough_clips(script), RATE)
+            assert longest_silence(tl, with_tones) <= MAX_SILENCE, (extra, talk)
+    if not with_tones:
+        spoken = [c.text for c in script.cues if isinstance(c, Say)]
+        assert {"one", "two", "three", "Hold.", "Release."} <= set(spoken)

@@ -30,7 +30,11 @@ def tone(start: int, seconds: float, sound: Sound, pan: float = 0.0, sustain: bo
 
 
 def tone_gain(mix: Mix) -> float:
-    return levels.db(render.TONE_PEAK_DB + mix.tone_volume) / tones.PEAK
+    """The tone level written out: peaks at TONE_PEAK_DB in stereo, 3 dB up in mono (the
+    two channels folded into one), moved by --tone-volume and the session's gains."""
+    folded = 3.0103 if mix.channels == 1 else 0.0
+    return levels.db(render.TONE_PEAK_DB + folded + mix.tone_volume + mix.gain
+                     + mix.tone_boost) / tones.PEAK
 
 
 # ---- placement ------------------------------------------------------------------------
@@ -101,9 +105,11 @@ def test_mono_ignores_pan_and_has_one_channel():
     mono = Renderer(events, clips, Mix(channels=1)).render(0, 15_000)
     stereo = Renderer(events, clips, Mix(channels=2)).render(0, 15_000)
     assert mono.shape == (15_000, 1)
-    # Mono is the near side of stereo, at full level, for every event.
+    # Mono is the near side of stereo for every event: the voice at the same level (it is
+    # levelled in the output's layout), a tone 3 dB up, as two channels folded into one.
     assert np.array_equal(mono[:2000, 0], stereo[:2000, 0])
-    assert np.array_equal(mono[2500:, 0], stereo[2500:, 1])
+    assert np.allclose(mono[2500:, 0], stereo[2500:, 1] * np.sqrt(2), atol=1e-6)
+    assert np.max(np.abs(mono[2500:, 0])) > 0.01
 
 
 # ---- tones ----------------------------------------------------------------------------
@@ -113,7 +119,7 @@ def test_tone_is_cut_at_its_slot_end_with_a_fade():
     slot = round(0.5 * RATE)
     assert len(bell) > slot
     events = [tone(100, 0.5, Sound.BELL)]
-    out = Renderer(events, {}, Mix(channels=1)).render(0, 100 + len(bell) + 100)[:, 0]
+    out = Renderer(events, {}, Mix()).render(0, 100 + len(bell) + 100)[:, 0]
     assert np.all(out[:100] == 0)
     assert np.all(out[100 + slot:] == 0)  # nothing rings past the slot
     heard = out[100:100 + slot]
@@ -131,7 +137,7 @@ def test_tone_shorter_than_its_slot_plays_whole_then_silence():
     out = Renderer(events, {}, mix).render(0, 3 * RATE)[:, 0]
     assert np.allclose(out[:len(circle)], circle * tone_gain(mix), atol=1e-7)
     assert np.all(out[len(circle):] == 0)
-    assert np.max(np.abs(out)) == pytest.approx(levels.db(render.TONE_PEAK_DB), rel=1e-3)
+    assert np.max(np.abs(out)) == pytest.approx(levels.db(render.TONE_PEAK_DB + 3.0103), rel=1e-3)
 
 
 def test_sustained_tone_fills_its_slot():
@@ -145,7 +151,7 @@ def test_sustained_tone_fills_its_slot():
     # The pad sits SUSTAIN_DB under the tones: its middle second is that much under a tone peak.
     middle = out[RATE:2 * RATE]
     pad_peak = np.max(np.abs(middle))
-    assert 20 * math.log10(pad_peak / levels.db(render.TONE_PEAK_DB)) == pytest.approx(
+    assert 20 * math.log10(pad_peak / (tone_gain(Mix(channels=1)) * tones.PEAK)) == pytest.approx(
         render.SUSTAIN_DB, abs=0.5)
 
 
@@ -236,3 +242,52 @@ def test_prepare_speech_is_the_same_whatever_the_clip_level():
     a = prepare_speech(raw, RATE, Mix())
     b = prepare_speech(raw * 4, RATE, Mix())
     assert np.allclose(a, b, atol=1e-5)
+
+
+# ---- the plan's loudness ----------------------------------------------------------------
+
+def _session_and_pcm(path, mix: Mix):
+    from coach.routine import load
+    from coach.session import Options, Session
+
+    session = Session(load(path), Options(mix=mix))
+    pcm = np.concatenate(list(session.blocks(RATE * 10))).astype(np.float64) / 32767
+    return session, pcm
+
+
+@pytest.mark.parametrize("mix", [Mix(), Mix(channels=1), Mix(tone_volume=10.0), Mix(tones=False)],
+                         ids=["stereo", "mono", "loud-tones", "no-tones"])
+def test_plan_loudness_predicts_the_rendered_session(mini_path, mix):
+    # Laid out with the real clips' lengths, the model of the plan reads what BS.1770
+    # reads on the rendered samples, within half a LU.
+    session, pcm = _session_and_pcm(mini_path, mix)
+    tl = session.timeline()
+    real = levels.loudness([pcm[:, c] for c in range(pcm.shape[1])], RATE)
+    assert render.plan_loudness(tl.events, tl.length, session.mix) == pytest.approx(real, abs=0.5)
+
+
+def test_plan_gain_lifts_a_rhythm_heavy_plan_on_the_tones(mini_path):
+    # The same plan with more rhythm reads quieter, so it gets more gain; past
+    # MAX_VOICE_GAIN only the tones are lifted, and never past MAX_TONE_PEAK_DB.
+    voice = [Event(0, RATE, Kind.SPEECH, text="x")]
+    ticks = [tone(RATE * 2 + i * 3 * RATE, 3.0, Sound.HOLD, sustain=True) for i in range(50)]
+    alone = render.plan_gain(voice, RATE * 160, Mix())
+    few = render.plan_gain(voice + ticks[:2], RATE * 160, Mix())
+    many = render.plan_gain(voice + ticks, RATE * 160, Mix())
+    assert alone.gain < few.gain + few.tone_boost < many.gain + many.tone_boost
+    assert many.gain == render.MAX_VOICE_GAIN and many.tone_boost > 0
+    peak = 20 * math.log10(render.tone_gain(many) * tones.PEAK)
+    assert peak <= render.MAX_TONE_PEAK_DB + 1e-6
+    # Deterministic, and only the gains change.
+    assert render.plan_gain(voice + ticks, RATE * 60, Mix()) == many
+    assert (many.channels, many.tones, many.tone_volume) == (2, True, 0.0)
+    # Silence needs nothing.
+    assert render.plan_gain([], RATE, Mix()) == Mix()
+
+
+def test_the_mix_ceiling_bends_only_what_is_over_its_knee():
+    loud = Renderer([tone(0, 1.0, Sound.BELL)], {}, Mix(tone_volume=10.0, gain=2.0, tone_boost=10.0))
+    out = loud.render(0, RATE)
+    assert np.max(np.abs(out)) <= levels.db(render.MIX_CEILING_DB)
+    quiet = Renderer([tone(0, 1.0, Sound.BELL)], {}, Mix()).render(0, RATE)
+    assert np.max(np.abs(quiet)) < 0.7 * levels.db(render.MIX_CEILING_DB)

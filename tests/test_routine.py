@@ -51,13 +51,29 @@ def test_builtin_anma_loads():
     assert all(p.say for p in brows.phases)
 
 
-def test_builtin_text_is_one_line_of_single_spaces():
+def test_builtin_text_keeps_its_lines_with_single_spaces():
     r = builtin("anma")
     texts = [r.intro, r.outro, r.summary] + [s.say for s in r.steps] + \
             [p.say for s in r.steps for p in s.phases]
     for text in texts:
-        assert "\n" not in text and "  " not in text and text == text.strip()
-    assert r.intro.startswith("Welcome. Sit comfortably")
+        for line in text.split("\n") if text else ():
+            assert line and "  " not in line and line == line.strip()
+    assert "\n" not in r.summary
+    # The intro's four lines (a backslash joins the last two source lines into one).
+    assert r.intro.split("\n")[0] == ("Welcome. Sit comfortably, let your shoulders drop, "
+                                      "and close your eyes.")
+    assert len(r.intro.split("\n")) == 4
+
+
+def test_a_newline_in_spoken_text_is_kept_other_control_characters_refused():
+    r = loads(GOOD + 'say = "One.\\r\\n\\n  Two\\tthree.\\n"\n')
+    assert r.steps[0].say == "One.\nTwo three."
+    titled = loads(GOOD.replace('title = "T"', 'title = "T\\nU"', 1))
+    assert titled.title == "T U"  # titles and summaries are one line
+    for bad in ("\\r", "\\u0007", "\\u001b[31m", "\\u0085"):
+        with pytest.raises(InputError) as info:
+            loads(GOOD + f'say = "One{bad}two"\n', source="x.toml")
+        assert str(info.value).endswith("steps[0].say: contains a control character; use plain text")
 
 
 def test_builtin_names_lists_anma():
@@ -105,7 +121,7 @@ def test_integer_seconds_become_float_and_limits_are_inclusive():
 def test_whitespace_in_text_is_folded():
     r = loads('title = "  Soft \\t face  "\nintro = """\nOne\n  two\n"""\n' + GOOD.split("\n", 1)[1])
     assert r.title == "Soft face"
-    assert r.intro == "One two"
+    assert r.intro == "One\ntwo"  # spoken text keeps its lines: a pause between them
 
 
 def test_source_is_not_part_of_equality():
@@ -122,48 +138,48 @@ def test_markup_is_kept_verbatim():
 
 BAD = [
     # (what to change in GOOD, the whole expected message)
-    (("reps = 2", 'reps = "2"'), "x.toml: steps[0].reps: must be a whole number from 1 to 200"),
-    (("reps = 2", "reps = 2.0"), "x.toml: steps[0].reps: must be a whole number from 1 to 200"),
-    (("reps = 2", "reps = 0"), "x.toml: steps[0].reps: must be a whole number from 1 to 200"),
-    (("reps = 2", "reps = 201"), "x.toml: steps[0].reps: must be a whole number from 1 to 200"),
-    (("reps = 2", "reps = nan"), "x.toml: steps[0].reps: must be a whole number from 1 to 200"),
+    (("reps = 2", 'reps = "2"'), "x.toml: line 6: steps[0].reps: must be a whole number from 1 to 200"),
+    (("reps = 2", "reps = 2.0"), "x.toml: line 6: steps[0].reps: must be a whole number from 1 to 200"),
+    (("reps = 2", "reps = 0"), "x.toml: line 6: steps[0].reps: must be a whole number from 1 to 200"),
+    (("reps = 2", "reps = 201"), "x.toml: line 6: steps[0].reps: must be a whole number from 1 to 200"),
+    (("reps = 2", "reps = nan"), "x.toml: line 6: steps[0].reps: must be a whole number from 1 to 200"),
     (("seconds = 1.0", "seconds = true"),
-     "x.toml: steps[0].seconds: must be a number of seconds from 0.3 to 60"),
+     "x.toml: line 7: steps[0].seconds: must be a number of seconds from 0.3 to 60"),
     (("seconds = 1.0", "seconds = 0.29"),
-     "x.toml: steps[0].seconds: must be a number of seconds from 0.3 to 60"),
+     "x.toml: line 7: steps[0].seconds: must be a number of seconds from 0.3 to 60"),
     (("seconds = 1.0", "seconds = -inf"),
-     "x.toml: steps[0].seconds: must be a number of seconds from 0.3 to 60"),
+     "x.toml: line 7: steps[0].seconds: must be a number of seconds from 0.3 to 60"),
     (("seconds = 1.0", "seconds = 1.0\nhold = nan"),
-     "x.toml: steps[0].hold: must be a number of seconds from 0 to 120"),
+     "x.toml: line 8: steps[0].hold: must be a number of seconds from 0 to 120"),
     (("seconds = 1.0", "seconds = 1.0\nhold = -1"),
-     "x.toml: steps[0].hold: must be a number of seconds from 0 to 120"),
-    (('title = "T"', "title = 7"), "x.toml: title: must be text, not a number"),
-    (('title = "T"', "title = [1]"), "x.toml: title: must be text, not a list"),
-    (('title = "T"', 'title = "   "'), "x.toml: title: must not be empty"),
+     "x.toml: line 8: steps[0].hold: must be a number of seconds from 0 to 120"),
+    (('title = "T"', "title = 7"), "x.toml: line 1: title: must be text, not a number"),
+    (('title = "T"', "title = [1]"), "x.toml: line 1: title: must be text, not a list"),
+    (('title = "T"', 'title = "   "'), "x.toml: line 1: title: must not be empty"),
     (('title = "T"\n', ""), "x.toml: title: is missing"),
-    (('title = "A"', 'title = "A"\nsay = false'), "x.toml: steps[0].say: must be text, not true/false"),
-    (('motion = "press"', "motion = 3"), "x.toml: steps[0].motion: must be one of circle, stroke, "
+    (('title = "A"', 'title = "A"\nsay = false'), "x.toml: line 5: steps[0].say: must be text, not true/false"),
+    (('motion = "press"', "motion = 3"), "x.toml: line 5: steps[0].motion: must be one of circle, stroke, "
                                          "press, pluck, hold"),
     (('motion = "press"', 'motion = "pres"'),
-     "x.toml: steps[0].motion: must be one of circle, stroke, press, pluck, hold "
+     "x.toml: line 5: steps[0].motion: must be one of circle, stroke, press, pluck, hold "
      "(did you mean 'press'?)"),
-    (('motion = "press"\n', ""), "x.toml: steps[0].motion: is missing; one of circle, stroke, "
+    (('motion = "press"\n', ""), "x.toml: line 3: steps[0].motion: is missing; one of circle, stroke, "
                                  "press, pluck, hold"),
-    (("reps = 2\n", ""), "x.toml: steps[0].reps: is missing"),
-    (("seconds = 1.0\n", ""), "x.toml: steps[0].seconds: is missing"),
+    (("reps = 2\n", ""), "x.toml: line 3: steps[0].reps: is missing"),
+    (("seconds = 1.0\n", ""), "x.toml: line 3: steps[0].seconds: is missing"),
     (('motion = "press"\nreps = 2\nseconds = 1.0\n', ""),
-     "x.toml: steps[0]: has no movement: give motion, reps and seconds, or [[steps.phases]]"),
-    (('title = "A"\n', ""), "x.toml: steps[0].title: is missing"),
+     "x.toml: line 3: steps[0]: has no movement: give motion, reps and seconds, or [[steps.phases]]"),
+    (('title = "A"\n', ""), "x.toml: line 3: steps[0].title: is missing"),
     (("seconds = 1.0", 'seconds = 1.0\nsides = "left"'),
-     'x.toml: steps[0].sides: must be a list such as ["left", "right"]'),
+     'x.toml: line 8: steps[0].sides: must be a list such as ["left", "right"]'),
     (("seconds = 1.0", "seconds = 1.0\nsides = []"),
-     'x.toml: steps[0].sides: must be a list such as ["left", "right"]'),
+     'x.toml: line 8: steps[0].sides: must be a list such as ["left", "right"]'),
     (("seconds = 1.0", 'seconds = 1.0\nsides = ["left", "rigth"]'),
-     "x.toml: steps[0].sides[1]: must be one of left, right (did you mean 'right'?)"),
+     "x.toml: line 8: steps[0].sides[1]: must be one of left, right (did you mean 'right'?)"),
     (("seconds = 1.0", 'seconds = 1.0\nsides = ["right", "right"]'),
-     "x.toml: steps[0].sides[1]: 'right' is listed twice"),
+     "x.toml: line 8: steps[0].sides[1]: 'right' is listed twice"),
     (('motion = "press"', 'motion = "hold"\nhold = 2'),
-     "x.toml: steps[0].hold: a hold motion is already a hold; give its length in 'seconds'"),
+     "x.toml: line 6: steps[0].hold: a hold motion is already a hold; give its length in 'seconds'"),
 ]
 
 
@@ -192,11 +208,11 @@ def test_phases_shapes():
         "x.toml: steps[0].phases: must be a non-empty list of tables ([[steps.phases]])"
     assert error(head + 'phases = ["press"]\n') == "x.toml: steps[0].phases[0]: must be a table, not text"
     assert error(head + 'reps = 3\n[[steps.phases]]\nmotion = "press"\nreps = 1\nseconds = 1\n') == \
-        "x.toml: steps[0]: has both phases and reps; put reps inside the phases"
+        "x.toml: line 2: steps[0]: has both phases and reps; put reps inside the phases"
     assert error(head + '[[steps.phases]]\nmotion = "press"\nreps = 1\n') == \
-        "x.toml: steps[0].phases[0].seconds: is missing"
+        "x.toml: line 4: steps[0].phases[0].seconds: is missing"
     many = head + '[[steps.phases]]\nmotion = "press"\nreps = 1\nseconds = 1\n' * 21
-    assert error(many) == "x.toml: steps[0].phases: has 21 phases; the limit is 20"
+    assert error(many) == "x.toml: line 2: steps[0].phases: has 21 phases; the limit is 20"
     assert loads(head + '[[steps.phases]]\nmotion = "press"\nreps = 1\nseconds = 1\n' * 20)
 
 
@@ -206,27 +222,27 @@ def test_limits_on_size():
         "x.toml: steps: has 101 steps; the limit is 100"
     assert len(loads('title = "T"\n' + "".join(step.format(i) for i in range(100))).steps) == 100
     assert error(GOOD.replace('title = "T"', f'title = "{"t" * 81}"')) == \
-        "x.toml: title: is 81 characters long; the limit is 80"
+        "x.toml: line 1: title: is 81 characters long; the limit is 80"
     assert loads(GOOD.replace('title = "T"', f'title = "{"t" * 80}"')).title == "t" * 80
     assert error(GOOD.replace('title = "A"', f'title = "{"a" * 81}"')) == \
-        "x.toml: steps[0].title: is 81 characters long; the limit is 80"
+        "x.toml: line 4: steps[0].title: is 81 characters long; the limit is 80"
     assert error(f'intro = "{"w " * 1000}w"\n' + GOOD) == \
-        "x.toml: intro: is 2001 characters long; the limit is 2000"
+        "x.toml: line 1: intro: is 2001 characters long; the limit is 2000"
     assert loads(f'intro = "{"w " * 999}w"\n' + GOOD).intro == "w " * 999 + "w"
 
 
 def test_control_characters_are_refused():
     assert error(GOOD + 'say = "ring \\u0007 bell"\n') == \
-        "x.toml: steps[0].say: contains a control character; use plain text"
+        "x.toml: line 8: steps[0].say: contains a control character; use plain text"
     assert error(GOOD.replace('title = "T"', 'title = "T\\u0085"')) == \
-        "x.toml: title: contains a control character; use plain text"
-    # Tabs and newlines are ordinary whitespace.
-    assert loads(GOOD + 'say = "a\\tb\\nc"\n').steps[0].say == "a b c"
+        "x.toml: line 1: title: contains a control character; use plain text"
+    # A tab is whitespace; a newline is kept (a pause when spoken).
+    assert loads(GOOD + 'say = "a\\tb\\nc"\n').steps[0].say == "a b\nc"
 
 
 def test_duplicate_step_titles_case_insensitive():
     text = GOOD + '[[steps]]\ntitle = "a"\nmotion = "press"\nreps = 1\nseconds = 1\n'
-    assert error(text) == ("x.toml: steps[1].title: 'a' is also the title of steps[0]; "
+    assert error(text) == ("x.toml: line 9: steps[1].title: 'a' is also the title of steps[0]; "
                            "each step needs its own title (it names a chapter)")
 
 
@@ -257,7 +273,7 @@ def test_unknown_key_suggests_the_near_one(text, place, hint):
 
 def test_unknown_key_without_near_one_lists_known_keys():
     message = error('colour = "red"\n' + GOOD)
-    assert message == "x.toml: colour: unknown key; known keys: intro, outro, steps, summary, title"
+    assert message == "x.toml: line 1: colour: unknown key; known keys: intro, outro, steps, summary, title"
 
 
 def test_unknown_key_with_a_newline_stays_one_line():
@@ -309,15 +325,20 @@ def test_load_names_the_routine_after_the_file(tmp_path: Path):
     path = tmp_path / "my-face.toml"
     path.write_text(GOOD, encoding="utf-8")
     r = load(path)
-    assert (r.name, r.source) == ("my-face", "my-face.toml")
+    assert (r.name, r.source) == ("my-face", str(path))  # the path as given
     assert load(str(path)) == r
 
 
-def test_load_error_names_the_file(tmp_path: Path):
+def test_load_error_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     path = tmp_path / "broken.toml"
     path.write_text(GOOD.replace("reps = 2", "reps = -2"), encoding="utf-8")
-    with pytest.raises(InputError, match=r"^broken\.toml: steps\[0\]\.reps: must be a whole number"):
+    with pytest.raises(InputError) as info:
         load(path)
+    assert str(info.value) == f"{path}: line 6: steps[0].reps: must be a whole number from 1 to 200"
+    # A relative path stays relative, as the user typed it.
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError, match=r"^broken\.toml: line 6: steps\[0\]\.reps: "):
+        load("broken.toml")
 
 
 def test_non_utf8_reports_line_and_column(tmp_path: Path):
@@ -325,7 +346,7 @@ def test_non_utf8_reports_line_and_column(tmp_path: Path):
     path.write_bytes('title = "T"\n[[steps]]\ntitle = "Caf\u00e9"\n'.encode("latin-1"))
     with pytest.raises(InputError) as info:
         load(path)
-    assert str(info.value) == ("latin1.toml: line 3, column 13: not UTF-8 text (byte 0xe9); "
+    assert str(info.value) == (f"{path}: line 3, column 13: not UTF-8 text (byte 0xe9); "
                                "save the file as UTF-8")
 
 
@@ -344,7 +365,7 @@ def test_file_over_one_megabyte_is_refused(tmp_path: Path):
     path.write_text(GOOD + "#" + padding, encoding="utf-8")
     with pytest.raises(InputError) as info:
         load(path)
-    assert str(info.value) == "big.toml: larger than 1 MB; a routine file is a few kilobytes"
+    assert str(info.value) == f"{path}: larger than 1 MB; a routine file is a few kilobytes"
 
 
 def test_missing_file_and_folder(tmp_path: Path):
@@ -358,7 +379,7 @@ def test_resolve_builtin_name_or_path(tmp_path: Path, monkeypatch: pytest.Monkey
     assert resolve("anma") == builtin("anma")
     path = tmp_path / "mine.toml"
     path.write_text(GOOD, encoding="utf-8")
-    assert resolve(str(path)).source == "mine.toml"
+    assert resolve(str(path)).source == str(path)
     plain = tmp_path / "plain"  # no .toml suffix: a path because it has a slash
     plain.write_text(GOOD, encoding="utf-8")
     assert resolve(str(plain)).name == "plain"
@@ -533,3 +554,6 @@ def test_describe_routine_lists_steps_and_phases():
     assert "   - 12 x circle 3 s" in lines
     assert any(l.startswith("   - 6 x stroke 2.5 s, hold 1.5 s each side, left then right") for l in lines)
     assert any(l.startswith("   - 2 x hold 8 s: Place your fingers") for l in lines)
+
+
+    assert r.title == "T"

@@ -10,7 +10,7 @@ from conftest import MINI
 import coach.script as script_module
 from coach.errors import InputError
 from coach.routine import Routine, builtin, loads
-from coach.script import (MAX_SLOT, MAX_SESSION_SECONDS, SIDE_PAN, Beat, Chapter, Pace, Rest, Say,
+from coach.script import (LINE_BREAK, MAX_SLOT, MAX_SESSION_SECONDS, SIDE_PAN, Beat, Chapter, Pace, Rest, Say,
                           Script, Settings, Sound, Talk, build, describe, estimate_seconds,
                           number_word, rhythm_seconds, speech_estimate)
 
@@ -66,13 +66,14 @@ def test_start_bell_end_beats():
 def test_spoken_frame_of_the_session():
     script = build(ANMA)
     intro = chapter(script, "Introduction")
-    assert says(intro) == [ANMA.intro, "The first step: Cheek circles."]
+    # Each line of the intro is its own cue, with a pause between.
+    assert says(intro) == [*ANMA.intro.split("\n"), "The first step: Cheek circles."]
     for k, title in enumerate(STEP_TITLES):
         spoken = says(chapter(script, title))
         assert spoken[0] == f"Step {number_word(k + 1)} of five: {title}."
-    assert says(chapter(script, "Closing")) == [ANMA.outro]
+    assert says(chapter(script, "Closing")) == ANMA.outro.split("\n")
     first = chapter(script, "Cheek circles")
-    assert says(first)[1] == ANMA.steps[0].say
+    assert says(first)[1:1 + len(ANMA.steps[0].say.split("\n"))] == ANMA.steps[0].say.split("\n")
 
 
 def test_default_intro_and_outro():
@@ -109,7 +110,7 @@ def test_one_beat_per_repetition_with_the_motion_sound():
     for motion, sound in [("circle", Sound.CIRCLE), ("stroke", Sound.STROKE),
                           ("press", Sound.PRESS), ("pluck", Sound.PLUCK)]:
         cues = chapter(build(one_step(motion)), "Only")
-        rhythm = beats(cues)[1:]  # after the bell
+        rhythm = [b for b in beats(cues)[1:] if b.label]  # after the bell; no rest pulses
         assert rhythm == [Beat(sound, 3.0, label=f"{motion} {i} of 8") for i in range(1, 9)]
 
 
@@ -132,7 +133,7 @@ def test_no_beat_slot_longer_than_four_seconds_unless_a_sustained_hold(pace):
 @pytest.mark.parametrize(("seconds", "parts"), [(4.0, 1), (4.1, 2), (8.0, 2), (10.0, 3), (60.0, 15)])
 def test_long_repetition_is_split_into_pulses(seconds, parts):
     cues = chapter(build(one_step("press", 2, seconds)), "Only")
-    rhythm = beats(cues)[1:]
+    rhythm = [b for b in beats(cues)[1:] if b.label]  # not the pulses that fill a rest
     assert len(rhythm) == 2 * parts
     for rep in (rhythm[:parts], rhythm[parts:]):
         assert rep[0].sound is Sound.PRESS
@@ -199,7 +200,7 @@ def test_sides_give_equal_panned_blocks():
 def test_single_side():
     cues = chapter(build(one_step(reps=2, extra='sides = ["right"]')), "Only")
     assert Say("Right side.", pan=SIDE_PAN) in cues
-    assert all(b.pan > 0 for b in beats(cues)[1:])
+    assert all(b.pan > 0 for b in beats(cues)[1:] if b.label)
 
 
 # ---- pace ---------------------------------------------------------------------------------
@@ -245,7 +246,8 @@ def test_talk_less():
     assert not ENCOURAGE & set(spoken)
     assert not [c for c in script.cues if isinstance(c, Say) and c.over]
     # The routine's own words are all still there.
-    assert ANMA.intro in spoken and ANMA.steps[0].say in spoken
+    assert set(ANMA.intro.split("\n")) <= set(spoken)
+    assert set(ANMA.steps[0].say.split("\n")) <= set(spoken)
 
 
 def test_talk_more_adds_encouragement():
@@ -392,7 +394,7 @@ def test_rhythm_seconds_is_a_lower_bound_of_the_estimate(pace):
     for routine in (ANMA, loads(MINI), one_step("hold", 3, 5.0), one_step(extra="hold = 2")):
         script = build(routine, Settings(pace=pace))
         rhythm = sum(c.seconds for c in script.cues if isinstance(c, Beat)
-                     and c.sound not in (Sound.START, Sound.BELL, Sound.END))
+                     and c.label and c.sound not in (Sound.START, Sound.BELL, Sound.END))
         assert rhythm_seconds(routine, pace) == pytest.approx(rhythm, abs=1e-3)
         assert rhythm_seconds(routine, pace) < script.estimate_seconds()
 
@@ -431,7 +433,7 @@ def test_texts_are_distinct_in_order():
     script = build(ANMA)
     texts = script.texts()
     assert len(texts) == len(set(texts))
-    assert texts[0] == ANMA.intro
+    assert texts[0] == ANMA.intro.split("\n")[0]
     assert set(texts) == set(says(script.cues))
 
 
@@ -513,3 +515,23 @@ def test_no_builtin_leaves_a_long_silence(name, pace):
             assert cue.seconds <= MAX_SLOT or (cue.sound is Sound.HOLD and cue.sustain), cue
         elif isinstance(cue, Rest):
             assert cue.seconds <= 5.0, cue
+
+
+def test_a_newline_in_spoken_text_is_a_pause_between_two_cues():
+    r = loads(MINI.replace('say = "Draw small circles."', 'say = "Draw small circles.\\nSlowly."'))
+    cues = build(r).cues
+    i = cues.index(Say("Draw small circles."))
+    assert cues[i + 1] == Rest(LINE_BREAK) and cues[i + 2] == Say("Slowly.")
+    slow = build(r, Settings(pace=Pace.SLOW)).cues
+    assert slow[slow.index(Say("Draw small circles.")) + 1] == Rest(LINE_BREAK * Pace.SLOW.factor)
+
+
+def test_a_line_of_emoji_only_is_not_a_cue_and_emoji_stay_in_spoken_lines():
+    r = loads(MINI.replace('say = "Draw small circles."', 'say = "Smile 😊\\n🙂👍🏽"')
+                  .replace('outro = "All done."', 'outro = "✨"'))
+    spoken = says(build(r).cues)
+    assert "Smile 😊" in spoken  # kept as written (cue sheets show it); not spoken
+    assert not [t for t in spoken if t in ("🙂👍🏽", "✨")]
+    # Without an outro to speak, the closing chapter is the bell and the end chime only.
+    closing = chapter(build(r), "Closing")
+    assert not says(closing) and isinstance(closing[-1], Beat)

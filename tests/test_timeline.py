@@ -10,7 +10,7 @@ from coach.routine import builtin
 from coach.script import Beat, Pace, Rest, Say, Script, Settings, Sound, Talk, build
 from coach.timeline import ChapterSpan, Event, Kind, Timeline, layout, layout_chapter
 
-RATE = 22_050
+from coach.clock import RATE  # the session's own clock
 ANMA = builtin("anma")
 SETTINGS = [Settings(), Settings(talk=Talk.MORE, count=True), Settings(talk=Talk.LESS, pace=Pace.FAST),
             Settings(pace=Pace.SLOW, count=True)]
@@ -226,6 +226,10 @@ def test_to_json():
     assert kinds == {"speech", "tone", "pause"}
 
 
-def test_chapter_span_and_event_are_plain_values():
-    assert ChapterSpan("A", 0, 10) == ChapterSpan("A", 0, 10)
+def test_chapter_span_and_event_are_frozen_values():
+    # Equal by value, hashable, and not to be changed once made.
+    assert ChapterSpan("A", 0, 10) != ChapterSpan("A", 0, 11)
+    assert len({Event(5, 10, Kind.PAUSE), Event(5, 10, Kind.PAUSE)}) == 1
     assert Event(5, 10, Kind.PAUSE).end == 15
+    with pytest.raises(AttributeError):
+        ChapterSpan("A", 0, 10).end = 12  # type: ignore[misc]

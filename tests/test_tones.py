@@ -226,3 +226,14 @@ def test_a_pack_is_a_value_so_two_packs_do_not_share_a_cache(tmp_path):
     a, b = tones.sound_pack(tmp_path / "a"), tones.sound_pack(tmp_path / "b")
     assert a != b and hash(a) != hash(b)
     assert not np.array_equal(tones.load(Sound.HOLD, a), tones.load(Sound.HOLD, b))
+
+
+@pytest.mark.parametrize("sound", list(Sound))
+def test_seconds_is_how_long_a_sound_sounds(sound):
+    # What the script counts as sound when it keeps silences under 5 s: the stored
+    # sound's length, at whose end it has died away.
+    x = tones.load(sound)
+    assert tones.seconds(sound) == len(x) / RATE
+    assert 0.1 < tones.seconds(sound) <= 3.0
+    if sound is not Sound.SUSTAIN:  # the loop is seamless, not faded
+        assert np.max(np.abs(x[-RATE // 100:])) < 0.1 * np.max(np.abs(x))  # 20 dB down
