@@ -148,7 +148,7 @@ def _options(pace: str = "normal", talk: str = "normal", count: bool = False,
              minutes: float | None = None, voice: str | None = None, rate: int | None = None,
              mono: bool = False, tone_volume: float = 0.0, no_tones: bool = False,
              sounds: Path | None = None, bed: str | None = None,
-             bed_volume: float | None = None, **_: Any):  # -> Options
+             bed_volume: float | None = None, **_: Any) -> Options:
     """Options from settings, as the command line and the settings file give them (keys
     beyond the session's, such as output_dir, are ignored here)."""
     from coach.bed import check_volume, resolve
@@ -212,7 +212,7 @@ def _with_start(options: Any, routine: Any, step: str | None) -> Any:
     return replace(options, settings=replace(options.settings, start=start))
 
 
-def _routine(spec: str):
+def _routine(spec: str) -> Routine:
     from coach.routine import resolve
 
     return resolve(spec)
@@ -357,17 +357,17 @@ def cache(clear: Annotated[bool, typer.Option("--clear", help="Empty it.")] = Fa
     clips = clip_cache()
     if clear:
         removed = clips.clear()
-        loops = bed.clear_cache()
-        typer.echo(f"Removed {removed} clip{'' if removed == 1 else 's'} and {loops} "
-                   f"bed loop{'' if loops == 1 else 's'} from {clips.root.parent}")
+        gone = bed.clear_cache()
+        typer.echo(f"Removed {_plural(removed, 'clip')} and {_plural(gone, 'bed loop')} "
+                   f"from {clips.root.parent}")
         return
     info = clips.info()
     loops = bed.cached()
     typer.echo(f"{clips.root.parent}")
-    typer.echo(f"  clips: {info.entries} clip{'' if info.entries == 1 else 's'}, "
+    typer.echo(f"  clips: {_plural(info.entries, 'clip')}, "
                f"{info.size / 1e6:.1f} MB (trimmed to {clips.max_bytes * TRIM_TO / 1e6:.0f} MB "
                f"when it grows past {clips.max_bytes / 1e6:.0f} MB)")
-    typer.echo(f"  beds: {len(loops)} loop{'' if len(loops) == 1 else 's'}, "
+    typer.echo(f"  beds: {_plural(len(loops), 'loop')}, "
                f"{sum(p.stat().st_size for p in loops) / 1e6:.1f} MB")
 
 
@@ -483,11 +483,13 @@ def play(
             options = replace(options, settings=replace(options.settings, start=step))
     else:
         options = _with_start(options, r, start)
-    with Session(r, options, notify=_note) as session:
-        _play(session, name, r)
+    # Keys go to coach from the start: starting the voice takes a moment, and a key
+    # pressed meanwhile must be neither echoed nor lost.
+    with _Keyboard() as keyboard, Session(r, options, notify=_note) as session:
+        _play(session, name, r, keyboard)
 
 
-def _play(session: Any, name: str, r: Any) -> None:
+def _play(session: Any, name: str, r: Any, keyboard: _Keyboard) -> None:
     from coach import player, resume
 
     def reached(chapter: int) -> None:
@@ -499,16 +501,12 @@ def _play(session: Any, name: str, r: Any) -> None:
             resume.remember(name, r, step)
 
     status = _StatusLine() if _terminal(sys.stderr) else None
-    # Keys go to coach from the start: starting the voice takes a moment, and a key
-    # pressed meanwhile must be neither echoed nor lost.
-    with _Keyboard() as keyboard:
-        session = Session(r, options)
-        try:
-            outcome = player.play(session, poll_key=keyboard.poll if keyboard.on else None,
-                                  status=status.show if status else None, on_chapter=reached)
-        finally:
-            if status:
-                status.close()
+    try:
+        outcome = player.play(session, poll_key=keyboard.poll if keyboard.on else None,
+                              status=status.show if status else None, on_chapter=reached)
+    finally:
+        if status:
+            status.close()
     if outcome is player.Outcome.FINISHED:
         resume.forget(name)
     typer.echo("Stopped." if outcome is player.Outcome.QUIT else "Finished. Well done.", err=True)
@@ -598,7 +596,8 @@ class Shell(str, Enum):
 @app.command()
 def completion(shell: Annotated[Shell, typer.Argument(help="bash, zsh or fish.")]) -> None:
     """Print the shell completion script for bash, zsh or fish (see the README to install it)."""
-    from typer.completion import completion_init, get_completion_script
+    from typer.completion import (completion_init,  # type: ignore[attr-defined]
+                                  get_completion_script)
 
     completion_init()
     typer.echo(get_completion_script(prog_name="coach", complete_var="_COACH_COMPLETE",
@@ -721,7 +720,7 @@ def run(argv: list[str] | None = None) -> int:
 
 def _run(args: list[str]) -> int:
     if os.environ.get("_COACH_COMPLETE"):  # a shell asking for completions
-        from typer.completion import completion_init
+        from typer.completion import completion_init  # type: ignore[attr-defined]
 
         completion_init()  # typer's own completion classes (plain values, zsh and fish)
     try:

@@ -130,7 +130,7 @@ def _check(key: Key, raw: Any, base: Path) -> Any:
         ok = isinstance(raw, int) and not isinstance(raw, bool)
         if key.kind == "number":
             ok = ok or isinstance(raw, float)
-        if not ok or not key.low <= raw <= key.high:  # type: ignore[operator]
+        if not ok or not key.low <= raw <= key.high:
             kind = "a whole number" if key.kind == "int" else "a number"
             raise ValueError(f"must be {kind} from {key.low:g} to {key.high:g}")
         return raw if key.kind == "int" else float(raw)

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported lazily where used
+    from platformdirs import PlatformDirs
 
 APP = "coach"
 
 
-def _dirs():  # -> platformdirs.PlatformDirs; imported lazily: only some commands need it
+def _dirs() -> PlatformDirs:
+    """platformdirs' answer for coach, imported when first needed."""
     from platformdirs import PlatformDirs
 
     return PlatformDirs(APP, appauthor=False)

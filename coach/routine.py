@@ -189,19 +189,26 @@ def format_problems(source: str, items: list[str]) -> str:
 def unknown_key(key: str, allowed: set[str] | list[str], place: str = "") -> str:
     """The problem line for a key not in ``allowed``: ``place.key: unknown key (did you
     mean 'x'?); known keys: ...``. Shared by routine files and the config file."""
-    near = difflib.get_close_matches(key, sorted(allowed), n=1)
-    hint = f" (did you mean '{near[0]}'?)" if near else ""
-    known = ", ".join(sorted(allowed))
+    return f"{_key_place(key, place)}: {_unknown(key, allowed)}"
+
+
+def _key_place(key: str, place: str) -> str:
     # A quoted key may hold a newline or other control characters: escape it, so the
     # message stays one line.
     shown = key if key.isprintable() else json.dumps(key)
-    return f"{place}{'.' if place else ''}{shown}: unknown key{hint}; known keys: {known}"
+    return f"{place}{'.' if place else ''}{shown}"
+
+
+def _unknown(key: str, allowed: set[str] | list[str]) -> str:
+    near = difflib.get_close_matches(key, sorted(allowed), n=1)
+    hint = f" (did you mean '{near[0]}'?)" if near else ""
+    return f"unknown key{hint}; known keys: {', '.join(sorted(allowed))}"
 
 
 def _unknown_keys(table: dict[str, Any], allowed: set[str], place: str, p: _Problems) -> None:
     for key in table:
         if key not in allowed:
-            p.add("", unknown_key(key, allowed, place))
+            p.add(_key_place(key, place), _unknown(key, allowed))
 
 
 def _text(table: dict[str, Any], key: str, place: str, p: _Problems, *, required: bool = False,

@@ -274,7 +274,7 @@ def test_routines_marks_a_shadowing_routine_and_reports_a_broken_one(own_folders
     assert set(rows) == {"anma", "broken", "evening", "neck", "quick"}
     assert rows["quick"].split()[1] == "yours" and rows["quick"].endswith("Mini (in place of the built-in)")
     assert "broken" in rows["broken"] and rows["anma"].split()[1] == "built-in"
-    assert result.stderr == "coach: broken.toml: line 1, column 9: not valid TOML: invalid value\n"
+    assert result.stderr == f"coach: {folder / 'broken.toml'}: line 1, column 9: not valid TOML: invalid value\n"
     # The shadowing routine is what the name plays.
     assert run_coach("script", "quick").stdout.startswith("Mini — ")
 

@@ -27,19 +27,19 @@ title = "Rhythm"
 [[steps]]
 title = "Plucks"
 motion = "pluck"
-reps = 60
+reps = 120
 seconds = 0.5
 
 [[steps]]
 title = "Holds"
 motion = "hold"
-reps = 4
+reps = 8
 seconds = 12
 
 [[steps]]
 title = "Strokes"
 motion = "stroke"
-reps = 4
+reps = 8
 seconds = 12
 hold = 8
 """

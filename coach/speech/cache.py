@@ -105,7 +105,7 @@ class ClipCache:
                 Path(tmp).unlink(missing_ok=True)
 
     def _entries(self) -> list[tuple[float, int, Path]]:
-        out = []
+        out: list[tuple[float, int, Path]] = []
         if not self.root.is_dir():
             return out
         for sub in os.scandir(self.root):
