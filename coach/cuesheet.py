@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 
 from coach.clock import stamp
-from coach.timeline import Kind, Timeline
+from coach.timeline import Speech, Timeline
 
 CUE_FORMATS = (".vtt", ".srt", ".lrc")
 CHAPTER_FORMATS = (".json", ".cue")
@@ -46,7 +46,7 @@ def vtt_text(text: str) -> str:
 
 def render(tl: Timeline, fmt: str) -> str:
     """The spoken lines as a cue file in ``fmt`` ('.vtt', '.srt' or '.lrc')."""
-    lines = [e for e in tl.events if e.kind is Kind.SPEECH]
+    lines = [e for e in tl.events if isinstance(e, Speech)]
     r = tl.rate
     if fmt == ".lrc":
         out = [f"[ti:{' '.join(tl.title.split())}]", "[by:coach]"]

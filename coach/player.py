@@ -21,7 +21,7 @@ import numpy as np
 
 from coach.errors import MissingPartError
 from coach.session import ChapterAudio, Session
-from coach.timeline import Kind
+from coach.timeline import Tone
 from coach.clock import RATE, minutes_seconds
 
 #: Chapters rendered ahead of the one playing.
@@ -122,7 +122,7 @@ def _label_at(chapter: ChapterAudio, pos: int) -> str:
     for e in chapter.events:
         if e.start > pos:
             break
-        if e.kind is Kind.TONE and e.label:
+        if isinstance(e, Tone) and e.label:
             label = e.label
     return label
 

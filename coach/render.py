@@ -18,7 +18,7 @@ from coach import levels, tones
 from coach.bed import Bed
 from coach.clock import RATE
 from coach.tones import Sound, SoundPack
-from coach.timeline import Event, Kind
+from coach.timeline import Event, Speech, Tone
 from coach.tones import Sound
 
 #: The integrated loudness of every session (LUFS, BS.1770 as ffmpeg's ebur128 reads it),
@@ -170,15 +170,15 @@ _CELL = RATE // 10
 
 
 @functools.lru_cache(maxsize=32)
-def _tone_energy(sound: Sound) -> np.ndarray:
+def _tone_energy(sound: Sound, pack: SoundPack | None = None) -> np.ndarray:
     """Cumulative K-weighted energy of a stored tone at unit gain: [0] + per sample."""
-    x = tones.load(sound).astype(np.float64)
+    x = tones.load(sound, pack).astype(np.float64)
     return np.concatenate(([0.0], np.cumsum(levels.k_weighted(x, RATE) ** 2)))
 
 
 @functools.lru_cache(maxsize=64)
-def _sustain_energy(length: int) -> np.ndarray:
-    x = tones.sustain(length).astype(np.float64)
+def _sustain_energy(length: int, pack: SoundPack | None = None) -> np.ndarray:
+    x = tones.sustain(length, pack).astype(np.float64)
     return np.concatenate(([0.0], np.cumsum(levels.k_weighted(x, RATE) ** 2)))
 
 
@@ -211,14 +211,15 @@ def plan_loudness(events: Sequence[Event], length: int, mix: Mix) -> float:
     tone = tone_gain(mix) ** 2
     sustain = tone * levels.db(SUSTAIN_DB) ** 2
     for e in events:
-        channels = sum(g * g for g in pan_gains(e.pan, mix.channels))
-        if e.kind is Kind.SPEECH:
+        if isinstance(e, Speech):
+            channels = sum(g * g for g in pan_gains(e.pan, mix.channels))
             spread(e.start, e.length, line_power * e.length * channels)
-        elif e.kind is Kind.TONE and mix.tones and e.sound is not None:
-            energy = _tone_energy(e.sound)
+        elif isinstance(e, Tone) and mix.tones:
+            channels = sum(g * g for g in pan_gains(e.pan, mix.channels))
+            energy = _tone_energy(e.sound, mix.sounds)
             place(e.start, energy[: min(len(energy), e.length + 1)], tone * channels)
             if e.sustain:
-                place(e.start, _sustain_energy(e.length), sustain * channels)
+                place(e.start, _sustain_energy(e.length, mix.sounds), sustain * channels)
     blocks = np.convolve(cells, np.ones(4), "valid") / (4 * _CELL)
     return levels.gated(blocks)
 
@@ -255,17 +256,16 @@ class Renderer:
     its prepared voice clip: float32, or int16 at full scale 32767 (half the memory)."""
 
     def __init__(self, events: Sequence[Event], clips: Mapping[str, np.ndarray], mix: Mix) -> None:
-        self.events = [e for e in events if e.kind is not Kind.PAUSE
-                       and (mix.tones or e.kind is Kind.SPEECH)]
+        self.events: list[Speech | Tone] = [
+            e for e in events if isinstance(e, Speech) or (isinstance(e, Tone) and mix.tones)]
         self.clips, self.mix = clips, mix
         self.starts = np.array([e.start for e in self.events], dtype=np.int64)
         self.ends = np.array([e.end for e in self.events], dtype=np.int64)
         self.tone_gain = tone_gain(mix)
 
-    def audio(self, e: Event) -> np.ndarray:
-        if e.kind is Kind.SPEECH:
+    def audio(self, e: Speech | Tone) -> np.ndarray:
+        if isinstance(e, Speech):
             return self.clips[e.text]
-        assert e.sound is not None
         return _tone_audio(e.sound, e.length, e.sustain, self.tone_gain, self.mix.sounds)
 
     def render(self, start: int, end: int) -> np.ndarray:

@@ -29,7 +29,7 @@ from coach.speech import Speaker, VoiceChoice, open_speaker
 from coach.spoken import speakable
 from coach.clock import RATE
 from coach.tones import to_pcm16
-from coach.timeline import Event, Kind, Timeline
+from coach.timeline import Event, Speech, Timeline, moved
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,7 @@ class Session:
             _, cues = self.script.chapters()[0]
             found, _ = timeline.layout_chapter(cues, _NO_FRAMES, RATE)
             envelope = ducking.envelope(
-                [(e.start, e.end) for e in found if e.kind is Kind.SPEECH], end, None)
+                [(e.start, e.end) for e in found if isinstance(e, Speech)], end, None)
             pcm = bed.lay(pcm, self._bed_loop(), envelope.gain(0, end), 0)
         return pcm
 
@@ -230,7 +230,7 @@ class Session:
             start = sum(self._laid_out(i)[1] for i in range(index))
             envelope = self._bed_envelope(index, start, start + end,
                                           [(e.start + start, e.end + start) for e in events
-                                           if e.kind is Kind.SPEECH])
+                                           if isinstance(e, Speech)])
             pcm = bed.lay(pcm, self._bed_loop(), envelope.gain(start, start + end), start)
         return ChapterAudio(index, title, tuple(events), pcm)
 
@@ -260,7 +260,7 @@ class Session:
         for i in range(index - 1, -1, -1):  # back to the last line before this chapter
             laid, length = self._laid_out(i)
             pos -= length
-            spoken = [e for e in laid if e.kind is Kind.SPEECH]
+            spoken = [e for e in laid if isinstance(e, Speech)]
             if spoken:
                 before.insert(0, (pos + spoken[-1].start, pos + spoken[-1].end))
                 break
@@ -271,7 +271,7 @@ class Session:
             # Where the next chapter's first line starts depends on no clip's length, so
             # it is known without speaking anything: play starts no later for it.
             found, chapter_end = timeline.layout_chapter(cues, _NO_FRAMES, RATE, pos)
-            spoken = [e for e in found if e.kind is Kind.SPEECH]
+            spoken = [e for e in found if isinstance(e, Speech)]
             if spoken:
                 before.append((spoken[0].start, spoken[0].start + 1))
                 break
@@ -286,7 +286,7 @@ class Session:
         without a bed: every ducking window, the fade-in and the fade-out."""
         if self.options.mix.bed is None or not tl.chapters:
             return None
-        lines = [(e.start, e.end) for e in tl.events if e.kind is Kind.SPEECH]
+        lines = [(e.start, e.end) for e in tl.events if isinstance(e, Speech)]
         return ducking.envelope(lines, self._opening()[1],
                                 (tl.chapters[-1].start, tl.chapters[-1].end))
 
@@ -310,10 +310,10 @@ class Session:
         for index, (_, cues) in enumerate(self.script.chapters()):
             texts = list(dict.fromkeys(c.text for c in cues if isinstance(c, Say)))
             events, end = timeline.layout_chapter(cues, self.frames(texts), RATE, start)
-            self._laid[index] = (tuple(_moved(events, -start)), end - start)
+            self._laid[index] = (tuple(moved(e, -start) for e in events), end - start)
             renderer = Renderer(events, _Clips(self), mix)
             envelope = None if mix.bed is None else self._bed_envelope(
-                index, start, end, [(e.start, e.end) for e in events if e.kind is Kind.SPEECH])
+                index, start, end, [(e.start, e.end) for e in events if isinstance(e, Speech)])
             for s in range(start, end, block):
                 e = min(end, s + block)
                 pcm = renderer.pcm(s, e)
@@ -325,10 +325,6 @@ class Session:
 
 #: Clip lengths that are all zero: enough to find where a chapter's first line starts.
 _NO_FRAMES: Mapping[str, int] = defaultdict(int)
-
-
-def _moved(events: Sequence[Event], by: int) -> list[Event]:
-    return [replace(e, start=e.start + by) for e in events]
 
 
 class _Clips(Mapping[str, np.ndarray]):

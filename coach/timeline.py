@@ -10,36 +10,56 @@ line spoken over the rhythm waits for the one before it, and anything that is no
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from enum import Enum
+from dataclasses import dataclass, replace
 from typing import Any
 
 from coach.script import Beat, Cue, Rest, Say, Script
 from coach.tones import Sound
 
 
-class Kind(Enum):
-    SPEECH = "speech"
-    TONE = "tone"
-    PAUSE = "pause"
-
-
 @dataclass(frozen=True)
-class Event:
-    """Something heard from ``start`` for ``length`` samples (a tone's length is its slot)."""
+class _Span:
+    """``length`` samples from ``start`` on the session's clock."""
 
     start: int
     length: int
-    kind: Kind
-    text: str = ""
-    sound: Sound | None = None
-    pan: float = 0.0
-    sustain: bool = False
-    label: str = ""
 
     @property
     def end(self) -> int:
         return self.start + self.length
+
+
+@dataclass(frozen=True)
+class Speech(_Span):
+    """A spoken line: its clip, exactly ``length`` samples. ``pan``: -1 left .. +1 right."""
+
+    text: str
+    pan: float = 0.0
+
+
+@dataclass(frozen=True)
+class Tone(_Span):
+    """A sound at the start of a slot of ``length`` samples (cut with a fade at its end);
+    ``sustain``: a soft tone fills the slot; ``label``: where the listener is."""
+
+    sound: Sound
+    pan: float = 0.0
+    sustain: bool = False
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Pause(_Span):
+    """Silence that the plan asks for (nothing is rendered)."""
+
+
+#: Something on the timeline: every renderer, cue sheet and plan matches on its type.
+Event = Speech | Tone | Pause
+
+
+def moved(e: Event, by: int) -> Event:
+    """``e`` ``by`` samples later (earlier when negative)."""
+    return replace(e, start=e.start + by)
 
 
 @dataclass(frozen=True)
@@ -70,16 +90,15 @@ class Timeline:
         sec = self.rate
 
         def event(e: Event) -> dict[str, Any]:
-            out: dict[str, Any] = {"start": e.start / sec, "end": e.end / sec, "kind": e.kind.value}
-            if e.kind is Kind.SPEECH:
-                out["text"] = e.text
-            if e.kind is Kind.TONE:
-                out["sound"] = e.sound.value if e.sound else ""
-                out["sustain"] = e.sustain
-            if e.kind is not Kind.PAUSE:
-                out["pan"] = e.pan
-            if e.label:
-                out["label"] = e.label
+            out: dict[str, Any] = {"start": e.start / sec, "end": e.end / sec}
+            if isinstance(e, Speech):
+                out.update(kind="speech", text=e.text, pan=e.pan)
+            elif isinstance(e, Tone):
+                out.update(kind="tone", sound=e.sound.value, sustain=e.sustain, pan=e.pan)
+                if e.label:
+                    out["label"] = e.label
+            else:
+                out["kind"] = "pause"
             return out
 
         return {
@@ -111,7 +130,7 @@ def layout_chapter(cues: Sequence[Cue], clip_frames: Mapping[str, int], rate: in
     def speak(say: Say, at: int) -> int:
         at = max(at, speech_end)
         n = clip_frames[say.text]
-        events.append(Event(at, n, Kind.SPEECH, text=say.text, pan=say.pan))
+        events.append(Speech(at, n, text=say.text, pan=say.pan))
         return at + n
 
     for cue in cues:
@@ -131,12 +150,12 @@ def layout_chapter(cues: Sequence[Cue], clip_frames: Mapping[str, int], rate: in
             anchor, offset = speech_end, 0.0
         elif isinstance(cue, Beat):
             offset += cue.seconds
-            events.append(Event(at, now() - at, Kind.TONE, sound=cue.sound, pan=cue.pan,
-                                sustain=cue.sustain, label=cue.label))
+            events.append(Tone(at, now() - at, sound=cue.sound, pan=cue.pan,
+                               sustain=cue.sustain, label=cue.label))
         elif isinstance(cue, Rest):
             offset += cue.seconds
             if now() > at:
-                events.append(Event(at, now() - at, Kind.PAUSE))
+                events.append(Pause(at, now() - at))
         else:  # pragma: no cover - the Script type admits nothing else
             raise TypeError(f"unexpected cue {cue!r}")
     for say in pending:

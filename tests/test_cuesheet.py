@@ -16,7 +16,8 @@ import webvtt
 
 from coach import cuesheet
 from coach.clock import RATE
-from coach.timeline import ChapterSpan, Event, Kind, Timeline
+from coach.timeline import ChapterSpan, Speech, Timeline, Tone
+from coach.tones import Sound
 
 #: Lines that broke the cue files: markup, a cue-timing arrow, entities, a blank line.
 HOSTILE = [
@@ -36,7 +37,7 @@ SPOKEN = [re.sub(r"\n\s*\n+", "\n", t) for t in HOSTILE]
 
 def timeline(texts: list[str], titles: list[str]) -> Timeline:
     """Speech events of 1.5 s every 2 s; chapters splitting them evenly."""
-    events = tuple(Event(i * 2 * RATE + 17, RATE * 3 // 2, Kind.SPEECH, text=t)
+    events = tuple(Speech(i * 2 * RATE + 17, RATE * 3 // 2, text=t)
                    for i, t in enumerate(texts))
     length = len(texts) * 2 * RATE
     bounds = [length * i // len(titles) for i in range(len(titles) + 1)]
@@ -195,8 +196,8 @@ LINES = [("Welcome. Smile 😊", 0, RATE * 2), ("Café, naïve — 按摩.", RAT
 
 
 def _lines_timeline() -> Timeline:
-    events = [Event(start, end - start, Kind.SPEECH, text=text) for text, start, end in LINES]
-    events.insert(1, Event(RATE * 2, RATE, Kind.TONE))  # not a line: left out
+    events = [Speech(start, end - start, text=text) for text, start, end in LINES]
+    events.insert(1, Tone(RATE * 2, RATE, sound=Sound.PULSE))  # not a line: left out
     return Timeline("t", "Test", RATE, (ChapterSpan("Introduction", 0, RATE * 64),), tuple(events))
 
 

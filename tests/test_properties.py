@@ -16,7 +16,7 @@ from coach.errors import InputError
 from coach.routine import Motion, Routine, loads, parse
 from coach.script import (SHORT_SPEECH, Beat, Pace, Say, Script, Settings, Sound, Talk, build,
                           rhythm_seconds, speech_estimate)
-from coach.timeline import Kind, Timeline, layout
+from coach.timeline import Pause, Speech, Timeline, Tone, layout
 
 #: The promise: no stretch of a session longer than this without a sound, seconds.
 MAX_SILENCE = 5.0
@@ -80,13 +80,13 @@ def check_session(routine: Routine, chosen: Settings) -> None:
     clips = {t: len(t) * 100 + 1 for t in script.texts()}
     tl = layout(script, clips, RATE)
 
-    spoken = [e for e in tl.events if e.kind is Kind.SPEECH]
+    spoken = [e for e in tl.events if isinstance(e, Speech)]
     assert [e.text for e in spoken] == [c.text for c in script.cues if isinstance(c, Say)]
     for a, b in zip(spoken, spoken[1:]):
         assert a.end <= b.start, (a, b)
-    for pause in (e for e in tl.events if e.kind is Kind.PAUSE):
+    for pause in (e for e in tl.events if isinstance(e, Pause)):
         assert all(s.end <= pause.start or pause.end <= s.start for s in spoken), pause
-    tones = [e for e in tl.events if e.kind is Kind.TONE]
+    tones = [e for e in tl.events if isinstance(e, Tone)]
     assert len(tones) == sum(isinstance(c, Beat) for c in script.cues)
     assert all(e.start >= 0 for e in tones)
     # Only a hold written as a tiny fraction of a second rounds to an empty slot.
@@ -199,9 +199,9 @@ def longest_silence(tl: Timeline, with_tones: bool) -> float:
     over."""
     heard = []
     for e in tl.events:
-        if e.kind is Kind.SPEECH:
+        if isinstance(e, Speech):
             heard.append((e.start, e.end))
-        elif e.kind is Kind.TONE and with_tones and e.sound is not None and e.length:
+        elif isinstance(e, Tone) and with_tones and e.length:
             sounding = e.length if e.sustain else round(tone_sounds.seconds(e.sound) * RATE)
             heard.append((e.start, e.start + min(e.length, sounding)))
     heard.sort()

@@ -10,7 +10,7 @@ import pytest
 from coach import levels, render, tones
 from coach.render import Mix, Renderer, pan_gains, prepare_speech
 from coach.tones import Sound
-from coach.timeline import Event, Kind
+from coach.timeline import Event, Pause, Speech, Tone
 
 from coach.clock import RATE
 
@@ -22,11 +22,11 @@ def _clip(n: int, seed: int = 0, level: float = 0.3) -> np.ndarray:
 
 
 def speech(start: int, text: str, clips: dict[str, np.ndarray], pan: float = 0.0) -> Event:
-    return Event(start, len(clips[text]), Kind.SPEECH, text=text, pan=pan)
+    return Speech(start, len(clips[text]), text=text, pan=pan)
 
 
 def tone(start: int, seconds: float, sound: Sound, pan: float = 0.0, sustain: bool = False) -> Event:
-    return Event(start, round(seconds * RATE), Kind.TONE, sound=sound, pan=pan, sustain=sustain)
+    return Tone(start, round(seconds * RATE), sound=sound, pan=pan, sustain=sustain)
 
 
 def tone_gain(mix: Mix) -> float:
@@ -166,7 +166,7 @@ def test_tone_volume_scales_tones_only():
 
 def test_no_tones_renders_only_speech():
     clips = {"a": _clip(3000, 9)}
-    events = [tone(0, 1.0, Sound.BELL), speech(500, "a", clips), Event(4000, 2000, Kind.PAUSE),
+    events = [tone(0, 1.0, Sound.BELL), speech(500, "a", clips), Pause(4000, 2000),
               tone(6000, 1.0, Sound.CIRCLE), tone(8000, 3.0, Sound.HOLD, sustain=True)]
     out = Renderer(events, clips, Mix(tones=False)).render(0, 8000 + 3 * RATE)
     expected = np.zeros(len(out), dtype=np.float32)
@@ -175,7 +175,7 @@ def test_no_tones_renders_only_speech():
 
 
 def test_pauses_are_silent():
-    events = [Event(0, RATE, Kind.PAUSE)]
+    events = [Pause(0, RATE)]
     r = Renderer(events, {}, Mix())
     assert r.events == []
     assert not np.any(r.render(0, RATE))
@@ -269,7 +269,7 @@ def test_plan_loudness_predicts_the_rendered_session(mini_path, mix):
 def test_plan_gain_lifts_a_rhythm_heavy_plan_on_the_tones(mini_path):
     # The same plan with more rhythm reads quieter, so it gets more gain; past
     # MAX_VOICE_GAIN only the tones are lifted, and never past MAX_TONE_PEAK_DB.
-    voice = [Event(0, RATE, Kind.SPEECH, text="x")]
+    voice = [Speech(0, RATE, text="x")]
     ticks = [tone(RATE * 2 + i * 3 * RATE, 3.0, Sound.HOLD, sustain=True) for i in range(50)]
     alone = render.plan_gain(voice, RATE * 160, Mix())
     few = render.plan_gain(voice + ticks[:2], RATE * 160, Mix())

@@ -8,7 +8,8 @@ import pytest
 
 from coach.routine import builtin
 from coach.script import Beat, Pace, Rest, Say, Script, Settings, Sound, Talk, build
-from coach.timeline import ChapterSpan, Event, Kind, Timeline, layout, layout_chapter
+from coach.timeline import (ChapterSpan, Event, Pause, Speech, Timeline, Tone, layout, layout_chapter,
+                            moved)
 
 from coach.clock import RATE  # the session's own clock
 ANMA = builtin("anma")
@@ -22,7 +23,7 @@ def frames(script: Script, per_word: int = 1000) -> dict[str, int]:
 
 
 def speech(events) -> list[Event]:
-    return [e for e in events if e.kind is Kind.SPEECH]
+    return [e for e in events if isinstance(e, Speech)]
 
 
 def assert_speech_apart(events) -> None:
@@ -33,13 +34,14 @@ def assert_speech_apart(events) -> None:
 
 def assert_pauses_silent(events) -> None:
     spoken = speech(events)
-    for pause in (e for e in events if e.kind is Kind.PAUSE):
+    for pause in (e for e in events if isinstance(e, Pause)):
         for s in spoken:
             assert s.end <= pause.start or pause.end <= s.start, (pause, s)
 
 
 def shape(events) -> list[tuple]:
-    return [(e.start, e.end, e.kind, e.text, e.sound) for e in events]
+    return [(e.start, e.end, type(e), getattr(e, "text", ""), getattr(e, "sound", None))
+            for e in events]
 
 
 # ---- speech -------------------------------------------------------------------------------
@@ -63,14 +65,14 @@ def test_over_speech_longer_than_its_beat_waits_and_delays_what_follows():
     events, end = layout_chapter(cues, {"Go.": 1000, "one two three": 3000, "four": 1000,
                                         "Done.": 1000}, rate=1000)
     assert shape(events) == [
-        (0, 1000, Kind.SPEECH, "Go.", None),
-        (1000, 4000, Kind.SPEECH, "one two three", None),  # starts with its beat
-        (1000, 1500, Kind.TONE, "", Sound.CIRCLE),
-        (1500, 2000, Kind.TONE, "", Sound.CIRCLE),  # rhythm runs on under the voice
-        (2000, 2500, Kind.TONE, "", Sound.CIRCLE),
-        (4000, 5000, Kind.SPEECH, "four", None),  # waits for the line before it
-        (5000, 6000, Kind.PAUSE, "", None),  # the rest waits for the voice
-        (6000, 7000, Kind.SPEECH, "Done.", None),
+        (0, 1000, Speech, "Go.", None),
+        (1000, 4000, Speech, "one two three", None),  # starts with its beat
+        (1000, 1500, Tone, "", Sound.CIRCLE),
+        (1500, 2000, Tone, "", Sound.CIRCLE),  # rhythm runs on under the voice
+        (2000, 2500, Tone, "", Sound.CIRCLE),
+        (4000, 5000, Speech, "four", None),  # waits for the line before it
+        (5000, 6000, Pause, "", None),  # the rest waits for the voice
+        (6000, 7000, Speech, "Done.", None),
     ]
     assert end == 7000
 
@@ -79,27 +81,27 @@ def test_over_speech_before_a_rest_is_not_inside_the_pause():
     cues = [Beat(Sound.PRESS, 0.5), Say("one two", over=True), Rest(1.0), Say("Done.")]
     events, end = layout_chapter(cues, {"one two": 2000, "Done.": 1000}, rate=1000)
     assert_pauses_silent(events)
-    assert shape(events) == [(0, 500, Kind.TONE, "", Sound.PRESS),
-                             (500, 2500, Kind.SPEECH, "one two", None),
-                             (2500, 3500, Kind.PAUSE, "", None),
-                             (3500, 4500, Kind.SPEECH, "Done.", None)]
+    assert shape(events) == [(0, 500, Tone, "", Sound.PRESS),
+                             (500, 2500, Speech, "one two", None),
+                             (2500, 3500, Pause, "", None),
+                             (3500, 4500, Speech, "Done.", None)]
     assert end == 4500
 
 
 def test_trailing_over_speech_extends_the_chapter():
     events, end = layout_chapter([Beat(Sound.PRESS, 0.5), Say("a b c", over=True)],
                                  {"a b c": 3000}, rate=1000)
-    assert shape(events) == [(0, 500, Kind.TONE, "", Sound.PRESS), (500, 3500, Kind.SPEECH, "a b c", None)]
+    assert shape(events) == [(0, 500, Tone, "", Sound.PRESS), (500, 3500, Speech, "a b c", None)]
     assert end == 3500
 
 
 def test_short_over_speech_leaves_the_rhythm_alone():
     cues = [Beat(Sound.PRESS, 1.0), Say("two", over=True), Beat(Sound.PRESS, 1.0), Rest(0.5)]
     events, end = layout_chapter(cues, {"two": 300}, rate=1000)
-    assert shape(events) == [(0, 1000, Kind.TONE, "", Sound.PRESS),
-                             (1000, 1300, Kind.SPEECH, "two", None),
-                             (1000, 2000, Kind.TONE, "", Sound.PRESS),
-                             (2000, 2500, Kind.PAUSE, "", None)]
+    assert shape(events) == [(0, 1000, Tone, "", Sound.PRESS),
+                             (1000, 1300, Speech, "two", None),
+                             (1000, 2000, Tone, "", Sound.PRESS),
+                             (2000, 2500, Pause, "", None)]
     assert end == 2500
 
 
@@ -108,11 +110,11 @@ def test_short_over_speech_leaves_the_rhythm_alone():
 def test_beats_after_speech_start_at_its_end_plus_the_rests():
     cues = [Say("hello there"), Rest(0.5), Rest(0.25), Beat(Sound.CIRCLE, 1.0), Beat(Sound.PULSE, 1.0)]
     events, end = layout_chapter(cues, {"hello there": 4001}, RATE)
-    tones = [e for e in events if e.kind is Kind.TONE]
+    tones = [e for e in events if isinstance(e, Tone)]
     assert tones[0].start == 4001 + round(0.75 * RATE)
     assert tones[1].start == 4001 + round(1.75 * RATE)
     assert end == tones[1].end == 4001 + round(2.75 * RATE)
-    pauses = [e for e in events if e.kind is Kind.PAUSE]
+    pauses = [e for e in events if isinstance(e, Pause)]
     assert [(p.start, p.end) for p in pauses] == [(4001, 4001 + round(0.5 * RATE)),
                                                   (4001 + round(0.5 * RATE), 4001 + round(0.75 * RATE))]
 
@@ -120,8 +122,8 @@ def test_beats_after_speech_start_at_its_end_plus_the_rests():
 def test_anma_rhythm_starts_after_the_instruction():
     script = build(ANMA)
     tl = layout(script, frames(script), RATE)
-    say = next(e for e in tl.events if e.text == ANMA.steps[0].say)
-    first = next(e for e in tl.events if e.kind is Kind.TONE and e.sound is Sound.CIRCLE)
+    say = next(e for e in tl.events if isinstance(e, Speech) and e.text == ANMA.steps[0].say)
+    first = next(e for e in tl.events if isinstance(e, Tone) and e.sound is Sound.CIRCLE)
     assert first.start == say.end + round(0.8 * RATE)  # the rest before the repetitions
 
 
@@ -131,7 +133,7 @@ def test_rhythm_does_not_drift(seconds, rate):
     anchor = 1234
     cues = [Say("Go now.")] + [Beat(Sound.PLUCK, seconds)] * 200
     events, end = layout_chapter(cues, {"Go now.": anchor}, rate)
-    tones = [e for e in events if e.kind is Kind.TONE]
+    tones = [e for e in events if isinstance(e, Tone)]
     assert len(tones) == 200
     for k, tone in enumerate(tones):
         assert tone.start == anchor + round(k * seconds * rate), k
@@ -143,7 +145,7 @@ def test_rhythm_does_not_drift(seconds, rate):
 def test_tone_events_carry_the_beat():
     cues = [Beat(Sound.HOLD, 3.0, pan=-0.6, sustain=True, label="left side, hold 1 of 2")]
     (event,), end = layout_chapter(cues, {}, RATE)
-    assert event == Event(0, 3 * RATE, Kind.TONE, sound=Sound.HOLD, pan=-0.6, sustain=True,
+    assert event == Tone(0, 3 * RATE, sound=Sound.HOLD, pan=-0.6, sustain=True,
                           label="left side, hold 1 of 2")
     assert event.end == end == 3 * RATE
 
@@ -176,9 +178,7 @@ def test_chapters_are_independent_of_where_they_start(start):
         at_zero, end_zero = layout_chapter(cues, clips, RATE)
         shifted, end = layout_chapter(cues, clips, RATE, start)
         assert end == end_zero + start
-        assert [(e.start - start, e.length, e.kind, e.text, e.sound, e.pan, e.sustain, e.label)
-                for e in shifted] == \
-            [(e.start, e.length, e.kind, e.text, e.sound, e.pan, e.sustain, e.label) for e in at_zero]
+        assert [moved(e, -start) for e in shifted] == at_zero
 
 
 def test_layout_is_its_chapters_laid_end_to_end():
@@ -215,10 +215,10 @@ def test_to_json():
     assert len(data["events"]) == len(tl.events)
     for out, e in zip(data["events"], tl.events):
         assert {"start", "end", "kind"} <= out.keys()
-        assert (out["start"], out["end"], out["kind"]) == (e.start / RATE, e.end / RATE, e.kind.value)
-        if e.kind is Kind.SPEECH:
+        assert (out["start"], out["end"], out["kind"]) == (e.start / RATE, e.end / RATE, type(e).__name__.lower())
+        if isinstance(e, Speech):
             assert out["text"] == e.text and "sound" not in out
-        elif e.kind is Kind.TONE:
+        elif isinstance(e, Tone):
             assert out["sound"] == e.sound.value and out["sustain"] == e.sustain and "text" not in out
         else:
             assert out.keys() == {"start", "end", "kind"}
@@ -229,7 +229,11 @@ def test_to_json():
 def test_chapter_span_and_event_are_frozen_values():
     # Equal by value, hashable, and not to be changed once made.
     assert ChapterSpan("A", 0, 10) != ChapterSpan("A", 0, 11)
-    assert len({Event(5, 10, Kind.PAUSE), Event(5, 10, Kind.PAUSE)}) == 1
-    assert Event(5, 10, Kind.PAUSE).end == 15
+    assert len({Pause(5, 10), Pause(5, 10)}) == 1
+    assert Pause(5, 10).end == 15
+    # One kind of event is not another, whatever its place.
+    assert Pause(5, 10) != Speech(5, 10, text="")
+    with pytest.raises(AttributeError):
+        Speech(5, 10, text="x").start = 6  # type: ignore[misc]
     with pytest.raises(AttributeError):
         ChapterSpan("A", 0, 10).end = 12  # type: ignore[misc]
