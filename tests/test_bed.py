@@ -286,17 +286,9 @@ def test_loudness_and_true_peak_with_each_builtin_bed(tmp_path, anma_export, nam
 
 @pytest.mark.parametrize("options", [["--bed", "rain"], ["--bed", "drone", "--mono", "--pace", "fast"]])
 def test_play_sends_exactly_the_exported_audio_with_a_bed(tmp_path, mini_path, options):
-    from test_player import _captured, _home
+    from test_player import assert_play_equals_export
 
-    env, capture = _home(tmp_path)
-    played = run_coach("play", mini_path, *options, env=env)
-    assert played.returncode == 0, played.stderr
-    exported = run_coach("export", mini_path, *options, "-o", tmp_path / "same.wav")
-    assert exported.returncode == 0, exported.stderr
-    channels = 1 if "--mono" in options else 2
-    want, got = decode(tmp_path / "same.wav", channels), _captured(capture, channels)
-    assert got.shape == want.shape
-    assert np.array_equal(got, want)
+    assert_play_equals_export(tmp_path, mini_path, options)
 
 
 # ---- planning and synthesis -----------------------------------------------------------

@@ -59,18 +59,25 @@ def _captured(path: Path, channels: int = 2) -> np.ndarray:
     return np.fromfile(path, dtype="<i2").reshape(-1, channels)
 
 
-@pytest.mark.parametrize("options", [[], ["--mono", "--pace", "fast"]])
-def test_play_sends_exactly_the_exported_audio(tmp_path, mini_path, options):
-    env, capture = _home(tmp_path)
-    played = run_coach("play", mini_path, *options, env=env)
-    assert played.returncode == 0, played.stderr
-    exported = run_coach("export", mini_path, *options, "-o", tmp_path / "same.wav")
-    assert exported.returncode == 0, exported.stderr
+def assert_play_equals_export(tmp_path: Path, routine: Path | str, options: list[str],
+                              env: dict[str, str] | None = None, export_first: bool = False) -> None:
+    """``coach play ROUTINE OPTIONS`` sends the ALSA device exactly the samples that
+    ``coach export`` writes (the export decoded by ffmpeg), in either order of runs."""
+    home, capture = _home(tmp_path)
+    env = {**(env or {}), **home}
+    runs = [("play", routine, *options), ("export", routine, *options, "-o", tmp_path / "same.wav")]
+    for args in reversed(runs) if export_first else runs:
+        result = run_coach(*args, env=env)
+        assert result.returncode == 0, result.stderr
     channels = 1 if "--mono" in options else 2
-    want = decode(tmp_path / "same.wav", channels)
-    got = _captured(capture, channels)
+    want, got = decode(tmp_path / "same.wav", channels), _captured(capture, channels)
     assert got.shape == want.shape
     assert np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("options", [[], ["--mono", "--pace", "fast"]])
+def test_play_sends_exactly_the_exported_audio(tmp_path, mini_path, options):
+    assert_play_equals_export(tmp_path, mini_path, options)
 
 
 def test_no_audio_device_is_one_line_and_exit_3(tmp_path, mini_path):

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import RATE, decode, run_coach
 from coach.speech.cache import ClipCache, key
-from test_player import _captured, _home
+from test_player import assert_play_equals_export
 
 
 def clips_in(cache_home: Path) -> list[Path]:
@@ -158,14 +158,6 @@ def test_two_processes_at_once_share_the_cache_safely(tmp_path, mini_path):
 
 @pytest.mark.parametrize("order", ["play-first", "export-first"])
 def test_live_equals_export_with_a_cold_and_a_warm_cache(tmp_path, mini_path, order):
-    env, capture = _home(tmp_path)
-    env["XDG_CACHE_HOME"] = str(tmp_path / "c")  # cold for whichever runs first
-    runs = [("play", mini_path), ("export", mini_path, "-o", tmp_path / "same.wav")]
-    if order == "export-first":
-        runs.reverse()
-    for args in runs:
-        r = run_coach(*args, env=env)
-        assert r.returncode == 0, r.stderr
-    want = decode(tmp_path / "same.wav", 2)
-    got = _captured(capture, 2)
-    assert got.shape == want.shape and np.array_equal(got, want)
+    # The cache is cold for whichever runs first, warm for the second.
+    assert_play_equals_export(tmp_path, mini_path, [], env={"XDG_CACHE_HOME": str(tmp_path / "c")},
+                              export_first=order == "export-first")
