@@ -306,8 +306,7 @@ def script(
     bed_volume: BedVolOpt = 0.0,
     no_tones: NoTonesOpt = False,
 ) -> None:
-    """Show the cue list of a session, or with --json its exact timeline. With a bed, also
-    the bed's ducking windows (timed from the synthesized speech)."""
+    """Show the cue list of a session (with a bed, its ducking windows too), or with --json its exact timeline."""
     chosen = {"pace": pace, "talk": talk, "count": count, "minutes": minutes, "voice": voice,
               "rate": rate, "bed": bed, "bed_volume": bed_volume, "no_tones": no_tones}
     values = _values(_settings(ctx, chosen), chosen)
@@ -327,8 +326,7 @@ def script(
 @app.command()
 def voices(lang: Annotated[Optional[str], typer.Option("--lang", "-l", help="Only voices whose "
                                                         "language starts with this code, e.g. en.")] = None) -> None:
-    """List the voices that work on this machine, every engine's: engine, id, languages,
-    name; * marks the default."""
+    """List every engine's voices that work here: engine, id, languages, name; * marks the default."""
     from coach import speech
 
     found, problems = speech.voices()
@@ -347,9 +345,7 @@ def voices(lang: Annotated[Optional[str], typer.Option("--lang", "-l", help="Onl
 
 @app.command()
 def cache(clear: Annotated[bool, typer.Option("--clear", help="Empty it.")] = False) -> None:
-    """Show coach's cache folder: the spoken clips (every line is kept there once, so play
-    and export never make the same line twice) and the built-in beds' loops; --clear
-    empties it (everything in it is made again when needed)."""
+    """Show coach's cache folder (spoken clips, bed loops) and its size; --clear empties it."""
     from coach import bed
     from coach.speech import clip_cache
     from coach.speech.cache import TRIM_TO
@@ -463,8 +459,7 @@ def play(
                                         "'coach play' of this routine stopped.")] = False,
     options: Any = None,
 ) -> None:
-    """Play a session live. Keys on a terminal: space pause/resume, n next step,
-    b back to the start of the step (twice quickly: the step before), q quit."""
+    """Play a session live. Keys: space pause/resume, n next step, b start of the step (twice: the step before), q quit."""
     from dataclasses import replace
 
     from coach import player, resume
@@ -548,8 +543,7 @@ def config_command(
     options: Any = None,
     settings: Any = None,
 ) -> None:
-    """Show every setting in effect and where it comes from: default, the settings file
-    or the command line (the session options given here show as typed)."""
+    """Show every setting in effect and where it comes from: default, the settings file or the command line."""
     from coach import config
 
     shown = {name: config.show(setting.value) for name, setting in settings.items()}
