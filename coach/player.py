@@ -75,9 +75,18 @@ class _Chapters:
         self.ready: dict[int, ChapterAudio] = {}
         self.error: BaseException | None = None
         self.want = 0
+        self.stopped = False
         self.cond = threading.Condition()
         self.thread = threading.Thread(target=self._run, name="coach-render", daemon=True)
         self.thread.start()
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop rendering and wait for the chapter being made, so the session's speech
+        engine is never in use once play returns (it is closed right after)."""
+        with self.cond:
+            self.stopped = True
+            self.cond.notify_all()
+        self.thread.join(timeout)
 
     def _missing(self) -> int | None:
         """The first chapter from ``want`` on, within the lookahead, not yet rendered."""
@@ -92,7 +101,9 @@ class _Chapters:
         try:
             while True:
                 with self.cond:
-                    self.cond.wait_for(lambda: self._missing() is not None)
+                    self.cond.wait_for(lambda: self.stopped or self._missing() is not None)
+                    if self.stopped:
+                        return
                     i = self._missing()
                 assert i is not None
                 chapter = self.session.chapter(i)
@@ -214,6 +225,7 @@ def play(session: Session, poll_key: Callable[[float], str | None] | None = None
     finally:
         if obj is not None:
             sa.stop_all()
+        chapters.close()
 
 
 def _wait_lead(obj: Any, poll_key: Callable[[float], str | None] | None,

@@ -125,3 +125,16 @@ def test_nothing_is_written_outside_coach_folders(mini_path, tmp_path):
     written = sorted(str(p.relative_to(home)) for p in home.rglob("*") if p.is_file())
     assert written and all(w.startswith(".cache/coach/clips/") for w in written), written
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "m.mp3", "mini.toml"]
+
+
+def test_a_line_the_voice_cannot_say_is_bad_input_quoting_it(tmp_path):
+    routine = tmp_path / "kanji.toml"
+    routine.write_text('title = "K"\n\n[[steps]]\ntitle = "Massage"\nsay = "按摩"\n'
+                       'motion = "press"\nreps = 1\nseconds = 1.0\n', encoding="utf-8")
+    r = run_coach("export", routine, "-o", tmp_path / "k.mp3")
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.count("\n") == 1 and "'按摩'" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "k.mp3").exists()
+    # eSpeak NG reads it.
+    r = run_coach("export", routine, "--voice", "espeak:cmn", "-o", tmp_path / "k.mp3")
+    assert r.returncode == 0, r.stderr

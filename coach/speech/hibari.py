@@ -128,7 +128,11 @@ class HibariEngine:
         self.start()
         if voice != self.default_voice:  # only the bundled voice is ever resolved
             raise InputError(f"--voice hibari:{voice}: not installed")
-        sentences = tuple(self._tts.stream(text, speed=self.speed(rate), seed=SEED))
+        try:
+            sentences = tuple(self._tts.stream(text, speed=self.speed(rate), seed=SEED))
+        except Exception as exc:  # its text front end on something it cannot read
+            raise InputError(f"the line {text!r}: the neural voice cannot read it "
+                             f"({_reason(exc)}); write it in words, or use --voice espeak:") from None
         from hibari import SAMPLE_RATE
 
         return Utterance(int(SAMPLE_RATE), sentences)

@@ -18,7 +18,7 @@ import numpy as np
 
 from coach import levels
 from coach.clock import RATE
-from coach.errors import MissingPartError
+from coach.errors import InputError, MissingPartError
 from coach.speech import cache as clip_cache
 from coach.speech.engine import Engine, Utterance
 
@@ -64,6 +64,7 @@ class Speaker:
         self._identity: str | None = None
         self.made = 0  # clips synthesized (not read from the cache), for tests and bench
         self.given = 0  # clips handed out
+        self.closed = False
 
     @property
     def choice(self) -> VoiceChoice:
@@ -92,7 +93,10 @@ class Speaker:
 
     def synthesize(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
         """Clips for ``texts`` as float32 mono at RATE; a text given twice is made once.
-        Nothing is kept in memory here: the caller owns the clips."""
+        Nothing is kept in memory here: the caller owns the clips. InputError for a line
+        the voice has nothing to say for (only symbols, or a script it cannot read)."""
+        if self.closed:  # never start an engine again once the session is over
+            raise MissingPartError("the speech engine has been closed")
         self._check()
         if self._delegate is not None:
             return self._delegate.synthesize(texts)
@@ -107,11 +111,10 @@ class Speaker:
                 try:
                     self.engine.start()
                 except MissingPartError as exc:
-                    self._fall_back(exc)
+                    self._fall_back(exc)  # only before any clip was given: clips is empty
                     assert self._delegate is not None
-                    return {**clips, **self._delegate.synthesize(
-                        [t for t in dict.fromkeys(texts) if t not in clips])}
-                clip = finish(self.engine.speak(text, self.voice, self.rate))
+                    return self._delegate.synthesize(texts)
+                clip = finish(self.engine.speak(text, self.voice, self.rate), text)
                 self.made += 1
                 if self.cache:
                     self.cache.put(name, clip, RATE)
@@ -137,7 +140,9 @@ class Speaker:
         return found
 
     def close(self) -> None:
-        """Release the engine; trim the cache if this Speaker grew it."""
+        """Release the engine (for good: no clip is made after this); trim the cache if
+        this Speaker grew it."""
+        self.closed = True
         if self._delegate is not None:
             self._delegate.close()
         if self.cache is not None and self.cache.written:
@@ -145,13 +150,15 @@ class Speaker:
         self.engine.close()
 
 
-def finish(utterance: Utterance) -> np.ndarray:
-    """An engine's raw output as one clip at RATE: sentences resampled, trimmed, faded
-    and joined with SENTENCE_PAUSE of silence."""
+def finish(utterance: Utterance, text: str = "") -> np.ndarray:
+    """An engine's raw output for ``text`` as one clip at RATE: sentences resampled,
+    trimmed, faded and joined with SENTENCE_PAUSE of silence. InputError when there is
+    nothing to hear."""
     pieces = [_trim(resample(s.astype(np.float32), utterance.rate)) for s in utterance.sentences]
     pieces = [p for p in pieces if len(p)]
     if not pieces:
-        raise MissingPartError("the speech engine produced no audio")
+        raise InputError(f"the line {text!r} has nothing this voice can say; write it in "
+                         "words (or choose another voice with --voice)")
     gap = np.zeros(round(SENTENCE_PAUSE * RATE), dtype=np.float32)
     out: list[np.ndarray] = []
     for p in pieces:
