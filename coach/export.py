@@ -30,6 +30,7 @@ from typing import IO, BinaryIO
 import numpy as np
 
 from coach.clock import stamp
+from coach.media import ffmpeg
 from coach.errors import InputError, MissingPartError
 from coach.timeline import Timeline
 
@@ -73,15 +74,6 @@ def least_bytes(fmt: str, seconds: float, rate: int, channels: int) -> int:
     else:
         exact = seconds * KBPS[channels] * 1000 / 8
     return int(exact * (0.25 if fmt == ".ogg" else 0.9))
-
-
-def ffmpeg() -> str:
-    """The ffmpeg program, or MissingPartError."""
-    found = shutil.which("ffmpeg")
-    if not found:
-        raise MissingPartError("ffmpeg is not installed; install it (apt-get install ffmpeg) "
-                               "or play the session live with 'coach play'")
-    return found
 
 
 def _escape(text: str) -> str:

@@ -11,7 +11,6 @@ file is missing. Samples are float32 mono at ``RATE``, peaking at ``PEAK``.
 from __future__ import annotations
 
 import functools
-import subprocess
 import wave
 from dataclasses import dataclass
 from enum import Enum
@@ -21,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from coach.clock import RATE
-from coach.errors import InputError, MissingPartError
+from coach.errors import InputError
 
 
 class Sound(Enum):
@@ -192,18 +191,9 @@ def sound_pack(folder: Path, option: str = "--sounds") -> SoundPack:
 def decode(path: Path) -> np.ndarray:
     """Any audio file ffmpeg reads as float32 mono at RATE (its first MAX_USER_SECONDS).
     InputError naming the file when it is not audio; MissingPartError without ffmpeg."""
-    try:
-        done = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-t",
-                               str(MAX_USER_SECONDS), "-map", "0:a:0", "-f", "f32le", "-ac", "1",
-                               "-ar", str(RATE), "-"], capture_output=True)
-    except FileNotFoundError:
-        raise MissingPartError("ffmpeg is not installed; it reads your own sound files "
-                               "(on Debian: apt install ffmpeg)") from None
-    data = np.frombuffer(done.stdout, dtype="<f4")
-    if done.returncode or not len(data) or not np.all(np.isfinite(data)):
-        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        why = lines[-1] if lines else "no sound in it"
-        raise InputError(f"{path}: cannot be read as a sound ({why.split(': ')[-1]})")
+    from coach import media
+
+    data = media.decode(path, 1, MAX_USER_SECONDS)[:, 0]
     if not np.any(data):
         raise InputError(f"{path}: is silent")
     return data.astype(np.float32)

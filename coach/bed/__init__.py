@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import os
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,20 +108,12 @@ def _stamp(path: Path) -> tuple[int, int]:
 def _decoded(path: Path, mtime: int, size: int) -> np.ndarray:
     """The file decoded by ffmpeg to float32 stereo at RATE (a mono file on both
     channels), at most LONGEST_FILE seconds. InputError when it does not decode."""
-    from coach.export import ffmpeg
+    from coach import media
 
-    cmd = [ffmpeg(), "-nostdin", "-v", "error", "-i", str(path), "-t", str(LONGEST_FILE),
-           "-map", "0:a:0", "-f", "f32le", "-ac", "2", "-ar", str(RATE), "pipe:1"]
-    try:
-        out = subprocess.run(cmd, capture_output=True, timeout=120)
-    except subprocess.TimeoutExpired:
-        raise InputError(f"--bed {path}: took too long to decode") from None
-    x = np.frombuffer(out.stdout, dtype="<f4")
-    if out.returncode != 0 or len(x) < 2 * RATE // 2:
-        why = out.stderr.decode("utf-8", "replace").strip().splitlines()
-        detail = why[-1] if out.returncode != 0 and why else "no sound in it, or under half a second"
-        raise InputError(f"--bed {path}: not a sound file ffmpeg can decode ({detail})")
-    return x.reshape(-1, 2)
+    x = media.decode(path, 2, LONGEST_FILE, "--bed ")
+    if len(x) < RATE // 2:
+        raise InputError(f"--bed {path}: under half a second of sound; a bed needs more to loop")
+    return x
 
 
 def seamless(x: np.ndarray, rate: int = RATE) -> np.ndarray:

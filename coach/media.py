@@ -1,0 +1,45 @@
+"""ffmpeg, located once, and reading the user's own sound files through it (sound packs,
+beds). Encoding is export's; this module only finds the program and decodes.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+from coach.clock import RATE
+from coach.errors import InputError, MissingPartError
+
+#: Seconds a file may take to decode before it is refused.
+DECODE_TIMEOUT = 120
+
+
+def ffmpeg() -> str:
+    """The ffmpeg program, or MissingPartError."""
+    found = shutil.which("ffmpeg")
+    if not found:
+        raise MissingPartError("ffmpeg is not installed; install it (apt-get install ffmpeg) "
+                               "or play the session live with 'coach play'")
+    return found
+
+
+def decode(path: Path, channels: int, seconds: float, where: str = "") -> np.ndarray:
+    """The first ``seconds`` of any file ffmpeg reads, as float32 at RATE, shape
+    (samples, ``channels``). InputError naming the file (after ``where``, an option such as
+    ``--bed ``) when it is not audio, holds no samples or takes too long; MissingPartError
+    without ffmpeg."""
+    cmd = [ffmpeg(), "-nostdin", "-v", "error", "-i", str(path), "-t", str(seconds),
+           "-map", "0:a:0", "-f", "f32le", "-ac", str(channels), "-ar", str(RATE), "pipe:1"]
+    try:
+        done = subprocess.run(cmd, capture_output=True, timeout=DECODE_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise InputError(f"{where}{path}: took too long to decode") from None
+    data = np.frombuffer(done.stdout, dtype="<f4")
+    if done.returncode or not len(data) or not np.all(np.isfinite(data)):
+        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        why = lines[-1].split(": ")[-1] if done.returncode and lines else "no sound in it"
+        raise InputError(f"{where}{path}: cannot be read as a sound (ffmpeg cannot decode it: {why})")
+    return data.reshape(-1, channels).astype(np.float32)
