@@ -17,6 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from coach import places
 from coach.errors import InputError
 from coach.routine import format_problems, parse_toml, read_text, unknown_key
 
@@ -86,8 +87,6 @@ class Setting:
 def load(path: Path | None = None) -> Config:
     """Read and check the settings file (default: ``places.config_file()``). A missing
     file is no settings; anything wrong is one InputError naming file, key and line."""
-    from coach import places
-
     path = path or places.config_file()
     if not path.exists():
         if os.environ.get("COACH_CONFIG") and path == places.config_file():
@@ -183,10 +182,7 @@ def create(path: Path) -> bool:
     if path.exists():
         return False
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.part")
-        temp.write_text(template(), encoding="utf-8")
-        temp.replace(path)
+        places.write_atomically(path, template())
     except OSError as exc:
         raise InputError(f"{path}: cannot write it: {exc.strerror or exc}") from None
     return True

@@ -49,3 +49,20 @@ def state_dir() -> Path:
 def cache_dir() -> Path:
     """Files coach can make again at will (synthesized voice clips)."""
     return Path(_dirs().user_cache_dir)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Put ``text`` (UTF-8) at ``path`` whole or not at all: written to a hidden temporary
+    file beside it, then renamed over it; the folder is made if missing. On any failure the
+    temporary file is gone and OSError is raised."""
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(name, path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise

@@ -8,10 +8,10 @@ found again by its title first (the file may have changed), then by its index.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
+from coach import places
 from coach.routine import Routine
 
 
@@ -39,10 +39,7 @@ def _read() -> dict[str, Any]:
 def _write(data: dict[str, Any]) -> None:
     path = _file()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.{os.getpid()}.part")
-        temp.write_text(json.dumps(data, indent=1, ensure_ascii=False), "utf-8")
-        temp.replace(path)
+        places.write_atomically(path, json.dumps(data, indent=1, ensure_ascii=False))
     except OSError:
         pass  # remembering is a convenience: never a reason to stop a session
 

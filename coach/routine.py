@@ -629,7 +629,7 @@ def create(name: str, force: bool = False) -> Path:
     """Write the commented starter routine as the user routine ``name`` and return its
     path. InputError when it exists and ``force`` is not given; the file appears whole
     or not at all."""
-    from coach.places import routines_dir
+    from coach.places import routines_dir, write_atomically
 
     path = routines_dir() / f"{check_name(name)}.toml"
     if path.exists() and not force:
@@ -637,10 +637,7 @@ def create(name: str, force: bool = False) -> Path:
                          "with the starter routine")
     text = STARTER.format(name=name, path=path, title=name.replace("-", " ").replace("_", " ").capitalize())
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.part")
-        temp.write_text(text, encoding="utf-8")
-        temp.replace(path)
+        write_atomically(path, text)
     except OSError as exc:
         raise InputError(f"{path}: cannot write it: {exc.strerror or exc}") from None
     return path
