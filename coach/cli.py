@@ -161,11 +161,9 @@ def _options(pace: str = "normal", talk: str = "normal", count: bool = False,
     if minutes is not None and not 0 < minutes <= 240:
         raise InputError(f"--minutes {minutes:g}: must be more than 0 and at most 240")
     if rate is not None:
-        from coach.speech import RATE_RANGE
+        from coach.speech import check_rate
 
-        slowest, fastest = RATE_RANGE
-        if not slowest <= rate <= fastest:
-            raise InputError(f"--rate {rate}: must be from {slowest} to {fastest} words per minute")
+        check_rate(rate)
     low, high = TONE_VOLUME_RANGE
     if not low <= tone_volume <= high:
         raise InputError(f"--tone-volume {tone_volume:g}: must be from {low:g} to {high:g} dB")

@@ -18,6 +18,9 @@ from types import MappingProxyType
 from typing import Any
 
 from coach import places
+from coach.bed import VOLUME_RANGE
+from coach.render import TONE_VOLUME_RANGE
+from coach.speech import RATE_RANGE
 from coach.errors import InputError
 from coach.routine import format_problems, parse_toml, read_text, unknown_key
 
@@ -50,16 +53,19 @@ class Key:
 KEYS: dict[str, Key] = {k.name: k for k in (
     Key("pace", "choice", "normal", "slow, normal or fast", choices=("slow", "normal", "fast")),
     Key("voice", "text", None, "a voice id, name or language code (coach voices)"),
-    Key("rate", "int", None, "speaking rate, words per minute", low=80, high=400),
+    Key("rate", "int", None, "speaking rate, words per minute", low=RATE_RANGE[0],
+        high=RATE_RANGE[1]),
     Key("talk", "choice", "normal", "less, normal or more", choices=("less", "normal", "more")),
     Key("count", "bool", False, "count every repetition aloud"),
     Key("mono", "bool", False, "one channel, no panning"),
-    Key("tone-volume", "number", 0.0, "dB added to the tones", low=-30, high=10),
+    Key("tone-volume", "number", 0.0, "dB added to the tones", low=TONE_VOLUME_RANGE[0],
+        high=TONE_VOLUME_RANGE[1]),
     Key("no-tones", "bool", False, "voice only"),
     Key("sounds", "folder", None, "a folder of your own sounds (coach sounds)"),
     Key("bed", "text", None, "an ambient bed under the session: waves, rain, drone, a sound "
         "file, or none"),
-    Key("bed-volume", "number", 0.0, "dB added to the ambient bed", low=-30, high=10),
+    Key("bed-volume", "number", 0.0, "dB added to the ambient bed", low=VOLUME_RANGE[0],
+        high=VOLUME_RANGE[1]),
     Key("output-dir", "folder", None, "where coach export writes when -o is not given"),
 )}
 

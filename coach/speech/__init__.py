@@ -28,7 +28,7 @@ FALLBACK_ENGINE = "espeak"
 RATE_RANGE = (80, 400)
 
 __all__ = ["ENGINES", "Engine", "Speaker", "Voice", "VoiceChoice", "engine", "open_speaker",
-           "voices", "default_spec", "clip_cache"]
+           "voices", "default_spec", "clip_cache", "check_rate"]
 
 
 def engine(name: str) -> Engine:
@@ -36,6 +36,13 @@ def engine(name: str) -> Engine:
     module, _, cls = ENGINES[name].partition(":")
     made: Engine = getattr(importlib.import_module(module), cls)()
     return made
+
+
+def check_rate(rate: int) -> None:
+    """InputError unless ``rate`` (``--rate``, words per minute) is inside RATE_RANGE."""
+    if not RATE_RANGE[0] <= rate <= RATE_RANGE[1]:
+        raise InputError(f"--rate {rate}: must be from {RATE_RANGE[0]} to {RATE_RANGE[1]} "
+                         "words per minute")
 
 
 def clip_cache() -> ClipCache:
@@ -94,9 +101,8 @@ def open_speaker(spec: str | None, rate: int | None, pace_speech: float = 1.0,
     neural engine cannot start, after calling ``notify`` with one line saying so.
     ``cache``: keep clips in coach's cache folder (``clip_cache``).
     """
-    if rate is not None and not RATE_RANGE[0] <= rate <= RATE_RANGE[1]:
-        raise InputError(f"--rate {rate}: must be from {RATE_RANGE[0]} to {RATE_RANGE[1]} "
-                         "words per minute")
+    if rate is not None:
+        check_rate(rate)
     eng, voice, chosen = _parse(spec)
     clips = clip_cache() if cache else None
 
