@@ -4,13 +4,12 @@ the other commands use it (default < settings file < COACH_CONFIG file < command
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from coach import cli, config
 from coach.errors import InputError
-from conftest import MINI, probe, run_coach
+from conftest import probe, run_coach
 
 # For every key: a value in the default settings file, another in the COACH_CONFIG file,
 # a third on the command line (None: no such option), each as `coach config` shows it.

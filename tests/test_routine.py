@@ -9,7 +9,7 @@ import pytest
 
 from conftest import MINI, PHASES
 from coach.errors import InputError
-from coach.routine import (MAX_FILE_BYTES, Motion, Phase, Routine, Side, Step, builtin,
+from coach.routine import (MAX_FILE_BYTES, Motion, Phase, Side, Step, builtin,
                            builtin_names, load, loads, resolve)
 
 # The smallest valid routine; tests add or break one thing at a time.
