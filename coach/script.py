@@ -16,9 +16,8 @@ from enum import Enum
 from coach.errors import InputError
 from coach.clock import about
 from coach.routine import MAX_REPS, Motion, Phase, Routine, Side
-from coach import tones
 from coach.spoken import is_speakable, speakable
-from coach.tones import Sound
+from coach.sounds import SECONDS, Sound
 
 MAX_SESSION_SECONDS = 4 * 3600
 #: How long a line is assumed to take, before any voice has spoken it: LINE_SECONDS plus
@@ -341,7 +340,7 @@ class _Builder:
 def _fill_silence(cues: list[Cue], settings: Settings) -> tuple[Cue, ...]:
     """``cues`` with a sound wherever they would leave more than MAX_SILENCE seconds
     without one: a soft pulse (a Beat taking over the rest of a slot or a rest, so no
-    time moves), or without tones a spoken word. Sounds last as stored (tones.seconds);
+    time moves), or without tones a spoken word. Sounds last as listed (sounds.SECONDS);
     a sustained tone fills its slot; without tones, only the voice sounds."""
     out: list[Cue] = []
     quiet = 0.0  # seconds since the last sound ended, where the plan now is
@@ -362,7 +361,7 @@ def _fill_silence(cues: list[Cue], settings: Settings) -> tuple[Cue, ...]:
             beat: Beat = cue
             while True:
                 if settings.tones:
-                    sounding = beat.seconds if beat.sustain else tones.seconds(beat.sound)
+                    sounding = beat.seconds if beat.sustain else SECONDS[beat.sound]
                 else:
                     sounding = voice
                 sounding = min(sounding, beat.seconds)
@@ -393,7 +392,7 @@ def _fill_silence(cues: list[Cue], settings: Settings) -> tuple[Cue, ...]:
                     # under the limit there), so it sounds whole and no time moves.
                     pulse = min(rest, MAX_SILENCE)
                     out.append(Beat(Sound.PULSE, pulse))
-                    quiet = max(0.0, pulse - tones.seconds(Sound.PULSE))
+                    quiet = max(0.0, pulse - SECONDS[Sound.PULSE])
                     rest = round(rest - pulse, 6)
                 else:
                     before = round(max(0.0, MAX_SILENCE - quiet), 6)

@@ -13,30 +13,15 @@ from __future__ import annotations
 import functools
 import wave
 from dataclasses import dataclass
-from enum import Enum
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from coach.clock import RATE
+from coach.sounds import SECONDS
+from coach.sounds import Sound as Sound  # the names, owned there; tones makes the sounds
 from coach.errors import InputError
-
-
-class Sound(Enum):
-    """Every sound the coach makes besides speech."""
-
-    CIRCLE = "circle"
-    STROKE = "stroke"
-    PRESS = "press"
-    PLUCK = "pluck"
-    PULSE = "pulse"
-    HOLD = "hold"
-    RELEASE = "release"
-    SUSTAIN = "sustain"
-    BELL = "bell"
-    START = "start"
-    END = "end"
 
 
 #: Every stored sound peaks here (linear); render sets the level it is heard at.
@@ -232,8 +217,10 @@ def load(sound: Sound, pack: SoundPack | None = None) -> np.ndarray:
 
 def seconds(sound: Sound, pack: SoundPack | None = None) -> float:
     """How long ``sound`` sounds when played whole, seconds (each ends where it has died
-    away)."""
-    return len(load(sound, pack)) / RATE
+    away): the pack's file, else the built-in's (SECONDS, without loading it)."""
+    if pack is not None and pack.file(sound) is not None:
+        return len(load(sound, pack)) / RATE
+    return SECONDS[sound]
 
 
 def sustain(length: int, pack: SoundPack | None = None) -> np.ndarray:

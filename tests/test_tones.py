@@ -237,3 +237,23 @@ def test_seconds_is_how_long_a_sound_sounds(sound):
     assert 0.1 < tones.seconds(sound) <= 3.0
     if sound is not Sound.SUSTAIN:  # the loop is seamless, not faded
         assert np.max(np.abs(x[-RATE // 100:])) < 0.1 * np.max(np.abs(x))  # 20 dB down
+
+
+def test_the_listed_lengths_are_the_sounds_own():
+    # The script engine times silences from sounds.SECONDS without loading any audio.
+    from coach.sounds import SECONDS
+
+    assert set(SECONDS) == set(Sound)
+    for sound in Sound:
+        assert len(tones.synthesize(sound)) == round(SECONDS[sound] * RATE), sound
+        assert len(tones.load(sound)) == round(SECONDS[sound] * RATE), sound
+        assert tones.seconds(sound) == SECONDS[sound]
+
+
+def test_the_script_engine_needs_no_audio_library():
+    import subprocess
+    import sys
+
+    code = "import sys, coach.script, coach.routine; print('numpy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
