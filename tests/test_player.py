@@ -125,6 +125,12 @@ class Terminal:
             self.proc.kill()
         return self.proc.wait()
 
+    def __enter__(self) -> "Terminal":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
@@ -166,8 +172,7 @@ def test_keys_skip_back_pause_and_quit(tmp_path, mini_path, mini_plan):
     ch1 = round(chapters[1]["start"] * RATE)
     ch1_head = full[ch1 + RATE // 10: ch1 + RATE // 10 + 2000]  # past the bell's silent start
 
-    term = Terminal(["play", str(mini_path)], env)
-    try:
+    with Terminal(["play", str(mini_path)], env) as term:
         screen = term.read(1.5)
         assert "Introduction" in screen  # the status line
         assert "left" in screen
@@ -199,14 +204,11 @@ def test_keys_skip_back_pause_and_quit(tmp_path, mini_path, mini_plan):
         assert attrs[3] & termios.ICANON and attrs[3] & termios.ECHO
         # Skipped and quit early: far less than the whole session reached the device.
         assert len(_captured(capture)) < len(full)
-    finally:
-        term.close()
 
 
 def test_ctrl_c_stops_at_once_with_one_line_and_130(tmp_path, mini_path):
     env, capture = _home(tmp_path, realtime=True)
-    term = Terminal(["play", str(mini_path)], env)
-    try:
+    with Terminal(["play", str(mini_path)], env) as term:
         _wait_for(lambda: _size(capture) > RATE * 4)
         os.killpg(term.proc.pid, signal.SIGINT)
         status = term.wait(30)
@@ -221,8 +223,6 @@ def test_ctrl_c_stops_at_once_with_one_line_and_130(tmp_path, mini_path):
         settled = _size(capture)
         time.sleep(1.0)
         assert _size(capture) == settled
-    finally:
-        term.close()
 
 
 def test_without_a_terminal_plays_to_the_end_with_no_status_line(tmp_path, mini_path):
@@ -273,8 +273,7 @@ def _stop_in_strokes(tmp_path: Path, mini_path: Path, stop: str) -> None:
     """Play MINI on a terminal, skip to its second step, and stop there with ``stop``."""
     (tmp_path / stop).mkdir()
     env, _ = _home(tmp_path / stop, realtime=True)
-    term = Terminal(["play", str(mini_path)], env)
-    try:
+    with Terminal(["play", str(mini_path)], env) as term:
         _skip_to_strokes(term)
         if stop == "q":
             term.press("q")
@@ -282,8 +281,6 @@ def _stop_in_strokes(tmp_path: Path, mini_path: Path, stop: str) -> None:
         else:
             os.killpg(term.proc.pid, signal.SIGINT)
             assert term.wait() == 130
-    finally:
-        term.close()
 
 
 @pytest.mark.parametrize("stop", ["q", "ctrl-c"])
@@ -318,8 +315,7 @@ def test_resume_is_kept_per_routine(tmp_path, mini_path, phases_path):
 
 def test_b_twice_goes_to_the_previous_step(tmp_path, mini_path):
     env, _ = _home(tmp_path, realtime=True)
-    term = Terminal(["play", str(mini_path)], env)
-    try:
+    with Terminal(["play", str(mini_path)], env) as term:
         _skip_to_strokes(term)
         term.screen = b""
         term.press("b")
@@ -328,8 +324,6 @@ def test_b_twice_goes_to_the_previous_step(tmp_path, mini_path):
         assert "Strokes" not in term.read(0.5).split("Circles", 1)[1]
         term.press("q")
         assert term.wait() == 0
-    finally:
-        term.close()
 
 
 def test_a_broken_sound_file_stops_play_before_any_sound(tmp_path, mini_path):
@@ -348,15 +342,12 @@ def test_a_key_pressed_during_the_opening_chime_is_not_lost(tmp_path, mini_path,
     # The chime plays on its own while the voice loads; `n` pressed then skips the rest
     # of the introduction, as it would a moment later.
     env, capture = _home(tmp_path, realtime=True)
-    term = Terminal(["play", str(mini_path)], env)
-    try:
+    with Terminal(["play", str(mini_path)], env) as term:
         _until_screen_shows(term, "Starting")
         term.press("n")
         _until_screen_shows(term, "Circles")
         term.press("q")
         assert term.wait() == 0
-    finally:
-        term.close()
     intro = mini_plan["chapters"][0]
     played = len(_captured(capture)) / RATE
     assert played < (intro["end"] - intro["start"]), played
@@ -378,8 +369,7 @@ def test_time_left_follows_the_real_timeline(tmp_path):
     env, _ = _home(tmp_path, realtime=True)
     timeline = plan("anma")
     duration, chapters = timeline["duration"], timeline["chapters"]
-    term = Terminal(["play", "anma"], env)
-    try:
+    with Terminal(["play", "anma"], env) as term:
         screen = term.read(3.0)
         # Whole seconds, at most the 3 s read (and a little) into the session; never more
         # than the real session (the old estimate said 6:33 of a 6:24 one).
@@ -392,29 +382,21 @@ def test_time_left_follows_the_real_timeline(tmp_path):
         assert after - 3.5 <= _time_left(screen) <= after + 1.5
         term.press("q")
         assert term.wait() == 0
-    finally:
-        term.close()
 
 
 def test_keys_pressed_while_play_starts_are_kept_and_not_echoed(tmp_path, mini_path):
     env, _ = _home(tmp_path, realtime=True)
     # Typed before coach has even started: kept, and acted on once it plays.
-    term = Terminal(["play", str(mini_path)], env)
-    try:
+    with Terminal(["play", str(mini_path)], env) as term:
         term.press("q")
         assert term.wait() == 0
         assert "Stopped." in term.read(0.2)
-    finally:
-        term.close()
     # Typed while it starts (keys are read from the moment echo is off, before the voice
     # is ready): not shown on the screen.
-    term = Terminal(["play", str(mini_path)], env)
-    try:
+    with Terminal(["play", str(mini_path)], env) as term:
         _wait_for(lambda: not termios.tcgetattr(term.slave)[3] & termios.ECHO)
         term.press("x")
         term.press("q")
         assert term.wait() == 0
         screen = term.read(0.2)
         assert "Stopped." in screen and "x" not in screen
-    finally:
-        term.close()
