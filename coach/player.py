@@ -161,12 +161,13 @@ def play(session: Session, poll_key: Callable[[float], str | None] | None = None
     obj = lead_obj
     last_back = -DOUBLE_BACK - 1.0
     paused = False
+    shown, after = (-1, -1), 0.0  # the rest of the session's length, worked out once a second
     try:
         if lead_obj is not None:
             title = session.script.chapters()[0][0]
             show = (lambda left: status(f"{title} · Starting · {minutes_seconds(left)} left")) \
                 if status else None
-            total = sum(session.chapter_seconds(k) for k in range(session.chapter_count))
+            total = session.seconds_from(0)
             key, offset = _wait_lead(lead_obj, poll_key, show, total, len(lead))
             # A key pressed during the chime counts as pressed in chapter 0.
             if key == "q":
@@ -186,8 +187,10 @@ def play(session: Session, poll_key: Callable[[float], str | None] | None = None
                     action = "next"
                     break
                 if status:
-                    left = (chapter.length - pos) / rate + sum(
-                        session.chapter_seconds(k) for k in range(index + 1, session.chapter_count))
+                    second = (index, pos // rate)  # the line shows whole seconds
+                    if second != shown:
+                        shown, after = second, session.seconds_from(index + 1)
+                    left = (chapter.length - pos) / rate + after
                     where = _label_at(chapter, pos)
                     state = "paused — space to resume" if paused else minutes_seconds(left) + " left"
                     status(f"{chapter.title}{' · ' + where if where else ''} · {state}")

@@ -82,8 +82,7 @@ class Session:
         self._mix: Mix | None = None
         self._mix_lock = threading.Lock()
         self._chapter_cues = [cues for _, cues in self.script.chapters()]
-        self._lengths: dict[int, int] = {}  # chapter -> samples, once known exactly
-        self._estimates = {t: speech_estimate(t, options.settings.pace) for t in self.script.texts()}
+        self._estimates: dict[str, int] = {}  # text -> estimated samples
 
     @property
     def mix(self) -> Mix:
@@ -96,39 +95,40 @@ class Session:
             return self._mix
 
     def _estimated_frames(self, text: str) -> int:
-        """``text``'s estimated length in samples at the voice's rate. The rate each engine
-        speaks at is measured (coach.speech), so words per minute is the common measure;
-        the Speaker's own rate, not a fallback's, keeps the plan the same however the
-        session is made."""
-        seconds = speech_estimate(text, self.script.settings.pace)
-        return round(seconds * self.script.settings.pace.speech * ESTIMATE_WPM
-                     / self.speaker.rate * RATE)
+        """``text``'s estimated length in samples at the voice's rate (kept: asked for
+        again and again while playing). The rate each engine speaks at is measured
+        (coach.speech), so words per minute is the common measure; the Speaker's own rate,
+        not a fallback's, keeps the plan the same however the session is made."""
+        if text not in self._estimates:
+            seconds = speech_estimate(text, self.script.settings.pace)
+            self._estimates[text] = round(seconds * self.script.settings.pace.speech
+                                          * ESTIMATE_WPM / self.speaker.rate * RATE)
+        return self._estimates[text]
 
     def _planned_mix(self) -> Mix:
         frames = {t: self._estimated_frames(t) for t in self.script.texts()}
         plan = timeline.layout(self.script, frames, RATE)
         return render.plan_gain(plan.events, plan.length, self.options.mix)
 
-    def chapter_seconds(self, index: int) -> float:
-        """How long chapter ``index`` lasts, seconds: exact once its lines have been
-        spoken, else its plan with each line's estimate corrected by how fast the voice
-        has been so far (for a "time left" before the rest of the session is made)."""
-        if index in self._lengths:
-            return self._lengths[index] / RATE
-        cues = self._chapter_cues[index]
-        texts = list(dict.fromkeys(c.text for c in cues if isinstance(c, Say)))
+    def seconds_from(self, index: int) -> float:
+        """How long the session lasts from the start of chapter ``index`` to its end,
+        seconds: each chapter exactly once its lines have been spoken, else its plan with
+        each line's estimate corrected by how fast the voice has been so far (the "time
+        left" of a session whose later chapters are not made yet)."""
         with self._lock:
-            frames = {t: self._frames[t] for t in texts if t in self._frames}
-            spoken = sum(self._frames.values())
-            estimated = sum(self._estimated_frames(t) for t in self._frames)
-        if len(frames) == len(texts):
-            _, end = timeline.layout_chapter(cues, frames, RATE)
-            self._lengths[index] = end
-            return end / RATE
-        speed = spoken / estimated if estimated else 1.0
-        return (sum(c.seconds for c in cues if isinstance(c, Beat | Rest))
-                + speed * sum(self._estimated_frames(c.text) for c in cues
-                              if isinstance(c, Say) and not c.over) / RATE)
+            frames = dict(self._frames)
+        estimated = sum(self._estimated_frames(t) for t in frames)
+        speed = sum(frames.values()) / estimated if estimated else 1.0
+        total = 0
+        for k in range(index, self.chapter_count):
+            cues = self._chapter_cues[k]
+            if all(text in frames for text in _texts(cues)):
+                total += self._laid_out(k)[1]  # nothing is spoken for it: all lines exist
+            else:
+                total += round(sum(c.seconds for c in cues if isinstance(c, Beat | Rest)) * RATE
+                               + speed * sum(self._estimated_frames(c.text) for c in cues
+                                             if isinstance(c, Say) and not c.over))
+        return total / RATE
 
     def close(self) -> None:
         """Release the speech engine (idempotent)."""
@@ -169,7 +169,7 @@ class Session:
     def _opening(self) -> tuple[list[Event], int]:
         """Chapter 0's events before its first spoken line, and where that line starts:
         laid out without any speech (nothing before the first line depends on a clip)."""
-        _, cues = self.script.chapters()[0]
+        cues = self._chapter_cues[0]
         head: list[Cue] = []
         for cue in cues:
             if isinstance(cue, Say):
@@ -185,7 +185,7 @@ class Session:
         events, end = self._opening()
         pcm = Renderer(events, {}, self.mix).pcm(0, end)
         if self.options.mix.bed is not None:
-            _, cues = self.script.chapters()[0]
+            cues = self._chapter_cues[0]
             found, _ = timeline.layout_chapter(cues, _NO_FRAMES, RATE)
             envelope = ducking.envelope(
                 [(e.start, e.end) for e in found if isinstance(e, Speech)], end, None)
@@ -237,9 +237,8 @@ class Session:
     def _laid_out(self, index: int) -> tuple[tuple[Event, ...], int]:
         """Chapter ``index`` laid out from 0 (kept: a chapter's length places the next)."""
         if index not in self._laid:
-            _, cues = self.script.chapters()[index]
-            texts = list(dict.fromkeys(c.text for c in cues if isinstance(c, Say)))
-            events, end = timeline.layout_chapter(cues, self.frames(texts), RATE)
+            cues = self._chapter_cues[index]
+            events, end = timeline.layout_chapter(cues, self.frames(_texts(cues)), RATE)
             self._laid[index] = (tuple(events), end)
         return self._laid[index]
 
@@ -267,7 +266,7 @@ class Session:
             if start - pos > reach:
                 break
         pos = end
-        for _, cues in self.script.chapters()[index + 1:]:  # on to the next line after it
+        for cues in self._chapter_cues[index + 1:]:  # on to the next line after it
             # Where the next chapter's first line starts depends on no clip's length, so
             # it is known without speaking anything: play starts no later for it.
             found, chapter_end = timeline.layout_chapter(cues, _NO_FRAMES, RATE, pos)
@@ -307,9 +306,8 @@ class Session:
         to the chapters one after another."""
         start = 0
         mix = self.mix
-        for index, (_, cues) in enumerate(self.script.chapters()):
-            texts = list(dict.fromkeys(c.text for c in cues if isinstance(c, Say)))
-            events, end = timeline.layout_chapter(cues, self.frames(texts), RATE, start)
+        for index, cues in enumerate(self._chapter_cues):
+            events, end = timeline.layout_chapter(cues, self.frames(_texts(cues)), RATE, start)
             self._laid[index] = (tuple(moved(e, -start) for e in events), end - start)
             renderer = Renderer(events, _Clips(self), mix)
             envelope = None if mix.bed is None else self._bed_envelope(
@@ -321,6 +319,11 @@ class Session:
                     pcm = bed.lay(pcm, self._bed_loop(), envelope.gain(s, e), s)
                 yield pcm
             start = end
+
+
+def _texts(cues: tuple[Cue, ...]) -> list[str]:
+    """The distinct lines ``cues`` speak, in order."""
+    return list(dict.fromkeys(c.text for c in cues if isinstance(c, Say)))
 
 
 #: Clip lengths that are all zero: enough to find where a chapter's first line starts.
