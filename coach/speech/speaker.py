@@ -62,6 +62,7 @@ class Speaker:
         self._checked = False
         self._delegate: Speaker | None = None
         self._identity: str | None = None
+        self._version = ""  # the engine's, read once with its identity
         self.made = 0  # clips synthesized (not read from the cache), for tests and bench
         self.given = 0  # clips handed out
         self.closed = False
@@ -81,6 +82,7 @@ class Speaker:
         try:
             self.engine.probe()
             self._identity = self.engine.identity(self.voice, self.rate)
+            self._version = self.engine.version()
         except MissingPartError as exc:
             self._fall_back(exc)
 
@@ -102,9 +104,8 @@ class Speaker:
             return self._delegate.synthesize(texts)
         assert self._identity is not None
         clips = {}
-        version = self.engine.version()
         for text in dict.fromkeys(texts):
-            name = clip_cache.key(self.engine.name, version, self._identity, self.voice,
+            name = clip_cache.key(self.engine.name, self._version, self._identity, self.voice,
                                   self.rate, text, "")
             clip = self.cache.get(name, RATE) if self.cache else None
             if clip is None:
@@ -131,7 +132,7 @@ class Speaker:
             return self._delegate.derived(text, tag, make)
         if self.cache is None or self._identity is None:
             return make()
-        name = clip_cache.key(self.engine.name, self.engine.version(), self._identity,
+        name = clip_cache.key(self.engine.name, self._version, self._identity,
                               self.voice, self.rate, text, tag)
         found = self.cache.get(name, RATE)
         if found is None:
