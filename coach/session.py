@@ -12,7 +12,7 @@ the session's clock (see coach.bed), so chapters and blocks carry the very same 
 from __future__ import annotations
 
 import threading
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +30,11 @@ from coach.spoken import speakable
 from coach.clock import RATE
 from coach.tones import to_pcm16
 from coach.timeline import Event, Speech, Timeline, moved
+
+#: Bytes of clips a session keeps in memory, spoken (float32) and levelled (int16) each:
+#: the most recently used ones, so memory does not grow with the amount of speech. A clip
+#: needed again after it was let go comes back from the clip cache.
+KEEP_BYTES = 32_000_000
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,10 @@ class ChapterAudio:
 
 class Session:
     """Makes a routine's audio. Each text is synthesized once, on first need; it is levelled
-    only when first rendered, so levelling overlaps encoding, and kept as int16.
+    only when first rendered, so levelling overlaps encoding. Only the lengths of all
+    lines are kept; of their sound, only the clips used last (KEEP_BYTES spoken and
+    KEEP_BYTES levelled), so a session of any length and any amount of talk stays within
+    the same memory as a short one. A clip let go comes back from the clip cache.
 
     The session owns its Speaker (and so the speech engine's life): ``close`` it, or use
     it as a context manager. ``notify`` receives a line for the user that is not an error
@@ -75,8 +83,8 @@ class Session:
         self.speaker = speaker or open_speaker(options.voice, options.rate,
                                                options.settings.pace.speech, notify=notify)
         self._frames: dict[str, int] = {}
-        self._raw: dict[str, np.ndarray] = {}
-        self._ready: dict[str, np.ndarray] = {}
+        self._raw = _Kept(KEEP_BYTES)  # spoken, not yet levelled
+        self._ready = _Kept(KEEP_BYTES)  # levelled, int16
         self._lock = threading.Lock()  # play renders on a second thread
         self._laid: dict[int, tuple[tuple[Event, ...], int]] = {}  # chapter -> events from 0, end
         self._mix: Mix | None = None
@@ -193,15 +201,21 @@ class Session:
         return pcm
 
     def frames(self, texts: list[str]) -> dict[str, int]:
-        """Each text's clip length in samples, synthesizing the ones not yet spoken."""
-        missing = [t for t in dict.fromkeys(texts) if t not in self._frames]
-        # Emoji and symbols stay in the text (cue sheets) but are not spoken.
-        spoken = {t: speakable(t) for t in missing}
-        clips = self.speaker.synthesize(list(dict.fromkeys(spoken.values())))
-        for text in missing:
-            with self._lock:
-                self._raw[text], self._frames[text] = clips[spoken[text]], len(clips[spoken[text]])
+        """Each text's clip length in samples, synthesizing the ones not yet spoken (one
+        at a time: only the clips used last are kept, see KEEP_BYTES)."""
+        for text in dict.fromkeys(texts):
+            if text not in self._frames:
+                clip = self._spoken(text)
+                with self._lock:
+                    self._raw.put(text, clip)
+                    self._frames[text] = len(clip)
         return {t: self._frames[t] for t in texts}
+
+    def _spoken(self, text: str) -> np.ndarray:
+        """``text``'s clip as the voice speaks it (emoji and symbols stay in the text for
+        cue sheets, but are not spoken)."""
+        spoken = speakable(text)
+        return self.speaker.synthesize([spoken])[spoken]
 
     def clip(self, text: str) -> np.ndarray:
         """The levelled clip for ``text`` (int16), from its synthesized one. Levelled clips
@@ -209,12 +223,17 @@ class Session:
         levelled), so a warm run levels nothing."""
         mix = self.mix  # outside the lock: the plan is laid out once, first
         with self._lock:
-            if text not in self._ready:
-                raw = self._raw.pop(text)
-                self._ready[text] = to_pcm16(self.speaker.derived(
-                    speakable(text), render.speech_level_tag(mix),
-                    lambda: render.prepare_speech(raw, RATE, mix)))
-            return self._ready[text]
+            ready = self._ready.get(text)
+            if ready is None:
+                def level() -> np.ndarray:
+                    raw = self._raw.pop(text)
+                    return render.prepare_speech(self._spoken(text) if raw is None else raw,
+                                                 RATE, mix)
+                ready = to_pcm16(self.speaker.derived(
+                    speakable(text), render.speech_level_tag(mix), level))
+                self._raw.pop(text)
+                self._ready.put(text, ready)
+            return ready
 
     @property
     def chapter_count(self) -> int:
@@ -324,6 +343,34 @@ class Session:
 def _texts(cues: tuple[Cue, ...]) -> list[str]:
     """The distinct lines ``cues`` speak, in order."""
     return list(dict.fromkeys(c.text for c in cues if isinstance(c, Say)))
+
+
+class _Kept:
+    """The clips used last, up to ``limit`` bytes (a larger clip is kept alone until the
+    next one comes). Not thread-safe: the Session's lock guards it."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.size = limit, 0
+        self._clips: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def get(self, text: str) -> np.ndarray | None:
+        clip = self._clips.get(text)
+        if clip is not None:
+            self._clips.move_to_end(text)
+        return clip
+
+    def pop(self, text: str) -> np.ndarray | None:
+        clip = self._clips.pop(text, None)
+        if clip is not None:
+            self.size -= clip.nbytes
+        return clip
+
+    def put(self, text: str, clip: np.ndarray) -> None:
+        self.pop(text)
+        self._clips[text] = clip
+        self.size += clip.nbytes
+        while self.size > self.limit and len(self._clips) > 1:
+            self.size -= self._clips.popitem(last=False)[1].nbytes
 
 
 #: Clip lengths that are all zero: enough to find where a chapter's first line starts.

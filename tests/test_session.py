@@ -128,3 +128,31 @@ def test_a_slow_routine_is_never_silent_for_five_seconds(tmp_path: Path, args):
     longest, silent_frames = longest_silence(decode(out))
     assert longest <= 5.0, f"{longest:.2f} s of silence"
     assert silent_frames > 20  # there are pauses, and the scan finds them
+
+
+TALKY = "title = \"Talky\"\n\n" + "\n".join(
+    f"[[steps]]\ntitle = \"Step {n}\"\nsay = \"Line {n}. Breathe in slowly, and let step {n} "
+    f"go.\"\nmotion = \"press\"\nreps = 1\nseconds = 1.0\n" for n in range(1, 13))
+
+
+def test_a_session_keeps_only_the_clips_it_used_last(monkeypatch):
+    # Twelve chapters of distinct talk, rendered with room for about one clip: what is kept
+    # stays within the bound, and the sound is the same as with every clip kept (clips let
+    # go come back from the clip cache).
+    whole = Session(loads(TALKY), Options(voice="espeak:en-us"))
+    expected = np.concatenate(list(whole.blocks(RATE)))
+    kept = max(len(whole.clip(t)) for t in whole.script.texts()) * 2
+    assert sum(len(whole.clip(t)) * 2 for t in whole.script.texts()) > 4 * kept
+    monkeypatch.setattr("coach.session.KEEP_BYTES", kept)
+    bounded = Session(loads(TALKY), Options(voice="espeak:en-us"))
+    sizes = []
+    got = []
+    for block in bounded.blocks(RATE):
+        got.append(block)
+        sizes.append(bounded._raw.size + bounded._ready.size)
+    assert np.array_equal(np.concatenate(got), expected)
+    assert max(sizes) <= 3 * kept  # levelled (int16) and spoken (float32) at most a clip each
+    assert np.array_equal(np.concatenate([bounded.chapter(k).pcm for k in range(bounded.chapter_count)]),
+                          expected)
+    whole.close()
+    bounded.close()
