@@ -5,6 +5,7 @@ to the export in any order of runs."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -46,6 +47,43 @@ def test_entry_round_trip_and_damage(tmp_path):
     # A clip stored at another sample rate (an older coach) is stale: not this clip.
     cache.put(name, x, 22_050)
     assert cache.get(name, RATE) is None
+
+
+def test_an_entry_of_the_wrong_size_is_refused_unread(tmp_path):
+    cache = ClipCache(tmp_path)
+    x = np.linspace(-0.5, 0.5, 1000, dtype=np.float32)
+    name = key("e", "1", "id", "v", 100, "Hello.")
+    cache.put(name, x, RATE)
+    path = next(tmp_path.rglob("*.clip"))
+    good = path.read_bytes()
+    # A header that claims more samples than the file holds, or fewer.
+    for size in (len(good) + 4, len(good) - 4):
+        path.write_bytes(good[:size] if size < len(good) else good + b"\0" * 4)
+        assert cache.get(name, RATE) is None and not path.exists()
+
+
+MAX_RSS = """
+import resource, subprocess, sys
+status = subprocess.run(sys.argv[1:], capture_output=True).returncode
+print(status, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def test_a_huge_file_in_place_of_an_entry_is_never_read(tmp_path, mini_path):
+    # What the tester did: a 2 GB (sparse) file in place of one entry of a warm cache.
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    assert run_coach("script", "--json", mini_path, env=env).returncode == 0
+    victim = max(clips_in(tmp_path / "cache"), key=lambda p: p.stat().st_size)
+    with open(victim, "r+b") as f:
+        f.truncate(2 << 30)
+    out = tmp_path / "out.wav"
+    done = subprocess.run([sys.executable, "-c", MAX_RSS, sys.executable, "-m", "coach",
+                           "export", str(mini_path), "-o", str(out)],
+                          capture_output=True, text=True, env={**os.environ, **env})
+    status, max_rss_kb = map(int, done.stdout.split())
+    assert status == 0 and out.exists()
+    assert max_rss_kb < 1_000_000, f"{max_rss_kb} kB"  # it was 4.3 GB: the file read whole
+    assert victim.stat().st_size < 1 << 30  # removed and made again
 
 
 def test_key_covers_everything_that_decides_the_samples():

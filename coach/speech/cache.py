@@ -23,6 +23,7 @@ import struct
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -34,6 +35,9 @@ CLIP_FORMAT = 1
 MAX_BYTES = 500_000_000
 TRIM_TO = 0.8
 _SUFFIX = ".clip"
+#: No entry holds more samples than this (an hour at 48 kHz, far above the longest line
+#: coach speaks): a bigger file is not coach's and is never read.
+MAX_SAMPLES = 3600 * 48_000
 
 
 @dataclass(frozen=True)
@@ -67,13 +71,14 @@ class ClipCache:
 
     def get(self, name: str, rate: int) -> np.ndarray | None:
         """The stored samples for ``name`` at ``rate``, or None (absent or damaged: a
-        damaged entry is removed)."""
+        damaged entry is removed). The header is checked against the file's size before
+        the samples are read, so an entry of the wrong size costs nothing to refuse."""
         path = self._path(name)
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as f:
+                samples = _read(f, os.fstat(f.fileno()).st_size, rate)
         except OSError:
             return None
-        samples = _decode(data, rate)
         if samples is None:
             path.unlink(missing_ok=True)
             return None
@@ -157,13 +162,19 @@ class ClipCache:
         return len(entries)
 
 
-def _decode(data: bytes, rate: int) -> np.ndarray | None:
-    if len(data) < _HEADER.size:
+def _read(f: BinaryIO, size: int, rate: int) -> np.ndarray | None:
+    """The samples of the entry open as ``f`` (``size`` bytes), or None when it is not one
+    of coach's entries at ``rate``, is truncated or fails its checksum. Reads nothing
+    beyond the header unless the header's length matches ``size`` exactly."""
+    if not _HEADER.size <= size <= _HEADER.size + 4 * MAX_SAMPLES:
         return None
-    magic, stored_rate, n, digest = _HEADER.unpack_from(data)
-    payload = data[_HEADER.size:]
-    if magic != _MAGIC or stored_rate != rate or len(payload) != 4 * n:
+    head = f.read(_HEADER.size)
+    if len(head) != _HEADER.size:
         return None
-    if hashlib.sha256(payload).digest() != digest:
+    magic, stored_rate, n, digest = _HEADER.unpack(head)
+    if magic != _MAGIC or stored_rate != rate or size != _HEADER.size + 4 * n:
+        return None
+    payload = f.read(4 * n)
+    if len(payload) != 4 * n or hashlib.sha256(payload).digest() != digest:
         return None
     return np.frombuffer(payload, dtype="<f4").astype(np.float32)
