@@ -30,7 +30,7 @@ from typing import IO, BinaryIO
 import numpy as np
 
 from coach.clock import stamp
-from coach.media import ffmpeg
+from coach.media import ffmpeg, file_arg
 from coach.errors import InputError, MissingPartError
 from coach.timeline import Timeline
 
@@ -157,7 +157,7 @@ def encode_file(blocks: Iterable[np.ndarray], fmt: str, rate: int, channels: int
         # An MP3 gets its ID3 tag from coach afterwards (ffmpeg cannot write COMM).
         untagged = ["-id3v2_version", "0"] if fmt == ".mp3" else []
         _ffmpeg(program, ["-f", "s16le", "-ar", str(rate), "-ac", str(channels), "-i", "pipe:0",
-                          *codec, *untagged, "-f", muxer, str(encoded)], log, blocks, progress)
+                          *codec, *untagged, "-f", muxer, file_arg(encoded)], log, blocks, progress)
         tl = plan()
         if fmt == ".mp3":
             _guard_disk(final, lambda: _prepend(id3_bytes(tags, tl), encoded, final))
@@ -165,8 +165,8 @@ def encode_file(blocks: Iterable[np.ndarray], fmt: str, rate: int, channels: int
         meta = Path(work) / "chapters.txt"
         extra = vorbis_chapters(tl) if fmt == ".ogg" else {}
         meta.write_text(ffmetadata({**tags.as_dict(), **extra}), encoding="utf-8")
-        _ffmpeg(program, ["-i", str(encoded), "-i", str(meta), "-map", "0:a",
-                          "-map_metadata", "1", "-c", "copy", "-f", muxer, str(final)], log)
+        _ffmpeg(program, ["-i", file_arg(encoded), "-i", file_arg(meta), "-map", "0:a",
+                          "-map_metadata", "1", "-c", "copy", "-f", muxer, file_arg(final)], log)
     if fmt == ".wav":
         _guard_disk(final, lambda: add_wav_cues(final, tl))
     return final, tl
@@ -200,7 +200,7 @@ def encode_stream(blocks: Iterable[np.ndarray], fmt: str, rate: int, channels: i
             meta.write_text(ffmetadata({**tags.as_dict(), **extra}), encoding="utf-8")
             container = []
         _ffmpeg(program, ["-f", "s16le", "-ar", str(rate), "-ac", str(channels), "-i", "pipe:0",
-                          "-i", str(meta), "-map", "0:a", "-map_metadata", "1", *codec,
+                          "-i", file_arg(meta), "-map", "0:a", "-map_metadata", "1", *codec,
                           *container, "-f", muxer, "pipe:1"], log, blocks, progress, stdout=out)
 
 

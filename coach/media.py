@@ -26,12 +26,20 @@ def ffmpeg() -> str:
     return found
 
 
+def file_arg(path: Path | str) -> str:
+    """``path`` as ffmpeg must be given it: absolute, so it is always read as a file and
+    never as a protocol or URL (a folder named ``pipe:`` would make ffmpeg read coach's
+    standard input; ``http:``, ``concat:`` and the like would reach out). Not resolved:
+    symlinks are followed by the system, as for any other program."""
+    return str(Path(path).absolute())
+
+
 def decode(path: Path, channels: int, seconds: float, where: str = "") -> np.ndarray:
     """The first ``seconds`` of any file ffmpeg reads, as float32 at RATE, shape
     (samples, ``channels``). InputError naming the file (after ``where``, an option such as
     ``--bed ``) when it is not audio, holds no samples or takes too long; MissingPartError
     without ffmpeg."""
-    cmd = [ffmpeg(), "-nostdin", "-v", "error", "-i", str(path), "-t", str(seconds),
+    cmd = [ffmpeg(), "-nostdin", "-v", "error", "-i", file_arg(path), "-t", str(seconds),
            "-map", "0:a:0", "-f", "f32le", "-ac", str(channels), "-ar", str(RATE), "pipe:1"]
     try:
         done = subprocess.run(cmd, capture_output=True, timeout=DECODE_TIMEOUT)

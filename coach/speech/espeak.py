@@ -297,6 +297,8 @@ def _read_clip(path: Path) -> tuple[int, np.ndarray] | None:
     except (wave.Error, EOFError):
         from pydub import AudioSegment  # AIFF from NSSpeechSynthesizer, or anything else
 
-        seg = AudioSegment.from_file(str(path)).set_channels(1).set_sample_width(2)
+        from coach.media import file_arg
+
+        seg = AudioSegment.from_file(file_arg(path)).set_channels(1).set_sample_width(2)
         x = np.array(seg.get_array_of_samples(), dtype=np.float32) / 32768.0
         return seg.frame_rate, x
