@@ -22,7 +22,7 @@ from coach.bed import VOLUME_RANGE
 from coach.render import TONE_VOLUME_RANGE
 from coach.speech import RATE_RANGE
 from coach.errors import InputError
-from coach.routine import format_problems, parse_toml, read_text, unknown_key
+from coach.routine import SHOWN, format_problems, parse_toml, read_text, unknown_key
 
 #: Where a setting's value came from when nothing set it.
 DEFAULT = "default"
@@ -100,29 +100,44 @@ def load(path: Path | None = None) -> Config:
         return Config(path)
     text = read_text(path, "settings file")
     data = parse_toml(text, str(path))
+    lines = _key_lines(text)
     problems: list[str] = []
+    count = 0
     values: dict[str, Any] = {}
     for name, raw in data.items():
-        where = f"line {_line_of(text, name)}: " if _line_of(text, name) else ""
         key = KEYS.get(name)
-        if key is None:
-            problems.append(where + unknown_key(name, set(KEYS)))
-            continue
         try:
-            values[name] = _check(key, raw, path.parent)
+            if key is not None:
+                values[name] = _check(key, raw, path.parent)
+                continue
+            problem = None  # an unknown key: its did-you-mean is looked for only if shown
         except ValueError as exc:
-            problems.append(f"{where}{name}: {exc}")
-    if problems:
-        raise InputError(format_problems(str(path), problems))
+            problem = f"{name}: {exc}"
+        count += 1
+        if len(problems) < SHOWN:
+            where = f"line {lines[name]}: " if name in lines else ""
+            problems.append(where + (problem or unknown_key(name, set(KEYS))))
+    if count:
+        raise InputError(format_problems(str(path), problems, count))
     return Config(path, MappingProxyType(values), exists=True)
 
 
-def _line_of(text: str, name: str) -> int:
-    """The line where ``name`` is set (bare or quoted key), 0 when it cannot be found."""
-    key = rf"""(?:{re.escape(name)}|"{re.escape(name)}"|'{re.escape(name)}')"""
-    pattern = re.compile(rf"^[ \t]*(?:{key}[ \t]*=|\[\[?[ \t]*{key}[ \t]*\])", re.MULTILINE)
-    match = pattern.search(text)
-    return text.count("\n", 0, match.start()) + 1 if match else 0
+# A top-level key being set (bare or quoted) or a table named by it, at a line's start.
+_KEY_LINE = re.compile(r"""^[ \t]*(?:\[\[?[ \t]*)?(?:([A-Za-z0-9_-]+)|"([^"\\\n]*)"|'([^'\n]*)')[ \t]*[=\]]""",
+                       re.MULTILINE)
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """The line where each key is first set (bare or quoted, or as a table's name), in one
+    pass over ``text`` (a key missing here just has no line in messages)."""
+    lines: dict[str, int] = {}
+    line, at = 1, 0
+    for match in _KEY_LINE.finditer(text):
+        line += text.count("\n", at, match.start())
+        at = match.start()
+        name = next(g for g in match.groups() if g is not None)
+        lines.setdefault(name, line)
+    return lines
 
 
 def _check(key: Key, raw: Any, base: Path) -> Any:

@@ -10,8 +10,11 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import os
 import re
+import stat
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from importlib import resources
@@ -28,6 +31,12 @@ MAX_PHASES = 20
 MAX_REPS = 200
 MIN_SECONDS, MAX_SECONDS = 0.3, 60.0
 MAX_HOLD = 120.0
+#: Problems listed in the one line of a bad file (the rest are counted).
+SHOWN = 10
+#: The most dotted parts one key may have (``[a.b.c]`` has 3; routine files need 2).
+#: tomllib's time grows with the square of a key's parts (a 200,000-part header took
+#: 148 s), so longer keys are refused before it reads them.
+MAX_KEY_PARTS = 16
 
 # C0 and C1 control characters other than tab and newline (CRLF counts as a newline):
 # never meant to be spoken.
@@ -104,16 +113,24 @@ class _Problems:
     def __init__(self, source: str, lines: dict[str, int] | None = None) -> None:
         self.source = source
         self.lines = lines or {}
-        self.items: list[str] = []
+        self.items: list[str] = []  # the first SHOWN problems, as shown
+        self.count = 0  # every problem found
 
-    def add(self, place: str, message: str) -> None:
+    def add(self, place: str, message: str | Callable[[], str]) -> None:
+        """One problem at ``place``. ``message`` may be a function making it: it is called
+        only for the problems shown, so a file of 60,000 unknown keys does not look for
+        60,000 did-you-means."""
+        self.count += 1
+        if len(self.items) >= SHOWN:
+            return
+        text = message if isinstance(message, str) else message()
         line = _line_of(place, self.lines)
         where = f"line {line}: " if line else ""
-        self.items.append(f"{where}{place}: {message}" if place else message)
+        self.items.append(f"{where}{place}: {text}" if place else text)
 
     def raise_if_any(self) -> None:
-        if self.items:
-            raise InputError(format_problems(self.source, self.items))
+        if self.count:
+            raise InputError(format_problems(self.source, self.items, self.count))
 
 
 _HEADER = re.compile(r"\s*\[\[\s*(steps|steps\s*\.\s*phases)\s*\]\]\s*(#.*)?$")
@@ -177,13 +194,15 @@ def _line_of(place: str, lines: dict[str, int]) -> int | None:
     return lines.get(place) or lines.get(_INDEX.sub("", place)) or lines.get(parent)
 
 
-def format_problems(source: str, items: list[str]) -> str:
-    """One line for every problem found in ``source`` (the first ten listed)."""
-    if len(items) == 1:
+def format_problems(source: str, items: list[str], count: int | None = None) -> str:
+    """One line for the problems found in ``source``: the first SHOWN of ``items``, and how
+    many there are in all (``count``, default as many as ``items``)."""
+    count = len(items) if count is None else count
+    if count == 1:
         return f"{source}: {items[0]}"
-    listed = "; ".join(items[:10])
-    more = f"; and {len(items) - 10} more" if len(items) > 10 else ""
-    return f"{source}: {len(items)} problems: {listed}{more}"
+    listed = "; ".join(items[:SHOWN])
+    more = f"; and {count - SHOWN} more" if count > SHOWN else ""
+    return f"{source}: {count} problems: {listed}{more}"
 
 
 def unknown_key(key: str, allowed: set[str] | list[str], place: str = "") -> str:
@@ -208,7 +227,7 @@ def _unknown(key: str, allowed: set[str] | list[str]) -> str:
 def _unknown_keys(table: dict[str, Any], allowed: set[str], place: str, p: _Problems) -> None:
     for key in table:
         if key not in allowed:
-            p.add(_key_place(key, place), _unknown(key, allowed))
+            p.add(_key_place(key, place), lambda key=key: _unknown(key, allowed))
 
 
 def _text(table: dict[str, Any], key: str, place: str, p: _Problems, *, required: bool = False,
@@ -277,7 +296,7 @@ def _choice(value: Any, enum: type[Enum], where: str, p: _Problems) -> Any:
 def _phase(table: dict[str, Any], place: str, p: _Problems, *, check_keys: bool = True) -> Phase | None:
     if check_keys:
         _unknown_keys(table, _PHASE_KEYS, place, p)
-    before = len(p.items)
+    before = p.count
     say = _text(table, "say", place, p, lines=True)
     motion = None
     if "motion" not in table:
@@ -301,7 +320,7 @@ def _phase(table: dict[str, Any], place: str, p: _Problems, *, check_keys: bool 
                     sides.append(side)
     if motion is Motion.HOLD and hold:
         p.add(f"{place}.hold", "a hold motion is already a hold; give its length in 'seconds'")
-    if len(p.items) > before or motion is None:
+    if p.count > before or motion is None:
         return None
     return Phase(motion=motion, reps=reps, seconds=seconds, say=say, hold=hold, sides=tuple(sides))
 
@@ -311,7 +330,7 @@ def _step(table: Any, place: str, p: _Problems) -> Step | None:
         p.add(place, f"must be a table ([[steps]]), not {_kind(table)}")
         return None
     _unknown_keys(table, _STEP_KEYS, place, p)
-    before = len(p.items)
+    before = p.count
     title = _text(table, "title", place, p, required=True, limit=MAX_TITLE_CHARS)
     say = _text(table, "say", place, p, lines=True)
     inline = _PHASE_KEYS - {"say"}
@@ -338,7 +357,7 @@ def _step(table: Any, place: str, p: _Problems) -> Step | None:
                              check_keys=False))
     else:
         p.add(place, "has no movement: give motion, reps and seconds, or [[steps.phases]]")
-    if len(p.items) > before or not all(phases):
+    if p.count > before or not all(phases):
         return None
     return Step(title=title, phases=tuple(ph for ph in phases if ph), say=say)
 
@@ -387,12 +406,61 @@ def loads(text: str, name: str = "routine", source: str = "<routine>") -> Routin
 def parse_toml(text: str, source: str) -> dict[str, Any]:
     """TOML text as a dict; InputError naming ``source``, line and column when it is not
     TOML. Shared by routine files and the config file."""
+    deep = _overlong_key(text)
+    if deep:
+        raise InputError(f"{source}: line {deep}: a key of more than {MAX_KEY_PARTS} dotted "
+                         "parts; nothing coach reads nests that deep")
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{source}: {_toml_message(exc, text)}") from None
     except RecursionError:
         raise InputError(f"{source}: nested too deeply to be a routine") from None
+
+
+# The pieces of TOML text that matter for counting a key's parts: strings and comments
+# (taken whole, so dots inside them do not count), a dot (with the spaces TOML allows
+# around it), a bare word, a quote that opens no string, anything else.
+_TOKEN = re.compile(r'''
+    (?P<string>"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*""""{0,2}
+             | \'\'\'[^']*(?:'(?!'')[^']*)*\'\'\''{0,2}
+             | "[^"\\\n]*(?:\\.[^"\\\n]*)*"
+             | '[^'\n]*')
+  | (?P<comment>\#[^\n]*)
+  | (?P<dot>[ \t]*\.[ \t]*)
+  | (?P<word>[A-Za-z0-9_+:-]+)
+  | (?P<quote>["'])
+  | [^"'#.A-Za-z0-9_+:-]+
+''', re.VERBOSE | re.DOTALL)
+_PART = r'''(?:[A-Za-z0-9_+:-]+|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\n]*')'''
+# A run of more than MAX_KEY_PARTS parts anywhere, strings and comments included: one
+# quick look that clears almost every file before the exact pass.
+_CHAIN = re.compile(rf"(?<![A-Za-z0-9_+:.-]){_PART}(?:[ \t]*\.[ \t]*{_PART}){{{MAX_KEY_PARTS}}}")
+
+
+def _overlong_key(text: str) -> int:
+    """The line of the first key with more than MAX_KEY_PARTS dotted parts in ``text``,
+    else 0, in time linear in the text. Numbers and dates have at most two parts (``1.5``),
+    so a longer chain of words and quoted strings joined by dots outside strings and
+    comments can only be a key. Stops at a quote that opens no string: the text is not
+    TOML, and tomllib says where."""
+    if _CHAIN.search(text) is None:
+        return 0
+    parts, dotted, at = 0, False, 0
+    while at < len(text):
+        token = _TOKEN.match(text, at)
+        if token is None or token.lastgroup == "quote":
+            return 0
+        kind = token.lastgroup
+        if kind in ("string", "word"):
+            parts = parts + 1 if dotted else 1
+            if parts > MAX_KEY_PARTS:
+                return text.count("\n", 0, at) + 1
+        elif kind != "dot":
+            parts = 0
+        dotted = kind == "dot"
+        at = token.end()
+    return 0
 
 
 def _toml_message(exc: tomllib.TOMLDecodeError, text: str) -> str:
@@ -418,7 +486,14 @@ def read_text(path: Path, what: str) -> str:
     (by the path as the user gave it, so the message points at that very file)."""
     source = str(path)
     try:
-        with path.open("rb") as f:
+        # Opened without waiting (a FIFO would block here until a writer came), and only
+        # read once it is known to be a regular file: never a FIFO, device or socket.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with open(fd, "rb") as f:
+            mode = os.fstat(fd).st_mode
+            if not stat.S_ISREG(mode):
+                raise InputError(f"{path}: is {_file_kind(mode)}, not a {what}")
+            os.set_blocking(fd, True)
             raw = f.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise InputError(f"{path}: no such {what}") from None
@@ -437,6 +512,15 @@ def read_text(path: Path, what: str) -> str:
         raise InputError(f"{source}: line {line}, column {col}: not UTF-8 text "
                          f"(byte 0x{raw[exc.start]:02x}); save the file as UTF-8") from None
     return text.removeprefix("\ufeff")
+
+
+def _file_kind(mode: int) -> str:
+    """What a file that is not a regular file is, for messages: ``a named pipe (FIFO)``."""
+    for test, kind in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "a device"
 
 
 def builtin_names() -> list[str]:

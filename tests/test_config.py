@@ -3,13 +3,14 @@ the other commands use it (default < settings file < COACH_CONFIG file < command
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
 
 from coach import cli, config
 from coach.errors import InputError
-from conftest import probe, run_coach
+from conftest import one_line, probe, run_coach
 
 # For every key: a value in the default settings file, another in the COACH_CONFIG file,
 # a third on the command line (None: no such option), each as `coach config` shows it.
@@ -152,6 +153,41 @@ def test_bad_settings_file_stops_every_session_command_with_one_line(own_folders
         assert "config.toml: line 1: pace: must be one of slow, normal, fast" in result.stderr
         assert result.stdout == ""
     assert not (tmp_path / "x.mp3").exists()
+
+
+def test_twenty_thousand_unknown_keys_are_one_line_with_their_lines(own_folders, monkeypatch):
+    # A line search per key (a regex compiled and the text scanned twice) made this take
+    # 110 s; lines come from one pass, did-you-means only for the ten shown.
+    import difflib
+
+    calls = []
+    real = difflib.get_close_matches
+    monkeypatch.setattr(difflib, "get_close_matches", lambda *a, **k: calls.append(a) or real(*a, **k))
+    own_folders["config"].mkdir(parents=True)
+    path = own_folders["config"] / "config.toml"
+    path.write_text('pace = "slow"\n' + "".join(f"k{i} = 1\n" for i in range(20_000))
+                    + '"quoted key" = 1\n[table]\n')
+    with pytest.raises(InputError) as info:
+        config.load()
+    message = str(info.value)
+    assert message.startswith(f"{path}: 20002 problems: line 2: k0: unknown key")
+    assert "line 11: k9: unknown key" in message and message.endswith("; and 19992 more")
+    assert len(calls) == 10
+    path.write_text('\n"rate" = 1\n[\'bed\']\n')
+    with pytest.raises(InputError) as info:
+        config.load()
+    assert str(info.value) == (f"{path}: 2 problems: line 2: rate: must be a whole number from "
+                               "80 to 400; line 3: bed: must be non-empty text in quotes")
+
+
+def test_a_fifo_as_the_settings_file_is_one_line(own_folders, mini_path):
+    # Every command read it, and waited for a writer forever.
+    own_folders["config"].mkdir(parents=True)
+    path = own_folders["config"] / "config.toml"
+    os.mkfifo(path)
+    r = run_coach("script", mini_path, timeout=60)
+    assert r.returncode == 2 and r.stdout == ""
+    assert one_line(r.stderr) == f"coach: {path}: is a named pipe (FIFO), not a settings file"
 
 
 def test_missing_coach_config_file_is_bad_input(tmp_path, monkeypatch):

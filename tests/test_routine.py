@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import pytest
 
-from conftest import MINI, PHASES
+from conftest import MINI, PHASES, one_line, run_coach
 from coach.errors import InputError
-from coach.routine import (MAX_FILE_BYTES, Motion, Phase, Side, Step, builtin,
+from coach.routine import (MAX_FILE_BYTES, MAX_KEY_PARTS, Motion, Phase, Side, Step, builtin,
                            builtin_names, load, loads, resolve)
 
 # The smallest valid routine; tests add or break one thing at a time.
@@ -319,6 +320,44 @@ def test_deep_nesting_is_an_input_error():
     assert error("x = " + "[" * 5000 + "]" * 5000 + "\n") == "x.toml: nested too deeply to be a routine"
 
 
+# tomllib's time grows with the square of a key's dotted parts: the tester's 200,000-part
+# header took 148 s. Such keys are refused before tomllib sees them (the test would run
+# for minutes otherwise).
+@pytest.mark.parametrize("text", [
+    "[" + ".".join(["a"] * 200_000) + "]\n",
+    "[[" + ".".join(["a"] * 200_000) + "]]\n",
+    "x = 1\n" + ".".join(["a"] * 200_000) + " = 1\n",
+    'x = 1\ny = { ' + " . ".join(['"a"'] * 200_000) + " = 1 }\n",
+], ids=["table", "array of tables", "dotted key", "quoted parts in an inline table"])
+def test_keys_of_absurdly_many_parts_are_refused_before_parsing(text):
+    line = 1 if text.startswith("[") else 2
+    assert error(text) == (f"x.toml: line {line}: a key of more than {MAX_KEY_PARTS} dotted "
+                           "parts; nothing coach reads nests that deep")
+
+
+def test_dotted_parts_inside_strings_comments_and_numbers_are_not_keys():
+    chain = ".".join(["a"] * 100)
+    text = (f'summary = "{chain}"\nintro = """\n{chain}\n"""\n# {chain}\n'
+            f"outro = '{chain}'\n" + GOOD)
+    assert loads(text).summary == chain
+    deep = ".".join(["a"] * MAX_KEY_PARTS)
+    assert "a key of more" not in error(GOOD + f"{deep} = 1\n")  # at the limit: tomllib reads it
+    assert "a key of more" in error(GOOD + f"{deep}.a = 1\n")
+
+
+def test_a_file_of_60000_unknown_keys_looks_for_ten_did_you_means(monkeypatch):
+    # A did-you-mean per key made 60,000 keys take minutes; only the ten shown get one.
+    import difflib
+
+    calls = []
+    real = difflib.get_close_matches
+    monkeypatch.setattr(difflib, "get_close_matches", lambda *a, **k: calls.append(a) or real(*a, **k))
+    message = error("".join(f"titl{i} = 1\n" for i in range(60_000)) + GOOD)
+    assert message.startswith("x.toml: 60000 problems: line 1: titl0: unknown key")
+    assert message.endswith("; and 59990 more")
+    assert len(calls) == 10
+
+
 # ---- files ------------------------------------------------------------------------------
 
 def test_load_names_the_routine_after_the_file(tmp_path: Path):
@@ -373,6 +412,31 @@ def test_missing_file_and_folder(tmp_path: Path):
         load(tmp_path / "nope.toml")
     with pytest.raises(InputError, match="is a folder, not a routine file"):
         load(tmp_path)
+
+
+def test_only_regular_files_are_read(tmp_path: Path):
+    # Reading a FIFO waits for a writer forever; a device may never end.
+    fifo = tmp_path / "pipe.toml"
+    os.mkfifo(fifo)
+    for path, kind in ((fifo, "a named pipe (FIFO)"), (Path("/dev/zero"), "a device")):
+        with pytest.raises(InputError) as info:
+            load(path)
+        assert str(info.value) == f"{path}: is {kind}, not a routine file"
+
+
+def test_a_fifo_routine_file_in_a_real_coach_is_one_line(tmp_path: Path, own_folders):
+    fifo = tmp_path / "x.toml"
+    os.mkfifo(fifo)
+    r = run_coach("validate", fifo, timeout=60)
+    assert r.returncode == 2
+    assert one_line(r.stderr) == f"{fifo}: is a named pipe (FIFO), not a routine file"
+    # In the routines folder: `coach routines` lists the others and names the pipe.
+    own_folders["config"].joinpath("routines").mkdir(parents=True)
+    os.mkfifo(own_folders["config"] / "routines" / "pipe.toml")
+    r = run_coach("routines", timeout=60)
+    assert r.returncode == 2
+    assert "anma " in r.stdout and "pipe " in r.stdout and "(broken" in r.stdout
+    one_line(r.stderr, "pipe.toml: is a named pipe (FIFO), not a routine file")
 
 
 def test_resolve_builtin_name_or_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
