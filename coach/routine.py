@@ -8,6 +8,7 @@ A routine file is TOML. Every problem in a file is collected and reported togeth
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import math
 import os
@@ -227,7 +228,7 @@ def _unknown(key: str, allowed: set[str] | list[str]) -> str:
 def _unknown_keys(table: dict[str, Any], allowed: set[str], place: str, p: _Problems) -> None:
     for key in table:
         if key not in allowed:
-            p.add(_key_place(key, place), lambda key=key: _unknown(key, allowed))
+            p.add(_key_place(key, place), functools.partial(_unknown, key, allowed))
 
 
 def _text(table: dict[str, Any], key: str, place: str, p: _Problems, *, required: bool = False,
