@@ -107,6 +107,29 @@ def run_coach(*args: str | os.PathLike, env: dict[str, str] | None = None, cwd: 
                           env=full_env, cwd=cwd, timeout=timeout, input=input)
 
 
+#: Variables under which onnxruntime 1.23+ keeps its telemetry off by itself (its CI
+#: detection, its own test harness, the switch coach sets): a footprint test removes them,
+#: so it proves what coach does, not what the test machine happens to set.
+ONNX_QUIET_VARIABLES = ("CI", "TF_BUILD", "GITHUB_ACTIONS", "GITLAB_CI", "CIRCLECI", "TRAVIS",
+                        "JENKINS_URL", "CODEBUILD_BUILD_ID", "BUILDKITE", "TEAMCITY_VERSION",
+                        "APPVEYOR", "BITBUCKET_BUILD_NUMBER", "SYSTEM_TEAMFOUNDATIONCOLLECTIONURI",
+                        "ORT_RUNNING_UNIT_TESTS", "ORT_DISABLE_TELEMETRY")
+
+
+def run_in_empty_home(home: Path, *args: str | os.PathLike, cwd: Path,
+                      timeout: float = 300) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """The real ``coach ARGS`` with HOME an empty folder, no XDG_* variables and none of
+    ONNX_QUIET_VARIABLES; (its result, every file then under HOME, relative to it)."""
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("XDG_") and k not in ONNX_QUIET_VARIABLES}
+    env.update(HOME=str(home))
+    r = subprocess.run([str(coach_bin()), *map(str, args)], capture_output=True, text=True,
+                       env=env, cwd=cwd, timeout=timeout)
+    written = sorted(str(p.relative_to(home)) for p in home.rglob("*") if p.is_file())
+    return r, written
+
+
 def decode(path: Path, channels: int | None = None) -> np.ndarray:
     """Decode any audio file with ffmpeg to int16 samples, shape (n, channels), at RATE."""
     if channels is None:

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import RATE, coach_bin, decode, plan, run_coach
+from conftest import RATE, decode, plan, run_coach, run_in_empty_home
 from coach import speech
 from coach.speech.hibari import HibariEngine
 from coach.speech.speaker import SENTENCE_PAUSE
@@ -113,16 +112,12 @@ def test_naming_the_neural_engine_when_it_cannot_start_is_exit_3(mini_path, tmp_
 
 def test_nothing_is_written_outside_coach_folders(mini_path, tmp_path):
     # onnxruntime 1.23+ writes ~/.cache/Microsoft/DeveloperTools/.onnxruntime/{deviceid,
-    # onnxruntime.db}; hibari could download voices into ~/.cache/hibari. After an export
-    # with a cold cache under a fresh HOME, every file there is coach's own.
-    home = tmp_path / "home"
-    home.mkdir()
-    full = {k: v for k, v in os.environ.items() if not k.startswith("XDG_")}
-    full.update(HOME=str(home))
-    r = subprocess.run([str(coach_bin()), "export", str(mini_path), "-o", str(tmp_path / "m.mp3")],
-                       capture_output=True, text=True, env=full, cwd=tmp_path, timeout=300)
+    # onnxruntime.db} unless coach switches it off before it loads; hibari could download
+    # voices into ~/.cache/hibari. After an export with a cold cache under a fresh HOME,
+    # every file there is coach's own.
+    r, written = run_in_empty_home(tmp_path / "home", "export", mini_path, "-o", tmp_path / "m.mp3",
+                                   cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    written = sorted(str(p.relative_to(home)) for p in home.rglob("*") if p.is_file())
     assert written and all(w.startswith(".cache/coach/clips/") for w in written), written
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "m.mp3", "mini.toml"]
 

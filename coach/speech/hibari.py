@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from coach.errors import InputError, MissingPartError
+from coach.speech import onnx
 from coach.speech.engine import Utterance, Voice, interpolate_rate
 
 #: hibari's ``speed`` for a rate, measured on anma's lines by scripts/measure-rates:
@@ -116,6 +117,7 @@ class HibariEngine:
             if self._tts is not None:
                 return
             try:
+                onnx.prepare()
                 from hibari import Hibari
 
                 tts = Hibari(voice=self.default_voice, threads=THREADS)
