@@ -68,7 +68,7 @@ def _root(
 def _complete_routine(incomplete: str) -> list[str]:
     """Routine names (built-in and the user's) starting with ``incomplete``."""
     try:
-        from coach.routine import names
+        from coach.catalog import names
 
         return [n for n in names() if n.startswith(incomplete)]
     except Exception:  # completion must never print an error into the shell's line
@@ -212,7 +212,7 @@ def _with_start(options: Any, routine: Any, step: str | None) -> Any:
 
 
 def _routine(spec: str) -> Routine:
-    from coach.routine import resolve
+    from coach.catalog import resolve
 
     return resolve(spec)
 
@@ -224,7 +224,8 @@ def routines(show: Annotated[Optional[str], typer.Option("--show", help="Print t
                                                          "steps and phases.",
                                                          autocompletion=_complete_routine)] = None) -> None:
     """List the routines, built-in and your own: name, steps, minutes, title."""
-    from coach.routine import catalog, describe_routine, resolve
+    from coach.catalog import catalog, resolve
+    from coach.routine import describe_routine
     from coach.script import build
 
     if show is not None:
@@ -262,7 +263,7 @@ def new(name: Annotated[str, typer.Argument(help="The new routine's name (letter
         force: Annotated[bool, typer.Option("--force", help="Replace an existing routine of "
                                             "that name with the starter.")] = False) -> None:
     """Write a commented starter routine to your routines folder and print its path."""
-    from coach.routine import create
+    from coach.catalog import create
 
     typer.echo(str(create(name, force)))
 
@@ -271,7 +272,7 @@ def new(name: Annotated[str, typer.Argument(help="The new routine's name (letter
 def validate(paths: Annotated[list[Path], typer.Argument(help="Routine files to check.")]) -> None:
     """Check routine files; report every problem in each. Exit status 2 if any is bad."""
     from coach.clock import minutes_seconds
-    from coach.routine import load
+    from coach.routinefile import load
     from coach.script import build
 
     bad = 0

@@ -22,7 +22,7 @@ from coach.bed import VOLUME_RANGE
 from coach.render import TONE_VOLUME_RANGE
 from coach.speech import RATE_RANGE
 from coach.errors import InputError
-from coach.routine import SHOWN, format_problems, parse_toml, read_text, unknown_key
+from coach.tomlfile import SHOWN, format_problems, parse_toml, read_text, unknown_key
 
 #: Where a setting's value came from when nothing set it.
 DEFAULT = "default"

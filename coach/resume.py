@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from coach import places
+from coach.catalog import is_path
 from coach.routine import Routine
 
 
@@ -23,7 +24,7 @@ def _file() -> Path:
 
 def key(spec: str) -> str:
     """The key of the routine the user named ``spec`` (a name, or a path to a file)."""
-    if spec.endswith(".toml") or "/" in spec or Path(spec).is_file():
+    if is_path(spec):
         return str(Path(spec).resolve())
     return spec
 

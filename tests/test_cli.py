@@ -245,7 +245,7 @@ def test_new_routine_is_listed_shown_and_exported_by_name(own_folders, tmp_path)
     row = next(l for l in listed.stdout.splitlines() if l.startswith("my-face "))
     name, where, steps, minutes, *title = row.split()
     assert (where, steps, " ".join(title)) == ("yours", "2", "My face")
-    from coach.routine import load
+    from coach.routinefile import load
     from coach.script import build
 
     assert float(minutes) == round(build(load(path)).estimate_seconds() / 60, 1)

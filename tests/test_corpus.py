@@ -14,7 +14,7 @@ import pytest
 
 from conftest import run_coach
 from coach.errors import InputError
-from coach.routine import load
+from coach.routinefile import load
 from coach.script import Say, build
 
 CORPUS = Path(__file__).parent / "corpus"

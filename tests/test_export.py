@@ -468,7 +468,7 @@ def test_wav_chapters_are_cue_points_with_labels(mini_export, mini_plan):
 
 RENDER_PCM = """
 import sys
-from coach.routine import resolve
+from coach.catalog import resolve
 from coach.session import Options, Session
 
 session = Session(resolve(sys.argv[1]), Options())

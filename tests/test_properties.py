@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from coach import tones as tone_sounds
 from coach.clock import RATE
 from coach.errors import InputError
-from coach.routine import Motion, Routine, loads, parse
+from coach.routine import Motion, Routine
+from coach.routinefile import loads, parse
 from coach.script import (SHORT_SPEECH, Beat, Pace, Say, Script, Settings, Sound, Talk, build,
                           rhythm_seconds, speech_estimate)
 from coach.timeline import Pause, Speech, Timeline, Tone, layout

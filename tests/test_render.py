@@ -247,7 +247,7 @@ def test_prepare_speech_is_the_same_whatever_the_clip_level():
 # ---- the plan's loudness ----------------------------------------------------------------
 
 def _session_and_pcm(path, mix: Mix):
-    from coach.routine import load
+    from coach.routinefile import load
     from coach.session import Options, Session
 
     session = Session(load(path), Options(mix=mix))

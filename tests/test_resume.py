@@ -7,7 +7,8 @@ import os
 
 from conftest import MINI
 from coach import resume
-from coach.routine import builtin, loads
+from coach.catalog import builtin
+from coach.routinefile import loads
 
 
 def test_remember_recall_forget(own_folders):

@@ -9,7 +9,9 @@ import pytest
 from conftest import MINI
 import coach.script as script_module
 from coach.errors import InputError
-from coach.routine import Routine, builtin, loads
+from coach.catalog import builtin
+from coach.routine import Routine
+from coach.routinefile import loads
 from coach.script import (LINE_BREAK, MAX_SLOT, MAX_SESSION_SECONDS, SIDE_PAN, Beat, Chapter, Pace, Rest, Say,
                           Script, Settings, Sound, Talk, build, describe, estimate_seconds,
                           number_word, rhythm_seconds, speech_estimate)

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import MINI, PHASES, RATE, decode, ebur128, longest_silence, run_coach
 from coach.render import MAX_VOICE_GAIN, Mix
-from coach.routine import loads
+from coach.routinefile import loads
 from coach.session import Options, Session
 
 #: -16 LUFS stereo, -19 mono, ±1 LU; true peak at most -1 dBTP (the issue's figures).

@@ -116,7 +116,7 @@ def test_trim_removes_least_recently_used_first(tmp_path):
 def test_levelled_clips_are_cached_too(tmp_path, mini_path, monkeypatch):
     # A warm run levels nothing: every levelled clip comes from the cache, and is the same.
     from coach import render
-    from coach.routine import load
+    from coach.routinefile import load
     from coach.session import Options, Session
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "c"))

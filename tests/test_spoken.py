@@ -43,7 +43,7 @@ def test_speakable_is_idempotent_and_never_adds(text):
 def test_an_emoji_is_not_spoken_by_the_real_voice(mini_path):
     # The clip for "Smile 😊" is the clip for "Smile": the voice never reads the emoji's
     # name ("smiling face with smiling eyes"), so the line is no longer than the word.
-    from coach.routine import load
+    from coach.routinefile import load
     from coach.session import Options, Session
 
     session = Session(load(mini_path), Options())

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from coach.routine import builtin
+from coach.catalog import builtin
 from coach.script import Beat, Pace, Rest, Say, Script, Settings, Sound, Talk, build
 from coach.timeline import (ChapterSpan, Event, Pause, Speech, Timeline, Tone, layout, layout_chapter,
                             moved)

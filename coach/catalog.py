@@ -1,0 +1,143 @@
+"""The routines coach knows by name: the built-in ones shipped in ``coach/routines``, the
+user's own in ``places.routines_dir()`` (one may take a built-in's place), and the starter
+routine ``coach new`` writes (``coach/starter.toml``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from coach.errors import InputError
+from coach.routine import Routine
+from coach.routinefile import load, loads
+
+def builtin_names() -> list[str]:
+    """Names of the routines shipped with coach, sorted."""
+    folder = resources.files("coach") / "routines"
+    return sorted(f.name.removesuffix(".toml") for f in folder.iterdir() if f.name.endswith(".toml"))
+
+
+def builtin(name: str) -> Routine:
+    """A built-in routine by name."""
+    if name not in builtin_names():
+        raise InputError(f"no built-in routine named '{name}'; built-in: "
+                         f"{', '.join(builtin_names())} (or give a path to a .toml file)")
+    return loads(_builtin_text(name), name=name, source=f"{name}.toml")
+
+
+def _builtin_text(name: str) -> str:
+    return (resources.files("coach") / "routines" / f"{name}.toml").read_text("utf-8")
+
+
+#: A routine name: what `coach new` accepts and what a user routine's file stem must be to
+#: be found by name (so it can be typed and completed without quoting).
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
+def user_paths() -> dict[str, Path]:
+    """The user's routine files by name (``routines_dir()/NAME.toml``), sorted by name.
+    A missing folder means none."""
+    from coach.places import routines_dir
+
+    folder = routines_dir()
+    try:
+        files = sorted(folder.glob("*.toml"))
+    except OSError:
+        return {}
+    return {f.stem: f for f in files if NAME_PATTERN.fullmatch(f.stem)}
+
+
+def names() -> list[str]:
+    """Every routine name that works as ROUTINE: built-in and the user's, sorted, once each."""
+    return sorted(set(builtin_names()) | set(user_paths()))
+
+
+def is_path(spec: str) -> bool:
+    """Whether the ROUTINE ``spec`` the user typed names a file rather than a routine by
+    name: it ends in ``.toml``, has a ``/``, or is an existing file."""
+    return spec.endswith(".toml") or "/" in spec or Path(spec).is_file()
+
+
+def resolve(spec: str) -> Routine:
+    """A routine from a name or a path to a ``.toml`` file. A name is looked up first
+    among the user's routines (so one may take a built-in's place), then built-in."""
+    if is_path(spec):
+        return load(spec)
+    user = user_paths()
+    if spec in user:
+        return load(user[spec], name=spec)
+    if spec in builtin_names():
+        return builtin(spec)
+    near = difflib.get_close_matches(spec, names(), n=1)
+    hint = f" (did you mean '{near[0]}'?)" if near else ""
+    raise InputError(f"no routine named '{spec}'{hint}; routines: {', '.join(names())} "
+                     "(or give a path to a .toml file)")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the routine catalogue. ``user``: from the user's folder (``path``);
+    ``shadows``: a user routine with a built-in's name, used in its place; ``error``:
+    why the file could not be loaded (``routine`` is then None)."""
+
+    name: str
+    user: bool
+    path: Path | None = None
+    routine: Routine | None = None
+    error: str = ""
+    shadows: bool = False
+
+
+def catalog() -> list[Entry]:
+    """Every routine by name, the one a name resolves to: a broken user file is an entry
+    with its error, never a reason to leave the others out."""
+    user, shipped = user_paths(), builtin_names()
+    entries: list[Entry] = []
+    for name in sorted(set(shipped) | set(user)):
+        if name in user:
+            try:
+                entries.append(Entry(name, True, user[name], load(user[name], name=name),
+                                     shadows=name in shipped))
+            except InputError as exc:
+                entries.append(Entry(name, True, user[name], error=str(exc), shadows=name in shipped))
+        else:
+            entries.append(Entry(name, False, routine=builtin(name)))
+    return entries
+
+
+def starter(name: str, path: Path) -> str:
+    """The starter routine (``coach/starter.toml``) for the user routine ``name`` at
+    ``path``: its title made from the name, its comments naming both."""
+    template = (resources.files("coach") / "starter.toml").read_text("utf-8")
+    title = name.replace("-", " ").replace("_", " ").capitalize()
+    return template.format(name=name, path=path, title=title)
+
+
+def check_name(name: str) -> str:
+    """``name`` when it can name a user routine; InputError saying what a name may be."""
+    if not NAME_PATTERN.fullmatch(name):
+        raise InputError(f"'{name}': a routine name is 1-64 letters, digits, '-' or '_', "
+                         "starting with a letter or digit")
+    return name
+
+
+def create(name: str, force: bool = False) -> Path:
+    """Write the commented starter routine as the user routine ``name`` and return its
+    path. InputError when it exists and ``force`` is not given; the file appears whole
+    or not at all."""
+    from coach.places import routines_dir, write_atomically
+
+    path = routines_dir() / f"{check_name(name)}.toml"
+    if path.exists() and not force:
+        raise InputError(f"{path}: already exists; edit it, or use --force to replace it "
+                         "with the starter routine")
+    text = starter(name, path)
+    try:
+        write_atomically(path, text)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write it: {exc.strerror or exc}") from None
+    return path

@@ -1,0 +1,171 @@
+"""Small TOML files the user writes (routine files, the settings file): read whole (only
+regular files, bounded, UTF-8), parsed with the line and column of a mistake, and their
+problems told in one line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+import stat
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from coach.errors import InputError
+
+MAX_FILE_BYTES = 1_000_000
+
+#: Problems listed in the one line of a bad file (the rest are counted).
+SHOWN = 10
+
+#: The most dotted parts one key may have (``[a.b.c]`` has 3; routine files need 2).
+#: tomllib's time grows with the square of a key's parts (a 200,000-part header took
+#: 148 s), so longer keys are refused before it reads them.
+MAX_KEY_PARTS = 16
+
+
+def format_problems(source: str, items: list[str], count: int | None = None) -> str:
+    """One line for the problems found in ``source``: the first SHOWN of ``items``, and how
+    many there are in all (``count``, default as many as ``items``)."""
+    count = len(items) if count is None else count
+    if count == 1:
+        return f"{source}: {items[0]}"
+    listed = "; ".join(items[:SHOWN])
+    more = f"; and {count - SHOWN} more" if count > SHOWN else ""
+    return f"{source}: {count} problems: {listed}{more}"
+
+
+def unknown_key(key: str, allowed: set[str] | list[str], place: str = "") -> str:
+    """The problem line for a key not in ``allowed``: ``place.key: unknown key (did you
+    mean 'x'?); known keys: ...``. Shared by routine files and the config file."""
+    return f"{key_place(key, place)}: {unknown(key, allowed)}"
+
+
+def key_place(key: str, place: str) -> str:
+    # A quoted key may hold a newline or other control characters: escape it, so the
+    # message stays one line.
+    shown = key if key.isprintable() else json.dumps(key)
+    return f"{place}{'.' if place else ''}{shown}"
+
+
+def unknown(key: str, allowed: set[str] | list[str]) -> str:
+    near = difflib.get_close_matches(key, sorted(allowed), n=1)
+    hint = f" (did you mean '{near[0]}'?)" if near else ""
+    return f"unknown key{hint}; known keys: {', '.join(sorted(allowed))}"
+
+
+def parse_toml(text: str, source: str) -> dict[str, Any]:
+    """TOML text as a dict; InputError naming ``source``, line and column when it is not
+    TOML. Shared by routine files and the config file."""
+    deep = _overlong_key(text)
+    if deep:
+        raise InputError(f"{source}: line {deep}: a key of more than {MAX_KEY_PARTS} dotted "
+                         "parts; nothing coach reads nests that deep")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{source}: {_toml_message(exc, text)}") from None
+    except RecursionError:
+        raise InputError(f"{source}: nested too deeply to be a routine") from None
+
+
+# The pieces of TOML text that matter for counting a key's parts: strings and comments
+# (taken whole, so dots inside them do not count), a dot (with the spaces TOML allows
+# around it), a bare word, a quote that opens no string, anything else.
+_TOKEN = re.compile(r'''
+    (?P<string>"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*""""{0,2}
+             | \'\'\'[^']*(?:'(?!'')[^']*)*\'\'\''{0,2}
+             | "[^"\\\n]*(?:\\.[^"\\\n]*)*"
+             | '[^'\n]*')
+  | (?P<comment>\#[^\n]*)
+  | (?P<dot>[ \t]*\.[ \t]*)
+  | (?P<word>[A-Za-z0-9_+:-]+)
+  | (?P<quote>["'])
+  | [^"'#.A-Za-z0-9_+:-]+
+''', re.VERBOSE | re.DOTALL)
+_PART = r'''(?:[A-Za-z0-9_+:-]+|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\n]*')'''
+
+# A run of more than MAX_KEY_PARTS parts anywhere, strings and comments included: one
+# quick look that clears almost every file before the exact pass.
+_CHAIN = re.compile(rf"(?<![A-Za-z0-9_+:.-]){_PART}(?:[ \t]*\.[ \t]*{_PART}){{{MAX_KEY_PARTS}}}")
+
+
+def _overlong_key(text: str) -> int:
+    """The line of the first key with more than MAX_KEY_PARTS dotted parts in ``text``,
+    else 0, in time linear in the text. Numbers and dates have at most two parts (``1.5``),
+    so a longer chain of words and quoted strings joined by dots outside strings and
+    comments can only be a key. Stops at a quote that opens no string: the text is not
+    TOML, and tomllib says where."""
+    if _CHAIN.search(text) is None:
+        return 0
+    parts, dotted, at = 0, False, 0
+    while at < len(text):
+        token = _TOKEN.match(text, at)
+        if token is None or token.lastgroup == "quote":
+            return 0
+        kind = token.lastgroup
+        if kind in ("string", "word"):
+            parts = parts + 1 if dotted else 1
+            if parts > MAX_KEY_PARTS:
+                return text.count("\n", 0, at) + 1
+        elif kind != "dot":
+            parts = 0
+        dotted = kind == "dot"
+        at = token.end()
+    return 0
+
+
+def _toml_message(exc: tomllib.TOMLDecodeError, text: str) -> str:
+    match = re.match(r"(.*) \(at (?:line (\d+), column (\d+)|end of document)\)$", str(exc))
+    if match:
+        what, line, col = match.groups()
+        if line is None:  # tomllib says "end of document": give its line and column too
+            line, col = text.count("\n") + 1, len(text) - text.rfind("\n")
+        return f"line {line}, column {col}: not valid TOML: {what[:1].lower()}{what[1:]}"
+    return f"not valid TOML: {exc}"
+
+
+def read_text(path: Path, what: str) -> str:
+    """A small UTF-8 text file (``what`` names its kind in messages: "routine file"), at
+    most MAX_FILE_BYTES, without a byte-order mark. InputError naming the file otherwise
+    (by the path as the user gave it, so the message points at that very file)."""
+    source = str(path)
+    try:
+        # Opened without waiting (a FIFO would block here until a writer came), and only
+        # read once it is known to be a regular file: never a FIFO, device or socket.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with open(fd, "rb") as f:
+            mode = os.fstat(fd).st_mode
+            if not stat.S_ISREG(mode):
+                raise InputError(f"{path}: is {_file_kind(mode)}, not a {what}")
+            os.set_blocking(fd, True)
+            raw = f.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such {what}") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a {what}") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read it: {exc.strerror or exc}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise InputError(f"{source}: larger than {MAX_FILE_BYTES // 1_000_000} MB; "
+                         f"a {what} is a few kilobytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputError(f"{source}: line {line}, column {col}: not UTF-8 text "
+                         f"(byte 0x{raw[exc.start]:02x}); save the file as UTF-8") from None
+    return text.removeprefix("\ufeff")
+
+
+def _file_kind(mode: int) -> str:
+    """What a file that is not a regular file is, for messages: ``a named pipe (FIFO)``."""
+    for test, kind in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "a device"

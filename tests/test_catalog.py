@@ -1,0 +1,114 @@
+"""Routines by name: coach.catalog (built-in and the user's, the starter routine)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import MINI
+from coach.catalog import builtin, catalog, create, is_path, resolve, starter
+from coach.errors import InputError
+from coach.routine import Motion
+from coach.routinefile import loads
+
+# The smallest valid routine; tests add or break one thing at a time.
+GOOD = """\
+title = "T"
+
+[[steps]]
+title = "A"
+motion = "press"
+reps = 2
+seconds = 1.0
+"""
+
+
+def test_resolve_builtin_name_or_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    assert resolve("anma") == builtin("anma")
+    path = tmp_path / "mine.toml"
+    path.write_text(GOOD, encoding="utf-8")
+    assert resolve(str(path)).source == str(path)
+    plain = tmp_path / "plain"  # no .toml suffix: a path because it has a slash
+    plain.write_text(GOOD, encoding="utf-8")
+    assert resolve(str(plain)).name == "plain"
+    monkeypatch.chdir(tmp_path)
+    assert resolve("plain").title == "T"  # an existing file in the working folder
+    assert resolve("mine.toml").name == "mine"
+
+
+def test_resolve_unknown_name_lists_the_routines(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    with pytest.raises(InputError) as info:
+        resolve("anmaa")
+    message = str(info.value)
+    assert message.startswith("no routine named 'anmaa' (did you mean 'anma'?); routines: ")
+    assert "anma" in message and ".toml" in message
+
+
+def test_resolve_missing_toml_path():
+    with pytest.raises(InputError, match=r"^nowhere\.toml: no such routine file$"):
+        resolve("nowhere.toml")
+
+
+def test_new_writes_a_commented_valid_starter_with_sides_and_a_hold(own_folders):
+    path = create("my-face")
+    assert path == own_folders["config"] / "routines" / "my-face.toml"
+    text = path.read_text("utf-8")
+    assert text.count("#") > 10
+    r = resolve("my-face")
+    assert r.name == "my-face" and r.title == "My face"
+    phases = [p for s in r.steps for p in s.phases]
+    assert any(p.sides for p in phases) and any(p.hold for p in phases)
+    assert any(p.motion is Motion.HOLD for p in phases)
+    assert not list(path.parent.glob(".*"))  # no temporary file left
+
+
+def test_new_never_overwrites_without_force(own_folders):
+    path = create("mine")
+    path.write_text(GOOD)
+    with pytest.raises(InputError, match=r"mine\.toml: already exists; .*--force"):
+        create("mine")
+    assert path.read_text() == GOOD
+    create("mine", force=True)
+    assert resolve("mine").title == "Mine"
+
+
+@pytest.mark.parametrize("name", ["", "a/b", "../up", ".hidden", "with space", "x" * 65])
+def test_new_refuses_names_that_are_not_names(name):
+    with pytest.raises(InputError, match="a routine name is 1-64 letters"):
+        create(name)
+
+
+def test_user_routine_takes_a_builtin_name_and_a_broken_one_hides_nothing(own_folders):
+    folder = own_folders["config"] / "routines"
+    folder.mkdir(parents=True)
+    (folder / "anma.toml").write_text(GOOD)
+    (folder / "broken.toml").write_text(GOOD.replace("reps = 2", "reps = 0"))
+    (folder / "fine.toml").write_text(MINI)
+    (folder / "notes.txt").write_text("not a routine")
+    assert resolve("anma").title == "T"  # the user's, in place of the built-in
+    entries = {e.name: e for e in catalog()}
+    assert set(entries) == {"anma", "broken", "fine", "evening", "neck", "quick"}
+    assert entries["anma"].user and entries["anma"].shadows and entries["anma"].routine.title == "T"
+    assert entries["broken"].routine is None
+    assert entries["broken"].error == f"{folder / 'broken.toml'}: line 6: steps[0].reps: must be a whole number from 1 to 200"
+    assert entries["fine"].routine.title == "Mini" and not entries["fine"].shadows
+    assert not entries["quick"].user and entries["quick"].routine == builtin("quick")
+
+
+def test_the_starter_is_a_valid_routine_file(tmp_path: Path):
+    # coach/starter.toml as shipped, its placeholders filled, loads as a routine, and every
+    # key a routine file takes is shown in it.
+    text = starter("my-face", tmp_path / "my-face.toml")
+    r = loads(text, name="my-face", source="starter.toml")
+    assert r.title == "My face" and len(r.steps) == 2
+    for key in ("summary", "intro", "outro", "say", "motion", "reps", "seconds", "sides", "hold"):
+        assert f"\n{key} = " in text
+
+
+def test_is_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "plain").write_text("")
+    assert is_path("x.toml") and is_path("a/b") and is_path("plain")
+    assert not is_path("anma") and not is_path("my-face")
