@@ -116,16 +116,22 @@ ONNX_QUIET_VARIABLES = ("CI", "TF_BUILD", "GITHUB_ACTIONS", "GITLAB_CI", "CIRCLE
                         "ORT_RUNNING_UNIT_TESTS", "ORT_DISABLE_TELEMETRY")
 
 
-def run_in_empty_home(home: Path, *args: str | os.PathLike, cwd: Path,
-                      timeout: float = 300) -> tuple[subprocess.CompletedProcess[str], list[str]]:
-    """The real ``coach ARGS`` with HOME an empty folder, no XDG_* variables and none of
-    ONNX_QUIET_VARIABLES; (its result, every file then under HOME, relative to it)."""
+def empty_home_env(home: Path, **extra: str) -> dict[str, str]:
+    """This environment with HOME the new, empty folder ``home``, no XDG_* variables and
+    none of ONNX_QUIET_VARIABLES, plus ``extra``."""
     home.mkdir()
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("XDG_") and k not in ONNX_QUIET_VARIABLES}
-    env.update(HOME=str(home))
+    env.update(HOME=str(home), **extra)
+    return env
+
+
+def run_in_empty_home(home: Path, *args: str | os.PathLike, cwd: Path,
+                      timeout: float = 300) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """The real ``coach ARGS`` under ``empty_home_env(home)``; (its result, every file then
+    under HOME, relative to it)."""
     r = subprocess.run([str(coach_bin()), *map(str, args)], capture_output=True, text=True,
-                       env=env, cwd=cwd, timeout=timeout)
+                       env=empty_home_env(home), cwd=cwd, timeout=timeout)
     written = sorted(str(p.relative_to(home)) for p in home.rglob("*") if p.is_file())
     return r, written
 

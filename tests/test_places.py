@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
+import pytest
+
 from coach import places
+from conftest import coach_bin, empty_home_env
 
 
 def test_folders_follow_the_xdg_variables(tmp_path, monkeypatch):
@@ -35,3 +40,63 @@ def test_coach_config_replaces_the_settings_file(tmp_path, monkeypatch):
     monkeypatch.setenv("COACH_CONFIG", "")
     assert places.config_file() == places.config_dir() / "config.toml"
     assert isinstance(places.config_file(), Path)
+
+
+# ---- nothing written outside coach's folders ------------------------------------------------
+
+#: Everything coach may write under HOME: its own folders (and the folders above them).
+OWN = (".cache/coach/", ".config/coach/", ".local/state/coach/")
+
+#: A real bash asking coach's completion for `coach play --voice <Tab>`, the way the script
+#: from `coach completion bash` is installed (bash-completion loaded when it is there).
+TAB = """
+[ -r /usr/share/bash-completion/bash_completion ] && . /usr/share/bash-completion/bash_completion
+. <(coach completion bash)
+spec=$(complete -p coach); fn=${spec##*-F }; fn=${fn%% *}
+COMP_WORDS=(coach play --voice ""); COMP_CWORD=3
+COMP_LINE="coach play --voice "; COMP_POINT=${#COMP_LINE}
+"$fn" coach "" --voice
+printf '%s\\n' "${COMPREPLY[@]}"
+"""
+
+FOOTPRINT = {
+    "export, neural voice": (["coach", "export", "{routine}", "-o", "out.mp3"], "out.mp3"),
+    "export, eSpeak NG": (["coach", "export", "{routine}", "--voice", "espeak:en-us", "-o",
+                           "out.mp3"], "out.mp3"),
+    "export, fallback": (["coach", "export", "{routine}", "-o", "out.mp3"], "out.mp3"),
+    "script, eSpeak NG": (["coach", "script", "--json", "{routine}", "--voice", "espeak:en-gb"],
+                          '"espeak"'),
+    "voices": (["coach", "voices"], "espeak:"),
+    "completion of --voice": (["bash", "-c", TAB], "espeak:"),
+}
+
+
+@pytest.mark.parametrize("case", FOOTPRINT)
+def test_nothing_is_written_outside_coach_folders(case, tmp_path, mini_path):
+    # What the tester saw: eSpeak NG (through its audio library) created
+    # ~/.config/pulse/<machine-id>-runtime and a lasting $TMPDIR/pulse-XXXX/; onnxruntime
+    # 1.23+ writes ~/.cache/Microsoft/... unless coach switches it off before it loads;
+    # hibari could download into ~/.cache/hibari. Under an empty HOME and TMPDIR (and none
+    # of the variables that would keep onnxruntime quiet by themselves), with every engine
+    # and every command that starts one, all that is left is in coach's own folders and
+    # the file asked for.
+    from test_speech_hibari import broken_onnxruntime
+
+    home, tmp, work = tmp_path / "home", tmp_path / "tmp", tmp_path / "work"
+    for folder in (tmp, work):
+        folder.mkdir()
+    env = empty_home_env(home, TMPDIR=str(tmp),
+                         PATH=os.pathsep.join([str(coach_bin().parent), os.environ["PATH"]]))
+    if case == "export, fallback":
+        env["PYTHONPATH"] = broken_onnxruntime(tmp_path)["PYTHONPATH"]
+    command, expected = FOOTPRINT[case]
+    r = subprocess.run([arg.format(routine=mini_path) for arg in command], capture_output=True,
+                       text=True, env=env, cwd=work, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert expected in r.stdout or (work / expected).exists(), r.stdout[-500:]
+    written = sorted(str(p.relative_to(home)) + ("/" if p.is_dir() else "")
+                     for p in home.rglob("*"))
+    stray = [w for w in written if not any(w.startswith(own) or own.startswith(w) for own in OWN)]
+    assert stray == [], stray
+    assert list(tmp.iterdir()) == []
+    assert [p.name for p in work.iterdir()] == ([expected] if expected == "out.mp3" else [])

@@ -3,15 +3,18 @@ variants, literal text, and an engine that cannot load."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import time
 import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import RATE, plan, run_coach
+from conftest import RATE, coach_bin, plan, run_coach
 from coach import speech
 from coach.errors import InputError
 from coach.speech import espeak
@@ -252,3 +255,35 @@ def test_unknown_voice_through_the_cli(mini_path):
     assert len(lines) == 1, r.stderr
     assert "nosuch" in lines[0] and "coach voices" in lines[0]
     assert "Traceback" not in r.stderr
+
+
+def test_ctrl_c_during_synthesis_is_one_line_and_leaves_nothing(tmp_path):
+    # What the tester did: Ctrl-C while eSpeak NG is making clips. Its temporary folder was
+    # removed before its thread had finished the clip, which then printed "RuntimeError:
+    # Error saving WAV file" and "AttributeError: 'Wave_write' object has no attribute
+    # '_file'" (3 runs of 6). Here at several moments into synthesis, for real.
+    routine = tmp_path / "talk.toml"
+    routine.write_text('title = "Talk"\n\n' + "\n".join(
+        f'[[steps]]\ntitle = "Step {n}"\nsay = "This is line {n}. It goes on for a while, so '
+        f'that eSpeak has something to do while it is interrupted, step {n}."\n'
+        'motion = "press"\nreps = 1\nseconds = 1.0\n' for n in range(1, 31)), encoding="utf-8")
+    for run, clips_made in enumerate((1, 2, 3, 5, 8)):
+        tmp, cache, work = (tmp_path / f"{name}{run}" for name in ("tmp", "cache", "work"))
+        for folder in (tmp, cache, work):
+            folder.mkdir()
+        env = {**os.environ, "TMPDIR": str(tmp), "XDG_CACHE_HOME": str(cache)}
+        proc = subprocess.Popen([str(coach_bin()), "export", str(routine), "--voice", "espeak:en-us",
+                                 "-o", str(work / "talk.mp3")], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        try:
+            deadline = time.monotonic() + 120
+            while len(list(cache.rglob("*.clip"))) < clips_made and proc.poll() is None:
+                assert time.monotonic() < deadline, "no clips made"
+                time.sleep(0.005)
+            proc.send_signal(signal.SIGINT)
+            _, stderr = proc.communicate(timeout=60)
+        finally:
+            proc.kill()
+        assert proc.returncode == 130, stderr
+        assert stderr == "coach: interrupted\n", stderr
+        assert list(tmp.iterdir()) == [] and list(work.iterdir()) == []

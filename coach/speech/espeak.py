@@ -10,19 +10,25 @@ pyttsx3's traps and how this module avoids them:
   engine's own read-back must agree;
 - it prints "Audio saved to ..." from the driver: that print is silenced;
 - macOS writes AIFF whatever the name says: anything ``wave`` cannot read is decoded
-  with pydub (ffmpeg).
+  with pydub (ffmpeg);
+- eSpeak NG 1.51 opens a sound output even when it only hands samples back: its start
+  is kept from reaching PulseAudio (see ``_no_sound_server``);
+- a clip is finished, or the engine stopped, before its temporary folder goes (Ctrl-C
+  during synthesis).
 Text is always passed as plain text (no SSML or eSpeak markup flags): spoken literally.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 import queue
 import sys
 import tempfile
 import threading
 import wave
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
@@ -86,7 +92,8 @@ class _EngineThread:
         try:
             import pyttsx3
 
-            engine = pyttsx3.init()
+            with _no_sound_server():
+                engine = pyttsx3.init()
         except Exception as exc:  # the driver raises whatever its platform library does
             raise MissingPartError(
                 f"eSpeak NG cannot start: {exc}. Install it (apt-get install espeak-ng)") from None
@@ -118,6 +125,29 @@ class _EngineThread:
 
 def _stop() -> None:
     """Marks the end of the engine thread's queue."""
+
+
+#: A PulseAudio server address that cannot exist: connecting fails at once.
+_NO_SERVER = "unix:/dev/null/coach-plays-nothing-through-espeak"
+
+
+@contextlib.contextmanager
+def _no_sound_server() -> Iterator[None]:
+    """eSpeak NG's start (1.51: ``espeak_ng_InitializeOutput``) makes its sound output
+    object even in the mode that only hands samples back, and its audio library
+    (pcaudiolib) probes PulseAudio for it, which creates ``~/.config/pulse/<machine-id>-
+    runtime`` and a lasting ``$TMPDIR/pulse-XXXX/``. coach never plays through eSpeak, so
+    for that moment only PulseAudio is pointed at a server that cannot exist: the probe
+    fails at once, writes nothing, and eSpeak works on without an output of its own."""
+    saved = os.environ.get("PULSE_SERVER")
+    os.environ["PULSE_SERVER"] = _NO_SERVER
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["PULSE_SERVER"]
+        else:
+            os.environ["PULSE_SERVER"] = saved
 
 
 # pyttsx3 keeps one engine per process: every EspeakEngine shares this thread, and the
@@ -159,6 +189,9 @@ class EspeakEngine:
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._espeak = True
         self._verified: set[tuple[str, int]] = set()
+        # Held by the engine thread while it makes one of this engine's clips: close waits
+        # for it before removing the folder the clip is written into.
+        self._busy = threading.Lock()
 
     def version(self) -> str:
         from importlib.metadata import version
@@ -179,13 +212,19 @@ class EspeakEngine:
         assert self._thread is not None
         return self._thread
 
-    def close(self) -> None:
-        if self._tmp is not None:
-            self._tmp.cleanup()
-            self._tmp = None
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop using the engine thread (the last user stops it), wait for a clip of ours
+        it is still making (after Ctrl-C the caller stops waiting, eSpeak does not), then
+        remove the temporary folder: never the other way round, or eSpeak writes into a
+        folder that is gone and its thread prints tracebacks."""
         if self._thread is not None:
             self._thread = None
             _release()
+        if self._tmp is not None:
+            if self._busy.acquire(timeout=timeout):
+                self._busy.release()
+            self._tmp.cleanup()
+            self._tmp = None
 
     def voices(self) -> list[Voice]:
         worker = self._worker()
@@ -233,9 +272,14 @@ class EspeakEngine:
 
     def _speak_to_file(self, text: str, voice: str, rate: int) -> tuple[int, np.ndarray]:
         """Runs on the engine thread: one clip, waited for until complete."""
-        assert self._thread is not None and self._tmp is not None
-        engine, done = self._thread.engine, self._thread.done
-        path = Path(self._tmp.name) / "clip.wav"
+        with self._busy:
+            if self._thread is None or self._tmp is None:  # closed while this waited
+                raise MissingPartError("the speech engine has been shut down")
+            return self._clip(self._thread, Path(self._tmp.name) / "clip.wav", text, voice, rate)
+
+    def _clip(self, worker: _EngineThread, path: Path, text: str, voice: str,
+              rate: int) -> tuple[int, np.ndarray]:
+        engine, done = worker.engine, worker.done
         setting = self.setting(rate)
         for _ in range(2):  # one retry: a clip has been seen to go missing
             path.unlink(missing_ok=True)

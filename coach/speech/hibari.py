@@ -20,6 +20,7 @@ from typing import Any
 
 from coach.errors import InputError, MissingPartError
 from coach.speech import onnx
+from coach.speech import probe
 from coach.speech.engine import Utterance, Voice, interpolate_rate
 
 #: hibari's ``speed`` for a rate, measured on anma's lines by scripts/measure-rates:
@@ -33,6 +34,9 @@ RATE_TABLE: tuple[tuple[float, float], ...] = (
 )
 SEED = 0
 THREADS = 1
+#: What ``start`` does, as the probe's child process does it.
+_WARM_UP = ("from hibari import Hibari\n"
+            "Hibari(voice={voice!r}, threads={threads})('Ready.', speed=1.0, seed={seed})\n")
 
 
 def _package_version(name: str) -> str:
@@ -113,11 +117,17 @@ class HibariEngine:
                 raise MissingPartError(f"the neural voice cannot start: {package} is not installed")
 
     def start(self) -> None:
+        """Load the model (and warm it up), after the same has been tried once in a child
+        process for this installed version (coach.speech.probe): onnxruntime crashing
+        natively there is a fallback to eSpeak NG, not the end of coach."""
         with self._lock:
             if self._tts is not None:
                 return
+            onnx.prepare()  # before the probe too: its child inherits the environment
+            probe.check("the neural voice", _WARM_UP.format(voice=self.default_voice,
+                                                            threads=THREADS, seed=SEED),
+                        ("hibari", "onnxruntime"))
             try:
-                onnx.prepare()
                 from hibari import Hibari
 
                 tts = Hibari(voice=self.default_voice, threads=THREADS)
