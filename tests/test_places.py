@@ -66,7 +66,7 @@ FOOTPRINT = {
     "export, fallback": (["coach", "export", "{routine}", "-o", "out.mp3"], "out.mp3"),
     "script, eSpeak NG": (["coach", "script", "--json", "{routine}", "--voice", "espeak:en-gb"],
                           '"espeak"'),
-    "voices": (["coach", "voices"], "espeak:"),
+    "voices": (["coach", "voices"], "  espeak  "),
     "completion of --voice": (["bash", "-c", TAB], "espeak:"),
 }
 
@@ -90,7 +90,7 @@ def test_nothing_is_written_outside_coach_folders(case, tmp_path, mini_path):
     if case == "export, fallback":
         env["PYTHONPATH"] = broken_onnxruntime(tmp_path)["PYTHONPATH"]
     command, expected = FOOTPRINT[case]
-    r = subprocess.run([arg.format(routine=mini_path) for arg in command], capture_output=True,
+    r = subprocess.run([arg.replace("{routine}", str(mini_path)) for arg in command], capture_output=True,
                        text=True, env=env, cwd=work, timeout=300)
     assert r.returncode == 0, r.stderr
     assert expected in r.stdout or (work / expected).exists(), r.stdout[-500:]
