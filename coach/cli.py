@@ -7,6 +7,7 @@ an exit status in ``main``, in one place.
 
 from __future__ import annotations
 
+import errno
 import functools
 import inspect
 import json
@@ -31,7 +32,28 @@ if TYPE_CHECKING:  # imported lazily where used: the core loads only what a comm
 
 EXIT_OK, EXIT_INPUT, EXIT_MISSING, EXIT_INTERRUPTED, EXIT_BUG = 0, 2, 3, 130, 1
 
+class _OutputClosed(Exception):
+    """Whoever read coach's output stopped reading (``coach voices | head -1``)."""
+
+
+class _Commands(typer.core.TyperGroup):
+    """coach's commands, with a failed write to standard output turned into what it means
+    before click sees it (click makes a broken pipe a silent status 1)."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise _OutputClosed() from None
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise MissingPartError(f"{exc.filename or 'standard output'}: the disk is "
+                                       "full") from None
+            raise
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="coach",
     help="A voice-guided audio coach. A calm voice, rhythm tones and bells walk you through "
          "a routine (the built-in one is 'anma', a Japanese facial massage), live or as an MP3.",
@@ -702,8 +724,40 @@ def main(argv: list[str] | None = None) -> None:
     # A shell starts background jobs with SIGINT ignored, and Python keeps that; coach
     # must still stop cleanly when told to.
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    _plug_closed_streams()
     status = run(argv)
-    sys.exit(status)
+    sys.exit(_flushed(status))
+
+
+def _plug_closed_streams() -> None:
+    """Put /dev/null on standard streams coach was started without (``>&-``), so no file
+    coach opens takes their place. Python has already made such a stream None, and it
+    stays None: ``export -o -`` still sees that there is no standard output."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:  # (the lowest free descriptor: ``fd`` itself, normally)
+                os.dup2(null, fd)
+                os.close(null)
+
+
+def _flushed(status: int) -> int:
+    """``status``, after what is left in standard output's buffer is written. When it
+    cannot be (the reader has gone, the disk is full), it is dropped here rather than
+    raise at exit; a full disk not reported yet makes the status 3."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except OSError as exc:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+        if status == EXIT_OK and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            _error("standard output: the disk is full")
+            return EXIT_MISSING
+    return status
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -727,6 +781,8 @@ def _run(args: list[str]) -> int:
         return status
     except typer.Exit as exc:
         return exc.exit_code
+    except _OutputClosed:  # a listing cut short by its reader: a normal end, as for `ls | head`
+        return EXIT_OK
     except typer.TyperException as exc:  # bad option or argument
         ctx = getattr(exc, "ctx", None)
         where = f" (see 'coach {ctx.info_name} --help')" if ctx and ctx.parent else " (see 'coach --help')"

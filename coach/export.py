@@ -46,6 +46,7 @@ FORMATS: dict[str, tuple[str, list[str]]] = {
 #: for an "Info" header) reported 329.8 s for a 383.9 s session.
 KBPS = {1: 64, 2: 96}
 CLOSED = "standard output was closed before the end of the session"
+STDOUT_FULL = "standard output: the disk is full before the end of the session"
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,10 @@ def encode_stream(blocks: Iterable[np.ndarray], fmt: str, rate: int, channels: i
                 out.flush()
             except BrokenPipeError:
                 raise MissingPartError(CLOSED) from None
+            except OSError as exc:
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                    raise MissingPartError(STDOUT_FULL) from None
+                raise
             meta.write_text(ffmetadata({}), encoding="utf-8")
             container = ["-id3v2_version", "0", "-write_xing", "0"]
         else:
@@ -367,5 +372,7 @@ def _ffmpeg(program: str, args: list[str], log: Path, blocks: Iterable[np.ndarra
         if stdout is not None and "Broken pipe" in "\n".join(message):
             raise MissingPartError(CLOSED)
         if "No space left" in "\n".join(message):
+            if stdout is not None:
+                raise MissingPartError(STDOUT_FULL)
             raise MissingPartError(f"{Path(args[-1]).parent}: the disk is full; nothing was written")
         raise MissingPartError(f"ffmpeg failed: {last}")

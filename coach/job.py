@@ -122,7 +122,10 @@ def run(routine: Routine, options: Options, targets: Targets,
     stack = contextlib.ExitStack()  # the session's speech engine, closed whatever happens
     try:
         if targets.audio is None:
-            if out is None or out.isatty():
+            if out is None:
+                raise InputError("-o -: standard output is closed; redirect it to a file or "
+                                 "a program (coach export -o - > session.mp3)")
+            if out.isatty():
                 raise InputError("-o -: standard output is a terminal; redirect it to a file "
                                  "or a program (coach export -o - > session.mp3)")
         else:

@@ -3,6 +3,7 @@ point, ``python -m coach`` and the two set-up scripts."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from coach import cli
-from conftest import MINI, RATE, decode, plan, probe, run_coach
+from conftest import MINI, RATE, coach_bin, decode, one_line, plan, probe, run_coach
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -379,3 +380,44 @@ def test_completion_prints_the_script(shell, marker):
     result = run_coach("completion", shell)
     assert result.returncode == 0
     assert marker in result.stdout and "_COACH_COMPLETE" in result.stdout
+
+
+# ---- standard output: a reader that stops, a full disk, none at all --------------------
+
+def _closed_pipe() -> int:
+    """The write end of a pipe whose reader has already gone: every write is EPIPE."""
+    read, write = os.pipe()
+    os.close(read)
+    return write
+
+
+@pytest.mark.parametrize("args", [["voices"], ["script", "neck"], ["script", "--json", "quick"],
+                                  ["routines"], ["completion", "bash"], ["cache"], ["sounds"]],
+                         ids=" ".join)
+def test_a_listing_whose_reader_has_gone_ends_quietly_with_status_0(args):
+    # `coach voices | head -1` was status 1 with no message in 3 runs of 4.
+    write = _closed_pipe()
+    try:
+        r = subprocess.run([str(coach_bin()), *args], stdout=write, stderr=subprocess.PIPE,
+                           text=True, timeout=300)
+    finally:
+        os.close(write)
+    assert (r.returncode, r.stderr) == (0, "")
+
+
+def test_coach_piped_into_head_in_a_real_shell():
+    for command in ("voices", "script neck"):
+        r = subprocess.run(["bash", "-o", "pipefail", "-c", f"'{coach_bin()}' {command} | head -1"],
+                           capture_output=True, text=True, timeout=300)
+        assert (r.returncode, r.stderr) == (0, ""), command
+        assert r.stdout.count("\n") == 1
+
+
+@pytest.mark.parametrize("args", [["script", "neck"], ["routines"], ["completion", "bash"]],
+                         ids=" ".join)
+def test_a_listing_to_a_full_disk_is_status_3_and_one_line(args):
+    with open("/dev/full", "wb") as full:
+        r = subprocess.run([str(coach_bin()), *args], stdout=full, stderr=subprocess.PIPE,
+                           text=True, timeout=300)
+    assert r.returncode == 3
+    assert one_line(r.stderr) == "coach: standard output: the disk is full"

@@ -229,6 +229,26 @@ def test_stdout_on_a_terminal_is_refused(mini_path, tmp_path):
     assert listing(tmp_path) == ["mini.toml"]
 
 
+@pytest.mark.parametrize("fmt", ["mp3", "wav", "ogg"])
+def test_export_to_standard_output_on_a_full_disk_names_standard_output(mini_path, fmt):
+    # WAV said ".: the disk is full"; MP3 was an internal error (status 1).
+    with open("/dev/full", "wb") as full:
+        r = subprocess.run([str(coach_bin()), "export", str(mini_path), "-o", "-", "-f", fmt],
+                           stdout=full, stderr=subprocess.PIPE, text=True, timeout=300)
+    assert r.returncode == 3
+    assert one_line(r.stderr) == ("coach: standard output: the disk is full before the end of "
+                                  "the session")
+
+
+def test_export_to_a_closed_standard_output_says_it_is_closed(mini_path, tmp_path):
+    # It said "standard output is a terminal".
+    r = subprocess.run(["bash", "-c", f"exec '{coach_bin()}' export '{mini_path}' -o - >&-"],
+                       capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert r.returncode == 2
+    one_line(r.stderr, "-o -: standard output is closed")
+    assert list(tmp_path.iterdir()) == [mini_path]
+
+
 # ---- permissions ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("umask", [0o022, 0o027])
