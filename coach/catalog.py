@@ -58,24 +58,38 @@ def names() -> list[str]:
 
 def is_path(spec: str) -> bool:
     """Whether the ROUTINE ``spec`` the user typed names a file rather than a routine by
-    name: it ends in ``.toml``, has a ``/``, or is an existing file."""
-    return spec.endswith(".toml") or "/" in spec or Path(spec).is_file()
+    name: anything with a ``/`` or a ``.toml`` suffix (``./quick`` is the file, ``quick``
+    the routine, whatever the current folder holds), as ``--bed ./waves`` names a file."""
+    return "/" in spec or spec.endswith(".toml")
 
 
 def resolve(spec: str) -> Routine:
-    """A routine from a name or a path to a ``.toml`` file. A name is looked up first
-    among the user's routines (so one may take a built-in's place), then built-in."""
+    """A routine from a name or a path (``is_path``). A name is looked up first among
+    the user's routines (so one may take a built-in's place), then built-in."""
     if is_path(spec):
         return load(spec)
     user = user_paths()
     if spec in user:
-        return load(user[spec], name=spec)
+        try:
+            return load(user[spec], name=spec)
+        except InputError as exc:
+            if spec not in builtin_names():
+                raise
+            raise InputError(f"{exc} ({hides_builtin(spec, user[spec])})") from None
     if spec in builtin_names():
         return builtin(spec)
     near = difflib.get_close_matches(spec, names(), n=1)
     hint = f" (did you mean '{near[0]}'?)" if near else ""
+    if Path(spec).exists():  # a file of that name here: a path needs a / to be one
+        hint += f" (for the file '{spec}' here, give ./{spec})"
     raise InputError(f"no routine named '{spec}'{hint}; routines: {', '.join(names())} "
-                     "(or give a path to a .toml file)")
+                     "(or give a path: anything with a / or ending in .toml)")
+
+
+def hides_builtin(name: str, path: Path) -> str:
+    """What to say when the user's routine ``path`` takes the place of the built-in ``name``."""
+    return (f"your {path} is used in place of the built-in '{name}'; "
+            f"remove or rename it to get the built-in back")
 
 
 @dataclass(frozen=True)

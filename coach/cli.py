@@ -7,6 +7,7 @@ an exit status in ``main``, in one place.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import inspect
@@ -17,14 +18,14 @@ import signal
 import sys
 import traceback
 from pathlib import Path
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
 
 import typer
 
 from coach import __version__
-from coach.errors import CoachError, InputError, MissingPartError
+from coach.errors import CoachError, InputError, MissingPartError, OptionError
 
 if TYPE_CHECKING:  # imported lazily where used: the core loads only what a command needs
     from coach.routine import Routine
@@ -123,8 +124,9 @@ def _complete_sound(incomplete: str) -> list[str]:
     return [s.value for s in Sound if s.value.startswith(incomplete)]
 
 
-RoutineArg = Annotated[str, typer.Argument(help="A routine name (built-in or your own; see "
-                                           "'coach routines') or a path to a .toml file.",
+RoutineArg = Annotated[str, typer.Argument(help="A routine name (yours, then built-in; see "
+                                           "'coach routines') or a path: anything with a / "
+                                           "or ending in .toml (./quick is a file).",
                                            show_default=True, autocompletion=_complete_routine)]
 PaceOpt = Annotated[str, typer.Option("--pace", "-p", help="slow, normal or fast: scales "
                                       "repetitions, holds and pauses (x1.25, x1, x0.8).")]
@@ -163,7 +165,7 @@ E = TypeVar("E", bound=Enum)
 def _choice(option: str, value: str, enum: type[E]) -> E:
     names = [m.value for m in enum]
     if value.lower() not in names:
-        raise InputError(f"{option} {value}: must be one of {', '.join(names)}")
+        raise OptionError(option, value, f"must be one of {', '.join(names)}")
     return enum(value.lower())
 
 
@@ -178,26 +180,36 @@ def _options(pace: str = "normal", talk: str = "normal", count: bool = False,
     from coach.render import TONE_VOLUME_RANGE, Mix
     from coach.script import Pace, Settings, Talk
     from coach.session import Options
-    from coach.tones import sound_pack
 
     if minutes is not None and not 0 < minutes <= 240:
-        raise InputError(f"--minutes {minutes:g}: must be more than 0 and at most 240")
+        raise OptionError("--minutes", f"{minutes:g}", "must be more than 0 and at most 240")
     if rate is not None:
         from coach.speech import check_rate
 
         check_rate(rate)
     low, high = TONE_VOLUME_RANGE
     if not low <= tone_volume <= high:
-        raise InputError(f"--tone-volume {tone_volume:g}: must be from {low:g} to {high:g} dB")
+        raise OptionError("--tone-volume", f"{tone_volume:g}", f"must be from {low:g} to {high:g} dB")
     settings = Settings(pace=_choice("--pace", pace, Pace), talk=_choice("--talk", talk, Talk),
                         count=count, minutes=minutes, tones=not no_tones)
     # Every file of a sound pack and the bed are decoded here, before any audio is made.
-    pack = sound_pack(sounds) if sounds is not None else None
+    pack = _pack(sounds) if sounds is not None else None
     bed_volume = 0.0 if bed_volume is None else bed_volume
     check_volume(bed_volume)  # even without a bed: a bad value is a mistake either way
     mix = Mix(channels=1 if mono else 2, tones=not no_tones, tone_volume=tone_volume, sounds=pack,
-              bed=None if bed is None else resolve(bed, bed_volume))
+              bed=None if bed is None else resolve(str(bed), bed_volume))
     return Options(settings=settings, voice=voice, rate=rate, mix=mix)
+
+
+def _pack(folder: Path) -> Any:
+    """The sound pack in ``folder`` (tones.SoundPack), saying which files it leaves unused."""
+    from coach.tones import Sound, sound_pack
+
+    pack = sound_pack(folder)
+    if pack.ignored:
+        _note(f"--sounds {folder}: ignored {', '.join(pack.ignored)} (not named after a sound: "
+              f"{', '.join(s.value for s in Sound)})")
+    return pack
 
 
 def _settings(ctx: typer.Context, chosen: dict[str, Any]) -> dict[str, Any]:
@@ -213,6 +225,20 @@ def _settings(ctx: typer.Context, chosen: dict[str, Any]) -> dict[str, Any]:
             if source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP"):
                 typed[key.name] = chosen[key.param]
     return config.effective(config.load(), typed)
+
+
+@contextlib.contextmanager
+def _judged(settings: dict[str, Any]) -> Iterator[None]:
+    """Values are judged alike wherever they come from, but a bad one is reported where it
+    was given: an OptionError about a value from the settings file names the file, its
+    line and the key, as the file's other problems do."""
+    try:
+        yield
+    except OptionError as exc:
+        setting = settings.get(exc.option.removeprefix("--"))
+        if setting is None or not setting.from_file:
+            raise
+        raise InputError(f'{setting.place} = "{exc.value}": {exc.reason}') from None
 
 
 def _values(settings: dict[str, Any], chosen: dict[str, Any]) -> dict[str, Any]:
@@ -246,7 +272,7 @@ def routines(show: Annotated[Optional[str], typer.Option("--show", help="Print t
                                                          "steps and phases.",
                                                          autocompletion=_complete_routine)] = None) -> None:
     """List the routines, built-in and your own: name, steps, minutes, title."""
-    from coach.catalog import catalog, resolve
+    from coach.catalog import catalog, hides_builtin, resolve
     from coach.routine import describe_routine
     from coach.script import build
 
@@ -262,7 +288,8 @@ def routines(show: Annotated[Optional[str], typer.Option("--show", help="Print t
         if entry.routine is None:
             bad += 1
             typer.echo(f"{entry.name:16} {where:9} {'-':>5} {'-':>7}  (broken: see below)")
-            typer.echo(f"coach: {entry.error}", err=True)
+            hidden = f" ({hides_builtin(entry.name, entry.path)})" if entry.shadows and entry.path else ""
+            typer.echo(f"coach: {entry.error}{hidden}", err=True)
             continue
         r = entry.routine
         try:
@@ -285,9 +312,12 @@ def new(name: Annotated[str, typer.Argument(help="The new routine's name (letter
         force: Annotated[bool, typer.Option("--force", help="Replace an existing routine of "
                                             "that name with the starter.")] = False) -> None:
     """Write a commented starter routine to your routines folder and print its path."""
-    from coach.catalog import create
+    from coach.catalog import builtin_names, create, hides_builtin
 
-    typer.echo(str(create(name, force)))
+    path = create(name, force)
+    typer.echo(str(path))
+    if name in builtin_names():
+        _note(hides_builtin(name, path))
 
 
 @app.command()
@@ -330,13 +360,13 @@ def script(
     """Show the cue list of a session (with a bed, its ducking windows too), or with --json its exact timeline."""
     chosen = {"pace": pace, "talk": talk, "count": count, "minutes": minutes, "voice": voice,
               "rate": rate, "bed": bed, "bed_volume": bed_volume, "no_tones": no_tones}
-    values = _values(_settings(ctx, chosen), chosen)
+    settings = _settings(ctx, chosen)
+    values = _values(settings, chosen)
     values.pop("sounds")  # no sound is made: a sound pack is not read
     r = _routine(routine)
-    options = _with_start(_options(**values), r, start)
     from coach.session import Session
 
-    with Session(r, options, notify=_note) as session:
+    with _judged(settings), Session(r, _with_start(_options(**values), r, start), notify=_note) as session:
         if as_json:
             typer.echo(json.dumps(session.plan(), indent=1, ensure_ascii=False))
         else:
@@ -405,11 +435,16 @@ def _session_options(
     """The options of every command that makes a session's sound, declared once."""
 
 
-def _session_command(command: Callable[..., None]) -> Callable[..., None]:
-    """``command`` with the session options added to its own; it receives them as one
-    Options value in its ``options`` parameter (settled against the settings file), and
-    the effective settings in ``settings`` when it has that parameter."""
-    shared = list(inspect.signature(_session_options, eval_str=True).parameters.values())
+def _session_command(command: Callable[..., None] | None = None, *,
+                     without: tuple[str, ...] = ()) -> Any:
+    """``command`` with the session options (less those named in ``without``) added to
+    its own; it receives them as one Options value in its ``options`` parameter (settled
+    against the settings file, every value checked), and the effective settings in
+    ``settings`` when it has that parameter."""
+    if command is None:
+        return functools.partial(_session_command, without=without)
+    shared = [p for p in inspect.signature(_session_options, eval_str=True).parameters.values()
+              if p.name not in without]
     own = [p for p in inspect.signature(command, eval_str=True).parameters.values()
            if p.name not in ("options", "settings")]
     wants = inspect.signature(command).parameters
@@ -419,9 +454,10 @@ def _session_command(command: Callable[..., None]) -> Callable[..., None]:
         chosen = {p.name: kwargs.pop(p.name) for p in shared}
         settings = _settings(ctx, chosen)
         extra: dict[str, Any] = {"settings": settings} if "settings" in wants else {}
-        if "options" in wants:  # (decoding sound packs and beds: only where sound is made)
-            extra["options"] = _options(**_values(settings, chosen))
-        command(**extra, **kwargs)
+        with _judged(settings):
+            if "options" in wants:  # (decoding sound packs and beds: only where sound is made)
+                extra["options"] = _options(**_values(settings, chosen))
+            command(**extra, **kwargs)
 
     context = inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD,
                                 annotation=typer.Context)
@@ -538,7 +574,7 @@ def _config_path() -> Path:
 
 def _edit_config(value: bool) -> None:
     """``coach config --edit``: runs before the settings are read, so a broken file can be
-    opened to mend it."""
+    opened to mend it; the file is checked once the editor closes."""
     if not value:
         return
     import shlex
@@ -547,28 +583,47 @@ def _edit_config(value: bool) -> None:
     from coach import config
 
     path = _config_path()
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    command = shlex.split(editor)
-    if not command or not shutil.which(command[0]):
-        raise MissingPartError(f"$EDITOR {editor}: no such program; set EDITOR, or edit {path}")
+    # As git and crontab do: $VISUAL, then $EDITOR, then vi; a blank one is not set.
+    name, editor = next(((n, os.environ[n]) for n in ("VISUAL", "EDITOR")
+                         if os.environ.get(n, "").strip()), ("", "vi"))
+    said = f"${name} {editor}" if name else editor
+    try:
+        command = shlex.split(editor)
+    except ValueError as exc:  # an unclosed quote
+        raise InputError(f"{said}: cannot be read as a command ({exc}); fix ${name}") from None
+    if not shutil.which(command[0]):
+        raise MissingPartError(f"{said}: no such program; set VISUAL or EDITOR, or edit {path}")
     if config.create(path):
         typer.echo(f"Created {path}", err=True)
-    done = subprocess.run([*command, str(path)])
-    raise typer.Exit(EXIT_OK if done.returncode == 0 else EXIT_INPUT)
+    try:
+        done = subprocess.run([*command, str(path)])
+    except OSError as exc:
+        raise MissingPartError(f"{said}: cannot run it: {exc.strerror or exc}") from None
+    if done.returncode != 0:
+        raise InputError(f"{said} exited with status {done.returncode}; {path} was not checked")
+    config.load(path)  # its problems, one line, status 2; nothing when it is good
+    raise typer.Exit(EXIT_OK)
 
 
 @app.command("config")
-@_session_command
+@_session_command(without=("minutes",))  # a routine's length: no setting, nothing to show
 def config_command(
     edit: Annotated[bool, typer.Option("--edit", help="Open the settings file in $EDITOR "
                                        "(created with comments if missing).",
                                        callback=_edit_config, is_eager=True)] = False,
+    options: Any = None,
     settings: Any = None,
 ) -> None:
     """Show every setting in effect and where it comes from: default, the settings file or the command line."""
     from coach import config
+    from coach.speech import check_voice
 
+    # Every value is checked as play would check it (options are made): the voice too,
+    # without loading a model; it is shown as the voice it names.
+    voice = settings["voice"].value
+    found = check_voice(voice)
     shown = {name: config.show(setting.value) for name, setting in settings.items()}
+    shown["voice"] = f'"{found}"' if voice is None or voice == found else f'"{voice}" ({found})'
     width = max(12, *map(len, shown.values()))
     typer.echo(f"{'SETTING':12} {'VALUE':{width}}  FROM")
     for name, setting in settings.items():
@@ -582,21 +637,23 @@ def sounds(
     ctx: typer.Context,
     names: Annotated[Optional[list[str]], typer.Argument(help="Only these sounds.",
                                                          autocompletion=_complete_sound)] = None,
-    folder: SoundsOpt = None,
+    sounds: SoundsOpt = None,
 ) -> None:
     """List the sounds by name and the file each comes from (built-in or your pack)."""
-    from coach.tones import Sound, sound_pack, sounds_dir
+    from coach.tones import Sound, sounds_dir
 
-    chosen = {"sounds": folder}
-    pack_folder = _settings(ctx, chosen)["sounds"].value
-    pack = sound_pack(pack_folder) if pack_folder is not None else None
+    # The parameter is named as the setting, so a typed --sounds wins over the file's.
+    settings = _settings(ctx, {"sounds": sounds})
+    pack_folder = settings["sounds"].value
+    with _judged(settings):
+        pack = _pack(pack_folder) if pack_folder is not None else None
     wanted = list(Sound)
     if names:
         known = {s.value: s for s in Sound}
         for n in names:
-            if n not in known:
+            if n.lower() not in known:  # as pack files are matched: any case
                 raise InputError(f"sound '{n}': no such sound; sounds: {', '.join(known)}")
-        wanted = [known[n] for n in names]
+        wanted = [known[n.lower()] for n in names]
     typer.echo(f"{'SOUND':9} FILE")
     for sound in wanted:
         mine = pack.file(sound) if pack else None

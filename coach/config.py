@@ -32,7 +32,8 @@ COMMAND_LINE = "command line"
 
 @dataclass(frozen=True)
 class Key:
-    """One setting. ``kind``: choice, text, int, number, bool or folder; ``low``/``high``
+    """One setting. ``kind``: choice, text, int, number, bool, folder or bed (a built-in
+    name or a file); ``low``/``high``
     bound numbers; ``default`` is what applies when neither file nor command line set it
     (None: coach's own choice, e.g. the default voice)."""
 
@@ -62,7 +63,7 @@ KEYS: dict[str, Key] = {k.name: k for k in (
         high=TONE_VOLUME_RANGE[1]),
     Key("no-tones", "bool", False, "voice only"),
     Key("sounds", "folder", None, "a folder of your own sounds (coach sounds)"),
-    Key("bed", "text", None, "an ambient bed under the session: waves, rain, drone, a sound "
+    Key("bed", "bed", None, "an ambient bed under the session: waves, rain, drone, a sound "
         "file, or none"),
     Key("bed-volume", "number", 0.0, "dB added to the ambient bed", low=VOLUME_RANGE[0],
         high=VOLUME_RANGE[1]),
@@ -72,12 +73,14 @@ KEYS: dict[str, Key] = {k.name: k for k in (
 
 @dataclass(frozen=True)
 class Config:
-    """The settings file as read: ``values`` holds only the keys the file sets (folders
-    made absolute, relative to the file); ``exists``: whether there was a file."""
+    """The settings file as read: ``values`` holds only the keys the file sets (every
+    path made absolute, relative to the file's folder); ``lines``: the line of each (0
+    when unknown); ``exists``: whether there was a file."""
 
     path: Path
     values: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     exists: bool = False
+    lines: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,20 @@ class Setting:
     key: Key
     value: Any
     source: str
+    line: int = 0
+
+    @property
+    def from_file(self) -> bool:
+        """Whether the value is the settings file's."""
+        return self.source not in (DEFAULT, COMMAND_LINE)
+
+    @property
+    def place(self) -> str:
+        """Where the value was given, to begin a message: ``--bed`` as typed, or the
+        settings file, its line and the key (``config.toml: line 3: bed``)."""
+        if not self.from_file:
+            return f"--{self.key.name}"
+        return f"{self.source}: {f'line {self.line}: ' if self.line else ''}{self.key.name}"
 
 
 def load(path: Path | None = None) -> Config:
@@ -119,7 +136,7 @@ def load(path: Path | None = None) -> Config:
             problems.append(where + (problem or unknown_key(name, set(KEYS))))
     if count:
         raise InputError(format_problems(str(path), problems, count))
-    return Config(path, MappingProxyType(values), exists=True)
+    return Config(path, MappingProxyType(values), exists=True, lines=MappingProxyType(lines))
 
 
 # A top-level key being set (bare or quoted) or a table named by it, at a line's start.
@@ -164,8 +181,16 @@ def _check(key: Key, raw: Any, base: Path) -> Any:
             hint = f" (did you mean '{near[0]}'?)" if near else ""
             raise ValueError(f"must be one of {', '.join(key.choices)}{hint}")
         return raw.lower()
-    if key.kind == "folder":
-        folder = Path(raw).expanduser()
+    if key.kind == "bed":
+        from coach.bed import NONE, builtin_names
+
+        if raw.casefold() in (*builtin_names(), NONE):
+            return raw
+    if key.kind in ("folder", "bed"):  # every path in the file is from the file's folder
+        try:
+            folder = Path(raw).expanduser()
+        except RuntimeError:  # ~nosuchuser
+            raise ValueError(f"{raw}: no such user's home folder") from None
         return folder if folder.is_absolute() else base / folder
     return raw
 
@@ -178,7 +203,8 @@ def effective(config: Config, typed: Mapping[str, Any]) -> dict[str, Setting]:
         if name in typed:
             out[name] = Setting(key, typed[name], COMMAND_LINE)
         elif name in config.values:
-            out[name] = Setting(key, config.values[name], str(config.path))
+            out[name] = Setting(key, config.values[name], str(config.path),
+                                config.lines.get(name, 0))
         else:
             out[name] = Setting(key, key.default, DEFAULT)
     return out
@@ -199,11 +225,16 @@ def template() -> str:
 
 
 def create(path: Path) -> bool:
-    """Write ``template()`` at ``path`` unless a file is there; True when written."""
+    """Write ``template()`` at ``path`` unless a file is there; True when written. Only
+    coach's own settings folder is made if missing: a file placed elsewhere
+    (``COACH_CONFIG``) needs its folder to exist, InputError otherwise."""
     if path.exists():
         return False
+    own = path.parent == places.config_dir()
+    if not own and not path.parent.is_dir():
+        raise InputError(f"{path}: no such folder for the settings file")
     try:
-        places.write_atomically(path, template())
+        places.write_atomically(path, template(), make_folder=own)
     except OSError as exc:
         raise InputError(f"{path}: cannot write it: {exc.strerror or exc}") from None
     return True

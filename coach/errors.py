@@ -15,5 +15,15 @@ class InputError(CoachError):
     """Bad input: a routine file, an option, a voice or an output path (exit status 2)."""
 
 
+class OptionError(InputError):
+    """A bad value of one option: ``option`` as typed (``--voice``), the ``value`` and the
+    ``reason``; reads ``--voice zzzz: no such voice here``. The CLI names the settings file,
+    line and key instead when the value came from there."""
+
+    def __init__(self, option: str, value: object, reason: str) -> None:
+        self.option, self.value, self.reason = option, value, reason
+        super().__init__(f"{option} {value}: {reason}")
+
+
 class MissingPartError(CoachError):
     """The machine lacks something: an audio device, eSpeak NG, ffmpeg (exit status 3)."""

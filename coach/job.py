@@ -232,10 +232,11 @@ class _Places:
     def publish(self) -> None:
         """Give each finished file the permissions a new file gets here (mkstemp makes
         them private) and rename it over its target."""
-        umask = os.umask(0)
-        os.umask(umask)
+        from coach.places import new_file_mode
+
+        mode = new_file_mode()
         for path, part in self._done.items():
-            part.chmod(0o666 & ~umask)
+            part.chmod(mode)
         for path, part in self._done.items():
             os.replace(part, path)
 

@@ -11,10 +11,12 @@ from pathlib import Path
 import numpy as np
 
 from coach.clock import RATE
-from coach.errors import InputError, MissingPartError
+from coach.errors import InputError, MissingPartError, OptionError
 
 #: Seconds a file may take to decode before it is refused.
 DECODE_TIMEOUT = 120
+#: A file whose every sample is under this (linear, one step of 16-bit audio) is silent.
+SILENT = 1 / 32768
 
 
 def ffmpeg() -> str:
@@ -34,20 +36,28 @@ def file_arg(path: Path | str) -> str:
     return str(Path(path).absolute())
 
 
-def decode(path: Path, channels: int, seconds: float, where: str = "") -> np.ndarray:
+def decode(path: Path, channels: int, seconds: float, option: str = "") -> np.ndarray:
     """The first ``seconds`` of any file ffmpeg reads, as float32 at RATE, shape
-    (samples, ``channels``). InputError naming the file (after ``where``, an option such as
-    ``--bed ``) when it is not audio, holds no samples or takes too long; MissingPartError
-    without ffmpeg."""
+    (samples, ``channels``). InputError naming the file (an OptionError of ``option``, such
+    as ``--bed``, when given) when it is not audio, holds no samples, is silent (``SILENT``)
+    or takes too long; MissingPartError without ffmpeg."""
     cmd = [ffmpeg(), "-nostdin", "-v", "error", "-i", file_arg(path), "-t", str(seconds),
            "-map", "0:a:0", "-f", "f32le", "-ac", str(channels), "-ar", str(RATE), "pipe:1"]
     try:
         done = subprocess.run(cmd, capture_output=True, timeout=DECODE_TIMEOUT)
     except subprocess.TimeoutExpired:
-        raise InputError(f"{where}{path}: took too long to decode") from None
+        raise _bad(option, path, "took too long to decode") from None
     data = np.frombuffer(done.stdout, dtype="<f4")
     if done.returncode or not len(data) or not np.all(np.isfinite(data)):
         lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
         why = lines[-1].split(": ")[-1] if done.returncode and lines else "no sound in it"
-        raise InputError(f"{where}{path}: cannot be read as a sound (ffmpeg cannot decode it: {why})")
+        raise _bad(option, path, f"cannot be read as a sound (ffmpeg cannot decode it: {why})")
+    if float(np.max(np.abs(data))) < SILENT:
+        # Levelled to a loudness, a silent file would add nothing at any gain (a bed) or
+        # be raised without bound (a sound): refused as what it is.
+        raise _bad(option, path, "is silent (no sample reaches one 16-bit step)")
     return data.reshape(-1, channels).astype(np.float32)
+
+
+def _bad(option: str, path: Path, reason: str) -> InputError:
+    return OptionError(option, path, reason) if option else InputError(f"{path}: {reason}")

@@ -51,16 +51,32 @@ def cache_dir() -> Path:
     return Path(_dirs().user_cache_dir)
 
 
-def write_atomically(path: Path, text: str) -> None:
+def new_file_mode() -> int:
+    """The permissions a new file gets here (0o666 less the umask), as ``cp`` or a shell's
+    ``>`` would give it: ``mkstemp`` makes its files private (0600), so a file written
+    through one is given these before it is renamed into place."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_atomically(path: Path, text: str, make_folder: bool = True) -> None:
     """Put ``text`` (UTF-8) at ``path`` whole or not at all: written to a hidden temporary
-    file beside it, then renamed over it; the folder is made if missing. On any failure the
-    temporary file is gone and OSError is raised."""
+    file beside it, then renamed over it, with the permissions of the file it replaces or
+    else those of any new file (``new_file_mode``). The folder is made if missing when
+    ``make_folder``. On any failure the temporary file is gone and OSError is raised."""
     import tempfile
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if make_folder:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except OSError:
+        mode = new_file_mode()
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
+            os.fchmod(f.fileno(), mode)
             f.write(text)
         os.replace(name, path)
     except BaseException:

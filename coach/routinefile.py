@@ -300,6 +300,7 @@ def loads(text: str, name: str = "routine", source: str = "<routine>") -> Routin
 
 def load(path: str | Path, name: str | None = None) -> Routine:
     """Read and validate a routine file (``name``: its name, default the file's stem).
-    Raises InputError for any problem."""
+    Raises InputError for any problem, naming the file as the user spelled it."""
+    source = str(path)
     path = Path(path)
-    return loads(read_text(path, "routine file"), name=name or path.stem, source=str(path))
+    return loads(read_text(path, "routine file", source), name=name or path.stem, source=source)

@@ -128,11 +128,12 @@ def _toml_message(exc: tomllib.TOMLDecodeError, text: str) -> str:
     return f"not valid TOML: {exc}"
 
 
-def read_text(path: Path, what: str) -> str:
+def read_text(path: Path, what: str, source: str | None = None) -> str:
     """A small UTF-8 text file (``what`` names its kind in messages: "routine file"), at
     most MAX_FILE_BYTES, without a byte-order mark. InputError naming the file otherwise
-    (by the path as the user gave it, so the message points at that very file)."""
-    source = str(path)
+    (by ``source``, the path as the user gave it, so the message points at that very file:
+    ``./x.toml`` stays ``./x.toml``)."""
+    source = str(path) if source is None else source
     try:
         # Opened without waiting (a FIFO would block here until a writer came), and only
         # read once it is known to be a regular file: never a FIFO, device or socket.
@@ -140,15 +141,15 @@ def read_text(path: Path, what: str) -> str:
         with open(fd, "rb") as f:
             mode = os.fstat(fd).st_mode
             if not stat.S_ISREG(mode):
-                raise InputError(f"{path}: is {_file_kind(mode)}, not a {what}")
+                raise InputError(f"{source}: is {_file_kind(mode)}, not a {what}")
             os.set_blocking(fd, True)
             raw = f.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        raise InputError(f"{path}: no such {what}") from None
+        raise InputError(f"{source}: no such {what}") from None
     except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, not a {what}") from None
+        raise InputError(f"{source}: is a folder, not a {what}") from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot read it: {exc.strerror or exc}") from None
+        raise InputError(f"{source}: cannot read it: {exc.strerror or exc}") from None
     if len(raw) > MAX_FILE_BYTES:
         raise InputError(f"{source}: larger than {MAX_FILE_BYTES // 1_000_000} MB; "
                          f"a {what} is a few kilobytes")

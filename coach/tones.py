@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import wave
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -21,7 +21,7 @@ import numpy as np
 from coach.clock import RATE
 from coach.sounds import SECONDS
 from coach.sounds import Sound as Sound  # the names, owned there; tones makes the sounds
-from coach.errors import InputError
+from coach.errors import OptionError
 
 
 #: Every stored sound peaks here (linear); render sets the level it is heard at.
@@ -140,6 +140,9 @@ class SoundPack:
 
     folder: Path
     files: tuple[tuple[Sound, Path], ...] = ()
+    #: Files in the folder named after no sound (``gong.wav``, ``bell.wav.bak``), left
+    #: unused: the user is told, but they make no difference to the sound.
+    ignored: tuple[str, ...] = field(default=(), compare=False)
 
     def file(self, sound: Sound) -> Path | None:
         """The user's file for ``sound``, None for the built-in."""
@@ -147,27 +150,33 @@ class SoundPack:
 
 
 def sound_pack(folder: Path, option: str = "--sounds") -> SoundPack:
-    """The sound pack in ``folder``: each file named after a Sound (case-insensitively,
-    any suffix) replaces it. Every file is decoded here, so a broken one is an
+    """The sound pack in ``folder``: each file named after a Sound (``NAME.SUFFIX``,
+    case-insensitively, any one suffix; ``bell.wav.bak`` is not a bell) replaces it; other
+    files are listed in ``ignored``. Every file is decoded here, so a broken one is an
     InputError naming it before any audio is made."""
     folder = folder.expanduser()
     if not folder.is_dir():
-        raise InputError(f"{option} {folder}: no such folder")
+        raise OptionError(option, folder, "no such folder")
     found: dict[Sound, list[Path]] = {}
     names = {s.value: s for s in Sound}
     try:
         entries = sorted(folder.iterdir())
     except OSError as exc:
-        raise InputError(f"{option} {folder}: cannot read it: {exc.strerror or exc}") from None
+        raise OptionError(option, folder, f"cannot read it: {exc.strerror or exc}") from None
+    ignored: list[str] = []
     for path in entries:
-        sound = names.get(path.name.split(".", 1)[0].lower())
-        if sound is not None and path.is_file() and not path.name.startswith("."):
+        if path.name.startswith(".") or not path.is_file():
+            continue
+        sound = names.get(path.name.rsplit(".", 1)[0].lower())
+        if sound is None:
+            ignored.append(path.name)
+        else:
             found.setdefault(sound, []).append(path)
     for sound, paths in found.items():
         if len(paths) > 1:
-            raise InputError(f"{option} {folder}: {len(paths)} files for the {sound.value} sound "
+            raise OptionError(option, folder, f"{len(paths)} files for the {sound.value} sound "
                              f"({', '.join(p.name for p in paths)}); keep one")
-    pack = SoundPack(folder, tuple((s, found[s][0]) for s in Sound if s in found))
+    pack = SoundPack(folder, tuple((s, found[s][0]) for s in Sound if s in found), tuple(ignored))
     for sound, _ in pack.files:
         load(sound, pack)
     return pack
@@ -178,10 +187,7 @@ def decode(path: Path) -> np.ndarray:
     InputError naming the file when it is not audio; MissingPartError without ffmpeg."""
     from coach import media
 
-    data = media.decode(path, 1, MAX_USER_SECONDS)[:, 0]
-    if not np.any(data):
-        raise InputError(f"{path}: is silent")
-    return data.astype(np.float32)
+    return media.decode(path, 1, MAX_USER_SECONDS)[:, 0]
 
 
 def _levelled(sound: Sound, x: np.ndarray) -> np.ndarray:

@@ -244,6 +244,7 @@ def test_seamless_loop_of_a_sine_has_steady_level():
     (["--bed", "{tmp}/noise.txt"], ["--bed", "noise.txt", "decode"]),
     (["--bed", "{tmp}/empty.wav"], ["--bed", "empty.wav"]),
     (["--bed", "{tmp}"], ["--bed", "not a file"]),
+    (["--bed", "{tmp}/silence.flac"], ["--bed", "silence.flac", "is silent"]),
     (["--bed", "waves", "--bed-volume", "15"], ["--bed-volume 15", "-30", "10"]),
     (["--bed-volume", "-40"], ["--bed-volume -40"]),
 ])
@@ -252,6 +253,8 @@ def test_bad_bed_input_is_one_line_exit_2_and_writes_nothing(tmp_path, mini_path
                                                               command):
     (tmp_path / "noise.txt").write_text("not audio\n" * 100)
     (tmp_path / "empty.wav").write_bytes(b"")
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "anullsrc=duration=5",
+                    str(tmp_path / "silence.flac")], check=True)
     out = tmp_path / "out"
     out.mkdir()
     before = sorted(p.name for p in tmp_path.rglob("*"))

@@ -33,8 +33,44 @@ def test_resolve_builtin_name_or_path(tmp_path: Path, monkeypatch: pytest.Monkey
     plain.write_text(GOOD, encoding="utf-8")
     assert resolve(str(plain)).name == "plain"
     monkeypatch.chdir(tmp_path)
-    assert resolve("plain").title == "T"  # an existing file in the working folder
+    assert resolve("./plain").title == "T"  # a file here: a path has a slash
     assert resolve("mine.toml").name == "mine"
+
+
+def test_a_bare_name_is_a_routine_whatever_the_current_folder_holds(tmp_path, monkeypatch):
+    from importlib import resources
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "neck").write_text("my notes about the neck, not TOML\n")
+    (tmp_path / "quick").write_text((resources.files("coach") / "routines" / "neck.toml").read_text())
+    assert resolve("neck") == builtin("neck")
+    assert resolve("quick") == builtin("quick")
+    assert resolve("./quick").title == builtin("neck").title
+    (tmp_path / "notes").write_text(GOOD)
+    with pytest.raises(InputError, match=r"no routine named 'notes' \(for the file 'notes' here, give ./notes\)"):
+        resolve("notes")
+
+
+def test_a_path_is_named_as_the_user_spelled_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError, match=r"^\./nope\.toml: no such routine file$"):
+        resolve("./nope.toml")
+    (tmp_path / "bad.toml").write_text("title = \n")
+    with pytest.raises(InputError, match=r"^\./bad\.toml: line 1, column 9: "):
+        resolve("./bad.toml")
+
+
+def test_a_broken_routine_of_yours_says_how_to_get_the_builtin_back(own_folders):
+    mine = own_folders["config"] / "routines" / "anma.toml"
+    mine.parent.mkdir(parents=True)
+    mine.write_text("title = \n")
+    with pytest.raises(InputError) as info:
+        resolve("anma")
+    assert str(info.value) == (f"{mine}: line 1, column 9: not valid TOML: invalid value (your {mine} "
+                               "is used in place of the built-in 'anma'; remove or rename it to get "
+                               "the built-in back)")
+    mine.unlink()
+    assert resolve("anma") == builtin("anma")
 
 
 def test_resolve_unknown_name_lists_the_routines(tmp_path, monkeypatch):
@@ -110,5 +146,5 @@ def test_the_starter_is_a_valid_routine_file(tmp_path: Path):
 def test_is_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "plain").write_text("")
-    assert is_path("x.toml") and is_path("a/b") and is_path("plain")
-    assert not is_path("anma") and not is_path("my-face")
+    assert is_path("x.toml") and is_path("a/b") and is_path("./plain")
+    assert not is_path("anma") and not is_path("my-face") and not is_path("plain")

@@ -342,6 +342,80 @@ def test_sounds_lists_every_sound_and_its_file(capsys, tmp_path, own_folders):
     assert status == 2 and err.startswith("coach: sound 'gong': no such sound; sounds: circle, ")
 
 
+def _sine(path: Path, seconds: float = 0.5) -> Path:
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", f"sine=duration={seconds}",
+                    str(path)], check=True)
+    return path
+
+
+def test_sounds_checks_the_folder_given_with_sounds(capsys, tmp_path):
+    status, out, err = _run(capsys, "sounds", "--sounds", tmp_path / "nowhere")
+    assert (status, out) == (2, "")
+    assert err == f"coach: --sounds {tmp_path / 'nowhere'}: no such folder\n"
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    _sine(pack / "bell.wav")
+    (pack / "bell.wav.bak").write_bytes((pack / "bell.wav").read_bytes())  # not a second bell
+    _sine(pack / "gong.wav")
+    status, out, err = _run(capsys, "sounds", "BELL", "Stroke", "--sounds", pack)
+    assert status == 0, err
+    from coach.tones import sounds_dir
+
+    assert out.splitlines()[1:] == [f"bell      {pack / 'bell.wav'}",
+                                    f"stroke    {sounds_dir() / 'stroke.wav'} (built-in)"]
+    assert err == (f"coach: --sounds {pack}: ignored bell.wav.bak, gong.wav (not named after a "
+                   "sound: circle, stroke, press, pluck, pulse, hold, release, sustain, bell, start, end)\n")
+
+
+def test_a_bare_name_is_a_routine_even_with_a_file_of_that_name_here(tmp_path):
+    (tmp_path / "neck").write_text("notes: do the neck routine daily\n")
+    (tmp_path / "quick").write_text((ROOT / "coach" / "routines" / "neck.toml").read_text())
+    neck = run_coach("script", "neck", cwd=tmp_path)
+    assert neck.returncode == 0, neck.stderr
+    assert neck.stdout.startswith("Neck strokes")
+    quick = run_coach("script", "quick", cwd=tmp_path)
+    assert quick.returncode == 0 and quick.stdout.startswith("Quick anma")
+    assert run_coach("script", "./quick", cwd=tmp_path).stdout == neck.stdout
+    nope = run_coach("script", "./nope.toml", cwd=tmp_path)
+    assert (nope.returncode, nope.stderr) == (2, "coach: ./nope.toml: no such routine file\n")
+
+
+def test_new_over_a_builtin_says_so_and_how_to_get_it_back(own_folders):
+    made = run_coach("new", "anma")
+    path = own_folders["config"] / "routines" / "anma.toml"
+    assert made.returncode == 0 and made.stdout == f"{path}\n"
+    assert made.stderr == (f"coach: your {path} is used in place of the built-in 'anma'; remove "
+                           "or rename it to get the built-in back\n")
+    path.write_text("title = \n")
+    broken = run_coach("script", "anma")
+    assert broken.returncode == 2
+    assert broken.stderr.rstrip().endswith("remove or rename it to get the built-in back)")
+    listed = run_coach("routines")
+    assert "remove or rename it to get the built-in back" in listed.stderr
+    path.unlink()
+    assert run_coach("script", "anma").returncode == 0
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_new_files_follow_the_umask_as_exports_do(own_folders, tmp_path, mini_path, umask, mode):
+    import os
+    import stat
+
+    from conftest import coach_bin
+
+    def run(*args: str) -> None:
+        done = subprocess.run([str(coach_bin()), *args], capture_output=True, text=True,
+                              preexec_fn=lambda: os.umask(umask), env={**os.environ, "EDITOR": "true"})
+        assert done.returncode == 0, done.stderr
+
+    run("new", "mine")
+    run("config", "--edit")
+    run("export", str(mini_path), "-o", str(tmp_path / "q.wav"))
+    for path in (own_folders["config"] / "routines" / "mine.toml", own_folders["config"] / "config.toml",
+                 tmp_path / "q.wav"):
+        assert stat.S_IMODE(path.stat().st_mode) == mode, path
+
+
 # ---- completion ---------------------------------------------------------------------------------
 
 def _complete(words: str, env: dict[str, str] | None = None) -> list[str]:

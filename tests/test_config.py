@@ -17,7 +17,8 @@ from conftest import one_line, probe, run_coach
 LAYERS: dict[str, tuple[str, str, list[str] | None, str, str, str]] = {
     # key: (file value, COACH_CONFIG value, command line, shown for each)
     "pace": ('"slow"', '"fast"', ["--pace", "normal"], '"slow"', '"fast"', '"normal"'),
-    "voice": ('"en-us"', '"en-gb"', ["--voice", "en-gb-x-rp"], '"en-us"', '"en-gb"', '"en-gb-x-rp"'),
+    "voice": ('"en-us"', '"en-gb"', ["--voice", "en-gb-x-rp"], '"en-us" (espeak:gmw/en-us)',
+              '"en-gb" (espeak:gmw/en)', '"en-gb-x-rp" (espeak:gmw/en-gb-x-rp)'),
     "rate": ("120", "150", ["--rate", "170"], "120", "150", "170"),
     "talk": ('"less"', '"more"', ["--talk", "normal"], '"less"', '"more"', '"normal"'),
     "count": ("true", "false", ["--count"], "true", "false", "true"),
@@ -65,7 +66,7 @@ def test_precedence_for_every_key(key, capsys, own_folders, tmp_path, monkeypatc
     # 1. Nothing set: the default.
     value, source = _shown(capsys)[key]
     assert source == "default"
-    assert value == config.show(config.KEYS[key].default)
+    assert value == ('"hibari:heart"' if key == "voice" else config.show(config.KEYS[key].default))
     # 2. The default settings file.
     default_file.write_text(f"{key} = {in_file}\n")
     if key == "sounds":
@@ -215,13 +216,125 @@ def test_edit_creates_a_commented_file_and_opens_the_editor(own_folders, tmp_pat
     assert set(config.load().values) == set(config.KEYS)
 
 
-def test_edit_opens_a_broken_file_without_reading_it(own_folders, tmp_path):
+def test_edit_opens_a_broken_file_and_checks_it_when_the_editor_closes(own_folders, tmp_path):
     own_folders["config"].mkdir(parents=True)
     path = own_folders["config"] / "config.toml"
     path.write_text("pace = \n")
     result = run_coach("config", "--edit", env={"EDITOR": "true", "VISUAL": ""})
-    assert result.returncode == 0, result.stderr
+    assert (result.returncode, result.stderr) == (2, f"coach: {path}: line 1, column 8: not valid TOML: invalid value\n")
     assert path.read_text() == "pace = \n"
+    # An edit that leaves a duplicate key is caught at once, not by the next command.
+    editor = tmp_path / "editor"
+    editor.write_text('#!/bin/sh\nprintf \'pace = "slow"\\npace = "fast"\\n\' > "$1"\n')
+    editor.chmod(0o755)
+    result = run_coach("config", "--edit", env={"EDITOR": str(editor), "VISUAL": ""})
+    assert result.returncode == 2
+    one_line(result.stderr, f"{path}: line 2", "not valid TOML")
+    editor.write_text('#!/bin/sh\nprintf \'pace = "slow"\\n\' > "$1"\n')
+    result = run_coach("config", "--edit", env={"EDITOR": str(editor), "VISUAL": ""})
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+@pytest.mark.parametrize("env, status, message", [
+    ({"EDITOR": "vim 'oops", "VISUAL": ""}, 2,
+     "coach: $EDITOR vim 'oops: cannot be read as a command (No closing quotation); fix $EDITOR\n"),
+    ({"EDITOR": "false", "VISUAL": ""}, 2,
+     "Created {path}\ncoach: $EDITOR false exited with status 1; {path} was not checked\n"),
+    ({"EDITOR": "true", "VISUAL": "nope"}, 3,
+     "coach: $VISUAL nope: no such program; set VISUAL or EDITOR, or edit {path}\n"),
+    ({"EDITOR": "   ", "VISUAL": " "}, 0, "Created {path}\n"),  # blank is not set: vi
+    ({"EDITOR": "", "VISUAL": ""}, 0, "Created {path}\n"),
+])
+def test_edit_with_a_bad_or_blank_editor(own_folders, tmp_path, env, status, message):
+    import shutil
+
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    (folder / "vi").write_text(f"#!/bin/sh\necho \"$@\" > {tmp_path / 'vi-ran'}\n")
+    (folder / "vi").chmod(0o755)
+    for tool in ("false", "true"):
+        (folder / tool).symlink_to(shutil.which(tool))
+    path = own_folders["config"] / "config.toml"
+    result = run_coach("config", "--edit", env={**env, "PATH": f"{folder}:/usr/bin:/bin"})
+    assert (result.returncode, result.stderr) == (status, message.format(path=path))
+    assert (tmp_path / "vi-ran").exists() == (not env["EDITOR"].strip())
+    if not env["EDITOR"].strip():
+        assert (tmp_path / "vi-ran").read_text() == f"{path}\n"
+
+
+def test_edit_never_makes_the_folder_coach_config_names(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("COACH_CONFIG", str(tmp_path / "nonexistent" / "c.toml"))
+    monkeypatch.setenv("EDITOR", "true")
+    status = cli.run(["config", "--edit"])
+    assert status == 2
+    assert capsys.readouterr().err == f"coach: {tmp_path / 'nonexistent' / 'c.toml'}: no such folder for the settings file\n"
+    assert not (tmp_path / "nonexistent").exists()
+
+
+# ---- values from the file are judged as if typed, and reported where they were given --------------
+
+@pytest.mark.parametrize("text, message", [
+    ('pace = "slow"\nvoice = "zzzz"\n', 'line 2: voice = "zzzz": no such voice here; \'coach voices\' lists them'),
+    ('sounds = "nope"\n', 'line 1: sounds = "{folder}/nope": no such folder'),
+    ('\n\nbed = "b.flac"\n', 'line 3: bed = "{folder}/b.flac": no such file, and not a built-in bed (waves, '
+                              'rain, drone, or none)'),
+])
+@pytest.mark.parametrize("command", [["config"], ["script", "quick"], ["export", "quick", "-o", "x.mp3"],
+                                     ["play", "quick"], ["sounds"]])
+def test_a_bad_value_in_the_file_names_the_file_line_and_key(own_folders, capsys, tmp_path, monkeypatch,
+                                                             text, message, command):
+    if (command[0], "sounds" in text) in (("sounds", False), ("script", True)):
+        return  # `sounds` reads only the pack; `script` makes no sound, so reads no pack
+    monkeypatch.chdir(tmp_path)
+    folder = own_folders["config"]
+    folder.mkdir(parents=True)
+    (folder / "config.toml").write_text(text)
+    status = cli.run(command)
+    out = capsys.readouterr()
+    assert (status, out.out) == (2, "")
+    assert out.err == f"coach: {folder / 'config.toml'}: {message.format(folder=folder)}\n"
+    assert list(tmp_path.iterdir()) == []
+    # Typed, the same value is named as the option.
+    option = text.split()[0]
+    if option != "voice" and command[0] in ("config", "script"):
+        status = cli.run([*command, f"--{option}", "nowhere-at-all"])
+        assert status == 2 and capsys.readouterr().err.startswith(f"coach: --{option} nowhere-at-all: ")
+
+
+def test_every_path_in_the_file_is_from_its_folder_bed_too(own_folders, capsys, tmp_path, monkeypatch):
+    import subprocess
+
+    monkeypatch.chdir(tmp_path)
+    folder = own_folders["config"]
+    (folder / "beds").mkdir(parents=True)
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=duration=3",
+                    str(folder / "beds" / "b.flac")], check=True)
+    (folder / "config.toml").write_text('bed = "beds/b.flac"\nsounds = "."\noutput-dir = "out"\n')
+    shown = _shown(capsys)
+    assert shown["bed"] == (f'"{folder / "beds" / "b.flac"}"', str(folder / "config.toml"))
+    assert shown["sounds"] == (f'"{folder / "."}"', str(folder / "config.toml"))
+    (folder / "config.toml").write_text('bed = "Rain"\n')
+    assert _shown(capsys)["bed"][0] == '"Rain"'  # a built-in name stays a name
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--rate", "79"], "--rate 79: must be from 80 to 400 words per minute"),
+    (["--pace", "bogus"], "--pace bogus: must be one of slow, normal, fast"),
+    (["--talk", "loud"], "--talk loud: must be one of less, normal, more"),
+    (["--tone-volume", "99"], "--tone-volume 99: must be from -30 to 10 dB"),
+    (["--bed-volume", "99"], "--bed-volume 99: must be from -30 to 10 dB"),
+    (["--bed", "ocean"], "--bed ocean: no such file, and not a built-in bed (waves, rain, drone, or none)"),
+    (["--voice", "zzz"], "--voice zzz: no such voice here; 'coach voices' lists them"),
+    (["-m", "5"], "No such option: -m (see 'coach config --help')"),
+])
+def test_config_refuses_what_play_refuses(capsys, args, message):
+    for command in (["config"], ["play", "quick"]):
+        status = cli.run([*command, *args])
+        out = capsys.readouterr()
+        if command == ["play", "quick"] and args[0] == "-m":
+            continue  # play takes -m
+        assert (status, out.out) == (2, ""), command
+        assert out.err == f"coach: {message.replace('config', command[0])}\n"
 
 
 def test_edit_with_a_missing_editor_is_one_line(own_folders):

@@ -163,8 +163,10 @@ def pack_folder(tmp_path):
 
 
 def test_pack_replaces_its_sounds_and_leaves_the_others(pack_folder):
+    (pack_folder / "bell.ogg.bak").write_bytes(b"an old copy: not a second bell")
     pack = tones.sound_pack(pack_folder)
     assert pack.files == ((Sound.CIRCLE, pack_folder / "Circle.flac"), (Sound.BELL, pack_folder / "bell.ogg"))
+    assert pack.ignored == ("bell.ogg.bak", "readme.txt")
     bell = tones.load(Sound.BELL, pack)
     assert bell.dtype == np.float32 and len(bell) == pytest.approx(2.0 * RATE, abs=RATE // 100)
     # The pitch is the file's: most energy at 700 Hz.

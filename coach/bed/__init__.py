@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from coach.clock import RATE, stamp
-from coach.errors import InputError
+from coach.errors import OptionError
 
 if TYPE_CHECKING:
     from coach.bed.ducking import Envelope
@@ -83,10 +83,10 @@ def resolve(spec: str, volume: float = 0.0) -> Bed | None:
         return Bed(name=spec.casefold(), volume=volume)
     path = Path(spec).expanduser()
     if not path.exists():
-        raise InputError(f"--bed {spec}: no such file, and not a built-in bed "
-                         f"({', '.join(builtin_names())}, or {NONE})")
+        raise OptionError("--bed", spec, "no such file, and not a built-in bed "
+                          f"({', '.join(builtin_names())}, or {NONE})")
     if not path.is_file():
-        raise InputError(f"--bed {spec}: is not a file")
+        raise OptionError("--bed", spec, "is not a file")
     path = path.resolve()
     _decoded(path, *_stamp(path))
     return Bed(path=path, volume=volume)
@@ -96,7 +96,7 @@ def check_volume(volume: float) -> None:
     """InputError unless ``volume`` (``--bed-volume``, dB) is inside VOLUME_RANGE."""
     low, high = VOLUME_RANGE
     if not low <= volume <= high:
-        raise InputError(f"--bed-volume {volume:g}: must be from {low:g} to {high:g} dB")
+        raise OptionError("--bed-volume", f"{volume:g}", f"must be from {low:g} to {high:g} dB")
 
 
 def _stamp(path: Path) -> tuple[int, int]:
@@ -110,9 +110,9 @@ def _decoded(path: Path, mtime: int, size: int) -> np.ndarray:
     channels), at most LONGEST_FILE seconds. InputError when it does not decode."""
     from coach import media
 
-    x = media.decode(path, 2, LONGEST_FILE, "--bed ")
+    x = media.decode(path, 2, LONGEST_FILE, "--bed")
     if len(x) < RATE // 2:
-        raise InputError(f"--bed {path}: under half a second of sound; a bed needs more to loop")
+        raise OptionError("--bed", path, "under half a second of sound; a bed needs more to loop")
     return x
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
-from coach.errors import InputError, MissingPartError
+from coach.errors import InputError, MissingPartError, OptionError
 from coach.speech.cache import ClipCache
 from coach.speech.engine import Engine, Voice
 from coach.speech.speaker import Speaker, VoiceChoice
@@ -28,7 +28,7 @@ FALLBACK_ENGINE = "espeak"
 RATE_RANGE = (80, 400)
 
 __all__ = ["ENGINES", "Engine", "Speaker", "Voice", "VoiceChoice", "engine", "open_speaker",
-           "voices", "default_spec", "clip_cache", "check_rate"]
+           "voices", "default_spec", "clip_cache", "check_rate", "check_voice"]
 
 
 def engine(name: str) -> Engine:
@@ -41,8 +41,8 @@ def engine(name: str) -> Engine:
 def check_rate(rate: int) -> None:
     """InputError unless ``rate`` (``--rate``, words per minute) is inside RATE_RANGE."""
     if not RATE_RANGE[0] <= rate <= RATE_RANGE[1]:
-        raise InputError(f"--rate {rate}: must be from {RATE_RANGE[0]} to {RATE_RANGE[1]} "
-                         "words per minute")
+        raise OptionError("--rate", rate, f"must be from {RATE_RANGE[0]} to {RATE_RANGE[1]} "
+                          "words per minute")
 
 
 def clip_cache() -> ClipCache:
@@ -55,6 +55,19 @@ def clip_cache() -> ClipCache:
 def default_spec() -> str:
     """The default voice as ``ENGINE:ID``."""
     return f"{DEFAULT_ENGINE}:{engine(DEFAULT_ENGINE).default_voice}"
+
+
+def check_voice(spec: str | None) -> str:
+    """The voice ``--voice spec`` names, as ``ENGINE:ID`` (None: the default voice), found
+    as a session would find it but without loading any model. InputError (an OptionError
+    of ``--voice``) when there is no such voice; MissingPartError when its engine cannot run."""
+    if spec is None:
+        return default_spec()
+    eng, voice, _ = _parse(spec)
+    try:
+        return f"{eng.name}:{voice}"
+    finally:
+        eng.close()
 
 
 def voices() -> tuple[list[Voice], list[str]]:

@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from coach.errors import InputError, MissingPartError
+from coach.errors import MissingPartError, OptionError
 from coach.speech.engine import Utterance, Voice, interpolate_rate
 
 #: Seconds to wait for one clip before the engine is declared stuck.
@@ -251,7 +251,7 @@ class EspeakEngine:
             found = [v for v in voices if match(v)]
             if found:
                 return found[0].id + (f"+{variant}" if variant else "")
-        raise InputError(f"--voice {spec}: no such voice here; 'coach voices' lists them")
+        raise OptionError("--voice", spec, "no such voice here; 'coach voices' lists them")
 
     def identity(self, voice: str, rate: int) -> str:
         return f"voice={voice} setting={self.setting(rate)}"
@@ -293,8 +293,8 @@ class EspeakEngine:
             if not done.wait(CLIP_TIMEOUT):
                 raise MissingPartError("eSpeak NG stopped answering")
             if self._espeak and engine.getProperty("voice").casefold() != voice.casefold():
-                raise InputError(f"--voice {voice}: eSpeak NG does not accept this voice; "
-                                 "'coach voices' lists the ones that work")
+                raise OptionError("--voice", voice, "eSpeak NG does not accept this voice; "
+                                  "'coach voices' lists the ones that work")
             clip = _read_clip(path)
             if clip is not None and len(clip[1]):
                 return clip

@@ -18,7 +18,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from coach.errors import InputError, MissingPartError
+from coach.errors import InputError, MissingPartError, OptionError
 from coach.speech import onnx
 from coach.speech import probe
 from coach.speech.engine import Utterance, Voice, interpolate_rate
@@ -89,12 +89,12 @@ class HibariEngine:
         for v in self.voices():
             if key in (v.id.casefold(), v.name.casefold()):
                 return v.id
-        raise InputError(f"--voice {spec}: hibari has no such voice here; 'coach voices' lists them")
+        raise OptionError("--voice", spec, "hibari has no such voice here; 'coach voices' lists them")
 
     def _model(self, voice: str) -> str:
         entry = self._registry()[voice]
         if not entry.get("bundled"):  # hibari would download it: never
-            raise InputError(f"--voice hibari:{voice}: not installed with coach")
+            raise OptionError("--voice", f"hibari:{voice}", "not installed with coach")
         return str(_assets() / entry["file"])
 
     def identity(self, voice: str, rate: int) -> str:
@@ -139,7 +139,7 @@ class HibariEngine:
     def speak(self, text: str, voice: str, rate: int) -> Utterance:
         self.start()
         if voice != self.default_voice:  # only the bundled voice is ever resolved
-            raise InputError(f"--voice hibari:{voice}: not installed")
+            raise OptionError("--voice", f"hibari:{voice}", "not installed")
         try:
             sentences = tuple(self._tts.stream(text, speed=self.speed(rate), seed=SEED))
         except Exception as exc:  # its text front end on something it cannot read
