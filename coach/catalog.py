@@ -15,6 +15,7 @@ from coach.errors import InputError
 from coach.routine import Routine
 from coach.routinefile import load, loads
 
+
 def builtin_names() -> list[str]:
     """Names of the routines shipped with coach, sorted."""
     folder = resources.files("coach") / "routines"

@@ -17,10 +17,10 @@ import shutil
 import signal
 import sys
 import traceback
-from pathlib import Path
 from collections.abc import Callable, Iterator
-from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
+from enum import Enum, StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -134,24 +134,24 @@ TalkOpt = Annotated[str, typer.Option("--talk", help="less, normal or more: how 
                                       "beyond the instructions.")]
 CountOpt = Annotated[bool, typer.Option("--count/--no-count", help="Count every repetition aloud "
                                         "(repetitions of 1.2 s or longer).")]
-MinutesOpt = Annotated[Optional[float], typer.Option("--minutes", "-m", help="Fit the session to "
+MinutesOpt = Annotated[float | None, typer.Option("--minutes", "-m", help="Fit the session to "
                                                      "about this many minutes by scaling repetitions.")]
-VoiceOpt = Annotated[Optional[str], typer.Option("--voice", "-v", help="Voice id, name or language "
+VoiceOpt = Annotated[str | None, typer.Option("--voice", "-v", help="Voice id, name or language "
                                                  "code (see 'coach voices'); eSpeak NG variants "
                                                  "like en-us+f3 work.", autocompletion=_complete_voice)]
-RateOpt = Annotated[Optional[int], typer.Option("--rate", "-r", help="Speaking rate in words per "
+RateOpt = Annotated[int | None, typer.Option("--rate", "-r", help="Speaking rate in words per "
                                                 "minute, 80-400 (default: 130 on the neural "
                                                 "voice, 140 on eSpeak NG, at the normal pace).")]
 MonoOpt = Annotated[bool, typer.Option("--mono/--stereo", help="One channel; no left/right panning.")]
 ToneVolOpt = Annotated[float, typer.Option("--tone-volume", help="Raise or lower the tones, in dB "
                                            "(-30 to 10).")]
 NoTonesOpt = Annotated[bool, typer.Option("--no-tones/--tones", help="Voice only: no rhythm tones or bells.")]
-SoundsOpt = Annotated[Optional[Path], typer.Option("--sounds", help="A folder of your own sounds "
+SoundsOpt = Annotated[Path | None, typer.Option("--sounds", help="A folder of your own sounds "
                                                    "(bell.ogg, circle.flac, ...) replacing the "
                                                    "built-in ones; see 'coach sounds'.")]
-FromOpt = Annotated[Optional[str], typer.Option("--from", help="Start at this step: its number "
+FromOpt = Annotated[str | None, typer.Option("--from", help="Start at this step: its number "
                                                 "or the start of its title.")]
-BedOpt = Annotated[Optional[str], typer.Option("--bed", help="An ambient bed under the session, "
+BedOpt = Annotated[str | None, typer.Option("--bed", help="An ambient bed under the session, "
                                                "lowered while the voice speaks: waves, rain, "
                                                "drone, or any sound file (looped); none for "
                                                "no bed.")]
@@ -268,7 +268,7 @@ def _routine(spec: str) -> Routine:
 # ---- commands -------------------------------------------------------------------------
 
 @app.command()
-def routines(show: Annotated[Optional[str], typer.Option("--show", help="Print this routine's "
+def routines(show: Annotated[str | None, typer.Option("--show", help="Print this routine's "
                                                          "steps and phases.",
                                                          autocompletion=_complete_routine)] = None) -> None:
     """List the routines, built-in and your own: name, steps, minutes, title."""
@@ -375,7 +375,7 @@ def script(
 
 
 @app.command()
-def voices(lang: Annotated[Optional[str], typer.Option("--lang", "-l", help="Only voices whose "
+def voices(lang: Annotated[str | None, typer.Option("--lang", "-l", help="Only voices whose "
                                                         "language starts with this code, e.g. en.")] = None) -> None:
     """List every engine's voices that work here: engine, id, languages, name; * marks the default."""
     from coach import speech
@@ -471,15 +471,15 @@ def _session_command(command: Callable[..., None] | None = None, *,
 @_session_command
 def export(
     routine: RoutineArg = "anma",
-    output: Annotated[Optional[str], typer.Option("--output", "-o", help="Where to write: a file "
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Where to write: a file "
                                                   "(.mp3, .ogg or .wav), a folder (gets ROUTINE.mp3), "
                                                   "or - for standard output (default: ROUTINE.mp3 "
                                                   "in output-dir, else here).")] = None,
-    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="mp3, ogg or wav, where no "
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="mp3, ogg or wav, where no "
                                                "file suffix says it (-o -, a folder).")] = None,
-    cues: Annotated[Optional[Path], typer.Option("--cues", help="Also write the spoken lines with "
+    cues: Annotated[Path | None, typer.Option("--cues", help="Also write the spoken lines with "
                                                  "their times: .vtt, .srt or .lrc.")] = None,
-    chapters: Annotated[Optional[Path], typer.Option("--chapters", help="Also write the chapters: "
+    chapters: Annotated[Path | None, typer.Option("--chapters", help="Also write the chapters: "
                                                      ".json (Podcasting 2.0) or .cue (CUE sheet).")] = None,
     start: FromOpt = None,
     options: Any = None,
@@ -635,7 +635,7 @@ def config_command(
 @app.command()
 def sounds(
     ctx: typer.Context,
-    names: Annotated[Optional[list[str]], typer.Argument(help="Only these sounds.",
+    names: Annotated[list[str] | None, typer.Argument(help="Only these sounds.",
                                                          autocompletion=_complete_sound)] = None,
     sounds: SoundsOpt = None,
 ) -> None:
@@ -660,7 +660,7 @@ def sounds(
         typer.echo(f"{sound.value:9} {mine if mine else str(sounds_dir() / f'{sound.value}.wav') + ' (built-in)'}")
 
 
-class Shell(str, Enum):
+class Shell(StrEnum):
     BASH = "bash"
     ZSH = "zsh"
     FISH = "fish"
@@ -669,8 +669,7 @@ class Shell(str, Enum):
 @app.command()
 def completion(shell: Annotated[Shell, typer.Argument(help="bash, zsh or fish.")]) -> None:
     """Print the shell completion script for bash, zsh or fish (see the README to install it)."""
-    from typer.completion import (completion_init,  # type: ignore[attr-defined]
-                                  get_completion_script)
+    from typer.completion import completion_init, get_completion_script  # type: ignore[attr-defined]
 
     completion_init()
     typer.echo(get_completion_script(prog_name="coach", complete_var="_COACH_COMPLETE",

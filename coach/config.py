@@ -19,9 +19,9 @@ from typing import Any
 
 from coach import places
 from coach.bed import VOLUME_RANGE
+from coach.errors import InputError
 from coach.render import TONE_VOLUME_RANGE
 from coach.speech import RATE_RANGE
-from coach.errors import InputError
 from coach.tomlfile import SHOWN, format_problems, parse_toml, read_text, unknown_key
 
 #: Where a setting's value came from when nothing set it.

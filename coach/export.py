@@ -22,16 +22,16 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from queue import Queue
-from dataclasses import dataclass
 from typing import IO, BinaryIO
 
 import numpy as np
 
 from coach.clock import stamp
-from coach.media import ffmpeg, file_arg
 from coach.errors import InputError, MissingPartError
+from coach.media import ffmpeg, file_arg
 from coach.timeline import Timeline
 
 #: Suffix -> ffmpeg muxer and codec arguments (``{kbps}``: the bit rate for the channels).
@@ -216,7 +216,7 @@ def id3_bytes(tags: Tags, tl: Timeline) -> bytes:
 
     mutagen makes every frame; it stores them largest-last, so the frames are put back in
     order here (ffprobe and ffmpeg list CHAP frames in the order they stand)."""
-    from mutagen.id3 import (CHAP, COMM, CTOC, ID3, TALB, TCON, TIT2, TPE1, TSSE, CTOCFlags)
+    from mutagen.id3 import CHAP, COMM, CTOC, ID3, TALB, TCON, TIT2, TPE1, TSSE, CTOCFlags
 
     tag = ID3()
     tag.add(TIT2(encoding=3, text=tags.title))

@@ -235,7 +235,7 @@ class _Places:
         from coach.places import new_file_mode
 
         mode = new_file_mode()
-        for path, part in self._done.items():
+        for part in self._done.values():
             part.chmod(mode)
         for path, part in self._done.items():
             os.replace(part, path)

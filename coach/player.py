@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from coach.clock import RATE, minutes_seconds
 from coach.errors import MissingPartError
 from coach.session import ChapterAudio, Session
 from coach.timeline import Tone
-from coach.clock import RATE, minutes_seconds
 
 #: Chapters rendered ahead of the one playing.
 LOOKAHEAD = 2

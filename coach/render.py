@@ -17,8 +17,8 @@ import numpy as np
 from coach import levels, tones
 from coach.bed import Bed
 from coach.clock import RATE
-from coach.tones import Sound, SoundPack
 from coach.timeline import Event, Speech, Tone
+from coach.tones import Sound, SoundPack
 
 #: The integrated loudness of every session (LUFS, BS.1770 as ffmpeg's ebur128 reads it),
 #: by number of output channels: a mono file is played on two speakers, so it is made

@@ -17,9 +17,21 @@ from pathlib import Path
 from typing import Any
 
 from coach.errors import InputError
-from coach.routine import (MAX_HOLD, MAX_PHASES, MAX_REPS, MAX_SECONDS, MAX_STEPS,
-                           MAX_TEXT_CHARS, MAX_TITLE_CHARS, MIN_SECONDS, Motion, Phase, Routine,
-                           Side, Step)
+from coach.routine import (
+    MAX_HOLD,
+    MAX_PHASES,
+    MAX_REPS,
+    MAX_SECONDS,
+    MAX_STEPS,
+    MAX_TEXT_CHARS,
+    MAX_TITLE_CHARS,
+    MIN_SECONDS,
+    Motion,
+    Phase,
+    Routine,
+    Side,
+    Step,
+)
 from coach.tomlfile import SHOWN, format_problems, key_place, parse_toml, read_text, unknown
 
 # C0 and C1 control characters other than tab and newline (CRLF counts as a newline):

@@ -13,11 +13,11 @@ import math
 from dataclasses import dataclass, replace
 from enum import Enum
 
-from coach.errors import InputError
 from coach.clock import about
+from coach.errors import InputError
 from coach.routine import MAX_REPS, Motion, Phase, Routine, Side
-from coach.spoken import is_speakable, speakable
 from coach.sounds import SECONDS, Sound
+from coach.spoken import is_speakable, speakable
 
 MAX_SESSION_SECONDS = 4 * 3600
 #: How long a line is assumed to take, before any voice has spoken it: LINE_SECONDS plus

@@ -21,15 +21,25 @@ import numpy as np
 
 from coach import bed, render, timeline
 from coach.bed import ducking
+from coach.clock import RATE
 from coach.render import Mix, Renderer
 from coach.routine import Routine
-from coach.script import (ESTIMATE_WPM, Beat, Cue, Rest, Say, Script, Settings, build, describe,
-                          speech_estimate)
+from coach.script import (
+    ESTIMATE_WPM,
+    Beat,
+    Cue,
+    Rest,
+    Say,
+    Script,
+    Settings,
+    build,
+    describe,
+    speech_estimate,
+)
 from coach.speech import Speaker, VoiceChoice, open_speaker
 from coach.spoken import speakable
-from coach.clock import RATE
-from coach.tones import to_pcm16
 from coach.timeline import Event, Speech, Timeline, moved
+from coach.tones import to_pcm16
 
 #: Bytes of clips a session keeps in memory, spoken (float32) and levelled (int16) each:
 #: the most recently used ones, so memory does not grow with the amount of speech. A clip

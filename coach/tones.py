@@ -19,10 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from coach.clock import RATE
+from coach.errors import OptionError
 from coach.sounds import SECONDS
 from coach.sounds import Sound as Sound  # the names, owned there; tones makes the sounds
-from coach.errors import OptionError
-
 
 #: Every stored sound peaks here (linear); render sets the level it is heard at.
 PEAK = 0.5

@@ -10,16 +10,18 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
-from pathlib import Path
-
-import numpy as np
-import pytest
 
 # coach's clip cache for the whole run (also for every `coach` the tests start): never the
 # user's own ~/.cache/coach. Shared by the tests, so each line is synthesized about once;
 # tests of a cold cache point XDG_CACHE_HOME elsewhere.
-import tempfile  # noqa: E402
+import tempfile
+import types
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
 
 RUN_CACHE = Path(tempfile.mkdtemp(prefix="coach-test-cache-"))
 os.environ["XDG_CACHE_HOME"] = str(RUN_CACHE)
@@ -203,6 +205,65 @@ def anma_export(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     result = run_coach("export", "anma", "-o", folder / "anma.mp3")
     assert result.returncode == 0, result.stderr
     return folder / "anma.mp3", plan("anma")
+
+
+# ---- what each test needs: the lanes ---------------------------------------------------
+#
+# `scripts/test --fast` runs the tests that need no root and start no coach process (every
+# module in-process); `scripts/test` runs them all. What a test needs is read from what it
+# calls, through the helpers and fixtures it uses, so a new test lands in the right lane
+# by itself: a test that (however indirectly) calls one of PROCESS starts the real `coach`
+# and is marked `process`; one that mounts a tmpfs (ROOT) is marked `root`. Heavy work in
+# the process itself (type checking, a wheel build, real-time playback) is marked `slow`
+# by hand. pyproject.toml registers the markers.
+PROCESS = frozenset({"run_coach", "coach_bin", "run_in_empty_home"})
+ROOT = frozenset({"tmpfs"})
+
+
+def _names(code: types.CodeType) -> set[str]:
+    """Every global name ``code`` and the functions nested in it refer to."""
+    found = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            found |= _names(const)
+    return found
+
+
+def _reaches(func: Any, targets: frozenset[str], seen: set[int] | None = None) -> bool:
+    """Whether calling ``func`` may call one of ``targets`` (by name, through the helpers of
+    its module and of this one)."""
+    seen = set() if seen is None else seen
+    func = getattr(func, "__wrapped__", func)
+    code = getattr(func, "__code__", None)
+    if code is None or id(code) in seen:
+        return False
+    seen.add(id(code))
+    names = _names(code)
+    if names & targets:
+        return True
+    scope = getattr(func, "__globals__", {})
+    # Names imported inside the function come from a module it names (loaded by then).
+    modules = [vars(sys.modules[n]) for n in names if n in sys.modules and n not in scope]
+    for name in names:
+        found = next((s[name] for s in (scope, *modules) if name in s), None)
+        if isinstance(found, type):  # a helper class: its methods
+            if any(_reaches(m, targets, seen) for m in vars(found).values()):
+                return True
+        elif isinstance(found, types.FunctionType) and _reaches(found, targets, seen):
+            return True
+    return False
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        funcs = [getattr(item, "function", None)]
+        info = getattr(item, "_fixtureinfo", None)
+        if info is not None:
+            funcs += [defs[-1].func for name in info.names_closure
+                      for defs in [info.name2fixturedefs.get(name, ())] if defs]
+        for marker, targets in (("process", PROCESS), ("root", ROOT)):
+            if any(_reaches(f, targets) for f in funcs if f is not None):
+                item.add_marker(marker)
 
 
 @contextlib.contextmanager

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import RATE, decode, ebur128, run_coach
 from coach.bed import ducking, seamless, synth
+from conftest import RATE, decode, ebur128, run_coach
 
 # ---- helpers --------------------------------------------------------------------------
 

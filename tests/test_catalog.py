@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MINI
 from coach.catalog import builtin, catalog, create, is_path, resolve, starter
 from coach.errors import InputError
 from coach.routine import Motion
 from coach.routinefile import loads
+from conftest import MINI
 
 # The smallest valid routine; tests add or break one thing at a time.
 GOOD = """\

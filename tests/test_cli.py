@@ -168,6 +168,7 @@ def test_debug_shows_the_traceback(tmp_path):
         assert "no routine named 'nosuch'" in result.stderr
 
 
+@pytest.mark.process  # python -m coach
 def test_python_dash_m_and_version():
     result = subprocess.run([sys.executable, "-m", "coach", "--version"], capture_output=True,
                             text=True)
@@ -200,6 +201,7 @@ def test_export_default_name_and_report(tmp_path, mini_path):
     assert (tmp_path / "mini.mp3").stat().st_mode & 0o777 == 0o644
 
 
+@pytest.mark.process  # scripts/run, as a user starts it
 def test_scripts_run_lists_routines():
     result = subprocess.run([str(ROOT / "scripts" / "run"), "routines"], capture_output=True,
                             text=True, timeout=600)
@@ -207,6 +209,7 @@ def test_scripts_run_lists_routines():
     assert result.stdout.splitlines()[1].startswith("anma")
 
 
+@pytest.mark.process  # scripts/run, as a user starts it
 def test_scripts_run_without_a_device_exports_instead(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
@@ -219,6 +222,7 @@ def test_scripts_run_without_a_device_exports_instead(tmp_path):
     assert len(decode(tmp_path / "anma.mp3")) > 5 * 60 * RATE
 
 
+@pytest.mark.slow  # builds a wheel
 def test_wheel_ships_sounds_and_routines(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
                     "-w", str(tmp_path), str(ROOT)], check=True, capture_output=True)

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_coach
 from coach.errors import InputError
 from coach.routinefile import load
 from coach.script import Say, build
+from conftest import run_coach
 
 CORPUS = Path(__file__).parent / "corpus"
 FILES = sorted(CORPUS.glob("*.toml"))

@@ -17,9 +17,9 @@ import mutagen.mp3
 import numpy as np
 import pytest
 
-from conftest import MINI, RATE, decode, ebur128, longest_silence, plan, probe, run_coach
 from coach import tones
 from coach.tones import Sound
+from conftest import MINI, RATE, decode, ebur128, longest_silence, plan, probe, run_coach
 
 MP3_FRAME = 1152
 #: "-16 LUFS integrated ±1 LU, true peak at most -1 dBTP"
@@ -451,7 +451,7 @@ def test_wav_chapters_are_cue_points_with_labels(mini_export, mini_plan):
     count = struct.unpack("<I", cue[:4])[0]
     points = [struct.unpack("<II4sIII", cue[4 + 24 * i:28 + 24 * i]) for i in range(count)]
     assert count == len(p["chapters"])
-    for (ident, position, chunk_id, _, _, offset), want in zip(points, p["chapters"]):
+    for (_ident, position, chunk_id, _, _, offset), want in zip(points, p["chapters"]):
         assert chunk_id == b"data" and position == offset
         assert abs(offset - want["start"] * RATE) < 0.5
     adtl = chunks[b"LIST"] if chunks[b"LIST"][:4] == b"adtl" else None

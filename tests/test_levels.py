@@ -15,10 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ebur128
 from coach import levels, tones
-
 from coach.clock import RATE
+from conftest import ebur128
+
 TOLERANCE = 0.3
 
 

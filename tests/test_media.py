@@ -5,9 +5,10 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from conftest import coach_bin, decode, probe
-from coach.media import file_arg
 from test_tones import ffmpeg_sound
+
+from coach.media import file_arg
+from conftest import coach_bin, decode, probe
 
 
 def test_a_path_is_always_absolute(tmp_path, monkeypatch):

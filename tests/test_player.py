@@ -125,7 +125,7 @@ class Terminal:
             self.proc.kill()
         return self.proc.wait()
 
-    def __enter__(self) -> "Terminal":
+    def __enter__(self) -> Terminal:
         return self
 
     def __exit__(self, *exc: object) -> None:

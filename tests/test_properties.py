@@ -15,8 +15,19 @@ from coach.clock import RATE
 from coach.errors import InputError
 from coach.routine import Motion, Routine
 from coach.routinefile import loads, parse
-from coach.script import (SHORT_SPEECH, Beat, Pace, Say, Script, Settings, Sound, Talk, build,
-                          rhythm_seconds, speech_estimate)
+from coach.script import (
+    SHORT_SPEECH,
+    Beat,
+    Pace,
+    Say,
+    Script,
+    Settings,
+    Sound,
+    Talk,
+    build,
+    rhythm_seconds,
+    speech_estimate,
+)
 from coach.timeline import Pause, Speech, Timeline, Tone, layout
 
 #: The promise: no stretch of a session longer than this without a sound, seconds.

@@ -8,11 +8,10 @@ import numpy as np
 import pytest
 
 from coach import levels, render, tones
-from coach.render import Mix, Renderer, pan_gains, prepare_speech
-from coach.tones import Sound
-from coach.timeline import Event, Pause, Speech, Tone
-
 from coach.clock import RATE
+from coach.render import Mix, Renderer, pan_gains, prepare_speech
+from coach.timeline import Event, Pause, Speech, Tone
+from coach.tones import Sound
 
 
 def _clip(n: int, seed: int = 0, level: float = 0.3) -> np.ndarray:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import os
 
-from conftest import MINI
 from coach import resume
 from coach.catalog import builtin
 from coach.routinefile import loads
+from conftest import MINI
 
 
 def test_remember_recall_forget(own_folders):

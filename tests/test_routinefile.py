@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MINI, PHASES, one_line, run_coach
-from coach.errors import InputError
 from coach.catalog import builtin, builtin_names
+from coach.errors import InputError
 from coach.routine import Motion, Phase, Side, Step
 from coach.routinefile import load, loads
 from coach.tomlfile import MAX_FILE_BYTES, MAX_KEY_PARTS
+from conftest import MINI, PHASES, one_line, run_coach
 
 # The smallest valid routine; tests add or break one thing at a time.
 GOOD = """\

@@ -6,15 +6,33 @@ import re
 
 import pytest
 
-from conftest import MINI
 import coach.script as script_module
-from coach.errors import InputError
 from coach.catalog import builtin
+from coach.errors import InputError
 from coach.routine import Routine
 from coach.routinefile import loads
-from coach.script import (LINE_BREAK, MAX_SLOT, MAX_SESSION_SECONDS, SIDE_PAN, Beat, Chapter, Pace, Rest, Say,
-                          Script, Settings, Sound, Talk, build, describe, estimate_seconds,
-                          number_word, rhythm_seconds, speech_estimate)
+from coach.script import (
+    LINE_BREAK,
+    MAX_SESSION_SECONDS,
+    MAX_SLOT,
+    SIDE_PAN,
+    Beat,
+    Chapter,
+    Pace,
+    Rest,
+    Say,
+    Script,
+    Settings,
+    Sound,
+    Talk,
+    build,
+    describe,
+    estimate_seconds,
+    number_word,
+    rhythm_seconds,
+    speech_estimate,
+)
+from conftest import MINI
 
 ANMA = builtin("anma")
 STEP_TITLES = [s.title for s in ANMA.steps]

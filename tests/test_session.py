@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import MINI, PHASES, RATE, decode, ebur128, longest_silence, run_coach
 from coach.render import MAX_VOICE_GAIN, Mix
 from coach.routinefile import loads
 from coach.session import Options, Session
+from conftest import MINI, PHASES, RATE, decode, ebur128, longest_silence, run_coach
 
 #: -16 LUFS stereo, -19 mono, ±1 LU; true peak at most -1 dBTP (the issue's figures).
 STEREO, MONO, TOLERANCE, MAX_TRUE_PEAK = -16.0, -19.0, 1.0, -1.0

@@ -6,13 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import RATE
 from coach import speech
 from coach.errors import InputError, MissingPartError
 from coach.speech import speaker as speaker_mod
 from coach.speech.cache import ClipCache
 from coach.speech.engine import Engine, Utterance, Voice, interpolate_rate
 from coach.speech.speaker import SENTENCE_PAUSE, Speaker, finish
+from conftest import RATE
 
 
 class FakeEngine:

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from conftest import RATE, decode, run_coach
-from coach.speech.cache import ClipCache, key
 from test_player import assert_play_equals_export
+
+from coach.speech.cache import ClipCache, key
+from conftest import RATE, decode, run_coach
 
 
 def clips_in(cache_home: Path) -> list[Path]:
@@ -69,6 +69,7 @@ print(status, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 """
 
 
+@pytest.mark.process  # python -m coach, its memory measured
 def test_a_huge_file_in_place_of_an_entry_is_never_read(tmp_path, mini_path):
     # What the tester did: a 2 GB (sparse) file in place of one entry of a warm cache.
     env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
@@ -175,6 +176,7 @@ sys.exit(cli.run(["export", sys.argv[1], "-o", sys.argv[2]]))
 """
 
 
+@pytest.mark.process  # two coach processes
 def test_two_processes_at_once_share_the_cache_safely(tmp_path, mini_path):
     env_cache = tmp_path / "c"
     import os

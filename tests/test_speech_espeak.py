@@ -14,11 +14,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import RATE, coach_bin, plan, run_coach
 from coach import speech
 from coach.errors import InputError
 from coach.speech import espeak
 from coach.speech.speaker import Speaker, _trim
+from conftest import RATE, coach_bin, plan, run_coach
 
 LONG = ("Draw slow circles on your cheeks, then stroke up along the jaw line toward the "
         "cheekbone, and hold the lift for a moment before you let go.")
@@ -92,7 +92,7 @@ def test_each_speaker_speaks_at_its_own_rate():
                 s.close()
     for slow, fast in zip(lengths[120], lengths[240]):
         assert slow >= 1.5 * fast, lengths
-    for rate, found in lengths.items():
+    for found in lengths.values():
         assert max(found) <= 1.05 * min(found), lengths
 
 
@@ -108,6 +108,7 @@ for rate in (120, 240, 120):
 """
 
 
+@pytest.mark.process  # a fresh Python process
 def test_speaker_after_close_works_at_its_rate():
     # Closing the last Speaker ends the engine thread; pyttsx3 then hands the same engine
     # to the next thread. It must neither hang nor keep the old rate. A fresh interpreter,
@@ -234,6 +235,7 @@ sys.exit(cli.run(["script", "--json", "--voice", "en-us", sys.argv[1]]))
 """
 
 
+@pytest.mark.process  # a fresh Python process
 def test_engine_that_cannot_load_is_a_missing_part(mini_path, tmp_path):
     script = tmp_path / "broken_engine.py"
     script.write_text(BROKEN_ENGINE, encoding="utf-8")

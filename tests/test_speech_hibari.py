@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import RATE, decode, plan, run_coach, run_in_empty_home
 from coach import speech
 from coach.speech.hibari import HibariEngine
 from coach.speech.speaker import SENTENCE_PAUSE
+from conftest import RATE, decode, plan, run_coach
 
 LINE = "Draw slow circles on your cheeks. Let your breathing stay easy."
 

@@ -7,11 +7,20 @@ import json
 import pytest
 
 from coach.catalog import builtin
-from coach.script import Beat, Pace, Rest, Say, Script, Settings, Sound, Talk, build
-from coach.timeline import (ChapterSpan, Event, Pause, Speech, Timeline, Tone, layout, layout_chapter,
-                            moved)
-
 from coach.clock import RATE  # the session's own clock
+from coach.script import Beat, Pace, Rest, Say, Script, Settings, Sound, Talk, build
+from coach.timeline import (
+    ChapterSpan,
+    Event,
+    Pause,
+    Speech,
+    Timeline,
+    Tone,
+    layout,
+    layout_chapter,
+    moved,
+)
+
 ANMA = builtin("anma")
 SETTINGS = [Settings(), Settings(talk=Talk.MORE, count=True), Settings(talk=Talk.LESS, pace=Pace.FAST),
             Settings(pace=Pace.SLOW, count=True)]

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from coach import tones
+from coach.clock import RATE
 from coach.tones import Sound
 
-from coach.clock import RATE
 ONE_SHOTS = [s for s in Sound if s is not Sound.SUSTAIN]
 LSB = 1 / 32767
 

@@ -1,10 +1,13 @@
-"""The package type-checks under the committed mypy settings ([tool.mypy] in pyproject.toml)."""
+"""The committed mypy settings ([tool.mypy] in pyproject.toml) mean something. scripts/test
+type-checks the package with them before the tests run (so does CI, through it)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -14,12 +17,7 @@ def _mypy(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[st
                           capture_output=True, text=True, cwd=cwd, timeout=600)
 
 
-def test_coach_type_checks():
-    result = _mypy("--config-file", ROOT / "pyproject.toml", "coach")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.startswith("Success: no issues found"), result.stdout
-
-
+@pytest.mark.slow  # runs mypy
 def test_the_settings_are_in_force(tmp_path: Path):
     # The same settings refuse what they are meant to refuse: an untyped function, and a
     # value used as the wrong type.

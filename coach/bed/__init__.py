@@ -17,7 +17,6 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -185,7 +184,7 @@ def _builtin(name: str) -> tuple[np.ndarray, tuple[float, float]]:
             stored, lufs = f["loop"], f["lufs"]
         if stored.ndim == 2 and stored.shape[1] == 2 and stored.dtype == np.int16 and len(lufs) == 2:
             return stored, (float(lufs[0]), float(lufs[1]))
-    except Exception:  # noqa: BLE001 - missing, broken or foreign: made again below
+    except Exception:
         pass
     made = BUILTIN[name]()
     peak = float(np.max(np.abs(made))) or 1.0

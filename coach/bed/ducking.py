@@ -73,11 +73,11 @@ class Envelope:
                 continue
             # Down over the ramp before, all the way inside, up over the ramp after.
             _part(g, start, d.start - ramp_down, d.start,
-                  lambda t: _ducked((t - (d.start - ramp_down)) / ramp_down))
+                  lambda t: _ducked((t - (d.start - ramp_down)) / ramp_down))  # noqa: B023 (called at once)
             lo, hi = max(start, d.start), min(stop, d.end)
             if hi > lo:
                 g[lo - start: hi - start] = DEPTH
-            _part(g, start, d.end, d.end + ramp_up, lambda t: _ducked((d.end + ramp_up - t) / ramp_up))
+            _part(g, start, d.end, d.end + ramp_up, lambda t: _ducked((d.end + ramp_up - t) / ramp_up))  # noqa: B023
         if start < self.fade_in:
             _part(g, start, 0, self.fade_in, lambda t: _rise(t / self.fade_in))
         if self.fade_out is not None and self.end is not None and stop > self.fade_out:

@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from coach.errors import InputError, MissingPartError, OptionError
-from coach.speech import onnx
-from coach.speech import probe
+from coach.speech import onnx, probe
 from coach.speech.engine import Utterance, Voice, interpolate_rate
 
 #: hibari's ``speed`` for a rate, measured on anma's lines by scripts/measure-rates:
