@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from coach import __version__
+from coach import completion as completing
 from coach.errors import CoachError, InputError, MissingPartError, OptionError
 
 if TYPE_CHECKING:  # imported lazily where used: the core loads only what a command needs
@@ -129,9 +130,10 @@ RoutineArg = Annotated[str, typer.Argument(help="A routine name (yours, then bui
                                            "or ending in .toml (./quick is a file).",
                                            show_default=True, autocompletion=_complete_routine)]
 PaceOpt = Annotated[str, typer.Option("--pace", "-p", help="slow, normal or fast: scales "
-                                      "repetitions, holds and pauses (x1.25, x1, x0.8).")]
+                                      "repetitions, holds and pauses (x1.25, x1, x0.8).",
+                                      autocompletion=completing.paces)]
 TalkOpt = Annotated[str, typer.Option("--talk", help="less, normal or more: how much is said "
-                                      "beyond the instructions.")]
+                                      "beyond the instructions.", autocompletion=completing.talks)]
 CountOpt = Annotated[bool, typer.Option("--count/--no-count", help="Count every repetition aloud "
                                         "(repetitions of 1.2 s or longer).")]
 MinutesOpt = Annotated[float | None, typer.Option("--minutes", "-m", help="Fit the session to "
@@ -150,11 +152,12 @@ SoundsOpt = Annotated[Path | None, typer.Option("--sounds", help="A folder of yo
                                                    "(bell.ogg, circle.flac, ...) replacing the "
                                                    "built-in ones; see 'coach sounds'.")]
 FromOpt = Annotated[str | None, typer.Option("--from", help="Start at this step: its number "
-                                                "or the start of its title.")]
+                                                "or the start of its title.",
+                                                autocompletion=completing.steps)]
 BedOpt = Annotated[str | None, typer.Option("--bed", help="An ambient bed under the session, "
                                                "lowered while the voice speaks: waves, rain, "
                                                "drone, or any sound file (looped); none for "
-                                               "no bed.")]
+                                               "no bed.", autocompletion=completing.beds)]
 BedVolOpt = Annotated[float, typer.Option("--bed-volume", help="Raise or lower the bed, in dB "
                                           "(-30 to 10).")]
 
@@ -475,7 +478,8 @@ def export(
                                                   "(.mp3, .ogg or .wav), a folder (gets ROUTINE.mp3), "
                                                   "or - for standard output (default: ROUTINE.mp3 "
                                                   "in output-dir, else here).")] = None,
-    fmt: Annotated[str | None, typer.Option("--format", "-f", help="mp3, ogg or wav, where no "
+    fmt: Annotated[str | None, typer.Option("--format", "-f", autocompletion=completing.formats,
+                                               help="mp3, ogg or wav, where no "
                                                "file suffix says it (-o -, a folder).")] = None,
     cues: Annotated[Path | None, typer.Option("--cues", help="Also write the spoken lines with "
                                                  "their times: .vtt, .srt or .lrc.")] = None,
@@ -669,11 +673,7 @@ class Shell(StrEnum):
 @app.command()
 def completion(shell: Annotated[Shell, typer.Argument(help="bash, zsh or fish.")]) -> None:
     """Print the shell completion script for bash, zsh or fish (see the README to install it)."""
-    from typer.completion import completion_init, get_completion_script  # type: ignore[attr-defined]
-
-    completion_init()
-    typer.echo(get_completion_script(prog_name="coach", complete_var="_COACH_COMPLETE",
-                                     shell=shell.value), nl=False)
+    typer.echo(completing.script(shell.value), nl=False)
 
 
 def _plural(count: int, noun: str) -> str:
@@ -823,10 +823,8 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def _run(args: list[str]) -> int:
-    if os.environ.get("_COACH_COMPLETE"):  # a shell asking for completions
-        from typer.completion import completion_init  # type: ignore[attr-defined]
-
-        completion_init()  # typer's own completion classes (plain values, zsh and fish)
+    if os.environ.get(completing.COMPLETE_VAR):  # a shell asking for completions
+        completing.install()  # coach's bash class, typer's zsh and fish ones
     try:
         # Without standalone mode typer returns an Exit's status (and turns Ctrl-C
         # into Exit(130)) instead of raising it; a command itself returns None.

@@ -428,7 +428,7 @@ def _complete(words: str, env: dict[str, str] | None = None) -> list[str]:
     result = run_coach(env={"_COACH_COMPLETE": "complete_bash", "COMP_WORDS": words,
                             "COMP_CWORD": str(len(parts) - 1), **(env or {})})
     assert result.returncode == 0, result.stderr
-    return result.stdout.split()
+    return [line.partition(",")[2] for line in result.stdout.splitlines() if line.startswith("plain,")]
 
 
 def test_completion_of_routine_names_built_in_and_yours(own_folders):
@@ -452,7 +452,7 @@ def test_completion_of_voices():
     assert "en-gb-x-rp" in offered
 
 
-@pytest.mark.parametrize("shell, marker", [("bash", "complete -o default -F"), ("zsh", "#compdef coach"),
+@pytest.mark.parametrize("shell, marker", [("bash", "complete -F _coach_completion coach"), ("zsh", "#compdef coach"),
                                            ("fish", "complete --command coach")])
 def test_completion_prints_the_script(shell, marker):
     result = run_coach("completion", shell)
