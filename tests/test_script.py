@@ -381,7 +381,8 @@ def test_huge_routine_is_refused_before_any_cue_is_built(monkeypatch: pytest.Mon
         build(r)
 
 
-@pytest.mark.parametrize(("steps", "reps", "minutes", "fits"), [(100, 200, 30, False), (5, 1, 30, True)])
+@pytest.mark.parametrize(("steps", "reps", "minutes", "fits"), [
+    (100, 200, 30, False), pytest.param(5, 1, 30, True, marks=pytest.mark.slow)])
 def test_fitting_a_huge_routine_builds_no_huge_script(monkeypatch: pytest.MonkeyPatch, steps, reps,
                                                       minutes, fits):
     phase = f'{{motion = "press", reps = {reps}, seconds = 0.3, sides = ["left", "right"]}}'

@@ -135,6 +135,7 @@ TALKY = "title = \"Talky\"\n\n" + "\n".join(
     f"go.\"\nmotion = \"press\"\nreps = 1\nseconds = 1.0\n" for n in range(1, 13))
 
 
+@pytest.mark.slow  # renders twelve chapters twice
 def test_a_session_keeps_only_the_clips_it_used_last(monkeypatch):
     # Twelve chapters of distinct talk, rendered with room for about one clip: what is kept
     # stays within the bound, and the sound is the same as with every clip kept (clips let
