@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -138,24 +138,52 @@ def _label_at(chapter: ChapterAudio, pos: int) -> str:
     return label
 
 
+class Playing(Protocol):
+    """A buffer being played (simpleaudio's PlayObject)."""
+
+    def is_playing(self) -> bool: ...
+
+    def stop(self) -> None: ...
+
+
+class Device(Protocol):
+    """Where PCM is played: the simpleaudio module, or a stand-in for a test."""
+
+    def play_buffer(self, data: bytes, channels: int, bytes_per_sample: int,
+                    rate: int) -> Playing: ...
+
+    def stop_all(self) -> None: ...
+
+
+def _no_keys(timeout: float) -> None:
+    """``poll_key`` without a keyboard: waits ``timeout`` seconds; nothing is pressed."""
+    time.sleep(timeout)
+    return None
+
+
 def play(session: Session, poll_key: Callable[[float], str | None] | None = None,
          status: Callable[[str], None] | None = None,
-         on_chapter: Callable[[int], None] | None = None) -> Outcome:
-    """Play ``session`` to the default audio device.
+         on_chapter: Callable[[int], None] | None = None, device: Device | None = None,
+         clock: Callable[[], float] = time.monotonic) -> Outcome:
+    """Play ``session`` to the default audio device (or ``device``).
 
     ``poll_key(timeout)`` waits up to ``timeout`` seconds and returns a key pressed or
     None (None for no keys at all): space pauses and resumes, ``n`` skips to the next
     chapter, ``b`` restarts the current one (twice within DOUBLE_BACK seconds: the one
     before), ``q`` quits. ``status`` receives a line to show (chapter, side and
-    repetition, time left); ``on_chapter`` the index of each chapter as it starts. Raises MissingPartError when there is
-    no audio device; KeyboardInterrupt stops the sound at once and propagates.
+    repetition, time left); ``on_chapter`` the index of each chapter as it starts.
+    ``clock`` gives seconds (where a chapter is, a double ``b``). Raises MissingPartError
+    when there is no audio device; KeyboardInterrupt stops the sound at once and
+    propagates.
     """
-    sa = _simpleaudio()
+    sa: Device = device if device is not None else _simpleaudio()
+    poll = poll_key or _no_keys
+    channels = session.channels
     rate = RATE
     # The opening chime plays at once, alone, while chapter 0's voice is made (the voice
     # model loads meanwhile); chapter 0 then goes on from where the chime ends.
     lead = session.lead_in()
-    lead_obj = _start(sa, lead, 0, session.options.mix.channels, rate) if len(lead) else None
+    lead_obj = _start(sa, lead, 0, channels, rate) if len(lead) else None
     chapters = _Chapters(session)
     index, offset = 0, 0
     obj = lead_obj
@@ -164,11 +192,11 @@ def play(session: Session, poll_key: Callable[[float], str | None] | None = None
     shown, after = (-1, -1), 0.0  # the rest of the session's length, worked out once a second
     try:
         if lead_obj is not None:
-            title = session.script.chapters()[0][0]
+            title = session.chapter_title(0)
             show = (lambda left: status(f"{title} · Starting · {minutes_seconds(left)} left")) \
                 if status else None
             total = session.seconds_from(0)
-            key, offset = _wait_lead(lead_obj, poll_key, show, total, len(lead))
+            key, offset = _wait_lead(lead_obj, poll, show, total, len(lead), clock)
             # A key pressed during the chime counts as pressed in chapter 0.
             if key == "q":
                 return Outcome.QUIT
@@ -178,11 +206,11 @@ def play(session: Session, poll_key: Callable[[float], str | None] | None = None
             chapter = chapters.get(index)
             if on_chapter:
                 on_chapter(index)
-            obj = None if paused else _start(sa, chapter, offset, session.options.mix.channels, rate)
-            started = time.monotonic()
+            obj = None if paused else _start(sa, chapter, offset, channels, rate)
+            started = clock()
             action = None
             while True:
-                pos = offset + int((time.monotonic() - started) * rate) if not paused else offset
+                pos = offset + int((clock() - started) * rate) if not paused else offset
                 if not paused and obj is not None and not obj.is_playing():
                     action = "next"
                     break
@@ -194,16 +222,14 @@ def play(session: Session, poll_key: Callable[[float], str | None] | None = None
                     where = _label_at(chapter, pos)
                     state = "paused — space to resume" if paused else minutes_seconds(left) + " left"
                     status(f"{chapter.title}{' · ' + where if where else ''} · {state}")
-                if poll_key is None:
-                    time.sleep(TICK)  # only how soon the next chapter starts depends on this
-                    continue
-                key = poll_key(TICK)
+                # Only how soon the next chapter starts depends on TICK.
+                key = poll(TICK)
                 if key is None:
                     continue
                 if key == " ":
                     if paused:
-                        obj = _start(sa, chapter, offset, session.options.mix.channels, rate)
-                        started, paused = time.monotonic(), False
+                        obj = _start(sa, chapter, offset, channels, rate)
+                        started, paused = clock(), False
                     elif obj is not None:
                         obj.stop()
                         offset, paused = min(pos, chapter.length), True
@@ -213,7 +239,7 @@ def play(session: Session, poll_key: Callable[[float], str | None] | None = None
                     paused = False
                     action = key
                     if key == "b":
-                        now = time.monotonic()
+                        now = clock()
                         if now - last_back <= DOUBLE_BACK:
                             action = "previous"
                         last_back = now
@@ -231,27 +257,26 @@ def play(session: Session, poll_key: Callable[[float], str | None] | None = None
         chapters.close()
 
 
-def _wait_lead(obj: Any, poll_key: Callable[[float], str | None] | None,
+def _wait_lead(obj: Playing, poll_key: Callable[[float], str | None],
                status: Callable[[float], None] | None, total: float,
-               length: int) -> tuple[str | None, int]:
+               length: int, clock: Callable[[], float]) -> tuple[str | None, int]:
     """Wait for the lead-in (``length`` samples) to finish, or for a key (space, n, b, q)
     that stops it. Returns the key (None when it played out) and the sample reached.
     ``status`` gets the seconds left of the session (``total`` at the start)."""
-    started = time.monotonic()
+    started = clock()
     while obj.is_playing():
-        elapsed = time.monotonic() - started
+        elapsed = clock() - started
         if status:
             status(total - elapsed)
-        key = poll_key(TICK) if poll_key else None
-        if poll_key is None:
-            time.sleep(TICK)
+        key = poll_key(TICK)
         if key in (" ", "n", "b", "q"):
             obj.stop()
             return key, min(length, int(elapsed * RATE))
     return None, length
 
 
-def _start(sa: Any, chapter: ChapterAudio | np.ndarray, offset: int, channels: int, rate: int) -> Any:
+def _start(sa: Device, chapter: ChapterAudio | np.ndarray, offset: int, channels: int,
+           rate: int) -> Playing:
     pcm = chapter.pcm if isinstance(chapter, ChapterAudio) else chapter
     data = pcm[offset:].tobytes()
     try:

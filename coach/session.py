@@ -249,6 +249,15 @@ class Session:
     def chapter_count(self) -> int:
         return len(self.script.chapters())
 
+    def chapter_title(self, index: int) -> str:
+        """Chapter ``index``'s title."""
+        return self.script.chapters()[index][0]
+
+    @property
+    def channels(self) -> int:
+        """The output's channels: 1 or 2."""
+        return self.options.mix.channels
+
     def chapter(self, index: int) -> ChapterAudio:
         """Chapter ``index`` laid out and rendered on its own."""
         title, _ = self.script.chapters()[index]

@@ -400,3 +400,152 @@ def test_keys_pressed_while_play_starts_are_kept_and_not_echoed(tmp_path, mini_p
         assert term.wait() == 0
         screen = term.read(0.2)
         assert "Stopped." in screen and "x" not in screen
+
+
+# ---- the key state machine in-process: an injected clock and device ---------------------
+#
+# The device keeps each buffer it is given and when it was started and stopped on the
+# clock; the clock moves only when the player waits for a key. What the listener heard is
+# then exact: each buffer up to where it was stopped, in order.
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class _Buffer:
+    def __init__(self, clock: _Clock, data: bytes, channels: int) -> None:
+        self.clock, self.started, self.stopped = clock, clock.now, None
+        self.samples = np.frombuffer(data, dtype="<i2").reshape(-1, channels)
+
+    def is_playing(self) -> bool:
+        return self.stopped is None and self.clock.now < self.started + len(self.samples) / RATE
+
+    def stop(self) -> None:
+        if self.is_playing():
+            self.stopped = self.clock.now
+
+    def heard(self) -> np.ndarray:
+        if self.stopped is None:
+            return self.samples
+        return self.samples[:int((self.stopped - self.started) * RATE)]
+
+
+class _Device:
+    def __init__(self, clock: _Clock) -> None:
+        self.clock, self.buffers = clock, []
+
+    def play_buffer(self, data: bytes, channels: int, width: int, rate: int) -> _Buffer:
+        assert (width, rate) == (2, RATE)
+        self.buffers.append(_Buffer(self.clock, data, channels))
+        return self.buffers[-1]
+
+    def stop_all(self) -> None:
+        for b in self.buffers:
+            b.stop()
+
+    def heard(self) -> np.ndarray:
+        return np.concatenate([b.heard() for b in self.buffers])
+
+
+def _keys(clock: _Clock, pressed: list[tuple[float, str]]):
+    """``poll_key`` pressing each key at its time (seconds on ``clock``); waiting moves the
+    clock on, at most to the next key."""
+    pending = sorted(pressed)
+
+    def poll(timeout: float) -> str | None:
+        if pending and pending[0][0] <= clock.now:
+            return pending.pop(0)[1]
+        clock.now = min(clock.now + timeout, pending[0][0] if pending else float("inf"))
+        return None
+
+    return poll
+
+
+@pytest.fixture(scope="module")
+def mini_session():
+    from coach.routinefile import loads
+    from coach.session import Options, Session
+    from conftest import MINI
+
+    with Session(loads(MINI), Options(voice="espeak:en-us")) as session:
+        whole = np.concatenate(list(session.blocks(RATE)))
+        starts = [0]
+        for k in range(session.chapter_count):
+            starts.append(starts[-1] + session.chapter(k).length)
+        yield session, whole, starts
+
+
+def _play(session, pressed: list[tuple[float, str]]):
+    from coach import player
+
+    clock = _Clock()
+    device = _Device(clock)
+    reached: list[int] = []
+    shown: list[str] = []
+    outcome = player.play(session, poll_key=_keys(clock, pressed), status=shown.append,
+                          on_chapter=reached.append, device=device, clock=clock)
+    return outcome, device.heard(), reached, shown
+
+
+def test_in_process_play_without_keys_is_the_whole_session(mini_session):
+    from coach.player import Outcome
+
+    session, whole, _ = mini_session
+    outcome, heard, reached, shown = _play(session, [])
+    assert outcome is Outcome.FINISHED
+    assert np.array_equal(heard, whole)
+    assert reached == list(range(session.chapter_count))
+    assert shown[0].startswith(f"{session.chapter_title(0)} · Starting · ")
+    assert shown[-1].endswith("0:00 left")
+
+
+def test_in_process_pause_and_resume_lose_nothing(mini_session):
+    from coach.player import Outcome
+
+    session, whole, starts = mini_session
+    at = starts[1] / RATE + 1.0  # a second into the first step
+    outcome, heard, _, shown = _play(session, [(at, " "), (at + 5, " ")])
+    assert outcome is Outcome.FINISHED
+    assert np.array_equal(heard, whole)
+    assert any(s.endswith("paused — space to resume") for s in shown)
+
+
+def test_in_process_q_quits_where_it_is(mini_session):
+    from coach.player import Outcome
+
+    session, whole, _ = mini_session
+    outcome, heard, reached, _ = _play(session, [(1.0, "q")])  # during the opening chime
+    assert outcome is Outcome.QUIT and reached == []
+    assert np.array_equal(heard, whole[:RATE])
+
+
+def test_in_process_n_skips_and_b_restarts_or_goes_back(mini_session):
+    from coach import player
+    from coach.player import DOUBLE_BACK, Outcome
+
+    session, whole, starts = mini_session
+    first = starts[1] / RATE  # where step 1 starts, give or take a tick
+    # n a second into step 1: step 2 from its start; b in it: step 2 again, and again
+    # (the b before was long ago); b once more at once: step 1; then on to the end.
+    pressed = [(first + 1.0, "n"), (first + 2.0, "b"), (first + 3.0 + 2 * DOUBLE_BACK, "b"),
+               (first + 3.1 + 2 * DOUBLE_BACK, "b")]
+    clock = _Clock()
+    device = _Device(clock)
+    reached: list[int] = []
+    outcome = player.play(session, poll_key=_keys(clock, pressed), on_chapter=reached.append,
+                          device=device, clock=clock)
+    assert outcome is Outcome.FINISHED
+    assert reached == [0, 1, 2, 2, 2, *range(1, session.chapter_count)]
+    # The opening chime, then each chapter from its start, whole where it played out.
+    lead, *played = device.buffers
+    assert np.array_equal(lead.samples, whole[:len(lead.samples)])
+    assert np.array_equal(played[0].samples, whole[len(lead.samples):starts[1]])
+    for buffer, k in zip(played[1:], reached[1:]):
+        assert np.array_equal(buffer.samples, whole[starts[k]:starts[k + 1]])
+    cut = [b.stopped is not None for b in played]
+    assert cut == [False, True, True, True, True, *[False] * (len(played) - 5)]
