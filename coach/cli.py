@@ -400,25 +400,38 @@ def voices(lang: Annotated[str | None, typer.Option("--lang", "-l", help="Only v
 @app.command()
 def cache(clear: Annotated[bool, typer.Option("--clear", help="Empty it.")] = False) -> None:
     """Show coach's cache folder (spoken clips, bed loops) and its size; --clear empties it."""
-    from coach import bed
+    from coach import bed, owned
     from coach.speech import clip_cache
     from coach.speech.cache import TRIM_TO
 
     clips = clip_cache()
+    problems: list[str] = []
     if clear:
-        removed = clips.clear()
-        gone = bed.clear_cache()
+        removed, failed = clips.clear()
+        problems += failed
+        try:
+            gone = bed.clear_cache()
+        except OSError as exc:
+            gone = 0
+            problems.append(owned.problem(bed.cache_folder(), exc, "empty"))
         typer.echo(f"Removed {_plural(removed, 'clip')} and {_plural(gone, 'bed loop')} "
                    f"from {clips.root.parent}")
-        return
-    info = clips.info()
-    loops = bed.cached()
-    typer.echo(f"{clips.root.parent}")
-    typer.echo(f"  clips: {_plural(info.entries, 'clip')}, "
-               f"{info.size / 1e6:.1f} MB (trimmed to {clips.max_bytes * TRIM_TO / 1e6:.0f} MB "
-               f"when it grows past {clips.max_bytes / 1e6:.0f} MB)")
-    typer.echo(f"  beds: {_plural(len(loops), 'loop')}, "
-               f"{sum(p.stat().st_size for p in loops) / 1e6:.1f} MB")
+    else:
+        info = clips.info()
+        problems += info.problems
+        try:
+            loops = bed.cached()
+        except OSError as exc:
+            loops = []
+            problems.append(owned.problem(bed.cache_folder(), exc))
+        typer.echo(f"{clips.root.parent}")
+        typer.echo(f"  clips: {_plural(info.entries, 'clip')}, "
+                   f"{info.size / 1e6:.1f} MB (trimmed to {clips.max_bytes * TRIM_TO / 1e6:.0f} MB "
+                   f"when it grows past {clips.max_bytes / 1e6:.0f} MB)")
+        typer.echo(f"  beds: {_plural(len(loops), 'loop')}, "
+                   f"{sum(size for _, size in loops) / 1e6:.1f} MB")
+    if problems:  # after what could be done: one line naming every folder left as it was
+        raise InputError("; ".join(problems))
 
 
 def _session_options(

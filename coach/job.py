@@ -159,8 +159,10 @@ def run(routine: Routine, options: Options, targets: Targets,
                          cuesheet.render_chapters(tl, targets.chapters.suffix.lower(), name))
         places.publish()
     finally:
-        stack.close()
-        places.clean()
+        try:
+            stack.close()  # (the session's close never fails the export: see Speaker.close)
+        finally:
+            places.clean()
     also = tuple(p for p in (targets.cues, targets.chapters) if p is not None)
     return Result(targets.audio, targets.fmt, tl.length / tl.rate, carried, also)
 

@@ -68,7 +68,9 @@ def write_atomically(path: Path, text: str, make_folder: bool = True) -> None:
     import tempfile
 
     if make_folder:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        from coach.owned import make_folder as make
+
+        make(path.parent)  # (never the home folder: see coach.owned)
     try:
         mode = path.stat().st_mode & 0o7777
     except OSError:

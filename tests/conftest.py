@@ -101,12 +101,24 @@ def coach_bin() -> Path:
     return path
 
 
+def unprivileged() -> list[str]:
+    """A command prefix under which file permissions apply (``chmod 000`` keeps a folder
+    shut): nothing for an ordinary user; as root, ``setpriv`` dropping the capabilities
+    that override them, so the same test runs as root or not."""
+    if os.geteuid() != 0:
+        return []
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"]
+
+
 def run_coach(*args: str | os.PathLike, env: dict[str, str] | None = None, cwd: Path | None = None,
-              timeout: float = 300, input: str | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the real ``coach`` entry point; output captured as text."""
+              timeout: float = 300, input: str | None = None,
+              as_user: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run the real ``coach`` entry point; output captured as text. ``as_user``: with file
+    permissions applying even under root (``unprivileged``)."""
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([str(coach_bin()), *map(str, args)], capture_output=True, text=True,
-                          env=full_env, cwd=cwd, timeout=timeout, input=input)
+    prefix = unprivileged() if as_user else []
+    return subprocess.run([*prefix, str(coach_bin()), *map(str, args)], capture_output=True,
+                          text=True, env=full_env, cwd=cwd, timeout=timeout, input=input)
 
 
 #: Variables under which onnxruntime 1.23+ keeps its telemetry off by itself (its CI

@@ -15,7 +15,7 @@ import pytest
 from test_player import assert_play_equals_export
 
 from coach.speech.cache import ClipCache, key
-from conftest import RATE, decode, run_coach
+from conftest import RATE, decode, one_line, run_coach
 
 
 def clips_in(cache_home: Path) -> list[Path]:
@@ -201,3 +201,104 @@ def test_live_equals_export_with_a_cold_and_a_warm_cache(tmp_path, mini_path, or
     # The cache is cold for whichever runs first, warm for the second.
     assert_play_equals_export(tmp_path, mini_path, [], env={"XDG_CACHE_HOME": str(tmp_path / "c")},
                               export_first=order == "export-first")
+
+
+# ---- a cache that fails: never the export's failure -----------------------------------
+
+def _listing(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+def test_an_unreadable_cache_folder_costs_the_export_nothing(tmp_path, mini_path):
+    # The tester's chmod 000 on one subfolder: the trim after the export raised, the export
+    # ended in status 1 and left a 19 MB .part beside the output.
+    env = {"XDG_CACHE_HOME": str(tmp_path / "c")}
+    shut = tmp_path / "c" / "coach" / "clips" / "00"
+    shut.mkdir(parents=True)
+    (shut / ("00" + "0" * 62 + ".clip")).write_bytes(b"x" * 1000)
+    out = tmp_path / "out"
+    out.mkdir()
+    shut.chmod(0)
+    try:
+        r = run_coach("export", mini_path, "-o", out / "m.wav", env=env, as_user=True)
+        assert r.returncode == 0, r.stderr
+        assert [p.name for p in out.iterdir()] == ["m.wav"]
+        assert len(clips_in(tmp_path / "c")) > 3  # the other folders took the new clips
+        r = run_coach("cache", env=env, as_user=True)
+        assert r.returncode == 2 and "clips" in r.stdout
+        assert one_line(r.stderr) == f"coach: {shut}: cannot read it (permission denied)"
+        r = run_coach("cache", "--clear", env=env, as_user=True)
+        assert r.returncode == 2 and r.stdout.startswith("Removed ")
+        assert one_line(r.stderr) == f"coach: {shut}: cannot read it (permission denied)"
+    finally:
+        shut.chmod(0o755)
+    assert [p.name for p in clips_in(tmp_path / "c")] == ["00" + "0" * 62 + ".clip"]
+
+
+def test_trimming_and_clearing_at_once_raise_nothing(tmp_path):
+    # `coach cache --clear` while another coach trims: folders and entries vanish under
+    # the trim (7,809 FileNotFoundErrors in the tester's loop).
+    import threading
+
+    x = np.zeros(2000, dtype=np.float32)
+    errors: list[BaseException] = []
+
+    def work(job: str) -> None:
+        cache = ClipCache(tmp_path, max_bytes=50_000)
+        try:
+            for i in range(150):
+                if job == "clear":
+                    cache.clear()
+                    cache.info()
+                else:
+                    cache.put(key("e", "1", job, "v", 100, str(i)), x, RATE)
+                    cache.get(key("e", "1", job, "v", 100, str(i - 1)), RATE)
+                    cache.trim()
+        except BaseException as exc:  # noqa: BLE001 - the test is that there is none
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(job,)) for job in ("a", "b", "clear", "clear")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    cache = ClipCache(tmp_path, max_bytes=50_000)
+    cache.clear()
+    assert _listing(tmp_path) == []  # no temporary file left behind either
+
+
+def test_clearing_never_follows_a_symbolic_link_out_of_the_cache(tmp_path, mini_path):
+    # With ~/.cache/coach/clips a link to another folder, --clear deleted *.clip files
+    # there and emptied its subfolders.
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "ab").mkdir(parents=True)
+    (elsewhere / "cd").mkdir()
+    (elsewhere / "mine.clip").write_text("not coach's")
+    (elsewhere / "ab" / ("ab" + "1" * 62 + ".clip")).write_text("named like coach's, not coach's")
+    before = _listing(elsewhere)
+    cache_home = tmp_path / "c"
+    (cache_home / "coach").mkdir(parents=True)
+    (cache_home / "coach" / "clips").symlink_to(elsewhere)
+    (cache_home / "coach" / "beds").symlink_to(elsewhere)
+    env = {"XDG_CACHE_HOME": str(cache_home)}
+    r = run_coach("export", mini_path, "--bed", "rain", "-o", tmp_path / "m.mp3", env=env)
+    assert r.returncode == 0, r.stderr  # nothing kept: the links are not written through
+    r = run_coach("cache", "--clear", env=env)
+    assert r.returncode == 2
+    clips, beds = cache_home / "coach" / "clips", cache_home / "coach" / "beds"
+    assert one_line(r.stderr) == (
+        f"coach: {clips}: is a symbolic link; coach works only in its own folders and leaves it "
+        f"alone; {beds}: is a symbolic link; coach works only in its own folders and leaves it alone")
+    assert _listing(elsewhere) == before
+    # A link inside the real folder is left alone too, and so are files not coach's.
+    clips.unlink()
+    beds.unlink()
+    assert run_coach("script", "--json", mini_path, env=env).returncode == 0
+    (clips / "ab").symlink_to(elsewhere / "ab")
+    own = next(p.parent for p in clips_in(cache_home))
+    (own / "notes.txt").write_text("mine")
+    r = run_coach("cache", "--clear", env=env)
+    assert r.returncode == 0, r.stderr
+    assert _listing(clips) == sorted(["ab", own.name, f"{own.name}/notes.txt"])
+    assert _listing(elsewhere) == before

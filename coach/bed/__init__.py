@@ -12,15 +12,18 @@ Submodules: ``synth`` makes the built-in beds, ``ducking`` plans the bed's gain.
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
-import tempfile
+import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from coach import owned
 from coach.clock import RATE, stamp
 from coach.errors import OptionError
 
@@ -178,10 +181,16 @@ def _builtin(name: str) -> tuple[np.ndarray, tuple[float, float]]:
     from coach import levels
     from coach.bed.synth import BUILTIN
 
-    cache = _cache_dir() / f"{name}-v{SYNTH_VERSION}-{RATE}.npz"
+    stored_name = f"{name}-v{SYNTH_VERSION}-{RATE}.npz"
     try:
-        with np.load(cache, allow_pickle=False) as f:
-            stored, lufs = f["loop"], f["lufs"]
+        with owned.folder(cache_folder()) as folder:
+            fd = os.open(stored_name, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC,
+                         dir_fd=folder)
+            with open(fd, "rb") as raw:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    raise OSError(errno.EINVAL, "not a regular file")
+                with np.load(raw, allow_pickle=False) as f:
+                    stored, lufs = f["loop"], f["lufs"]
         if stored.ndim == 2 and stored.shape[1] == 2 and stored.dtype == np.int16 and len(lufs) == 2:
             return stored, (float(lufs[0]), float(lufs[1]))
     except Exception:
@@ -192,42 +201,64 @@ def _builtin(name: str) -> tuple[np.ndarray, tuple[float, float]]:
     del made
     x = stored.astype(np.float64) / 32767
     measured = (levels.loudness([x.mean(axis=1)], RATE), levels.loudness([x[:, 0], x[:, 1]], RATE))
-    tmp: Path | None = None
     try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        fd, part = tempfile.mkstemp(prefix=f".{cache.name}.", suffix=".part", dir=cache.parent)
-        tmp = Path(part)
-        with os.fdopen(fd, "wb") as out:
-            np.savez(out, loop=stored, lufs=np.array(measured))
-        os.replace(tmp, cache)
-        for stale in cache.parent.glob(f"{name}-v*.npz"):  # made by an older coach
-            if stale != cache:
-                stale.unlink(missing_ok=True)
+        with owned.folder(cache_folder(), create=True) as folder:
+            owned.replace(folder, stored_name,
+                          lambda out: np.savez(out, loop=stored, lufs=np.array(measured)))
+            for stale in owned.names(folder, lambda n: _is_loop(n) and n.startswith(f"{name}-v")):
+                if stale != stored_name:  # made by an older coach
+                    owned.remove(folder, stale)
     except OSError:  # a read-only or full cache folder only costs the time to make it again
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
+        pass
     return stored, measured
 
 
-def _cache_dir() -> Path:
+def cache_folder() -> Path:
     """Where the built-in loops are kept: ``beds/`` in coach's cache folder."""
     from coach import places
 
     return places.cache_dir() / "beds"
 
 
-def cached() -> list[Path]:
-    """The built-in loops kept in coach's cache folder."""
-    folder = _cache_dir()
-    return sorted(folder.glob("*.npz")) if folder.is_dir() else []
+#: A kept loop's name: ``NAME-vSYNTH_VERSION-RATE.npz``.
+_LOOP = re.compile(r"[a-z]+-v[0-9]+-[0-9]+\.npz")
+
+
+def _is_loop(name: str) -> bool:
+    return _LOOP.fullmatch(name) is not None
+
+
+def _is_loop_part(name: str) -> bool:
+    stem = owned.part_of(name)
+    return stem is not None and _is_loop(stem)
+
+
+def cached() -> list[tuple[str, int]]:
+    """The built-in loops kept in coach's cache folder: (name, bytes) each. OSError when
+    the folder cannot be read (a symbolic link is not followed: ELOOP)."""
+    try:
+        with owned.folder(cache_folder()) as folder:
+            found = []
+            for name in sorted(owned.names(folder, _is_loop)):
+                try:
+                    found.append((name, os.stat(name, dir_fd=folder, follow_symlinks=False).st_size))
+                except FileNotFoundError:
+                    continue
+            return found
+    except FileNotFoundError:
+        return []
 
 
 def clear_cache() -> int:
-    """Remove the kept loops (they are made again when next used); how many."""
-    found = cached()
-    for path in found:
-        path.unlink(missing_ok=True)
-    return len(found)
+    """Remove the kept loops and coach's leftover temporary files among them (they are
+    made again when next used); how many loops. OSError when the folder cannot be read."""
+    try:
+        with owned.folder(cache_folder()) as folder:
+            for part in owned.names(folder, _is_loop_part):
+                owned.remove(folder, part)
+            return sum(owned.remove(folder, name) for name in owned.names(folder, _is_loop))
+    except FileNotFoundError:
+        return 0
 
 
 def window(samples: np.ndarray, start: int, stop: int) -> np.ndarray:

@@ -146,9 +146,11 @@ class Speaker:
         self.closed = True
         if self._delegate is not None:
             self._delegate.close()
-        if self.cache is not None and self.cache.written:
-            self.cache.trim()
-        self.engine.close()
+        try:
+            if self.cache is not None and self.cache.written:
+                self.cache.trim()  # (never raises for the disk: a cache is only a cache)
+        finally:
+            self.engine.close()
 
 
 def finish(utterance: Utterance, text: str = "") -> np.ndarray:
