@@ -100,7 +100,7 @@ def names(fd: int, match: Callable[[str], object], folders: bool = False) -> lis
                 kind = entry.stat(follow_symlinks=False).st_mode
             except OSError:  # gone meanwhile
                 continue
-            if (stat.S_ISDIR(kind) if folders else stat.S_ISREG(kind)):
+            if stat.S_ISDIR(kind) if folders else stat.S_ISREG(kind):
                 found.append(entry.name)
     return found
 
@@ -119,8 +119,9 @@ def replace(fd: int, name: str, write: Callable[[BinaryIO], object]) -> None:
     ``.NAME.XXXXXXXX.part`` there, which is then renamed over ``name``. On any failure the
     temporary file is gone and the error raised."""
     part = f".{name}.{secrets.token_hex(4)}.part"
-    handle = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                     0o600, dir_fd=fd)
+    handle = os.open(
+        part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=fd
+    )
     try:
         with open(handle, "wb") as out:
             write(out)
@@ -143,5 +144,7 @@ def part_of(name: str) -> str | None:
 def problem(path: Path, exc: OSError, doing: str = "read") -> str:
     """One line for a folder of coach's that could not be read (or, ``doing``, emptied)."""
     if exc.errno == errno.ELOOP:
-        return f"{path}: is a symbolic link; coach works only in its own folders and leaves it alone"
+        return (
+            f"{path}: is a symbolic link; coach works only in its own folders and leaves it alone"
+        )
     return f"{path}: cannot {doing} it ({(exc.strerror or str(exc)).lower()})"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -37,8 +36,14 @@ def test_an_export_with_home_missing_writes_only_its_output(tmp_path, mini_path)
     env = {k: v for k, v in os.environ.items() if not k.startswith("XDG_")}
     env["HOME"] = str(home)
     out = tmp_path / "out.mp3"
-    r = subprocess.run([str(coach_bin()), "export", str(mini_path), "-o", str(out)], env=env,
-                       capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    r = subprocess.run(
+        [str(coach_bin()), "export", str(mini_path), "-o", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     assert out.stat().st_size > 10_000
     assert not home.exists()
@@ -72,10 +77,17 @@ def test_a_failed_write_leaves_no_temporary_file(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("name, stem", [
-    (".x.clip.0a1b2c3d.part", "x.clip"), (".abcd_12x.part", ""), (".a.b.12345678.part", "a.b"),
-    ("x.clip", None), (".x.clip.0a1b.part", None), (".x.clip.0A1B2C3D.part", None),
-    ("x.12345678.part", None),
-])
+@pytest.mark.parametrize(
+    "name, stem",
+    [
+        (".x.clip.0a1b2c3d.part", "x.clip"),
+        (".abcd_12x.part", ""),
+        (".a.b.12345678.part", "a.b"),
+        ("x.clip", None),
+        (".x.clip.0a1b.part", None),
+        (".x.clip.0A1B2C3D.part", None),
+        ("x.12345678.part", None),
+    ],
+)
 def test_part_of(name, stem):
     assert owned.part_of(name) == stem

@@ -254,7 +254,7 @@ def test_trimming_and_clearing_at_once_raise_nothing(tmp_path):
                     cache.put(key("e", "1", job, "v", 100, str(i)), x, RATE)
                     cache.get(key("e", "1", job, "v", 100, str(i - 1)), RATE)
                     cache.trim()
-        except BaseException as exc:  # noqa: BLE001 - the test is that there is none
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(job,)) for job in ("a", "b", "clear", "clear")]
