@@ -275,3 +275,57 @@ def test_stdout_closed_early_is_one_line(mini_path, tmp_path):
     assert proc.wait(timeout=300) == 3
     one_line(stderr, "standard output was closed")
     assert listing(tmp_path) == ["mini.toml"]
+
+
+# ---- the job as a library call, in-process ------------------------------------------------
+
+def _mini_in_process(mini_path: Path):
+    from coach.routinefile import load
+    from coach.session import Options
+
+    return load(mini_path), Options(voice="espeak:en-us")
+
+
+def test_in_process_run_writes_audio_cues_and_chapters(mini_path, tmp_path):
+    import webvtt
+
+    from coach import job
+
+    routine, options = _mini_in_process(mini_path)
+    targets = job.targets_for("mini", str(tmp_path) + "/", None, tmp_path / "c.vtt",
+                              tmp_path / "c.json")
+    made: list[int] = []
+    result = job.run(routine, options, targets, progress=made.append)
+    assert result.audio == tmp_path / "mini.mp3" and result.fmt == ".mp3"
+    assert result.also == (tmp_path / "c.vtt", tmp_path / "c.json")
+    assert listing(tmp_path) == ["c.json", "c.vtt", "mini.mp3", "mini.toml"]  # no .part left
+    assert float(probe(result.audio)["format"]["duration"]) == pytest.approx(result.seconds, abs=0.1)
+    chapters = json.loads((tmp_path / "c.json").read_text())["chapters"]
+    assert len(chapters) == result.chapters == len(probe(result.audio)["chapters"])
+    said = [c.text for c in webvtt.read(str(tmp_path / "c.vtt"))]
+    assert "Draw small circles." in said
+    assert made == sorted(made) and made[-1] == round(result.seconds * RATE)
+
+
+def test_in_process_a_bad_place_is_refused_before_any_work(mini_path, tmp_path):
+    from coach import job
+    from coach.errors import InputError
+
+    routine, options = _mini_in_process(mini_path)
+    (tmp_path / "a.wav").write_bytes(b"audio")
+    before = listing(tmp_path)
+    targets = job.targets_for("mini", str(tmp_path / "s.wav"), None, tmp_path / "a.wav" / "c.vtt")
+    with pytest.raises(InputError, match=r"--cues .*a\.wav is a file, not a folder"):
+        job.run(routine, options, targets)
+    assert listing(tmp_path) == before
+
+
+def test_in_process_standard_output_gets_the_stream(mini_path, tmp_path):
+    from coach import job
+
+    routine, options = _mini_in_process(mini_path)
+    with open(tmp_path / "stdout", "wb") as out:  # what ffmpeg writes into: a real file
+        result = job.run(routine, options, job.targets_for("mini", "-", "wav"), out=out)
+    data = (tmp_path / "stdout").read_bytes()
+    assert result.audio is None and data[:4] == b"RIFF" and data[8:12] == b"WAVE"
+    assert len(data) >= round(result.seconds * RATE) * 4  # stereo int16, after the header
