@@ -160,6 +160,10 @@ BedOpt = Annotated[str | None, typer.Option("--bed", help="An ambient bed under 
                                                "no bed.", autocompletion=completing.beds)]
 BedVolOpt = Annotated[float, typer.Option("--bed-volume", help="Raise or lower the bed, in dB "
                                           "(-30 to 10).")]
+HistoryOpt = Annotated[Optional[bool], typer.Option("--history/--no-history", help="Record this "
+                                                     "session in your practice history (default: "
+                                                     "the history setting, on).",
+                                                     show_default=False)]
 
 
 E = TypeVar("E", bound=Enum)
@@ -533,7 +537,9 @@ def play(
     start: FromOpt = None,
     again: Annotated[bool, typer.Option("--resume", help="Start at the step where the last "
                                         "'coach play' of this routine stopped.")] = False,
+    history: HistoryOpt = None,
     options: Any = None,
+    settings: Any = None,
 ) -> None:
     """Play a session live. Keys: space pause/resume, n next step, b start of the step (twice: the step before), q quit."""
     from dataclasses import replace
@@ -554,14 +560,29 @@ def play(
             options = replace(options, settings=replace(options.settings, start=step))
     else:
         options = _with_start(options, r, start)
+    recording = _recording(r, options, settings, history)
     # Keys go to coach from the start: starting the voice takes a moment, and a key
     # pressed meanwhile must be neither echoed nor lost.
     with _Keyboard() as keyboard, Session(r, options, notify=_note) as session:
-        _play(session, name, r, keyboard)
+        _play(session, name, r, keyboard, [recording] if recording else [])
 
 
-def _play(session: Any, name: str, r: Any, keyboard: _Keyboard) -> None:
+def _recording(r: Any, options: Any, settings: Any, history: bool | None) -> Any:
+    """The history's Recording of this session, None when history is off. A damaged or
+    newer history file stops here, before any sound (one line, status 2)."""
+    if not (settings["history"].value if history is None else history):
+        return None
+    from coach.history.recording import Recording
+    from coach.history.store import check, default_path
+    from coach.practice import options_record
+
+    check(default_path())
+    return Recording(r.name, r.title, len(r.steps), options_record(options), notify=_note)
+
+
+def _play(session: Any, name: str, r: Any, keyboard: _Keyboard, observers: list[Any]) -> None:
     from coach import player, resume
+    from coach.practice import Tracker
 
     def reached(chapter: int) -> None:
         # Recorded as each chapter starts, so q, Ctrl-C and even a crash leave it behind.
@@ -574,7 +595,8 @@ def _play(session: Any, name: str, r: Any, keyboard: _Keyboard) -> None:
     status = _StatusLine() if _terminal(sys.stderr) else None
     try:
         outcome = player.play(session, poll_key=keyboard.poll if keyboard.on else None,
-                              status=status.show if status else None, on_chapter=reached)
+                              status=status.show if status else None, on_chapter=reached,
+                              listener=Tracker(session.script, observers))
     finally:
         if status:
             status.close()
@@ -885,3 +907,8 @@ def _error(message: str) -> None:
     if sys.stderr is not None:  # started with stderr closed: the status is all there is
         sys.stderr.write(f"coach: {message}\n")
         sys.stderr.flush()
+
+
+# The practice commands (log, stats, programs, today, remind) live in their own module of
+# this front door; importing it adds them to the app.
+from coach import cli_practice  # noqa: E402,F401

@@ -32,8 +32,8 @@ COMMAND_LINE = "command line"
 
 @dataclass(frozen=True)
 class Key:
-    """One setting. ``kind``: choice, text, int, number, bool, folder or bed (a built-in
-    name or a file); ``low``/``high``
+    """One setting. ``kind``: choice, text, int, number, bool, folder, bed (a built-in
+    name or a file) or time (``HH:MM``); ``low``/``high``
     bound numbers; ``default`` is what applies when neither file nor command line set it
     (None: coach's own choice, e.g. the default voice)."""
 
@@ -68,6 +68,10 @@ KEYS: dict[str, Key] = {k.name: k for k in (
     Key("bed-volume", "number", 0.0, "dB added to the ambient bed", low=VOLUME_RANGE[0],
         high=VOLUME_RANGE[1]),
     Key("output-dir", "folder", None, "where coach export writes when -o is not given"),
+    Key("history", "bool", True, "record every coach play in your practice history"),
+    Key("streaks", "bool", True, "show streaks in coach stats and coach program"),
+    Key("day-starts", "time", "04:00", "the hour a practice day starts (a session before it "
+        "counts for the day before)"),
 )}
 
 
@@ -181,6 +185,10 @@ def _check(key: Key, raw: Any, base: Path) -> Any:
             hint = f" (did you mean '{near[0]}'?)" if near else ""
             raise ValueError(f"must be one of {', '.join(key.choices)}{hint}")
         return raw.lower()
+    if key.kind == "time":
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", raw):
+            raise ValueError("must be a time of day as \"HH:MM\", 00:00 to 23:59")
+        return raw
     if key.kind == "bed":
         from coach.bed import NONE, builtin_names
 
@@ -218,7 +226,8 @@ def template() -> str:
     examples = {"pace": '"slow"', "voice": '"en-gb-x-rp"', "rate": "130", "talk": '"less"',
                 "count": "true", "mono": "true", "tone-volume": "-6.0", "no-tones": "true",
                 "sounds": '"~/sounds/soft"', "bed": '"rain"', "bed-volume": "-6.0",
-                "output-dir": '"~/Music/coach"'}
+                "output-dir": '"~/Music/coach"', "history": "false", "streaks": "false",
+                "day-starts": '"04:00"'}
     for name, key in KEYS.items():
         lines.append(f"# {name} = {examples[name]:18} # {key.help}")
     return "\n".join(lines) + "\n"

@@ -1,6 +1,7 @@
 """Where coach keeps the user's things: every platformdirs path in one place.
 
 On Linux these follow the XDG variables: ``~/.config/coach`` (``XDG_CONFIG_HOME``),
+``~/.local/share/coach`` (``XDG_DATA_HOME``),
 ``~/.local/state/coach`` (``XDG_STATE_HOME``), ``~/.cache/coach`` (``XDG_CACHE_HOME``).
 Nothing here creates a folder; the code that writes into one creates it when it writes.
 """
@@ -84,3 +85,8 @@ def write_atomically(path: Path, text: str, make_folder: bool = True) -> None:
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise
+
+
+def data_dir() -> Path:
+    """The user's own data that coach cannot make again: the practice history."""
+    return Path(_dirs().user_data_dir)

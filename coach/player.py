@@ -38,6 +38,17 @@ class Outcome(Enum):
     QUIT = "quit"
 
 
+class Listener(Protocol):
+    """Told what the listener hears: the first sound, each chapter as it starts and the end.
+    ``played``: samples heard so far, pauses and skipped parts excluded."""
+
+    def sound_started(self) -> None: ...
+
+    def chapter_started(self, index: int, played: int) -> None: ...
+
+    def sound_ended(self, played: int, finished: bool) -> None: ...
+
+
 _alsa_quiet: Any = None
 
 
@@ -164,14 +175,17 @@ def _no_keys(timeout: float) -> None:
 def play(session: Session, poll_key: Callable[[float], str | None] | None = None,
          status: Callable[[str], None] | None = None,
          on_chapter: Callable[[int], None] | None = None, device: Device | None = None,
-         clock: Callable[[], float] = time.monotonic) -> Outcome:
+         clock: Callable[[], float] = time.monotonic,
+         listener: Listener | None = None) -> Outcome:
     """Play ``session`` to the default audio device (or ``device``).
 
     ``poll_key(timeout)`` waits up to ``timeout`` seconds and returns a key pressed or
     None (None for no keys at all): space pauses and resumes, ``n`` skips to the next
     chapter, ``b`` restarts the current one (twice within DOUBLE_BACK seconds: the one
     before), ``q`` quits. ``status`` receives a line to show (chapter, side and
-    repetition, time left); ``on_chapter`` the index of each chapter as it starts.
+    repetition, time left); ``on_chapter`` the index of each chapter as it starts;
+    ``listener`` hears the same and how much was played (told once the sound has started,
+    so it costs the first sound nothing).
     ``clock`` gives seconds (where a chapter is, a double ``b``). Raises MissingPartError
     when there is no audio device; KeyboardInterrupt stops the sound at once and
     propagates.
@@ -190,28 +204,39 @@ def play(session: Session, poll_key: Callable[[float], str | None] | None = None
     last_back = -DOUBLE_BACK - 1.0
     paused = False
     shown, after = (-1, -1), 0.0  # the rest of the session's length, worked out once a second
+    played = 0  # samples heard: what each stretch of sound reached, pauses excluded
+    live: tuple[float, int, int] | None = None  # a stretch not yet counted: start, offset, end
+    outcome: Outcome | None = None
     try:
+        if listener:
+            listener.sound_started()
         if lead_obj is not None:
             title = session.chapter_title(0)
             show = (lambda left: status(f"{title} · Starting · {minutes_seconds(left)} left")) \
                 if status else None
             total = session.seconds_from(0)
             key, offset = _wait_lead(lead_obj, poll, show, total, len(lead), clock)
+            played += offset
             # A key pressed during the chime counts as pressed in chapter 0.
             if key == "q":
-                return Outcome.QUIT
+                outcome = Outcome.QUIT
+                return outcome
             index, offset = (1, 0) if key == "n" else (0, 0) if key == "b" else (0, offset)
             paused = key == " "
         while index < session.chapter_count:
             chapter = chapters.get(index)
             if on_chapter:
                 on_chapter(index)
+            if listener:
+                listener.chapter_started(index, played)
             obj = None if paused else _start(sa, chapter, offset, channels, rate)
             started = clock()
+            live = None if paused else (started, offset, chapter.length)
             action = None
             while True:
                 pos = offset + int((clock() - started) * rate) if not paused else offset
                 if not paused and obj is not None and not obj.is_playing():
+                    played, live = played + chapter.length - offset, None
                     action = "next"
                     break
                 if status:
@@ -230,12 +255,16 @@ def play(session: Session, poll_key: Callable[[float], str | None] | None = None
                     if paused:
                         obj = _start(sa, chapter, offset, channels, rate)
                         started, paused = clock(), False
+                        live = (started, offset, chapter.length)
                     elif obj is not None:
                         obj.stop()
+                        played, live = played + min(pos, chapter.length) - offset, None
                         offset, paused = min(pos, chapter.length), True
                 elif key in ("n", "b", "q"):
                     if obj is not None:
                         obj.stop()
+                        if not paused:
+                            played, live = played + min(pos, chapter.length) - offset, None
                     paused = False
                     action = key
                     if key == "b":
@@ -245,16 +274,23 @@ def play(session: Session, poll_key: Callable[[float], str | None] | None = None
                         last_back = now
                     break
             if action == "q":
-                return Outcome.QUIT
+                outcome = Outcome.QUIT
+                return outcome
             if action == "previous":
                 index, offset = max(0, index - 1), 0
             else:
                 index, offset = (index, 0) if action == "b" else (index + 1, 0)
-        return Outcome.FINISHED
+        outcome = Outcome.FINISHED
+        return outcome
     finally:
         if obj is not None:
             sa.stop_all()
         chapters.close()
+        if listener:
+            if live is not None:  # interrupted (Ctrl-C) while sounding
+                since, start, end = live
+                played += min(start + int((clock() - since) * rate), end) - start
+            listener.sound_ended(played, outcome is Outcome.FINISHED)
 
 
 def _wait_lead(obj: Playing, poll_key: Callable[[float], str | None],

@@ -128,9 +128,10 @@ def _toml_message(exc: tomllib.TOMLDecodeError, text: str) -> str:
     return f"not valid TOML: {exc}"
 
 
-def read_text(path: Path, what: str, source: str | None = None) -> str:
+def read_text(path: Path, what: str, source: str | None = None,
+              limit: int = MAX_FILE_BYTES) -> str:
     """A small UTF-8 text file (``what`` names its kind in messages: "routine file"), at
-    most MAX_FILE_BYTES, without a byte-order mark. InputError naming the file otherwise
+    most ``limit`` bytes, without a byte-order mark. InputError naming the file otherwise
     (by ``source``, the path as the user gave it, so the message points at that very file:
     ``./x.toml`` stays ``./x.toml``)."""
     source = str(path) if source is None else source
@@ -143,16 +144,16 @@ def read_text(path: Path, what: str, source: str | None = None) -> str:
             if not stat.S_ISREG(mode):
                 raise InputError(f"{source}: is {_file_kind(mode)}, not a {what}")
             os.set_blocking(fd, True)
-            raw = f.read(MAX_FILE_BYTES + 1)
+            raw = f.read(limit + 1)
     except FileNotFoundError:
         raise InputError(f"{source}: no such {what}") from None
     except IsADirectoryError:
         raise InputError(f"{source}: is a folder, not a {what}") from None
     except OSError as exc:
         raise InputError(f"{source}: cannot read it: {exc.strerror or exc}") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise InputError(f"{source}: larger than {MAX_FILE_BYTES // 1_000_000} MB; "
-                         f"a {what} is a few kilobytes")
+    if len(raw) > limit:
+        raise InputError(f"{source}: larger than {limit // 1_000_000} MB"
+                         + (f"; a {what} is a few kilobytes" if limit == MAX_FILE_BYTES else ""))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -314,20 +314,24 @@ def _no_user_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_CONFIG_HOME", str(base / "config"))
         patch.setenv("XDG_STATE_HOME", str(base / "state"))
+        patch.setenv("XDG_DATA_HOME", str(base / "data"))
         patch.delenv("COACH_CONFIG", raising=False)
         yield
 
 
 @pytest.fixture(autouse=True)
 def own_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    """Every test (and every coach it starts) gets empty settings and state folders of its
-    own: the user's real settings file, routines and resume state never leak in."""
+    """Every test (and every coach it starts) gets empty settings, state and data folders
+    of its own: the user's real settings file, routines, resume state and practice history
+    never leak in, and a test's plays never reach the user's history."""
     base = tmp_path_factory.mktemp("xdg")
-    folders = {"XDG_CONFIG_HOME": base / "config", "XDG_STATE_HOME": base / "state"}
+    folders = {"XDG_CONFIG_HOME": base / "config", "XDG_STATE_HOME": base / "state",
+               "XDG_DATA_HOME": base / "data"}
     for name, path in folders.items():
         monkeypatch.setenv(name, str(path))
     monkeypatch.delenv("COACH_CONFIG", raising=False)
-    return {"config": folders["XDG_CONFIG_HOME"] / "coach", "state": folders["XDG_STATE_HOME"] / "coach"}
+    return {"config": folders["XDG_CONFIG_HOME"] / "coach", "state": folders["XDG_STATE_HOME"] / "coach",
+            "data": folders["XDG_DATA_HOME"] / "coach"}
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -29,6 +29,9 @@ LAYERS: dict[str, tuple[str, str, list[str] | None, str, str, str]] = {
     "bed": ('"rain"', '"waves"', None, '"rain"', '"waves"', ""),
     "bed-volume": ("-10", "-3", None, "-10", "-3", ""),
     "output-dir": ('"out/a"', '"out/b"', None, "A", "B", ""),
+    "history": ("false", "true", None, "false", "true", ""),
+    "streaks": ("false", "true", None, "false", "true", ""),
+    "day-starts": ('"05:30"', '"00:00"', None, '"05:30"', '"00:00"', ""),
 }
 
 
@@ -133,6 +136,9 @@ def test_export_follows_output_dir_and_mono_from_the_file(own_folders, mini_path
     ('"voice" = ""\n', "config.toml: line 1: voice: must be non-empty text in quotes"),
     ("[pace]\nx = 1\n", "config.toml: line 1: pace: must be non-empty text in quotes"),
     ("pace = \n", "config.toml: line 1, column 8: not valid TOML: invalid value"),
+    ('day-starts = "4am"\n', 'config.toml: line 1: day-starts: must be a time of day as "HH:MM", 00:00 to 23:59'),
+    ('day-starts = "24:00"\n', 'config.toml: line 1: day-starts: must be a time of day as "HH:MM"'),
+    ("history = 0\n", "config.toml: line 1: history: must be true or false"),
 ])
 def test_bad_settings_file(own_folders, text, message):
     own_folders["config"].mkdir(parents=True)
