@@ -160,7 +160,7 @@ BedOpt = Annotated[str | None, typer.Option("--bed", help="An ambient bed under 
                                                "no bed.", autocompletion=completing.beds)]
 BedVolOpt = Annotated[float, typer.Option("--bed-volume", help="Raise or lower the bed, in dB "
                                           "(-30 to 10).")]
-HistoryOpt = Annotated[Optional[bool], typer.Option("--history/--no-history", help="Record this "
+HistoryOpt = Annotated[bool | None, typer.Option("--history/--no-history", help="Record this "
                                                      "session in your practice history (default: "
                                                      "the history setting, on).",
                                                      show_default=False)]

@@ -7,11 +7,11 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from coach.cli import _note, _plural, _settings, _terminal, app
+from coach.cli import _plural, _settings, _terminal, app
 from coach.errors import InputError
 
 if TYPE_CHECKING:
@@ -59,17 +59,17 @@ def _one_of(**given: Any) -> None:
 
 @app.command("log")
 def log_command(
-    since: Annotated[Optional[str], typer.Option("--since", help="Only sessions from this day "
+    since: Annotated[str | None, typer.Option("--since", help="Only sessions from this day "
                                                  "on (YYYY-MM-DD, the day where they were played).")] = None,
-    routine: Annotated[Optional[str], typer.Option("--routine", help="Only sessions of this routine.")] = None,
-    number: Annotated[Optional[int], typer.Option("-n", "--number", help="At most this many "
+    routine: Annotated[str | None, typer.Option("--routine", help="Only sessions of this routine.")] = None,
+    number: Annotated[int | None, typer.Option("-n", "--number", help="At most this many "
                                                   "sessions (the newest).", min=1)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the sessions as JSON.")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print the sessions as CSV.")] = False,
-    import_file: Annotated[Optional[Path], typer.Option("--import", help="Add the sessions of "
+    import_file: Annotated[Path | None, typer.Option("--import", help="Add the sessions of "
                                                         "a --json or --csv export, skipping "
                                                         "those already here.")] = None,
-    delete: Annotated[Optional[int], typer.Option("--delete", help="Delete the session with "
+    delete: Annotated[int | None, typer.Option("--delete", help="Delete the session with "
                                                   "this ID.")] = None,
     delete_all: Annotated[bool, typer.Option("--delete-all", help="Delete every session "
                                              "(asks first on a terminal; elsewhere needs --yes).")] = False,
@@ -175,7 +175,8 @@ def stats(
     """Sessions and minutes this week, this month and in all; per routine; streaks; a calendar."""
     import json
 
-    from coach.history import days, stats as figures
+    from coach.history import days
+    from coach.history import stats as figures
 
     settings = _settings(ctx, {})
     store = _history()
@@ -263,7 +264,7 @@ def _heat_map(calendar: list[list[Any]], streaks: bool) -> list[Any]:
                 row.append("· ", style="grey42")
         lines.append(row)
     legend = Text("     · none  □ short  ")
-    for low, style in reversed(HEAT):
+    for _low, style in reversed(HEAT):
         legend.append("■", style=style)
     legend.append(" more minutes")
     if streaks:

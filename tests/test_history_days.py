@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from test_history_store import entry
 
 from coach.history import days
 from coach.history.days import Streak, counts, day_of, day_starts, streaks
-from test_history_store import entry
 
 FOUR = day_starts("04:00")
 D = date(2026, 11, 2)  # a Monday
@@ -45,7 +46,7 @@ def test_across_a_time_zone_change_each_session_keeps_its_own_clocks_day():
     paris, new_york = timezone(timedelta(hours=1)), timezone(timedelta(hours=-5))
     first = entry(started=datetime(2026, 11, 2, 21, 0, tzinfo=paris))
     second = entry(started=datetime(2026, 11, 3, 21, 0, tzinfo=new_york))
-    assert second.started.astimezone(timezone.utc).date() == date(2026, 11, 4)
+    assert second.started.astimezone(UTC).date() == date(2026, 11, 4)
     practice = {day_of(first, FOUR), day_of(second, FOUR)}
     assert practice == {date(2026, 11, 2), date(2026, 11, 3)}
     result = streaks(practice, date(2026, 11, 3))

@@ -8,11 +8,11 @@ import io
 import json
 
 import pytest
+from test_history_store import entry
 
 from coach.errors import InputError
 from coach.history import exchange
 from coach.history.store import Outcome
-from test_history_store import entry
 
 
 def _sample():
@@ -24,7 +24,7 @@ def _sample():
 
 @pytest.mark.parametrize("write", [exchange.to_json, exchange.to_csv])
 def test_round_trip(write):
-    entries = [e for e in _sample()]
+    entries = list(_sample())
     back = exchange.parse(write(entries), "export")
     assert back == sorted(entries, key=lambda e: e.started)  # oldest first, every field
 

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from conftest import RATE, coach_bin, decode, one_line, run_coach, tmpfs
-from coach.history.recording import Recording
-from coach.history.store import SCHEMA_VERSION, open_store
 from test_history_store import _digest, fill
 from test_player import Terminal, _captured, _home, _size, _until_screen_shows
+
+from coach.history.recording import Recording
+from coach.history.store import SCHEMA_VERSION, open_store
+from conftest import RATE, coach_bin, decode, one_line, run_coach, tmpfs
 
 # Four short steps, so a session can be stopped in its third.
 FOUR = """\

@@ -8,25 +8,34 @@ import multiprocessing
 import os
 import sqlite3
 import subprocess
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from conftest import tmpfs
 from coach.history import store
-from coach.history.store import (APPLICATION_ID, SCHEMA_VERSION, DamagedHistory, Entry,
-                                 HistoryWriteError, NewerHistory, Outcome, check, open_store,
-                                 start_new)
+from coach.history.store import (
+    APPLICATION_ID,
+    SCHEMA_VERSION,
+    DamagedHistory,
+    Entry,
+    HistoryWriteError,
+    NewerHistory,
+    Outcome,
+    check,
+    open_store,
+    start_new,
+)
+from conftest import tmpfs
 
 PARIS = timezone(timedelta(hours=1))
 
 
 def entry(n: int = 0, routine: str = "anma", **kw) -> Entry:
     started = datetime(2026, 11, 1, 21, 30, tzinfo=PARIS) + timedelta(days=n)
-    fields = dict(uid=f"u{n}-{routine}", routine=routine, title=routine.title(), started=started,
-                  steps_total=5, ended=started + timedelta(minutes=7), seconds=400.0,
-                  steps_done=5, closing=True, outcome=Outcome.FINISHED, options={"pace": "slow"})
+    fields = {"uid": f"u{n}-{routine}", "routine": routine, "title": routine.title(), "started": started,
+                  "steps_total": 5, "ended": started + timedelta(minutes=7), "seconds": 400.0,
+                  "steps_done": 5, "closing": True, "outcome": Outcome.FINISHED, "options": {"pace": "slow"}}
     fields.update(kw)
     return Entry(**fields)
 
@@ -156,7 +165,7 @@ def _writer(path: str, n: int) -> None:
     with open_store(Path(path)) as s:
         for i in range(n):
             id = s.add(entry(i, routine=f"w{multiprocessing.current_process().name}"))
-            s.update(id, ended=datetime.now(timezone.utc), seconds=1.0, steps_done=1,
+            s.update(id, ended=datetime.now(UTC), seconds=1.0, steps_done=1,
                      closing=False, outcome=Outcome.PLAYING)
 
 

@@ -20,7 +20,7 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from enum import Enum
 from pathlib import Path
 from types import MappingProxyType
@@ -173,9 +173,8 @@ def start_new(path: Path) -> Path:
 
 
 def _write_error(path: Path, exc: BaseException) -> CoachError:
-    import sqlite3
-
     import errno
+    import sqlite3
 
     text = str(exc)
     code = getattr(exc, "errno", None)
@@ -349,7 +348,7 @@ def _migrate(db: sqlite3.Connection, path: Path) -> None:
 
 
 def _row(entry: Entry) -> tuple[Any, ...]:
-    utc = entry.started.astimezone(timezone.utc).isoformat(timespec="seconds")
+    utc = entry.started.astimezone(UTC).isoformat(timespec="seconds")
     return (entry.uid, entry.routine, entry.title, entry.started.isoformat(timespec="seconds"),
             utc, entry.ended.isoformat(timespec="seconds") if entry.ended else None,
             round(entry.seconds, 3), entry.steps_done, entry.steps_total, int(entry.closing),
