@@ -803,20 +803,24 @@ class _StatusLine:
 
 # ---- entry point ----------------------------------------------------------------------
 
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> None:
     """The ``coach`` console script: run a command, map every failure to one line and
     an exit status (0 ok, 2 bad input, 3 missing part, 130 interrupted)."""
     _state["debug"] = os.environ.get("COACH_DEBUG", "") not in ("", "0")
-    signal.signal(signal.SIGTERM, _on_sigterm)  # so clean-up runs as for Ctrl-C
-    # A shell starts background jobs with SIGINT ignored, and Python keeps that; coach
-    # must still stop cleanly when told to.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    from coach import interrupts
+
+    # SIGTERM stops coach as Ctrl-C does, so the same clean-up runs; a second signal cannot
+    # cut it short. (A shell starts background jobs with SIGINT ignored, and Python keeps
+    # that; coach must still stop cleanly when told to.)
+    signal.signal(signal.SIGTERM, interrupts.handler)
+    signal.signal(signal.SIGINT, interrupts.handler)
     _plug_closed_streams()
     status = run(argv)
+    if status == EXIT_INTERRUPTED:
+        # Python gives the signals their default action back while it shuts down: one more
+        # Ctrl-C then would kill coach (status -2, tracebacks from threading._shutdown).
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.exit(_flushed(status))
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from coach import __version__, cuesheet
+from coach import __version__, cuesheet, interrupts
 from coach.clock import RATE
 from coach.errors import InputError, MissingPartError
 from coach.export import FORMATS, Tags, encode_file, encode_stream, least_bytes
@@ -159,10 +159,11 @@ def run(routine: Routine, options: Options, targets: Targets,
                          cuesheet.render_chapters(tl, targets.chapters.suffix.lower(), name))
         places.publish()
     finally:
-        try:
-            stack.close()  # (the session's close never fails the export: see Speaker.close)
-        finally:
-            places.clean()
+        with interrupts.shielded():  # a second Ctrl-C must not leave hidden files behind
+            try:
+                stack.close()  # (the session's close never fails the export: see Speaker.close)
+            finally:
+                places.clean()
     also = tuple(p for p in (targets.cues, targets.chapters) if p is not None)
     return Result(targets.audio, targets.fmt, tl.length / tl.rate, carried, also)
 
