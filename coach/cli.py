@@ -8,6 +8,7 @@ an exit status in ``main``, in one place.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import errno
 import functools
 import inspect
@@ -877,9 +878,7 @@ def _run(args: list[str]) -> int:
     except _OutputClosed:  # a listing cut short by its reader: a normal end, as for `ls | head`
         return EXIT_OK
     except typer.TyperException as exc:  # bad option or argument
-        ctx = getattr(exc, "ctx", None)
-        where = f" (see 'coach {ctx.info_name} --help')" if ctx and ctx.parent else " (see 'coach --help')"
-        _error(exc.format_message() + where)
+        _error(_usage_error(exc, args))
         return EXIT_INPUT
     except typer.Abort:
         _error("interrupted")
@@ -898,6 +897,29 @@ def _run(args: list[str]) -> int:
         else:
             _error(f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)")
         return EXIT_BUG
+
+
+def _usage_error(exc: Any, args: list[str]) -> str:
+    """A bad option or argument as one line, pointing at the help of the command given
+    (click names the command only for some errors, and spreads choices over lines); an
+    option of another command says whose it is, instead of a far-fetched did-you-mean."""
+    import typer.main
+
+    group = typer.main.get_command(app)
+    commands = getattr(group, "commands", {})
+    name = next((a for a in args if a in commands), None)
+    message = " ".join(exc.format_message().split())
+    option = getattr(exc, "option_name", None)
+    if option and name and type(exc).__name__ == "NoSuchOption":
+        owners = [c for c, cmd in commands.items()
+                  if any(option in p.opts or option in p.secondary_opts for p in cmd.params)]
+        near = [p for p in getattr(exc, "possibilities", None) or []
+                if difflib.SequenceMatcher(None, option, p).ratio() >= 0.75]
+        if owners:
+            message = f"No such option: {option} (it is an option of {' and '.join(f'coach {o}' for o in owners)})"
+        else:
+            message = f"No such option: {option}" + (f" (did you mean {' or '.join(near)}?)" if near else "")
+    return f"{message} (see 'coach {name} --help')" if name else f"{message} (see 'coach --help')"
 
 
 def _note(message: str) -> None:

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, replace
 from enum import Enum
 
-from coach.clock import about
+from coach.clock import about, minutes_seconds
 from coach.errors import InputError
 from coach.routine import MAX_REPS, Motion, Phase, Routine, Side
 from coach.sounds import SECONDS, Sound
@@ -476,7 +476,16 @@ def _fit(routine: Routine, settings: Settings) -> Script:
     low = shortest.estimate_seconds()
     high = longest.estimate_seconds() if longest else math.inf
     if not low <= target <= high:
-        bound = f"at least about {about(low)}" if target < low else f"at most about {about(high)}"
+        # The real bound, to a tenth of a minute that fits: "about 3 min" for a routine
+        # that needs 3.3 sent the user guessing.
+        if target < low:
+            fits = math.ceil(low / 6) / 10
+            fits += 0.1 if fits * 60 < low else 0  # 3.3 * 60 is 197.99999999999997
+            bound = f"at least {minutes_seconds(low)} (-m {fits:.1f} or more fits)"
+        else:
+            fits = math.floor(high / 6) / 10
+            fits -= 0.1 if fits * 60 > high else 0
+            bound = f"at most {minutes_seconds(high)} (-m {fits:.1f} or less fits)"
         raise InputError(f"--minutes {settings.minutes:g}: {routine.title} cannot fit; "
                          f"at the {settings.pace.value} pace it lasts {bound}")
     # Estimated length grows with the scale in steps; bisect for the closest scale.

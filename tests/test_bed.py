@@ -175,6 +175,11 @@ def test_script_shows_the_bed_and_its_windows(mini):
     assert run_coach("script", mini["routine"], "--bed", "None").stdout == plain.stdout
     assert "bed" not in bed_plan(mini["routine"])
     assert "bed" not in bed_plan(mini["routine"], "--bed", "none")
+    # The JSON as README describes it: every field side by side on `bed`.
+    bed = mini["plan"]["bed"]
+    assert set(bed) == {"name", "builtin", "volume_db", "level_lufs", "depth_db", "ramp_down",
+                        "ramp_up", "fade_in", "fade_out", "ducking"}
+    assert set(bed["fade_in"]) == set(bed["ducking"][0]) == {"start", "end"}
 
 
 # ---- your own bed ---------------------------------------------------------------------

@@ -138,6 +138,12 @@ def test_validate_says_one_step(capsys, tmp_path):
     (["export", "-o", "x.flac"], "unknown format '.flac'"),
     (["script", "--json", "--voice", "nosuch"], "coach voices"),
     (["voices", "--lang", "xx-nosuch"], "--lang xx-nosuch"),
+    # What the new user met: a far-fetched did-you-mean, four lines, the wrong help.
+    (["export", "--resume"], "No such option: --resume (it is an option of coach play) "
+                             "(see 'coach export --help')"),
+    (["play", "--pase", "slow"], "No such option: --pase (did you mean --pace?) (see 'coach play --help')"),
+    (["completion"], "Missing argument 'shell'. Choose from: bash, zsh, fish (see 'coach completion --help')"),
+    (["routines", "--show"], "Option '--show' requires an argument. (see 'coach routines --help')"),
 ])
 def test_bad_input_is_one_line_and_exit_2(capsys, tmp_path, monkeypatch, args, fragment):
     monkeypatch.chdir(tmp_path)

@@ -351,6 +351,19 @@ def test_impossible_minutes(minutes):
     assert "\n" not in message
 
 
+@pytest.mark.parametrize("name", ["neck", "quick", "anma"])
+def test_the_refusal_names_the_real_bound_and_it_fits(name):
+    # The tester: `-m 3.2` was refused as "at least about 3 min" though 3.3 fits.
+    routine = builtin(name)
+    for wanted, sign in ((0.5, 1), (900, -1)):
+        with pytest.raises(InputError) as info:
+            build(routine, Settings(minutes=wanted))
+        fits = float(re.search(r"\(-m ([\d.]+) or (?:more|less) fits\)$", str(info.value)).group(1))
+        build(routine, Settings(minutes=fits))  # the bound given fits ...
+        with pytest.raises(InputError):  # ... and a tenth of a minute beyond it does not
+            build(routine, Settings(minutes=round(fits - sign * 0.1, 1)))
+
+
 # ---- limits and numbers ---------------------------------------------------------------------
 
 def test_session_over_four_hours_is_refused():
@@ -403,7 +416,7 @@ def test_fitting_a_huge_routine_builds_no_huge_script(monkeypatch: pytest.Monkey
         assert script.estimate_seconds() == pytest.approx(minutes * 60, rel=0.10)
     else:
         with pytest.raises(InputError, match=r"^--minutes 30: Huge cannot fit; at the normal pace "
-                                             r"it lasts at least about \d+ h \d+ min$"):
+                                             r"it lasts at least [\d:]+ \(-m [\d.]+ or more fits\)$"):
             build(r, Settings(minutes=minutes))
     # No script much longer than the target is built (rhythm at most twice the target:
     # 12000 beats of 0.3 s), though the longest scale asks for 200 x 20 x 2 x steps beats.
