@@ -557,7 +557,9 @@ def play(
         if step is None:
             typer.echo(f"Nothing to resume for {routine}: starting at the beginning.", err=True)
         else:
-            typer.echo(f"Resuming at step {step + 1}: {r.steps[step].title}.", err=True)
+            was, now = resume.recorded_title(name), r.steps[step].title
+            changed = f" (it was '{was}' when you stopped: the routine has changed)" if was and was != now else ""
+            typer.echo(f"Resuming at step {step + 1}: {now}.{changed}", err=True)
             options = replace(options, settings=replace(options.settings, start=step))
     else:
         options = _with_start(options, r, start)

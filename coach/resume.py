@@ -70,3 +70,12 @@ def recall(name: str, routine: Routine) -> int | None:
         return titles.index(entry["title"])
     step = entry.get("step")
     return step if isinstance(step, int) and 0 <= step < len(titles) else None
+
+
+def recorded_title(name: str) -> str | None:
+    """The title of the step ``name`` stopped at, as it was then (None: nothing recorded).
+    When the routine has changed since, the step ``recall`` finds by number has another
+    title, and the user is told both."""
+    entry = _read().get(name)
+    title = entry.get("title") if isinstance(entry, dict) else None
+    return title if isinstance(title, str) else None

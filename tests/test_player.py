@@ -313,6 +313,16 @@ def test_resume_is_kept_per_routine(tmp_path, mini_path, phases_path):
     assert run_coach("play", mini_path, "--resume", env=env).stderr.startswith("Resuming at step 2: Strokes.")
 
 
+def test_resume_says_what_changed_when_the_routine_was_edited(tmp_path, mini_path):
+    _stop_in_strokes(tmp_path, mini_path, "q")
+    env, _ = _home(tmp_path)
+    mini_path.write_text(mini_path.read_text().replace('title = "Strokes"', 'title = "Upward strokes"'))
+    edited = run_coach("play", mini_path, "--resume", env=env)
+    assert edited.returncode == 0, edited.stderr
+    assert edited.stderr.splitlines()[0] == ("Resuming at step 2: Upward strokes. (it was 'Strokes' "
+                                             "when you stopped: the routine has changed)")
+
+
 def test_b_twice_goes_to_the_previous_step(tmp_path, mini_path):
     env, _ = _home(tmp_path, realtime=True)
     with Terminal(["play", str(mini_path)], env) as term:
