@@ -4,12 +4,12 @@ variants, literal text, and an engine that cannot load."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 import wave
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -194,13 +194,15 @@ def test_voices_lists_working_voices(engine):
     assert us.spec == "espeak:gmw/en-us"
 
 
-def test_voices_excludes_mbrola_voices(engine, monkeypatch):
-    # This eSpeak NG lists no MBROLA voice through pyttsx3, so add one the way an engine
-    # with MBROLA voice files would: it must be left out, since the mbrola program and
-    # its data are not installed.
+def test_an_installed_mbrola_voice_is_offered_and_a_missing_one_is_not(engine, monkeypatch):
+    # scripts/setup installs the mbrola program and its us1 voice (Debian's mbrola and
+    # mbrola-us1), not en1. This eSpeak NG lists no MBROLA voice through pyttsx3, so add
+    # two the way an engine with MBROLA voice files would: the installed one is offered
+    # and speaks, the missing one is left out.
     import pyttsx3.voice
 
-    assert not Path("/usr/share/mbrola").exists()
+    assert shutil.which("mbrola") and (espeak.MBROLA_DATA / "us1").exists()
+    assert not (espeak.MBROLA_DATA / "en1").exists()
     engine.start()
     real = engine._thread.engine
 
@@ -211,15 +213,22 @@ def test_voices_excludes_mbrola_voices(engine, monkeypatch):
         def getProperty(self, name):
             value = real.getProperty(name)
             if name == "voices":
-                value = list(value) + [pyttsx3.voice.Voice("mb/mb-en1", "en-mbrola-1", [b"en"])]
+                value = list(value) + [pyttsx3.voice.Voice("mb/mb-en1", "en-mbrola-1", [b"en"]),
+                                       pyttsx3.voice.Voice("mb/mb-us1", "us-mbrola-1", [b"en-us"])]
             return value
 
     monkeypatch.setattr(engine._thread, "engine", WithMbrola())
-    assert len(engine._thread.engine.getProperty("voices")) == len(real.getProperty("voices")) + 1
-    assert not any(v.id.startswith("mb/") for v in engine.voices())
+    assert len(engine._thread.engine.getProperty("voices")) == len(real.getProperty("voices")) + 2
+    offered = {v.id for v in engine.voices()}
+    assert "mb/mb-us1" in offered and "mb/mb-en1" not in offered
     with pytest.raises(InputError):
         engine.resolve("mb/mb-en1")
-    assert espeak._works("gmw/en-us") and not espeak._works("mb/mb-en1")
+    assert espeak._works("gmw/en-us") and espeak._works("mb/mb-us1")
+    assert not espeak._works("mb/mb-en1") and not espeak._works("mb/mb-af1-en")
+    # The installed MBROLA voice really speaks (eSpeak NG through the mbrola program).
+    out = subprocess.run(["espeak-ng", "-v", "mb-us1", "--stdout", "Hello there."],
+                         capture_output=True, check=True).stdout
+    assert out[:4] == b"RIFF" and len(out) > 10_000
 
 
 BROKEN_ENGINE = """

@@ -24,6 +24,7 @@ import contextlib
 import functools
 import os
 import queue
+import shutil
 import sys
 import tempfile
 import threading
@@ -52,9 +53,18 @@ RATE_TABLE: tuple[tuple[float, float], ...] = (
 T = TypeVar("T")
 
 
+#: Where Debian's mbrola-* packages put each MBROLA voice's data (``us1/us1``).
+MBROLA_DATA = Path("/usr/share/mbrola")
+
+
 def _works(voice_id: str) -> bool:
-    # MBROLA voices are listed by eSpeak but need the separate mbrola program and data.
-    return not voice_id.startswith("mb/") or Path("/usr/share/mbrola", voice_id[5:]).exists()
+    """Whether eSpeak NG can speak with ``voice_id``. An MBROLA voice (``mb/mb-us1``, or
+    ``mb/mb-af1-en``: the af1 data speaking English) also needs the mbrola program and
+    the data its id names."""
+    if not voice_id.startswith("mb/mb-"):
+        return True
+    data = voice_id.removeprefix("mb/mb-").split("-")[0]
+    return shutil.which("mbrola") is not None and (MBROLA_DATA / data).exists()
 
 
 class _EngineThread:
