@@ -19,7 +19,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterator
-from enum import Enum, StrEnum
+from enum import Enum, IntEnum, StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -28,12 +28,22 @@ import typer
 from coach import __version__
 from coach import completion as completing
 from coach.errors import CoachError, InputError, MissingPartError, OptionError
+from coach.terminal import Keyboard, Progress, StatusLine, is_terminal
 
 if TYPE_CHECKING:  # imported lazily where used: the core loads only what a command needs
     from coach.routine import Routine
     from coach.session import Options
 
-EXIT_OK, EXIT_INPUT, EXIT_MISSING, EXIT_INTERRUPTED, EXIT_BUG = 0, 2, 3, 130, 1
+
+
+class Exit(IntEnum):
+    """coach's exit statuses (README, *Exit statuses*); ``_run`` maps every failure to one."""
+
+    OK = 0
+    BUG = 1  # an internal error: a bug in coach
+    INPUT = 2  # bad input: a routine, an option, a settings file, a place to write
+    MISSING = 3  # a missing part: no audio device, no ffmpeg, a full disk
+    INTERRUPTED = 130  # Ctrl-C or SIGTERM
 
 class _OutputClosed(Exception):
     """Whoever read coach's output stopped reading (``coach voices | head -1``)."""
@@ -312,7 +322,7 @@ def routines(show: Annotated[str | None, typer.Option("--show", help="Print this
 
     typer.echo(f"Your routines folder: {routines_dir()}")
     if bad:
-        raise typer.Exit(EXIT_INPUT)
+        raise typer.Exit(Exit.INPUT)
 
 
 @app.command()
@@ -345,7 +355,7 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="Routine files to 
             typer.echo(str(exc), err=True)
             bad += 1
     if bad:
-        raise typer.Exit(EXIT_INPUT)
+        raise typer.Exit(Exit.INPUT)
 
 
 @app.command()
@@ -519,7 +529,7 @@ def export(
         output = str(folder) + os.sep
     targets = job.targets_for(r.name, output, fmt, cues, chapters)
     name = targets.audio.name if targets.audio else "to standard output"
-    bar = _Progress(round(build(r, options.settings).estimate_seconds() * RATE), f"Exporting {name}")
+    bar = Progress(round(build(r, options.settings).estimate_seconds() * RATE), f"Exporting {name}")
     try:
         result = job.run(r, options, targets, bar.update,
                          out=sys.stdout.buffer if targets.audio is None and sys.stdout else None,
@@ -566,7 +576,7 @@ def play(
     recording = _recording(r, options, settings, history)
     # Keys go to coach from the start: starting the voice takes a moment, and a key
     # pressed meanwhile must be neither echoed nor lost.
-    with _Keyboard() as keyboard, Session(r, options, notify=_note) as session:
+    with Keyboard() as keyboard, Session(r, options, notify=_note) as session:
         _play(session, name, r, keyboard, [recording] if recording else [])
 
 
@@ -583,7 +593,7 @@ def _recording(r: Any, options: Any, settings: Any, history: bool | None) -> Any
     return Recording(r.name, r.title, len(r.steps), options_record(options), notify=_note)
 
 
-def _play(session: Any, name: str, r: Any, keyboard: _Keyboard, observers: list[Any]) -> None:
+def _play(session: Any, name: str, r: Any, keyboard: Keyboard, observers: list[Any]) -> None:
     from coach import player, resume
     from coach.practice import Tracker
 
@@ -595,7 +605,7 @@ def _play(session: Any, name: str, r: Any, keyboard: _Keyboard, observers: list[
         else:
             resume.remember(name, r, step)
 
-    status = _StatusLine() if _terminal(sys.stderr) else None
+    status = StatusLine() if is_terminal(sys.stderr) else None
     try:
         outcome = player.play(session, poll_key=keyboard.poll if keyboard.on else None,
                               status=status.show if status else None, on_chapter=reached,
@@ -644,7 +654,7 @@ def _edit_config(value: bool) -> None:
     if done.returncode != 0:
         raise InputError(f"{said} exited with status {done.returncode}; {path} was not checked")
     config.load(path)  # its problems, one line, status 2; nothing when it is good
-    raise typer.Exit(EXIT_OK)
+    raise typer.Exit(Exit.OK)
 
 
 @app.command("config")
@@ -719,91 +729,6 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-# ---- terminal output ------------------------------------------------------------------
-
-def _terminal(stream: Any) -> bool:
-    """Whether ``stream`` is a terminal; a closed standard stream (None) is not."""
-    return stream is not None and stream.isatty()
-
-
-class _Progress:
-    """A one-line progress bar on stderr, only when stderr is a terminal."""
-
-    def __init__(self, total: int, label: str) -> None:
-        self.total, self.label = max(1, total), label
-        self.on = _terminal(sys.stderr)
-        self.last = -1
-
-    def update(self, done: int) -> None:
-        pct = min(99, done * 100 // self.total)  # the total is an estimate
-        if self.on and pct != self.last:
-            self.last = pct
-            filled = pct * 30 // 100
-            sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {pct:3d}%")
-            sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.on:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()
-
-
-class _Keyboard:
-    """Single key presses from a terminal on stdin (cbreak mode, no echo); the terminal is
-    restored on exit, whatever happened. Off when stdin is not a terminal."""
-
-    def __init__(self) -> None:
-        self.on = _terminal(sys.stdin)
-        self._saved: list | None = None
-
-    def __enter__(self) -> _Keyboard:
-        if self.on:
-            import termios
-            import tty
-
-            fd = sys.stdin.fileno()
-            self._saved = termios.tcgetattr(fd)
-            # TCSANOW, not setcbreak's default TCSAFLUSH: keys typed already are kept.
-            tty.setcbreak(fd, termios.TCSANOW)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._saved is not None:
-            import termios
-
-            termios.tcsetattr(sys.stdin.fileno(), termios.TCSADRAIN, self._saved)
-
-    def poll(self, timeout: float) -> str | None:
-        """A key pressed within ``timeout`` seconds, lower-cased, or None."""
-        import select
-
-        fd = sys.stdin.fileno()
-        ready, _, _ = select.select([fd], [], [], timeout)
-        if not ready:
-            return None
-        key = os.read(fd, 1).decode("utf-8", "replace")
-        return key.lower() if key else "q"  # end of input: stop
-
-
-class _StatusLine:
-    """The live status line of ``coach play``, redrawn in place on stderr when it changes."""
-
-    def __init__(self) -> None:
-        self.last = ""
-
-    def show(self, text: str) -> None:
-        if text == self.last:
-            return
-        self.last = text
-        columns = shutil.get_terminal_size((80, 24)).columns
-        sys.stderr.write("\r\033[K" + text[: max(40, columns) - 1])
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        sys.stderr.write("\r\033[K")
-        sys.stderr.flush()
-
-
 # ---- entry point ----------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> None:
@@ -819,7 +744,7 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGINT, interrupts.handler)
     _plug_closed_streams()
     status = run(argv)
-    if status == EXIT_INTERRUPTED:
+    if status == Exit.INTERRUPTED:
         # Python gives the signals their default action back while it shuts down: one more
         # Ctrl-C then would kill coach (status -2, tracebacks from threading._shutdown).
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -852,9 +777,9 @@ def _flushed(status: int) -> int:
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, sys.stdout.fileno())
         os.close(null)
-        if status == EXIT_OK and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        if status == Exit.OK and exc.errno in (errno.ENOSPC, errno.EDQUOT):
             _error("standard output: the disk is full")
-            return EXIT_MISSING
+            return Exit.MISSING
     return status
 
 
@@ -871,34 +796,34 @@ def _run(args: list[str]) -> int:
         # Without standalone mode typer returns an Exit's status (and turns Ctrl-C
         # into Exit(130)) instead of raising it; a command itself returns None.
         status = app(args=args, prog_name="coach", standalone_mode=False)
-        status = status if isinstance(status, int) else EXIT_OK
-        if status == EXIT_INTERRUPTED:
+        status = status if isinstance(status, int) else Exit.OK
+        if status == Exit.INTERRUPTED:
             _error("interrupted")
         return status
     except typer.Exit as exc:
         return exc.exit_code
     except _OutputClosed:  # a listing cut short by its reader: a normal end, as for `ls | head`
-        return EXIT_OK
+        return Exit.OK
     except typer.TyperException as exc:  # bad option or argument
         _error(_usage_error(exc, args))
-        return EXIT_INPUT
+        return Exit.INPUT
     except typer.Abort:
         _error("interrupted")
-        return EXIT_INTERRUPTED
+        return Exit.INTERRUPTED
     except KeyboardInterrupt:
         _error("interrupted")
-        return EXIT_INTERRUPTED
+        return Exit.INTERRUPTED
     except CoachError as exc:
         if _state["debug"]:
             traceback.print_exc()
         _error(str(exc))
-        return EXIT_MISSING if isinstance(exc, MissingPartError) else EXIT_INPUT
+        return Exit.MISSING if isinstance(exc, MissingPartError) else Exit.INPUT
     except Exception as exc:  # a bug: say so plainly, traceback only on request
         if _state["debug"]:
             traceback.print_exc()
         else:
             _error(f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)")
-        return EXIT_BUG
+        return Exit.BUG
 
 
 def _usage_error(exc: Any, args: list[str]) -> str:

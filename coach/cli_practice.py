@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from coach.cli import _plural, _settings, _terminal, app
+from coach.cli import _plural, _settings, app
 from coach.errors import InputError
+from coach.terminal import is_terminal
 
 if TYPE_CHECKING:
     from coach.history.store import Entry, Store
@@ -27,7 +28,7 @@ def _history(create: bool = False) -> Store | None:
     try:
         return open_store(create=create)
     except DamagedHistory as exc:
-        if not (_terminal(sys.stdin) and _terminal(sys.stderr)):
+        if not (is_terminal(sys.stdin) and is_terminal(sys.stderr)):
             raise
         typer.echo(f"coach: {exc}", err=True)
         if not typer.confirm("Start a new, empty history, keeping this file beside it?",
@@ -153,7 +154,7 @@ def _delete(path: Path, delete: int | None, delete_all: bool, yes: bool) -> None
             return
         count = len(store.entries())
         if not yes:
-            if not _terminal(sys.stdin):
+            if not is_terminal(sys.stdin):
                 raise InputError("--delete-all: no terminal to ask on; add --yes to delete "
                                  "every session")
             if not typer.confirm(f"Delete all {_plural(count, 'session')} from {path}?",
