@@ -28,6 +28,7 @@ import typer
 from coach import __version__
 from coach import completion as completing
 from coach.errors import CoachError, InputError, MissingPartError, OptionError
+from coach.options import OPTIONS
 from coach.terminal import Keyboard, Progress, StatusLine, is_terminal
 
 if TYPE_CHECKING:  # imported lazily where used: the core loads only what a command needs
@@ -140,41 +141,32 @@ RoutineArg = Annotated[str, typer.Argument(help="A routine name (yours, then bui
                                            "'coach routines') or a path: anything with a / "
                                            "or ending in .toml (./quick is a file).",
                                            show_default=True, autocompletion=_complete_routine)]
-PaceOpt = Annotated[str, typer.Option("--pace", "-p", help="slow, normal or fast: scales "
-                                      "repetitions, holds and pauses (x1.25, x1, x0.8).",
-                                      autocompletion=completing.paces)]
-TalkOpt = Annotated[str, typer.Option("--talk", help="less, normal or more: how much is said "
-                                      "beyond the instructions.", autocompletion=completing.talks)]
-CountOpt = Annotated[bool, typer.Option("--count/--no-count", help="Count every repetition aloud "
-                                        "(repetitions of 1.2 s or longer).")]
-MinutesOpt = Annotated[float | None, typer.Option("--minutes", "-m", help="Fit the session to "
-                                                     "about this many minutes by scaling repetitions.")]
-VoiceOpt = Annotated[str | None, typer.Option("--voice", "-v", help="Voice id, name or language "
-                                                 "code (see 'coach voices'); eSpeak NG variants "
-                                                 "like en-us+f3 work.", autocompletion=_complete_voice)]
-RateOpt = Annotated[int | None, typer.Option("--rate", "-r", help="Speaking rate in words per "
-                                                "minute, 80-400 (default: 130 on the neural "
-                                                "voice, 140 on eSpeak NG, at the normal pace).")]
-MonoOpt = Annotated[bool, typer.Option("--mono/--stereo", help="One channel; no left/right panning.")]
-ToneVolOpt = Annotated[float, typer.Option("--tone-volume", help="Raise or lower the tones, in dB "
-                                           "(-30 to 10).")]
-NoTonesOpt = Annotated[bool, typer.Option("--no-tones/--tones", help="Voice only: no rhythm tones or bells.")]
-SoundsOpt = Annotated[Path | None, typer.Option("--sounds", help="A folder of your own sounds "
-                                                   "(bell.ogg, circle.flac, ...) replacing the "
-                                                   "built-in ones; see 'coach sounds'.")]
+#: Each option's default, from the table.
+DEFAULT: dict[str, Any] = {name: option.default for name, option in OPTIONS.items()}
+
+
+def _option(name: str, **extra: Any) -> Any:
+    """The typer option ``name`` as the options table (coach.options) declares it."""
+    option = OPTIONS[name]
+    return typer.Option(*option.flags, help=option.help, **extra)
+
+
+PaceOpt = Annotated[str, _option("pace", autocompletion=completing.paces)]
+TalkOpt = Annotated[str, _option("talk", autocompletion=completing.talks)]
+CountOpt = Annotated[bool, _option("count")]
+MinutesOpt = Annotated[float | None, _option("minutes")]
+VoiceOpt = Annotated[str | None, _option("voice", autocompletion=_complete_voice)]
+RateOpt = Annotated[int | None, _option("rate")]
+MonoOpt = Annotated[bool, _option("mono")]
+ToneVolOpt = Annotated[float, _option("tone-volume")]
+NoTonesOpt = Annotated[bool, _option("no-tones")]
+SoundsOpt = Annotated[Path | None, _option("sounds")]
+BedOpt = Annotated[str | None, _option("bed", autocompletion=completing.beds)]
+BedVolOpt = Annotated[float, _option("bed-volume")]
+HistoryOpt = Annotated[bool | None, _option("history", show_default=False)]
 FromOpt = Annotated[str | None, typer.Option("--from", help="Start at this step: its number "
                                                 "or the start of its title.",
                                                 autocompletion=completing.steps)]
-BedOpt = Annotated[str | None, typer.Option("--bed", help="An ambient bed under the session, "
-                                               "lowered while the voice speaks: waves, rain, "
-                                               "drone, or any sound file (looped); none for "
-                                               "no bed.", autocompletion=completing.beds)]
-BedVolOpt = Annotated[float, typer.Option("--bed-volume", help="Raise or lower the bed, in dB "
-                                          "(-30 to 10).")]
-HistoryOpt = Annotated[bool | None, typer.Option("--history/--no-history", help="Record this "
-                                                     "session in your practice history (default: "
-                                                     "the history setting, on).",
-                                                     show_default=False)]
 
 
 E = TypeVar("E", bound=Enum)
@@ -187,20 +179,20 @@ def _choice(option: str, value: str, enum: type[E]) -> E:
     return enum(value.lower())
 
 
-def _options(pace: str = "normal", talk: str = "normal", count: bool = False,
-             minutes: float | None = None, voice: str | None = None, rate: int | None = None,
-             mono: bool = False, tone_volume: float = 0.0, no_tones: bool = False,
-             sounds: Path | None = None, bed: str | None = None,
-             bed_volume: float | None = None, **_: Any) -> Options:
-    """Options from settings, as the command line and the settings file give them (keys
-    beyond the session's, such as output_dir, are ignored here)."""
+def _options(values: dict[str, Any]) -> Options:
+    """The session's Options from ``values`` (by option name, see ``_values``), every value
+    checked against the options table; a sound pack and a bed are decoded here."""
     from coach.bed import check_volume, resolve
-    from coach.render import TONE_VOLUME_RANGE, Mix
+    from coach.options import MINUTES_RANGE, TONE_VOLUME_RANGE
+    from coach.render import Mix
     from coach.script import Pace, Settings, Talk
     from coach.session import Options
 
-    if minutes is not None and not 0 < minutes <= 240:
-        raise OptionError("--minutes", f"{minutes:g}", "must be more than 0 and at most 240")
+    pace, talk, count, minutes = values["pace"], values["talk"], values["count"], values["minutes"]
+    voice, rate, mono, tone_volume = values["voice"], values["rate"], values["mono"], values["tone-volume"]
+    no_tones, sounds, bed, bed_volume = values["no-tones"], values["sounds"], values["bed"], values["bed-volume"]
+    if minutes is not None and not MINUTES_RANGE[0] < minutes <= MINUTES_RANGE[1]:
+        raise OptionError("--minutes", f"{minutes:g}", f"must be more than {MINUTES_RANGE[0]:g} and at most {MINUTES_RANGE[1]:g}")
     if rate is not None:
         from coach.speech import check_rate
 
@@ -235,9 +227,10 @@ def _settings(ctx: typer.Context, chosen: dict[str, Any]) -> dict[str, Any]:
     what the user typed wins, then the settings file, then the defaults. A bad settings
     file stops here, before anything is made."""
     from coach import config
+    from coach.options import KEYS
 
     typed = {}
-    for key in config.KEYS.values():
+    for key in KEYS.values():
         if key.param in chosen:
             source = ctx.get_parameter_source(key.param)
             if source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP"):
@@ -260,9 +253,11 @@ def _judged(settings: dict[str, Any]) -> Iterator[None]:
 
 
 def _values(settings: dict[str, Any], chosen: dict[str, Any]) -> dict[str, Any]:
-    """Keyword values for ``_options``: each setting's value, plus what has no setting."""
-    values = {s.key.param: s.value for s in settings.values()}
-    return {**chosen, **values}
+    """Every option's value by name: the settings' effective values, and for an option with
+    no settings file key (``--minutes``) what was typed, else its default."""
+    typed = {OPTIONS[name.replace("_", "-")].name: value for name, value in chosen.items()}
+    return {name: typed.get(name, option.default) for name, option in OPTIONS.items()} | {
+        name: setting.value for name, setting in settings.items()}
 
 
 def _with_start(options: Any, routine: Any, step: str | None) -> Any:
@@ -362,29 +357,28 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="Routine files to 
 def script(
     ctx: typer.Context,
     routine: RoutineArg = "anma",
-    pace: PaceOpt = "normal",
-    talk: TalkOpt = "normal",
-    count: CountOpt = False,
-    minutes: MinutesOpt = None,
+    pace: PaceOpt = DEFAULT["pace"],
+    talk: TalkOpt = DEFAULT["talk"],
+    count: CountOpt = DEFAULT["count"],
+    minutes: MinutesOpt = DEFAULT["minutes"],
     as_json: Annotated[bool, typer.Option("--json", help="Print the laid-out timeline as JSON "
                                           "(synthesizes the speech to know its real length).")] = False,
-    voice: VoiceOpt = None,
-    rate: RateOpt = None,
+    voice: VoiceOpt = DEFAULT["voice"],
+    rate: RateOpt = DEFAULT["rate"],
     start: FromOpt = None,
-    bed: BedOpt = None,
-    bed_volume: BedVolOpt = 0.0,
-    no_tones: NoTonesOpt = False,
+    bed: BedOpt = DEFAULT["bed"],
+    bed_volume: BedVolOpt = DEFAULT["bed-volume"],
+    no_tones: NoTonesOpt = DEFAULT["no-tones"],
 ) -> None:
     """Show the cue list of a session (with a bed, its ducking windows too), or with --json its exact timeline."""
     chosen = {"pace": pace, "talk": talk, "count": count, "minutes": minutes, "voice": voice,
               "rate": rate, "bed": bed, "bed_volume": bed_volume, "no_tones": no_tones}
     settings = _settings(ctx, chosen)
-    values = _values(settings, chosen)
-    values.pop("sounds")  # no sound is made: a sound pack is not read
+    values = _values(settings, chosen) | {"sounds": None}  # no sound is made: no pack is read
     r = _routine(routine)
     from coach.session import Session
 
-    with _judged(settings), Session(r, _with_start(_options(**values), r, start), notify=_note) as session:
+    with _judged(settings), Session(r, _with_start(_options(values), r, start), notify=_note) as session:
         if as_json:
             typer.echo(json.dumps(session.plan(), indent=1, ensure_ascii=False))
         else:
@@ -450,18 +444,18 @@ def cache(clear: Annotated[bool, typer.Option("--clear", help="Empty it.")] = Fa
 
 
 def _session_options(
-    pace: PaceOpt = "normal",
-    voice: VoiceOpt = None,
-    rate: RateOpt = None,
-    talk: TalkOpt = "normal",
-    count: CountOpt = False,
-    minutes: MinutesOpt = None,
-    mono: MonoOpt = False,
-    tone_volume: ToneVolOpt = 0.0,
-    no_tones: NoTonesOpt = False,
-    sounds: SoundsOpt = None,
-    bed: BedOpt = None,
-    bed_volume: BedVolOpt = 0.0,
+    pace: PaceOpt = DEFAULT["pace"],
+    voice: VoiceOpt = DEFAULT["voice"],
+    rate: RateOpt = DEFAULT["rate"],
+    talk: TalkOpt = DEFAULT["talk"],
+    count: CountOpt = DEFAULT["count"],
+    minutes: MinutesOpt = DEFAULT["minutes"],
+    mono: MonoOpt = DEFAULT["mono"],
+    tone_volume: ToneVolOpt = DEFAULT["tone-volume"],
+    no_tones: NoTonesOpt = DEFAULT["no-tones"],
+    sounds: SoundsOpt = DEFAULT["sounds"],
+    bed: BedOpt = DEFAULT["bed"],
+    bed_volume: BedVolOpt = DEFAULT["bed-volume"],
 ) -> None:
     """The options of every command that makes a session's sound, declared once."""
 
@@ -487,7 +481,7 @@ def _session_command(command: Callable[..., None] | None = None, *,
         extra: dict[str, Any] = {"settings": settings} if "settings" in wants else {}
         with _judged(settings):
             if "options" in wants:  # (decoding sound packs and beds: only where sound is made)
-                extra["options"] = _options(**_values(settings, chosen))
+                extra["options"] = _options(_values(settings, chosen))
             command(**extra, **kwargs)
 
     context = inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD,

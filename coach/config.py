@@ -1,4 +1,5 @@
-"""The settings file: defaults for the session options, one key per long option.
+"""The settings file: defaults for the session options, one key per long option (the keys,
+their kinds, ranges and comments come from the options table, coach.options).
 
 ``config.toml`` in ``places.config_dir()`` (or the file ``COACH_CONFIG`` names, which
 replaces it) holds keys named as the long options (``pace = "slow"``, ``tone-volume =
@@ -18,61 +19,14 @@ from types import MappingProxyType
 from typing import Any
 
 from coach import places
-from coach.bed import VOLUME_RANGE
 from coach.errors import InputError
-from coach.render import TONE_VOLUME_RANGE
-from coach.speech import RATE_RANGE
+from coach.options import KEYS, Option
 from coach.tomlfile import SHOWN, format_problems, parse_toml, read_text, unknown_key
 
 #: Where a setting's value came from when nothing set it.
 DEFAULT = "default"
 #: ... and when it was typed.
 COMMAND_LINE = "command line"
-
-
-@dataclass(frozen=True)
-class Key:
-    """One setting. ``kind``: choice, text, int, number, bool, folder, bed (a built-in
-    name or a file) or time (``HH:MM``); ``low``/``high``
-    bound numbers; ``default`` is what applies when neither file nor command line set it
-    (None: coach's own choice, e.g. the default voice)."""
-
-    name: str
-    kind: str
-    default: Any
-    help: str
-    choices: tuple[str, ...] = ()
-    low: float | None = None
-    high: float | None = None
-
-    @property
-    def param(self) -> str:
-        """The command-line parameter's Python name (``tone-volume`` -> ``tone_volume``)."""
-        return self.name.replace("-", "_")
-
-
-KEYS: dict[str, Key] = {k.name: k for k in (
-    Key("pace", "choice", "normal", "slow, normal or fast", choices=("slow", "normal", "fast")),
-    Key("voice", "text", None, "a voice id, name or language code (coach voices)"),
-    Key("rate", "int", None, "speaking rate, words per minute", low=RATE_RANGE[0],
-        high=RATE_RANGE[1]),
-    Key("talk", "choice", "normal", "less, normal or more", choices=("less", "normal", "more")),
-    Key("count", "bool", False, "count every repetition aloud"),
-    Key("mono", "bool", False, "one channel, no panning"),
-    Key("tone-volume", "number", 0.0, "dB added to the tones", low=TONE_VOLUME_RANGE[0],
-        high=TONE_VOLUME_RANGE[1]),
-    Key("no-tones", "bool", False, "voice only"),
-    Key("sounds", "folder", None, "a folder of your own sounds (coach sounds)"),
-    Key("bed", "bed", None, "an ambient bed under the session: waves, rain, drone, a sound "
-        "file, or none"),
-    Key("bed-volume", "number", 0.0, "dB added to the ambient bed", low=VOLUME_RANGE[0],
-        high=VOLUME_RANGE[1]),
-    Key("output-dir", "folder", None, "where coach export writes when -o is not given"),
-    Key("history", "bool", True, "record every coach play in your practice history"),
-    Key("streaks", "bool", True, "show streaks in coach stats and coach program"),
-    Key("day-starts", "time", "04:00", "the hour a practice day starts (a session before it "
-        "counts for the day before)"),
-)}
 
 
 @dataclass(frozen=True)
@@ -92,7 +46,7 @@ class Setting:
     """A setting's effective value and where it came from: DEFAULT, COMMAND_LINE or the
     settings file's path."""
 
-    key: Key
+    key: Option
     value: Any
     source: str
     line: int = 0
@@ -161,7 +115,7 @@ def _key_lines(text: str) -> dict[str, int]:
     return lines
 
 
-def _check(key: Key, raw: Any, base: Path) -> Any:
+def _check(key: Option, raw: Any, base: Path) -> Any:
     """``raw`` from the file as the key's value; ValueError saying what it must be."""
     if key.kind == "bool":
         if not isinstance(raw, bool):
@@ -223,13 +177,8 @@ def template() -> str:
     lines = ["# coach settings: defaults for the session options. The command line always wins.",
              "# Keys are named as the long options; remove the '#' in front of a line to use it.",
              "# `coach config` shows every setting in effect and where it comes from.", ""]
-    examples = {"pace": '"slow"', "voice": '"en-gb-x-rp"', "rate": "130", "talk": '"less"',
-                "count": "true", "mono": "true", "tone-volume": "-6.0", "no-tones": "true",
-                "sounds": '"~/sounds/soft"', "bed": '"rain"', "bed-volume": "-6.0",
-                "output-dir": '"~/Music/coach"', "history": "false", "streaks": "false",
-                "day-starts": '"04:00"'}
     for name, key in KEYS.items():
-        lines.append(f"# {name} = {examples[name]:18} # {key.help}")
+        lines.append(f"# {name} = {key.example:18} # {key.summary}")
     return "\n".join(lines) + "\n"
 
 

@@ -56,8 +56,6 @@ TONE_PEAK_DB = -21.0
 SUSTAIN_DB = -8.0
 #: Fade on every clip edge, seconds.
 EDGE_FADE = 0.005
-#: How far --tone-volume may move the tones, dB.
-TONE_VOLUME_RANGE = (-30.0, 10.0)
 
 
 @dataclass(frozen=True)

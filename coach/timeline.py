@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from coach.script import Beat, Cue, Rest, Say, Script
-from coach.tones import Sound
+from coach.sounds import Sound
 
 
 @dataclass(frozen=True)

@@ -256,6 +256,9 @@ def test_the_script_engine_needs_no_audio_library():
     import subprocess
     import sys
 
-    code = "import sys, coach.script, coach.routine; print('numpy' in sys.modules)"
+    # The pure stages and the settings file load no audio library (nor any engine, bed or
+    # renderer): python -c "import coach.timeline, coach.config, ..." loads no numpy.
+    code = ("import sys, coach.timeline, coach.config, coach.script, coach.routine, "
+            "coach.cuesheet, coach.options; print('numpy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

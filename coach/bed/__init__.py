@@ -26,6 +26,7 @@ import numpy as np
 from coach import owned
 from coach.clock import RATE, stamp
 from coach.errors import OptionError
+from coach.options import BED_VOLUME_RANGE
 
 if TYPE_CHECKING:
     from coach.bed.ducking import Envelope
@@ -33,8 +34,6 @@ if TYPE_CHECKING:
 #: The bed's loudness before ducking, LUFS in stereo (3 dB less in mono, as the voice):
 #: about 17 LU under the voice lines, so it is heard between them and never competes.
 BED_LUFS = -35.0
-#: How far --bed-volume may move it, dB.
-VOLUME_RANGE = (-30.0, 10.0)
 #: No sample of a user's bed goes above this (dBFS) at the default volume: a loud
 #: transient in a recording must not poke through the voice.
 CEILING_DB = -14.0
@@ -95,8 +94,8 @@ def resolve(spec: str, volume: float = 0.0) -> Bed | None:
 
 
 def check_volume(volume: float) -> None:
-    """InputError unless ``volume`` (``--bed-volume``, dB) is inside VOLUME_RANGE."""
-    low, high = VOLUME_RANGE
+    """InputError unless ``volume`` (``--bed-volume``, dB) is inside BED_VOLUME_RANGE."""
+    low, high = BED_VOLUME_RANGE
     if not low <= volume <= high:
         raise OptionError("--bed-volume", f"{volume:g}", f"must be from {low:g} to {high:g} dB")
 

@@ -16,6 +16,7 @@ import importlib
 from collections.abc import Callable
 
 from coach.errors import InputError, MissingPartError, OptionError
+from coach.options import RATE_RANGE
 from coach.speech.cache import ClipCache
 from coach.speech.engine import Engine, Voice
 from coach.speech.speaker import Speaker, VoiceChoice
@@ -25,7 +26,6 @@ ENGINES = {"hibari": "coach.speech.hibari:HibariEngine",
            "espeak": "coach.speech.espeak:EspeakEngine"}
 DEFAULT_ENGINE = "hibari"
 FALLBACK_ENGINE = "espeak"
-RATE_RANGE = (80, 400)
 
 __all__ = ["ENGINES", "Engine", "Speaker", "Voice", "VoiceChoice", "engine", "open_speaker",
            "voices", "default_spec", "clip_cache", "check_rate", "check_voice"]
