@@ -521,7 +521,7 @@ def export(
     folder = settings["output-dir"].value
     if output is None and folder:
         output = str(folder) + os.sep
-    targets = job.targets_for(r.name, output, fmt, cues, chapters)
+    targets = job.targets_for(job.default_stem(r, options.settings), output, fmt, cues, chapters)
     name = targets.audio.name if targets.audio else "to standard output"
     bar = Progress(round(build(r, options.settings).estimate_seconds() * RATE), f"Exporting {name}")
     try:

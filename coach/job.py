@@ -32,6 +32,7 @@ from coach.clock import RATE
 from coach.errors import InputError, MissingPartError
 from coach.export import FORMATS, Tags, encode_file, encode_stream, least_bytes
 from coach.routine import Routine
+from coach.script import Settings
 from coach.session import Options, Session
 
 #: Samples made and encoded at a time: memory stays bounded whatever the length.
@@ -61,6 +62,25 @@ class Result:
     seconds: float
     chapters: int
     also: tuple[Path, ...]
+
+
+def default_stem(routine: Routine, settings: Settings) -> str:
+    """The name of an export's file when none is given: the routine's (``quick``), and
+    from which step when it does not start at the first (``quick-from-3``), so a partial
+    session never replaces the whole one."""
+    return f"{routine.name}-from-{settings.start + 1}" if settings.start else routine.name
+
+
+def tags_for(routine: Routine, settings: Settings) -> Tags:
+    """What the file says about itself: the routine's title, and when the session starts
+    at a later step, that it is a part (in the title, so players show it, and the comment)."""
+    title, part = routine.title, ""
+    if settings.start:
+        step = settings.start + 1
+        title = f"{routine.title} (from step {step}: {routine.steps[settings.start].title})"
+        part = f"from step {step} of {len(routine.steps)} (a partial session), "
+    return Tags(title=title, album=routine.title,
+                comment=f"{part}pace {settings.pace.value}, made with coach {__version__}")
 
 
 def targets_for(routine_name: str, output: str | None, fmt: str | None = None,
@@ -137,8 +157,7 @@ def run(routine: Routine, options: Options, targets: Targets,
         places.reserve()
 
         session = stack.enter_context(Session(routine, options, notify=notify))
-        tags = Tags(title=routine.title, album=routine.title,
-                    comment=f"pace {options.settings.pace.value}, made with coach {__version__}")
+        tags = tags_for(routine, options.settings)
         if targets.audio is None:
             assert out is not None
             tl = session.timeline()  # chapters and tags go first in a stream

@@ -315,6 +315,21 @@ def test_export_from_a_step_has_the_chapters_from_there(tmp_path, mini_path):
     assert [c["tags"]["title"] for c in probe(out)["chapters"]] == ["Introduction", "Strokes", "Closing"]
 
 
+def test_a_partial_export_never_replaces_the_whole_and_its_tags_say_it_is_a_part(tmp_path, mini_path):
+    import mutagen
+
+    whole = tmp_path / "mini.mp3"
+    whole.write_bytes(b"the whole session, exported before")
+    result = run_coach("export", mini_path, "--from", "2", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert whole.read_bytes() == b"the whole session, exported before"
+    part = mutagen.File(tmp_path / "mini-from-2.mp3")
+    assert str(part.tags["TIT2"]) == "Mini (from step 2: Strokes)"
+    assert str(part.tags["TALB"]) == "Mini"
+    assert str(part.tags["COMM::eng"]).startswith("from step 2 of 2 (a partial session), pace normal")
+    assert result.stdout.startswith("Wrote mini-from-2.mp3 (")
+
+
 @pytest.mark.parametrize("args, message", [
     (["script", "anma", "--from", "9"], "--from 9: Anma facial massage has steps 1 to 5"),
     (["export", "anma", "--from", "nose"], "--from nose: no step by that number or title; steps: 1 Cheek circles;"),
