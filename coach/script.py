@@ -255,7 +255,10 @@ class _Builder:
         for k, step in enumerate(r.steps):
             if k < start:
                 continue
-            self.add(Chapter(step.title), Beat(Sound.BELL, round(2.0 * self.f, 6), label=step.title))
+            # The label says where in the routine the bell is: the chapter's title is
+            # shown beside it already ("Smile lines · Smile lines" said nothing).
+            self.add(Chapter(step.title), Beat(Sound.BELL, round(2.0 * self.f, 6),
+                                               label=f"step {k + 1} of {len(r.steps)}"))
             self.add(Say(f"Step {number_word(k + 1)} of {number_word(len(r.steps))}: {step.title}."))
             if step.say:
                 self.rest(0.4)
@@ -265,7 +268,7 @@ class _Builder:
             if talk is not Talk.LESS and k + 1 < len(r.steps):
                 self.add(Say(f"Next: {r.steps[k + 1].title}."))
             self.rest(1.5)
-        self.add(Chapter("Closing"), Beat(Sound.BELL, round(2.0 * self.f, 6), label="Closing"))
+        self.add(Chapter("Closing"), Beat(Sound.BELL, round(2.0 * self.f, 6), label="last bell"))
         self.say(r.outro or "That is the end of the routine. Open your eyes when you are ready.")
         self.rest(1.0)
         self.add(Beat(Sound.END, round(3.0 * self.f, 6), label="Finished"))

@@ -512,6 +512,9 @@ def test_in_process_play_without_keys_is_the_whole_session(mini_session):
     assert reached == list(range(session.chapter_count))
     assert shown[0].startswith(f"{session.chapter_title(0)} · Starting · ")
     assert shown[-1].endswith("0:00 left")
+    # Never the chapter's title twice ("Smile lines · Smile lines"): its bell says the step.
+    assert all(len(set(line.split(" · ")[:2])) == 2 for line in shown), shown
+    assert "Strokes · step 2 of 2 · " in "\n".join(shown)
 
 
 def test_in_process_pause_and_resume_lose_nothing(mini_session):

@@ -75,9 +75,10 @@ def test_start_bell_end_beats():
     script = build(ANMA)
     cues = script.cues
     assert cues[1] == Beat(Sound.START, 2.5, label="Starting")
-    for i, cue in enumerate(cues):
-        if isinstance(cue, Chapter) and cue.title != "Introduction":
-            assert cues[i + 1] == Beat(Sound.BELL, 2.0, label=cue.title)
+    bells = [cues[i + 1] for i, cue in enumerate(cues) if isinstance(cue, Chapter) and cue.title != "Introduction"]
+    # Each labelled with where it is (a status line shows the chapter's title beside it).
+    assert bells == [Beat(Sound.BELL, 2.0, label=f"step {k} of 5") for k in range(1, 6)] + \
+        [Beat(Sound.BELL, 2.0, label="last bell")]
     assert cues[-1] == Beat(Sound.END, 3.0, label="Finished")
     assert len(beats(cues, Sound.START)) == len(beats(cues, Sound.END)) == 1
     assert len(beats(cues, Sound.BELL)) == len(ANMA.steps) + 1
