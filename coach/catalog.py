@@ -147,7 +147,11 @@ def create(name: str, force: bool = False) -> Path:
     from coach.places import routines_dir, write_atomically
 
     path = routines_dir() / f"{check_name(name)}.toml"
-    if path.exists() and not force:
+    try:
+        exists = path.exists()
+    except OSError as exc:  # the routines folder shut (chmod 000)
+        raise InputError(f"{path}: cannot write it: {exc.strerror or exc}") from None
+    if exists and not force:
         raise InputError(f"{path}: already exists; edit it, or use --force to replace it "
                          "with the starter routine")
     text = starter(name, path)

@@ -527,7 +527,7 @@ def export(
     try:
         result = job.run(r, options, targets, bar.update,
                          out=sys.stdout.buffer if targets.audio is None and sys.stdout else None,
-                         notify=_note)
+                         notify=_note, inputs=[("settings file", _config_path())])
     finally:
         bar.close()
     held = f", {_plural(result.chapters, 'chapter')}" if result.chapters else ""

@@ -69,10 +69,14 @@ def load(path: Path | None = None) -> Config:
     """Read and check the settings file (default: ``places.config_file()``). A missing
     file is no settings; anything wrong is one InputError naming file, key and line."""
     path = path or places.config_file()
-    if not path.exists():
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
         if os.environ.get("COACH_CONFIG") and path == places.config_file():
-            raise InputError(f"{path}: no such settings file (COACH_CONFIG names it)")
+            raise InputError(f"{path}: no such settings file (COACH_CONFIG names it)") from None
         return Config(path)
+    except OSError as exc:  # its folder shut (chmod 000): it may hold settings that matter
+        raise InputError(f"{path}: cannot read it ({(exc.strerror or str(exc)).lower()})") from None
     text = read_text(path, "settings file")
     data = parse_toml(text, str(path))
     lines = _key_lines(text)

@@ -5,12 +5,14 @@ This is the use-case behind ``coach export``; the CLI only parses options, calls
 
 1. ``targets_for`` turns the options into Targets (default name, a folder, standard
    output, the format) and refuses bad names;
-2. ``run`` checks every place before any work: each folder must exist and take a new
-   file (a hidden ``.NAME.*.part`` is created there and kept for the job), and the audio's
-   disk must have room for the least the file will take;
+2. ``run`` checks every place before any work (coach.outputs): each folder must exist and
+   take a new file (a hidden ``.NAME.*.part`` is created there and kept for the job), no
+   target may be read-only or one of the export's inputs, and the audio's disk must have
+   room for the least the file will take;
 3. the session is made and encoded into those hidden files, the cue and chapter files
    are written into theirs;
-4. only then is each renamed over its target, with the permissions a new file gets.
+4. only then is each renamed over its target (the file a symbolic link points to), with
+   the permissions of the file it replaces, or those a new file gets.
 
 On any failure or interruption every hidden file is removed and whatever was at each
 target before is left as it was.
@@ -19,18 +21,17 @@ target before is left as it was.
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
-import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from coach import __version__, cuesheet, interrupts
 from coach.clock import RATE
-from coach.errors import InputError, MissingPartError
+from coach.errors import InputError
 from coach.export import FORMATS, Tags, encode_file, encode_stream, least_bytes
+from coach.outputs import Outputs
 from coach.routine import Routine
 from coach.script import Settings
 from coach.session import Options, Session
@@ -126,10 +127,13 @@ def _checked_names(t: Targets) -> Targets:
 
 def run(routine: Routine, options: Options, targets: Targets,
         progress: Callable[[int], None] | None = None, out: BinaryIO | None = None,
-        notify: Callable[[str], None] | None = None) -> Result:
+        notify: Callable[[str], None] | None = None,
+        inputs: Iterable[tuple[str, Path]] = ()) -> Result:
     """Export ``routine`` to ``targets``; ``out`` is standard output (needed when
     ``targets.audio`` is None). ``progress`` gets the samples made so far; ``notify`` a
-    line for the user that is not an error (see Session).
+    line for the user that is not an error (see Session). ``inputs``: files read besides
+    those ``routine`` and ``options`` name (the settings file), as (what it is, path); no
+    target may be one of them, nor the routine file, the bed or a sound of the pack.
 
     Raises InputError for a place that cannot be written (before any work),
     MissingPartError for a full disk or a missing or failing ffmpeg.
@@ -138,7 +142,7 @@ def run(routine: Routine, options: Options, targets: Targets,
 
     estimate = build(routine, options.settings).estimate_seconds()
     channels = options.mix.channels
-    places = _Places()
+    places = Outputs()
     stack = contextlib.ExitStack()  # the session's speech engine, closed whatever happens
     try:
         if targets.audio is None:
@@ -154,6 +158,7 @@ def run(routine: Routine, options: Options, targets: Targets,
         for option, path in (("--cues ", targets.cues), ("--chapters ", targets.chapters)):
             if path is not None:
                 places.check(path, option, parts=1)
+        places.refuse_inputs(_inputs(routine, options, inputs))
         places.reserve()
 
         session = stack.enter_context(Session(routine, options, notify=notify))
@@ -170,12 +175,12 @@ def run(routine: Routine, options: Options, targets: Targets,
             places.finished(targets.audio, done)
             carried = len(tl.chapters)
         if targets.cues is not None:
-            places.write(targets.cues, cuesheet.render(tl, targets.cues.suffix.lower()))
+            places.write(targets.cues, _encoded(cuesheet.render(tl, targets.cues.suffix.lower())))
         if targets.chapters is not None:
             name = (cuesheet.audio_name_for(targets.chapters, targets.audio) if targets.audio
                     else f"{routine.name}{targets.fmt}")
-            places.write(targets.chapters,
-                         cuesheet.render_chapters(tl, targets.chapters.suffix.lower(), name))
+            places.write(targets.chapters, _encoded(
+                cuesheet.render_chapters(tl, targets.chapters.suffix.lower(), name)))
         places.publish()
     finally:
         with interrupts.shielded():  # a second Ctrl-C must not leave hidden files behind
@@ -187,93 +192,20 @@ def run(routine: Routine, options: Options, targets: Targets,
     return Result(targets.audio, targets.fmt, tl.length / tl.rate, carried, also)
 
 
-class _Places:
-    """The output places of one job: checked, then each given hidden temporary files
-    beside it; on ``publish`` the finished file of each replaces its target."""
-
-    def __init__(self) -> None:
-        self._wanted: list[tuple[Path, str, int, int]] = []
-        self._parts: dict[Path, list[Path]] = {}
-        self._done: dict[Path, Path] = {}
-
-    def check(self, path: Path, option: str, parts: int, room: int = 0) -> None:
-        """Check ``path`` by its name alone (no file is made yet); ``room``: bytes needed."""
-        where = f"{option}{path}"
-        if path.is_dir():
-            example = path / ("session" + (path.suffix or ".mp3"))
-            raise InputError(f"{where}: is a folder; give a file name such as {example}")
-        if path.exists() and not path.is_file():
-            raise InputError(f"{where}: is not a regular file")
-        folder = path.parent
-        for above in (folder, *folder.parents):
-            if above.exists() or above.is_symlink():
-                if not above.is_dir():
-                    raise InputError(f"{where}: {above} is a file, not a folder")
-                break
-        if not folder.is_dir():
-            raise InputError(f"{where}: the folder {folder} does not exist")
-        self._wanted.append((path, where, parts, room))
-
-    def reserve(self) -> None:
-        """Make the hidden files for every place (proving each folder takes a new file),
-        then check each disk has room. Raises before anything else is done."""
-        for path, where, parts, _ in self._wanted:
-            for _ in range(parts):
-                try:
-                    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part",
-                                                dir=path.parent)
-                except OSError as exc:
-                    raise _place_error(where, path.parent, exc) from None
-                os.close(fd)
-                self._parts.setdefault(path, []).append(Path(name))
-        for path, where, _, room in self._wanted:
-            if room:
-                stat = os.statvfs(path.parent)
-                free = stat.f_bavail * stat.f_frsize
-                if free < room:
-                    raise MissingPartError(
-                        f"{where}: the disk is full: about {_mb(room)} needed, {_mb(free)} "
-                        f"free in {path.parent}; nothing was written")
-
-    def parts(self, path: Path) -> tuple[Path, Path]:
-        first, second = self._parts[path]
-        return first, second
-
-    def finished(self, path: Path, part: Path) -> None:
-        self._done[path] = part
-
-    def write(self, path: Path, text: str) -> None:
-        """Write ``text`` (UTF-8) into ``path``'s hidden file."""
-        part = self._parts[path][0]
-        try:
-            part.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise _place_error(str(path), path.parent, exc) from None
-        self._done[path] = part
-
-    def publish(self) -> None:
-        """Give each finished file the permissions a new file gets here (mkstemp makes
-        them private) and rename it over its target."""
-        from coach.places import new_file_mode
-
-        mode = new_file_mode()
-        for part in self._done.values():
-            part.chmod(mode)
-        for path, part in self._done.items():
-            os.replace(part, path)
-
-    def clean(self) -> None:
-        for parts in self._parts.values():
-            for part in parts:
-                part.unlink(missing_ok=True)
+def _inputs(routine: Routine, options: Options,
+            more: Iterable[tuple[str, Path]]) -> list[tuple[str, Path]]:
+    """Every file this export reads, as (what it is, path). A built-in routine's source is
+    a bare ``NAME.toml``, which no output can be named (outputs are never .toml)."""
+    found = [("routine file", Path(routine.source))] if routine.source else []
+    bed = options.mix.bed
+    if bed is not None and bed.path is not None:
+        found.append(("bed", bed.path))
+    if options.mix.sounds is not None:
+        found += [(f"{sound.value} sound", path) for sound, path in options.mix.sounds.files]
+    return found + list(more)
 
 
-def _place_error(where: str, folder: Path, exc: OSError) -> InputError | MissingPartError:
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return MissingPartError(f"{where}: the disk is full ({folder}); nothing was written")
-    reason = exc.strerror or type(exc).__name__
-    return InputError(f"{where}: cannot write in the folder {folder} ({reason.lower()})")
-
-
-def _mb(n: int) -> str:
-    return f"{n / 1e6:.1f} MB"
+def _encoded(text: str) -> bytes:
+    """A cue or chapter file's text as UTF-8; a file name in it that is not UTF-8 (a CUE
+    sheet's FILE line) keeps its own bytes, so the sheet names the very file."""
+    return text.encode("utf-8", "surrogateescape")

@@ -39,7 +39,23 @@ def config_file() -> Path:
     """The settings file in use: ``COACH_CONFIG`` when set (it replaces the default file),
     else ``config.toml`` in ``config_dir()``."""
     chosen = os.environ.get("COACH_CONFIG", "")
-    return Path(chosen).expanduser() if chosen else config_dir() / "config.toml"
+    if not chosen:
+        return config_dir() / "config.toml"
+    try:
+        return expand_user(chosen)
+    except ValueError as exc:
+        from coach.errors import InputError
+
+        raise InputError(f"COACH_CONFIG {chosen}: {exc}") from None
+
+
+def expand_user(path: str | Path) -> Path:
+    """``path`` with a leading ``~`` or ``~user`` made the home folder; ValueError saying
+    so when there is no such user (``~nosuchuser``)."""
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:
+        raise ValueError("no such user's home folder") from None
 
 
 def state_dir() -> Path:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from coach import places
 from coach.clock import RATE
 from coach.errors import OptionError
 from coach.sounds import SECONDS
@@ -153,7 +154,10 @@ def sound_pack(folder: Path, option: str = "--sounds") -> SoundPack:
     case-insensitively, any one suffix; ``bell.wav.bak`` is not a bell) replaces it; other
     files are listed in ``ignored``. Every file is decoded here, so a broken one is an
     InputError naming it before any audio is made."""
-    folder = folder.expanduser()
+    try:
+        folder = places.expand_user(folder)
+    except ValueError as exc:
+        raise OptionError(option, folder, str(exc)) from None
     if not folder.is_dir():
         raise OptionError(option, folder, "no such folder")
     found: dict[Sound, list[Path]] = {}

@@ -10,7 +10,7 @@ from coach.catalog import builtin, catalog, create, is_path, resolve, starter
 from coach.errors import InputError
 from coach.routine import Motion
 from coach.routinefile import loads
-from conftest import MINI
+from conftest import MINI, one_line, run_coach
 
 # The smallest valid routine; tests add or break one thing at a time.
 GOOD = """\
@@ -148,3 +148,17 @@ def test_is_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     (tmp_path / "plain").write_text("")
     assert is_path("x.toml") and is_path("a/b") and is_path("./plain")
     assert not is_path("anma") and not is_path("my-face") and not is_path("plain")
+
+
+def test_new_into_a_shut_routines_folder_is_one_line(own_folders):
+    # `coach new` into a mode-000 folder was an internal error (PermissionError).
+    folder = own_folders["config"] / "routines"
+    folder.mkdir(parents=True)
+    folder.chmod(0)
+    try:
+        r = run_coach("new", "mine", as_user=True)
+    finally:
+        folder.chmod(0o755)
+    assert r.returncode == 2
+    assert one_line(r.stderr) == f"coach: {folder / 'mine.toml'}: cannot write it: Permission denied"
+    assert list(folder.iterdir()) == []

@@ -349,3 +349,18 @@ def test_edit_with_a_missing_editor_is_one_line(own_folders):
     assert result.returncode == 3
     assert result.stderr.startswith("coach: $EDITOR no-such-editor-here: no such program")
     assert not (own_folders["config"] / "config.toml").exists()
+
+
+def test_a_settings_folder_shut_to_coach_is_one_line(own_folders, mini_path):
+    # ~/.config/coach mode 000: every session command was an internal error (status 1).
+    own_folders["config"].mkdir(parents=True)
+    (own_folders["config"] / "config.toml").write_text('pace = "slow"\n')
+    own_folders["config"].chmod(0)
+    try:
+        for args in (["script", mini_path], ["export", mini_path, "-o", "-"], ["config"]):
+            r = run_coach(*args, as_user=True)
+            assert r.returncode == 2, args
+            assert one_line(r.stderr) == (f"coach: {own_folders['config'] / 'config.toml'}: "
+                                          "cannot read it (permission denied)")
+    finally:
+        own_folders["config"].chmod(0o755)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from coach import places
-from conftest import coach_bin, empty_home_env
+from conftest import coach_bin, empty_home_env, one_line, run_coach
 
 
 def test_folders_follow_the_xdg_variables(tmp_path, monkeypatch):
@@ -100,3 +100,28 @@ def test_nothing_is_written_outside_coach_folders(case, tmp_path, mini_path):
     assert stray == [], stray
     assert list(tmp.iterdir()) == []
     assert [p.name for p in work.iterdir()] == ([expected] if expected == "out.mp3" else [])
+
+
+@pytest.mark.parametrize("setting, args, message", [
+    ('output-dir = "~nosuchuser/x"', [], "config.toml: line 1: output-dir: ~nosuchuser/x: no such user's home folder"),
+    ('sounds = "~nosuchuser"', [], "config.toml: line 1: sounds: ~nosuchuser: no such user's home folder"),
+    ("", ["--bed", "~nosuchuser/x"], "--bed ~nosuchuser/x: no such user's home folder"),
+    ("", ["--sounds", "~nosuchuser"], "--sounds ~nosuchuser: no such user's home folder"),
+    (None, [], "COACH_CONFIG ~nosuchuser/c.toml: no such user's home folder"),
+], ids=["output-dir", "sounds", "--bed", "--sounds", "COACH_CONFIG"])
+def test_a_home_folder_of_no_such_user_is_one_line(own_folders, mini_path, tmp_path, setting, args, message):
+    # Each was an internal error (RuntimeError from Path.expanduser), status 1.
+    env = {"COACH_CONFIG": "~nosuchuser/c.toml"} if setting is None else {}
+    if setting:
+        own_folders["config"].mkdir(parents=True)
+        (own_folders["config"] / "config.toml").write_text(setting + "\n")
+    r = run_coach("export", mini_path, *args, cwd=tmp_path, env=env)
+    assert r.returncode == 2
+    one_line(r.stderr, message)
+    assert list(tmp_path.iterdir()) == [mini_path]
+
+
+def test_expand_user():
+    assert places.expand_user("~root/x") == Path(os.path.expanduser("~root")) / "x"
+    with pytest.raises(ValueError, match="no such user's home folder"):
+        places.expand_user("~nosuchuser")

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from coach import owned
+from coach import owned, places
 from coach.clock import RATE, stamp
 from coach.errors import OptionError
 from coach.options import BED_VOLUME_RANGE
@@ -82,7 +82,10 @@ def resolve(spec: str, volume: float = 0.0) -> Bed | None:
         return None
     if spec.casefold() in builtin_names():
         return Bed(name=spec.casefold(), volume=volume)
-    path = Path(spec).expanduser()
+    try:
+        path = places.expand_user(spec)
+    except ValueError as exc:
+        raise OptionError("--bed", spec, str(exc)) from None
     if not path.exists():
         raise OptionError("--bed", spec, "no such file, and not a built-in bed "
                           f"({', '.join(builtin_names())}, or {NONE})")
@@ -214,8 +217,6 @@ def _builtin(name: str) -> tuple[np.ndarray, tuple[float, float]]:
 
 def cache_folder() -> Path:
     """Where the built-in loops are kept: ``beds/`` in coach's cache folder."""
-    from coach import places
-
     return places.cache_dir() / "beds"
 
 
