@@ -1,8 +1,10 @@
 """coach: a voice-guided audio coach.
 
-The package is a pipeline of small stages, each a plain function over frozen values:
-routine (load) -> script (cues) -> speech + tones (clips) -> timeline (samples)
--> render (PCM) -> player | export. Only ``coach.cli`` talks to the user.
+Data flows one way through small stages, passing frozen values (dataclasses, enums):
+routine file -> script (cues) -> speech + tones (clips) -> timeline (samples) -> render
+(PCM) -> player | export. Some stages keep state where it pays (a Session's clips, a
+Speaker's engine, a Renderer's window); README's *Design* section maps every module.
+Only the front doors (``coach.cli``) talk to the user.
 """
 
 __version__ = "0.1.0"

@@ -132,7 +132,7 @@ def _complete_voice(incomplete: str) -> list[str]:
 
 
 def _complete_sound(incomplete: str) -> list[str]:
-    from coach.tones import Sound
+    from coach.sounds import Sound
 
     return [s.value for s in Sound if s.value.startswith(incomplete)]
 
@@ -213,7 +213,8 @@ def _options(values: dict[str, Any]) -> Options:
 
 def _pack(folder: Path) -> Any:
     """The sound pack in ``folder`` (tones.SoundPack), saying which files it leaves unused."""
-    from coach.tones import Sound, sound_pack
+    from coach.sounds import Sound
+    from coach.tones import sound_pack
 
     pack = sound_pack(folder)
     if pack.ignored:
@@ -686,7 +687,8 @@ def sounds(
     sounds: SoundsOpt = None,
 ) -> None:
     """List the sounds by name and the file each comes from (built-in or your pack)."""
-    from coach.tones import Sound, sounds_dir
+    from coach.sounds import Sound
+    from coach.tones import sounds_dir
 
     # The parameter is named as the setting, so a typed --sounds wins over the file's.
     settings = _settings(ctx, {"sounds": sounds})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -17,8 +17,9 @@ import numpy as np
 from coach import levels, tones
 from coach.bed import Bed
 from coach.clock import RATE
+from coach.sounds import Sound
 from coach.timeline import Event, Speech, Tone
-from coach.tones import Sound, SoundPack
+from coach.tones import SoundPack
 
 #: The integrated loudness of every session (LUFS, BS.1770 as ffmpeg's ebur128 reads it),
 #: by number of output channels: a mono file is played on two speakers, so it is made
@@ -54,8 +55,6 @@ MAKEUP_ROUNDS = 6
 TONE_PEAK_DB = -21.0
 #: The sustained hold tone sits this far below the other tones: a floor, not a tune.
 SUSTAIN_DB = -8.0
-#: Fade on every clip edge, seconds.
-EDGE_FADE = 0.005
 
 
 @dataclass(frozen=True)
@@ -84,7 +83,7 @@ def speech_level_tag(mix: Mix) -> str:
     """Everything that decides what ``prepare_speech`` makes of a clip under ``mix``:
     levelled clips are cached under it."""
     return (f"levelled v{LEVELLING} lufs={line_lufs(mix):.6f} ceiling={SPEECH_CEILING_DB} "
-            f"fade={EDGE_FADE} limiter={levels.LIMIT_WINDOW}")
+            f"fade={levels.EDGE_FADE} limiter={levels.LIMIT_WINDOW}")
 
 
 def prepare_speech(raw: np.ndarray, rate: int, mix: Mix) -> np.ndarray:
@@ -108,7 +107,7 @@ def prepare_speech(raw: np.ndarray, rate: int, mix: Mix) -> np.ndarray:
         if abs(got - target) < 0.05:
             break
         gain *= levels.db(target - got)
-    return _faded(y.astype(np.float32))
+    return levels.edge_faded(y.astype(np.float32))
 
 
 def line_lufs(mix: Mix) -> float:
@@ -117,8 +116,6 @@ def line_lufs(mix: Mix) -> float:
     return SPEECH_LUFS + mix.gain - 10 * math.log10(mix.channels)
 
 
-def _faded(x: np.ndarray) -> np.ndarray:
-    return levels.fade(x, int(EDGE_FADE * RATE))
 
 
 def pan_gains(pan: float, channels: int) -> tuple[float, ...]:
@@ -136,7 +133,7 @@ def _tone_audio(sound: Sound, length: int, sustain: bool, gain: float,
     the end of its slot, with the sustain pad under it when asked."""
     x = tones.load(sound, pack)[:length] * gain
     if len(x) == length and len(tones.load(sound, pack)) > length:
-        x = _faded(x)
+        x = levels.edge_faded(x)
     if sustain:
         pad = tones.sustain(length, pack) * (gain * levels.db(SUSTAIN_DB))
         pad[: len(x)] += x
@@ -285,7 +282,3 @@ class Renderer:
         """Samples [start, end) as interleaved int16, shape (end - start, channels)."""
         return tones.to_pcm16(self.render(start, end))
 
-    def blocks(self, start: int, end: int, block: int) -> Iterator[np.ndarray]:
-        """int16 PCM for [start, end) in blocks of at most ``block`` samples."""
-        for s in range(start, end, block):
-            yield self.pcm(s, min(end, s + block))

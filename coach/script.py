@@ -165,15 +165,20 @@ class Script:
 
     def texts(self) -> list[str]:
         """Distinct speech texts in the order first spoken."""
-        return list(dict.fromkeys(c.text for c in self.cues if isinstance(c, Say)))
+        return texts(self.cues)
 
     def estimate_seconds(self) -> float:
-        """Approximate length; speech estimated from its word count."""
+        """Approximate length; speech estimated from its characters (speech_estimate)."""
         return estimate_seconds(self.cues, self.settings.pace)
 
 
+def texts(cues: tuple[Cue, ...]) -> list[str]:
+    """The distinct lines ``cues`` speak, in the order first spoken."""
+    return list(dict.fromkeys(c.text for c in cues if isinstance(c, Say)))
+
+
 def estimate_seconds(cues: tuple[Cue, ...], pace: Pace) -> float:
-    """Approximate seconds ``cues`` last; speech estimated from its word count."""
+    """Approximate seconds ``cues`` last; speech estimated from its characters."""
     return sum(_estimate(c, pace) for c in cues)
 
 

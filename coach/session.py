@@ -35,6 +35,7 @@ from coach.script import (
     build,
     describe,
     speech_estimate,
+    texts,
 )
 from coach.speech import Speaker, VoiceChoice, open_speaker
 from coach.spoken import speakable
@@ -147,7 +148,7 @@ class Session:
         total = 0
         for k in range(index, self.chapter_count):
             cues = self._chapter_cues[k]
-            if all(text in frames for text in _texts(cues)):
+            if all(text in frames for text in texts(cues)):
                 total += self._laid_out(k)[1]  # nothing is spoken for it: all lines exist
             else:
                 total += round(sum(c.seconds for c in cues if isinstance(c, Beat | Rest)) * RATE
@@ -283,7 +284,7 @@ class Session:
         """Chapter ``index`` laid out from 0 (kept: a chapter's length places the next)."""
         if index not in self._laid:
             cues = self._chapter_cues[index]
-            events, end = timeline.layout_chapter(cues, self.frames(_texts(cues)), RATE)
+            events, end = timeline.layout_chapter(cues, self.frames(texts(cues)), RATE)
             self._laid[index] = (tuple(events), end)
         return self._laid[index]
 
@@ -352,7 +353,7 @@ class Session:
         start = 0
         mix = self.mix
         for index, cues in enumerate(self._chapter_cues):
-            events, end = timeline.layout_chapter(cues, self.frames(_texts(cues)), RATE, start)
+            events, end = timeline.layout_chapter(cues, self.frames(texts(cues)), RATE, start)
             self._laid[index] = (tuple(moved(e, -start) for e in events), end - start)
             renderer = Renderer(events, _Clips(self), mix)
             envelope = None if mix.bed is None else self._bed_envelope(
@@ -364,11 +365,6 @@ class Session:
                     pcm = bed.lay(pcm, self._bed_loop(), envelope.gain(s, e), s)
                 yield pcm
             start = end
-
-
-def _texts(cues: tuple[Cue, ...]) -> list[str]:
-    """The distinct lines ``cues`` speak, in order."""
-    return list(dict.fromkeys(c.text for c in cues if isinstance(c, Say)))
 
 
 class _Kept:

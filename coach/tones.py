@@ -21,8 +21,7 @@ import numpy as np
 from coach import places
 from coach.clock import RATE
 from coach.errors import OptionError
-from coach.sounds import SECONDS
-from coach.sounds import Sound as Sound  # the names, owned there; tones makes the sounds
+from coach.sounds import SECONDS, Sound
 
 #: Every stored sound peaks here (linear); render sets the level it is heard at.
 PEAK = 0.5
@@ -206,10 +205,21 @@ def _levelled(sound: Sound, x: np.ndarray) -> np.ndarray:
     return (x * gain).astype(np.float32)
 
 
-@functools.cache
+#: Sounds kept loaded: every sound of the built-ins and of a few packs.
+LOADED = 4 * len(Sound)
+
+
+@functools.lru_cache(maxsize=LOADED)
 def load(sound: Sound, pack: SoundPack | None = None) -> np.ndarray:
     """The sound as float32 mono at RATE: the pack's file for it when there is one
-    (levelled to match the built-in), else the built-in from ``sounds/``."""
+    (levelled to match the built-in), else the built-in from ``sounds/``. Kept (the last
+    LOADED), so read-only: every caller shares it."""
+    x = _read(sound, pack)
+    x.flags.writeable = False
+    return x
+
+
+def _read(sound: Sound, pack: SoundPack | None) -> np.ndarray:
     user = pack.file(sound) if pack else None
     if user is not None:
         return _levelled(sound, decode(user))

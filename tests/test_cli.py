@@ -349,7 +349,8 @@ def test_sounds_lists_every_sound_and_its_file(capsys, tmp_path, own_folders):
     status, out, _ = _run(capsys, "sounds")
     assert status == 0
     rows = dict(l.split(None, 1) for l in out.splitlines()[1:])
-    from coach.tones import Sound, sounds_dir
+    from coach.sounds import Sound
+    from coach.tones import sounds_dir
 
     assert list(rows) == [s.value for s in Sound]
     assert rows["bell"] == f"{sounds_dir() / 'bell.wav'} (built-in)"

@@ -16,8 +16,8 @@ import webvtt
 
 from coach import cuesheet
 from coach.clock import RATE
+from coach.sounds import Sound
 from coach.timeline import ChapterSpan, Speech, Timeline, Tone
-from coach.tones import Sound
 
 #: Lines that broke the cue files: markup, a cue-timing arrow, entities, a blank line.
 HOSTILE = [

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from coach import tones
-from coach.tones import Sound
+from coach.sounds import Sound
 from conftest import MINI, RATE, decode, ebur128, longest_silence, plan, probe, run_coach
 
 MP3_FRAME = 1152

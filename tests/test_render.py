@@ -10,14 +10,14 @@ import pytest
 from coach import levels, render, tones
 from coach.clock import RATE
 from coach.render import Mix, Renderer, pan_gains, prepare_speech
+from coach.sounds import Sound
 from coach.timeline import Event, Pause, Speech, Tone
-from coach.tones import Sound
 
 
 def _clip(n: int, seed: int = 0, level: float = 0.3) -> np.ndarray:
     """A made-up voice clip: smooth noise, faded at both ends like a prepared clip."""
     x = np.random.default_rng(seed).uniform(-level, level, n).astype(np.float32)
-    return render._faded(x)
+    return levels.edge_faded(x)
 
 
 def speech(start: int, text: str, clips: dict[str, np.ndarray], pan: float = 0.0) -> Event:
@@ -60,7 +60,7 @@ def test_any_window_is_the_same_samples_as_the_whole():
     whole = r.render(0, 30_000)
     for start, end in [(0, 1), (999, 1001), (1500, 4100), (2999, 3000), (5999, 29_000), (25_000, 30_000)]:
         assert np.array_equal(r.render(start, end), whole[start:end])
-    pcm = np.concatenate(list(r.blocks(0, 30_000, 4096)))
+    pcm = np.concatenate([r.pcm(s, min(30_000, s + 4096)) for s in range(0, 30_000, 4096)])
     assert np.array_equal(pcm, r.pcm(0, 30_000))
     assert pcm.dtype == np.int16 and pcm.shape == (30_000, 2)
 
@@ -122,7 +122,7 @@ def test_tone_is_cut_at_its_slot_end_with_a_fade():
     assert np.all(out[:100] == 0)
     assert np.all(out[100 + slot:] == 0)  # nothing rings past the slot
     heard = out[100:100 + slot]
-    fade = int(render.EDGE_FADE * RATE)
+    fade = int(levels.EDGE_FADE * RATE)
     # Between the edge fades it is the bell at the tone level; the end fade reaches silence.
     assert np.allclose(heard[fade:slot - fade], bell[fade:slot - fade] * tone_gain(Mix()), atol=1e-7)
     assert heard[-1] == 0.0
@@ -208,7 +208,7 @@ def test_prepare_speech_sets_loudness_when_not_limited(channels):
     assert np.max(np.abs(out)) < 0.7 * levels.db(render.SPEECH_CEILING_DB)
     assert levels.loudness([out], RATE) == pytest.approx(target, abs=0.5)
     # Only the gain changed (and the edge fades).
-    fade = int(render.EDGE_FADE * RATE)
+    fade = int(levels.EDGE_FADE * RATE)
     ratio = out[fade:-fade] / np.where(raw[fade:-fade] == 0, 1, raw[fade:-fade])
     assert np.allclose(ratio[raw[fade:-fade] != 0], ratio[raw[fade:-fade] != 0][0], rtol=1e-4)
 

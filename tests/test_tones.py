@@ -9,7 +9,7 @@ import pytest
 
 from coach import tones
 from coach.clock import RATE
-from coach.tones import Sound
+from coach.sounds import Sound
 
 ONE_SHOTS = [s for s in Sound if s is not Sound.SUSTAIN]
 LSB = 1 / 32767

@@ -28,8 +28,6 @@ SENTENCE_PAUSE = 0.35
 LEAD, TAIL = 0.02, 0.15
 #: Anything below this (linear) counts as silence when trimming.
 FLOOR = 0.004
-#: Fade at every trimmed edge, seconds.
-EDGE_FADE = 0.005
 
 
 @dataclass(frozen=True)
@@ -167,7 +165,7 @@ def finish(utterance: Utterance, text: str = "") -> np.ndarray:
     for p in pieces:
         if out:
             out.append(gap)
-        out.append(_faded(p))
+        out.append(levels.edge_faded(p))
     return np.concatenate(out).astype(np.float32)
 
 
@@ -191,5 +189,3 @@ def _trim(x: np.ndarray) -> np.ndarray:
     return x[start:end]
 
 
-def _faded(x: np.ndarray) -> np.ndarray:
-    return levels.fade(x, int(EDGE_FADE * RATE))
