@@ -551,7 +551,6 @@ def play(
     from dataclasses import replace
 
     from coach import resume
-    from coach.session import Session
 
     r = _routine(routine)
     name = resume.key(routine)
@@ -568,7 +567,14 @@ def play(
             options = replace(options, settings=replace(options.settings, start=step))
     else:
         options = _with_start(options, r, start)
-    recording = _recording(r, options, settings, history)
+    _live(r, name, options, _recording(r, options, settings, history))
+
+
+def _live(r: Any, name: str, options: Any, recording: Any) -> None:
+    """Play routine ``r`` (its resume key ``name``) with ``options``, recorded by
+    ``recording`` (None: not recorded)."""
+    from coach.session import Session
+
     # Keys go to coach from the start: starting the voice takes a moment, and a key
     # pressed meanwhile must be neither echoed nor lost.
     with Keyboard() as keyboard, Session(r, options, notify=_note) as session:

@@ -1,5 +1,5 @@
-"""The practice commands of the command line: ``log``, ``stats`` (and programs, ``today``
-and ``remind``). Part of the cli front door: thin wrappers that turn options into calls of
+"""The practice commands of the command line: ``log``, ``stats``, ``programs``,
+``program``, ``today`` and ``remind``. Part of the cli front door: thin wrappers that turn options into calls of
 coach.history, coach.program and coach.remind and print what comes back."""
 
 from __future__ import annotations
@@ -11,7 +11,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from coach.cli import _plural, _settings, app
+from coach.cli import (
+    HistoryOpt,
+    _live,
+    _options,
+    _plural,
+    _recording,
+    _routine,
+    _session_command,
+    _settings,
+    app,
+)
+from coach.config import COMMAND_LINE
 from coach.errors import InputError
 from coach.terminal import is_terminal
 
@@ -272,3 +283,272 @@ def _heat_map(calendar: list[list[Any]], streaks: bool) -> list[Any]:
         legend.append("  ◌ grace day", style="yellow")
     lines.append(legend)
     return lines
+
+
+# ---- programs -------------------------------------------------------------------------
+
+def _today(settings: dict[str, Any]) -> date:
+    from coach.history import days
+
+    return days.today(days.day_starts(settings["day-starts"].value))
+
+
+def _entries() -> list[Entry]:
+    store = _history()
+    if store is None:
+        return []
+    with store:
+        return store.entries()
+
+
+def _place(settings: dict[str, Any]) -> Any:
+    """Where you are in the program you follow; InputError when you follow none."""
+    from coach import program as programs
+    from coach import schedule
+
+    following = schedule.current()
+    if following is None:
+        raise InputError("no program started: 'coach programs' lists them, 'coach program "
+                         "start NAME' begins one")
+    found = programs.resolve(following.name)
+    return schedule.where(found, following.started, _today(settings), _entries(),
+                          settings["day-starts"].value)
+
+
+def _session_title(session: Any) -> str:
+    from coach.catalog import resolve
+
+    if session.title:
+        return str(session.title)
+    try:
+        return resolve(session.routine).title
+    except InputError:
+        return str(session.routine)
+
+
+def _describe(session: Any) -> str:
+    """``A short anma (anma, 4 minutes)``: a program session and how it is played."""
+    if session is None:
+        return "rest day"
+    opts = ", ".join(f"{v:g} minutes" if k == "minutes" else f"{k} {v}"
+                     for k, v in session.options.items())
+    return f"{_session_title(session)} ({session.routine}{', ' + opts if opts else ''})"
+
+
+@app.command()
+def programs() -> None:
+    """List the programs, built-in and your own: name, weeks, sessions, title."""
+    from coach import program as found
+    from coach import schedule
+
+    following = schedule.current()
+    typer.echo(f"  {'NAME':16} {'FROM':9} {'WEEKS':>5} {'SESSIONS':>8}  TITLE")
+    bad = 0
+    for entry in found.catalog():
+        mark = "*" if following and following.name == entry.name else " "
+        where = "yours" if entry.user else "built-in"
+        if entry.program is None:
+            bad += 1
+            typer.echo(f"{mark} {entry.name:16} {where:9} {'-':>5} {'-':>8}  (broken: see below)")
+            typer.echo(f"coach: {entry.error}", err=True)
+            continue
+        p = entry.program
+        typer.echo(f"{mark} {entry.name:16} {where:9} {p.weeks:5d} {p.sessions:8d}  {p.title}")
+    typer.echo(f"Your programs folder: {found.programs_dir()}")
+    if following:
+        typer.echo("* the program you follow ('coach program' shows where you are)")
+    if bad:
+        raise typer.Exit(2)
+
+
+@app.command()
+def program(
+    ctx: typer.Context,
+    action: Annotated[str | None, typer.Argument(help="start NAME: begin a program today "
+                                                 "(day one); stop: stop following it; "
+                                                 "nothing: show where you are.")] = None,
+    name: Annotated[str | None, typer.Argument(help="The program to start (see 'coach "
+                                               "programs').")] = None,
+) -> None:
+    """Show where you are in your program (day N of M, today, what is done); start NAME, or stop."""
+    from coach import program as programs
+    from coach import schedule
+
+    settings = _settings(ctx, {})
+    if action == "start":
+        if not name:
+            raise InputError(f"program start: name a program; programs: {', '.join(programs.names())}")
+        chosen = programs.resolve(name)  # a bad file stops here
+        before = schedule.current()
+        schedule.start(name, _today(settings))
+        if before and before.name != name:
+            typer.echo(f"Stopped following {before.name}.")
+        first = chosen.days[0]
+        typer.echo(f"Started {chosen.title} ({name}): {chosen.weeks} weeks, "
+                   f"{_plural(chosen.sessions, 'session')}. Day 1 is today: {_describe(first)}.")
+        typer.echo("'coach today' plays today's session; 'coach program' shows where you are.")
+        return
+    if action == "stop":
+        if name:
+            raise InputError(f"program stop {name}: stop takes no name")
+        stopped = schedule.stop()
+        typer.echo(f"Stopped following {stopped.name}." if stopped else "No program to stop.")
+        return
+    if action is not None:
+        raise InputError(f"program {action}: must be start NAME or stop (or nothing, to see "
+                         "where you are)")
+    place = _place(settings)
+    _print_place(place, settings["streaks"].value, settings["day-starts"].value)
+
+
+def _print_place(place: Any, streaks: bool, day_starts: str) -> None:
+    p = place.program
+    typer.echo(f"{p.title} ({p.name}), started {place.started.isoformat()}")
+    total = len(p.days)
+    if place.complete:
+        typer.echo(f"Complete: all {total} days, {_plural(place.done, 'session')} done. "
+                   "Well done. 'coach programs' lists others.")
+        return
+    day = place.index + 1
+    state = " (done)" if place.done_today else ""
+    typer.echo(f"Today: day {day} of {total} (week {place.index // 7 + 1} of {p.weeks}): "
+               f"{_describe(place.session)}{state}")
+    typer.echo(f"Done: {place.done} of {_plural(p.sessions, 'session')}; "
+               f"{_plural(place.missed, 'missed day')} (the program waited)")
+    ahead = place.ahead(4)[1:] if not place.done_today else place.ahead(3)
+    if ahead:
+        typer.echo("Next: " + "; ".join(f"{d.strftime('%a %d %b')} {_describe(s)}"
+                                        for d, _, s in ahead))
+    if streaks:
+        from coach.history import stats
+
+        figures = stats.compute(_entries(), place.today, day_starts)
+        if figures.streaks and figures.streaks.current:
+            typer.echo(f"Streak: {_streak(figures.streaks.current)}")
+
+
+@app.command()
+@_session_command
+def today(history: HistoryOpt = None, options: Any = None, settings: Any = None) -> None:
+    """Play today's session of your program, or say that today is a rest day."""
+    from coach import resume
+
+    place = _place(settings)
+    p = place.program
+    if place.complete:
+        typer.echo(f"{p.title}: complete, all {len(p.days)} days. Well done. "
+                   "'coach programs' lists others; 'coach program stop' ends this one.")
+        return
+    session = place.session
+    where = f"Day {place.index + 1} of {len(p.days)} of {p.title}"
+    if session is None:
+        typer.echo(f"{where}: a rest day. Nothing to play today; see you tomorrow.")
+        return
+    if place.done_today:
+        ahead = place.ahead(1)
+        following = f" Tomorrow: {_describe(ahead[0][2])}." if ahead else ""
+        typer.echo(f"{where}: done today ({_describe(session)}).{following} "
+                   f"'coach play {session.routine}' plays it again.")
+        return
+    values = {s.key.param: s.value for s in settings.values()}
+    values["minutes"] = options.settings.minutes
+    for key, value in session.options.items():
+        if key == "minutes":
+            if values["minutes"] is None:  # --minutes typed wins
+                values["minutes"] = value
+        elif settings[key].source != COMMAND_LINE:
+            values[key.replace("-", "_")] = value
+    played = _options(**values)
+    r = _routine(session.routine)
+    typer.echo(f"{where}: {_describe(session)}.", err=True)
+    _live(r, resume.key(session.routine), played, _recording(r, played, settings, history))
+
+
+# ---- reminders -------------------------------------------------------------------------
+
+@app.command()
+def remind(
+    ctx: typer.Context,
+    at: Annotated[str, typer.Option("--at", help="The time of the reminder, HH:MM (local "
+                                    "time).")],
+    days: Annotated[str | None, typer.Option("--days", help="Only on these days, e.g. "
+                                             "mon,wed,fri (default: every day; a program sets "
+                                             "its own days).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the iCalendar "
+                                                "file here (default: standard output).")] = None,
+    routine: Annotated[str | None, typer.Option("--routine", help="Remind of this routine "
+                                                "(default: your program's sessions, else the "
+                                                "routine you play most, else anma).")] = None,
+) -> None:
+    """Write an iCalendar (.ics) file of reminders to practise, for any calendar to import."""
+    from collections import Counter
+
+    from coach import remind as reminders
+    from coach import schedule
+    from coach.script import build
+
+    settings = _settings(ctx, {})
+    when = reminders.parse_time(at)
+    weekdays = reminders.parse_days(days) if days is not None else ()
+    if output is not None:
+        _check_output(output)
+    today_ = _today(settings)
+    following = schedule.current() if routine is None else None
+    events: list[Any] = []
+    if following is not None:
+        if days is not None:
+            raise InputError("--days: a program sets its own days; give --routine NAME for "
+                             "a reminder on chosen days")
+        place = _place(settings)
+        for day, index, session in place.ahead(len(place.program.days)):
+            if session is None:
+                continue
+            r = _routine(session.routine)
+            minutes = session.options.get("minutes") or build(r).estimate_seconds() / 60
+            events.append(reminders.Reminder(
+                day, f"coach: {_session_title(session)}",
+                f"Day {index + 1} of {len(place.program.days)} of {place.program.title}. "
+                f"Run: coach today", minutes,
+                f"coach-{place.program.name}-{place.started.isoformat()}-day{index + 1}@coach"))
+        if not events:
+            raise InputError(f"{place.program.name}: no sessions left to remind of")
+    else:
+        if routine is None:
+            played = Counter(e.routine for e in _entries())
+            routine = next((name for name, _ in played.most_common() if _known(name)), "anma")
+        r = _routine(routine)
+        minutes = build(r).estimate_seconds() / 60
+        events.append(reminders.Reminder(
+            reminders.first_day(today_, weekdays), f"coach: {r.title}", f"Run: coach play {routine}",
+            minutes, f"coach-{routine}@coach", weekdays or tuple(range(7))))
+    data = reminders.calendar(events, when)
+    if output is None:
+        sys.stdout.write(data.decode("utf-8"))
+        return
+    from coach.places import write_atomically
+
+    try:
+        write_atomically(output, data.decode("utf-8"))
+    except OSError as exc:
+        raise InputError(f"{output}: cannot write it: {exc.strerror or exc}") from None
+    typer.echo(f"Wrote {output} ({_plural(len(events), 'event')}"
+               + (", repeating" if len(events) == 1 and events[0].weekdays else "") + ")")
+
+
+def _known(name: str) -> bool:
+    from coach.catalog import names
+
+    return name in names()
+
+
+def _check_output(path: Path) -> None:
+    """``-o`` must name a file in a folder that exists (checked before any work)."""
+    if path.is_dir():
+        raise InputError(f"--output {path}: is a folder; name the .ics file")
+    parent = path.parent
+    if not parent.is_dir():
+        raise InputError(f"--output {path}: no such folder {parent}")
+    import os
+
+    if not os.access(parent, os.W_OK):
+        raise InputError(f"--output {path}: the folder {parent} is read-only")

@@ -161,6 +161,13 @@ def _check(key: Option, raw: Any, base: Path) -> Any:
     return raw
 
 
+def check_value(name: str, raw: Any, base: Path) -> Any:
+    """``raw`` as the value of the setting ``name`` (paths from ``base``), as the settings
+    file would take it; ValueError saying what it must be. For files that carry settings
+    of their own (a program's sessions)."""
+    return _check(KEYS[name], raw, base)
+
+
 def effective(config: Config, typed: Mapping[str, Any]) -> dict[str, Setting]:
     """Every setting, by key name: the command line's value where ``typed`` has it (keys
     as in KEYS), else the file's, else the default."""
