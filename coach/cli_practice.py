@@ -23,7 +23,7 @@ from coach.cli import (
     app,
 )
 from coach.config import COMMAND_LINE
-from coach.errors import InputError
+from coach.errors import InputError, MissingPartError
 from coach.terminal import is_terminal
 
 if TYPE_CHECKING:
@@ -530,6 +530,10 @@ def remind(
     try:
         write_atomically(output, data.decode("utf-8"))
     except OSError as exc:
+        import errno
+
+        if exc.errno == errno.ENOSPC:
+            raise MissingPartError(f"{output}: cannot write it: the disk is full") from None
         raise InputError(f"{output}: cannot write it: {exc.strerror or exc}") from None
     typer.echo(f"Wrote {output} ({_plural(len(events), 'event')}"
                + (", repeating" if len(events) == 1 and events[0].weekdays else "") + ")")
