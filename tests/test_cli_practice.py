@@ -9,13 +9,13 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 import pytest
+from test_history_store import entry
+from test_player import _captured, _home
 
 from coach import cli
 from coach.history import exchange
 from coach.history.store import Outcome
 from conftest import decode, run_coach
-from test_history_store import entry
-from test_player import _captured, _home
 
 
 def _run(capsys, *args):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
+from test_history_store import entry
+
 from coach import program, schedule
 from coach.history.store import Outcome
 from coach.schedule import Mark, where
-from test_history_store import entry
 
 START = date(2026, 11, 2)  # a Monday
 PARIS = timezone(timedelta(hours=1))
