@@ -133,8 +133,7 @@ def log_command(
         typer.echo("No sessions yet." if store is None or not (since or routine)
                    else "No sessions match.")
     else:
-        for line in _table(entries):
-            typer.echo(line)
+        typer.echo("\n".join(_table(entries)))
 
 
 def _table(entries: list[Entry]) -> list[str]:
@@ -195,7 +194,7 @@ def stats(
     entries = []
     if store is not None:
         with store:
-            entries = store.entries()
+            entries = store.entries(options=False)
     starts = settings["day-starts"].value
     result = figures.compute(entries, days.today(days.day_starts(starts)), starts,
                              streaks=settings["streaks"].value)
@@ -294,11 +293,12 @@ def _today(settings: dict[str, Any]) -> date:
 
 
 def _entries() -> list[Entry]:
+    """Every session (without options: programs and reminders need none)."""
     store = _history()
     if store is None:
         return []
     with store:
-        return store.entries()
+        return store.entries(options=False)
 
 
 def _place(settings: dict[str, Any]) -> Any:

@@ -331,8 +331,8 @@ def test_every_path_in_the_file_is_from_its_folder_bed_too(own_folders, capsys, 
     (["--bed-volume", "99"], "--bed-volume 99: must be from -30 to 10 dB"),
     (["--bed", "ocean"], "--bed ocean: no such file, and not a built-in bed (waves, rain, drone, or none)"),
     (["--voice", "zzz"], "--voice zzz: no such voice here; 'coach voices' lists them"),
-    (["-m", "5"], "No such option: -m (it is an option of coach script and coach export and coach play) "
-                  "(see 'coach config --help')"),
+    (["-m", "5"], "No such option: -m (it is an option of coach script and coach export and coach play "
+                  "and coach today) (see 'coach config --help')"),
 ])
 def test_config_refuses_what_play_refuses(capsys, args, message):
     for command in (["config"], ["play", "quick"]):

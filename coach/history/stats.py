@@ -25,10 +25,6 @@ class Totals:
     seconds: float = 0.0
     counted: int = 0
 
-    def add(self, entry: Entry) -> Totals:
-        return Totals(self.sessions + 1, self.seconds + entry.seconds,
-                      self.counted + rules.counts(entry))
-
     @property
     def minutes(self) -> float:
         return self.seconds / 60
@@ -74,30 +70,41 @@ def compute(entries: Sequence[Entry], today: date, starts: str = rules.DEFAULT_D
     ``day-starts`` setting; ``streaks``: False leaves them out."""
     offset = rules.day_starts(starts)
     week_start = today - timedelta(days=today.weekday())
-    week = month = every = Totals()
-    by_day: dict[date, Totals] = {}
-    routines: dict[str, RoutineTotals] = {}
+    # Added up in lists (sessions, seconds, counted), made Totals once at the end: a
+    # frozen value per session would cost more than the rest of the work.
+    week, month, every = [0, 0.0, 0], [0, 0.0, 0], [0, 0.0, 0]
+    by_day: dict[date, list[Any]] = {}
+    per: dict[str, list[Any]] = {}  # routine -> [sessions, seconds, counted, title, last day]
     practice: set[date] = set()
     for e in entries:
         day = rules.day_of(e, offset)
-        every = every.add(e)
+        counted = rules.counts(e)
+        sums = [every, by_day.setdefault(day, [0, 0.0, 0])]
         if week_start <= day <= today:
-            week = week.add(e)
-        if (day.year, day.month) == (today.year, today.month) and day <= today:
-            month = month.add(e)
-        by_day[day] = by_day.get(day, Totals()).add(e)
-        if rules.counts(e):
-            practice.add(day)
-        known = routines.get(e.routine)
+            sums.append(week)
+        if day <= today and (day.year, day.month) == (today.year, today.month):
+            sums.append(month)
+        known = per.get(e.routine)
         if known is None:
-            routines[e.routine] = RoutineTotals(e.routine, e.title, Totals().add(e), day)
-        else:
-            newer = day >= known.last
-            routines[e.routine] = RoutineTotals(e.routine, e.title if newer else known.title,
-                                                known.totals.add(e), max(day, known.last))
-    ranked = tuple(sorted(routines.values(), key=lambda r: (-r.totals.sessions, r.routine)))
-    return Stats(today, week, month, every, ranked,
-                 rules.streaks(practice, today) if streaks else None, by_day, frozenset(practice))
+            known = per[e.routine] = [0, 0.0, 0, e.title, day]
+        elif day >= known[4]:
+            known[3], known[4] = e.title, day
+        sums.append(known)
+        for total in sums:
+            total[0] += 1
+            total[1] += e.seconds
+            total[2] += counted
+        if counted:
+            practice.add(day)
+    ranked = tuple(sorted((RoutineTotals(name, r[3], _totals_of(r), r[4]) for name, r in per.items()),
+                          key=lambda r: (-r.totals.sessions, r.routine)))
+    return Stats(today, _totals_of(week), _totals_of(month), _totals_of(every), ranked,
+                 rules.streaks(practice, today) if streaks else None,
+                 {d: _totals_of(t) for d, t in by_day.items()}, frozenset(practice))
+
+
+def _totals_of(sums: list[Any]) -> Totals:
+    return Totals(sums[0], sums[1], sums[2])
 
 
 def calendar(stats: Stats, weeks: int) -> list[list[Day]]:

@@ -250,9 +250,10 @@ class Store:
         return added, skipped
 
     def entries(self, since: date | None = None, routine: str | None = None,
-                limit: int | None = None) -> list[Entry]:
+                limit: int | None = None, options: bool = True) -> list[Entry]:
         """Sessions, newest first: those started on or after the day ``since`` (by the
-        local date where they were played), of ``routine``, at most ``limit``."""
+        local date where they were played), of ``routine``, at most ``limit``; without
+        ``options`` their options are left out (empty), for figures that need none."""
         where, args = [], []
         if since is not None:
             where.append("substr(started, 1, 10) >= ?")
@@ -261,7 +262,7 @@ class Store:
             where.append("routine = ?")
             args.append(routine)
         sql = ("SELECT id, uid, routine, title, started, ended, seconds, steps_done, "
-               "steps_total, closing, outcome, options FROM sessions"
+               f"steps_total, closing, outcome, {'options' if options else NO_OPTIONS} FROM sessions"
                + (" WHERE " + " AND ".join(where) if where else "")
                + " ORDER BY started_utc DESC, id DESC")
         if limit is not None:
@@ -355,10 +356,16 @@ def _row(entry: Entry) -> tuple[Any, ...]:
             entry.outcome.value, json.dumps(dict(entry.options), sort_keys=True, ensure_ascii=False))
 
 
+NO_OPTIONS = "NULL"
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+_OUTCOMES = {o.value: o for o in Outcome}
+
+
 def _entry(row: tuple[Any, ...]) -> Entry:
     (id, uid, routine, title, started, ended, seconds, steps_done, steps_total, closing,
      outcome, options) = row
     return Entry(uid=uid, routine=routine, title=title, started=datetime.fromisoformat(started),
                  ended=datetime.fromisoformat(ended) if ended else None, seconds=float(seconds),
                  steps_done=int(steps_done), steps_total=int(steps_total), closing=bool(closing),
-                 outcome=Outcome(outcome), options=MappingProxyType(json.loads(options)), id=int(id))
+                 outcome=_OUTCOMES[outcome],
+                 options=MappingProxyType(json.loads(options)) if options else _EMPTY, id=int(id))
