@@ -137,7 +137,7 @@ def _complete_sound(incomplete: str) -> list[str]:
     return [s.value for s in Sound if s.value.startswith(incomplete)]
 
 
-RoutineArg = Annotated[str, typer.Argument(help="A routine name (yours, then built-in; see "
+RoutineArg = Annotated[str, typer.Argument(metavar="ROUTINE", help="A routine name (yours, then built-in; see "
                                            "'coach routines') or a path: anything with a / "
                                            "or ending in .toml (./quick is a file).",
                                            show_default=True, autocompletion=_complete_routine)]
@@ -148,7 +148,34 @@ DEFAULT: dict[str, Any] = {name: option.default for name, option in OPTIONS.item
 def _option(name: str, **extra: Any) -> Any:
     """The typer option ``name`` as the options table (coach.options) declares it."""
     option = OPTIONS[name]
-    return typer.Option(*option.flags, help=option.help, **extra)
+    metavar = option.metavar or ("|".join(option.choices) if option.choices else None)
+    return typer.Option(*option.flags, help=option.help, metavar=metavar, **extra)
+
+
+def _placeholder(self: Any, ctx: Any) -> str:
+    """What help shows for a parameter's value: its metavar (``WPM``, ``slow|normal|fast``,
+    ``ROUTINE``), nothing for a flag. typer's own is the Python type (``<str>``, ``<bool>``,
+    ``<list[Path]>``), which tells a user nothing."""
+    if getattr(self, "is_flag", False) or self.metavar is None:
+        return ""
+    return str(self.metavar) + ("..." if self.nargs != 1 else "")
+
+
+_typer_default_string = typer.core.TyperOption._get_default_string
+
+
+def _default_string(self: Any, *, ctx: Any, show_default_is_str: bool, default_value: Any) -> str:
+    """A ``--x/--no-x`` flag's default as help shows it, from the default in effect (the
+    settings file's, see ``_help_defaults``): typer names it from the declared default."""
+    if self.is_bool_flag and self.secondary_opts and not show_default_is_str:
+        return str((self.opts if default_value else self.secondary_opts)[0]).lstrip("-")
+    return str(_typer_default_string(self, ctx=ctx, show_default_is_str=show_default_is_str,
+                                     default_value=default_value))
+
+
+typer.core.TyperOption.display_type_rich = _placeholder  # type: ignore[method-assign]
+typer.core.TyperArgument.display_type_rich = _placeholder  # type: ignore[method-assign]
+typer.core.TyperOption._get_default_string = _default_string  # type: ignore[method-assign]
 
 
 PaceOpt = Annotated[str, _option("pace", autocompletion=completing.paces)]
@@ -164,7 +191,7 @@ SoundsOpt = Annotated[Path | None, _option("sounds")]
 BedOpt = Annotated[str | None, _option("bed", autocompletion=completing.beds)]
 BedVolOpt = Annotated[float, _option("bed-volume")]
 HistoryOpt = Annotated[bool | None, _option("history", show_default=False)]
-FromOpt = Annotated[str | None, typer.Option("--from", help="Start at this step: its number "
+FromOpt = Annotated[str | None, typer.Option("--from", metavar="STEP", help="Start at this step: its number "
                                                 "or the start of its title.",
                                                 autocompletion=completing.steps)]
 
@@ -282,7 +309,7 @@ def _routine(spec: str) -> Routine:
 # ---- commands -------------------------------------------------------------------------
 
 @app.command()
-def routines(show: Annotated[str | None, typer.Option("--show", help="Print this routine's "
+def routines(show: Annotated[str | None, typer.Option("--show", metavar="NAME", help="Print this routine's "
                                                          "steps and phases.",
                                                          autocompletion=_complete_routine)] = None) -> None:
     """List the routines, built-in and your own: name, steps, minutes, title."""
@@ -322,7 +349,7 @@ def routines(show: Annotated[str | None, typer.Option("--show", help="Print this
 
 
 @app.command()
-def new(name: Annotated[str, typer.Argument(help="The new routine's name (letters, digits, - and _).")],
+def new(name: Annotated[str, typer.Argument(metavar="NAME", help="The new routine's name (letters, digits, - and _).")],
         force: Annotated[bool, typer.Option("--force", help="Replace an existing routine of "
                                             "that name with the starter.")] = False) -> None:
     """Write a commented starter routine to your routines folder and print its path."""
@@ -335,7 +362,7 @@ def new(name: Annotated[str, typer.Argument(help="The new routine's name (letter
 
 
 @app.command()
-def validate(paths: Annotated[list[Path], typer.Argument(help="Routine files to check.")]) -> None:
+def validate(paths: Annotated[list[Path], typer.Argument(metavar="PATH", help="Routine files to check.")]) -> None:
     """Check routine files; report every problem in each. Exit status 2 if any is bad."""
     from coach.clock import minutes_seconds
     from coach.routinefile import load
@@ -388,7 +415,7 @@ def script(
 
 
 @app.command()
-def voices(lang: Annotated[str | None, typer.Option("--lang", "-l", help="Only voices whose "
+def voices(lang: Annotated[str | None, typer.Option("--lang", "-l", metavar="CODE", help="Only voices whose "
                                                         "language starts with this code, e.g. en.")] = None) -> None:
     """List every engine's voices that work here: engine, id, languages, name; * marks the default."""
     from coach import speech
@@ -497,16 +524,17 @@ def _session_command(command: Callable[..., None] | None = None, *,
 @_session_command
 def export(
     routine: RoutineArg = "anma",
-    output: Annotated[str | None, typer.Option("--output", "-o", help="Where to write: a file "
+    output: Annotated[str | None, typer.Option("--output", "-o", metavar="PATH", help="Where to write: a file "
                                                   "(.mp3, .ogg or .wav), a folder (gets ROUTINE.mp3), "
                                                   "or - for standard output (default: ROUTINE.mp3 "
                                                   "in output-dir, else here).")] = None,
     fmt: Annotated[str | None, typer.Option("--format", "-f", autocompletion=completing.formats,
+                                            metavar="mp3|ogg|wav",
                                                help="mp3, ogg or wav, where no "
                                                "file suffix says it (-o -, a folder).")] = None,
-    cues: Annotated[Path | None, typer.Option("--cues", help="Also write the spoken lines with "
+    cues: Annotated[Path | None, typer.Option("--cues", metavar="PATH", help="Also write the spoken lines with "
                                                  "their times: .vtt, .srt or .lrc.")] = None,
-    chapters: Annotated[Path | None, typer.Option("--chapters", help="Also write the chapters: "
+    chapters: Annotated[Path | None, typer.Option("--chapters", metavar="PATH", help="Also write the chapters: "
                                                      ".json (Podcasting 2.0) or .cue (CUE sheet).")] = None,
     start: FromOpt = None,
     options: Any = None,
@@ -688,7 +716,7 @@ def config_command(
 @app.command()
 def sounds(
     ctx: typer.Context,
-    names: Annotated[list[str] | None, typer.Argument(help="Only these sounds.",
+    names: Annotated[list[str] | None, typer.Argument(metavar="SOUND", help="Only these sounds.",
                                                          autocompletion=_complete_sound)] = None,
     sounds: SoundsOpt = None,
 ) -> None:
@@ -721,7 +749,7 @@ class Shell(StrEnum):
 
 
 @app.command()
-def completion(shell: Annotated[Shell, typer.Argument(help="bash, zsh or fish.")]) -> None:
+def completion(shell: Annotated[Shell, typer.Argument(metavar="SHELL", help="bash, zsh or fish.")]) -> None:
     """Print the shell completion script for bash, zsh or fish (see the README to install it)."""
     typer.echo(completing.script(shell.value), nl=False)
 
@@ -797,7 +825,8 @@ def _run(args: list[str]) -> int:
     try:
         # Without standalone mode typer returns an Exit's status (and turns Ctrl-C
         # into Exit(130)) instead of raising it; a command itself returns None.
-        status = app(args=args, prog_name="coach", standalone_mode=False)
+        status = app(args=args, prog_name="coach", standalone_mode=False,
+                     default_map=_help_defaults() if {"--help", "-h"} & set(args) else None)
         status = status if isinstance(status, int) else Exit.OK
         if status == Exit.INTERRUPTED:
             _error("interrupted")
@@ -826,6 +855,23 @@ def _run(args: list[str]) -> int:
         else:
             _error(f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)")
         return Exit.BUG
+
+
+def _help_defaults() -> dict[str, dict[str, Any]]:
+    """For ``--help``: the settings file's values as each command's defaults, so help says
+    ``[default: slow]`` where the file sets it, not coach's own ``normal`` (click shows a
+    context's default map as the default). A broken file shows coach's own: the command
+    itself reports it."""
+    from coach import config
+    from coach.options import KEYS
+
+    try:
+        found = config.load().values
+    except CoachError:
+        return {}
+    return {command: {o.param: str(found[name]) if isinstance(found[name], Path) else found[name]
+                      for name, o in KEYS.items() if name in found and command in o.commands}
+            for command in {c for o in KEYS.values() for c in o.commands}}
 
 
 def _usage_error(exc: Any, args: list[str]) -> str:

@@ -75,7 +75,7 @@ COMPLETE_VAR = "_COACH_COMPLETE"
 def script(shell: str) -> str:
     """The completion script to install for ``shell`` (bash, zsh or fish): coach's own
     for bash, typer's for the others (they hand the whole line over, so ``:`` is safe)."""
-    from typer.completion import get_completion_script
+    from typer._completion_shared import get_completion_script
 
     if shell != "bash":
         return str(get_completion_script(prog_name="coach", complete_var=COMPLETE_VAR, shell=shell))
@@ -88,9 +88,9 @@ def install() -> None:
     coach's bash one in place of typer's). Called before a shell's request is answered
     and before a script is printed."""
     from typer._click.shell_completion import CompletionItem, add_completion_class
-    from typer._completion_classes import BashComplete, completion_init  # type: ignore[attr-defined]
+    from typer._completion_classes import BashComplete, completion_init
 
-    class Bash(BashComplete):  # type: ignore[misc]
+    class Bash(BashComplete):
         source_template = BASH_SCRIPT
 
         def format_completion(self, item: CompletionItem) -> str:
@@ -135,7 +135,7 @@ def beds(incomplete: str) -> list[str]:
 
 
 def formats(incomplete: str) -> list[str]:
-    from coach.job import FORMATS
+    from coach.export import FORMATS
 
     return _matching([f.removeprefix(".") for f in FORMATS], incomplete)
 

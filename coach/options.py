@@ -50,7 +50,8 @@ class Option:
     ``help``: the command line's help; ``summary``: the settings file's comment and
     ``example`` the value it shows (None: no settings file key); ``commands``: the commands
     that take it; ``default``: what applies when nothing sets it (None: coach's own
-    choice, e.g. the default voice)."""
+    choice, e.g. the default voice); ``metavar``: how help names its value (``WPM``; a
+    choice lists its choices)."""
 
     name: str
     kind: Kind
@@ -63,6 +64,7 @@ class Option:
     choices: tuple[str, ...] = ()
     low: float | None = None
     high: float | None = None
+    metavar: str = ""
 
     @property
     def param(self) -> str:
@@ -86,12 +88,12 @@ OPTIONS: dict[str, Option] = {o.name: o for o in (
     Option("voice", Kind.TEXT, None, ("--voice", "-v"),
            "Voice id, name or language code (see 'coach voices'); eSpeak NG variants like "
            "en-us+f3 work.", PLANNED, "a voice id, name or language code (coach voices)",
-           '"en-gb-x-rp"'),
+           '"en-gb-x-rp"', metavar="VOICE"),
     Option("rate", Kind.INT, None, ("--rate", "-r"),
            f"Speaking rate in words per minute, {RATE_RANGE[0]}-{RATE_RANGE[1]} (default: 130 "
            "on the neural voice, 140 on eSpeak NG, at the normal pace).",
            PLANNED, "speaking rate, words per minute", "130", low=RATE_RANGE[0],
-           high=RATE_RANGE[1]),
+           high=RATE_RANGE[1], metavar="WPM"),
     Option("talk", Kind.CHOICE, Talk.NORMAL.value, ("--talk",),
            "less, normal or more: how much is said beyond the instructions.",
            PLANNED, "less, normal or more", '"less"', choices=_values(Talk)),
@@ -100,28 +102,28 @@ OPTIONS: dict[str, Option] = {o.name: o for o in (
            PLANNED, "count every repetition aloud", "true"),
     Option("minutes", Kind.NUMBER, None, ("--minutes", "-m"),
            "Fit the session to about this many minutes by scaling repetitions.",
-           PLANNED - {"config"}, low=MINUTES_RANGE[0], high=MINUTES_RANGE[1]),
+           PLANNED - {"config"}, low=MINUTES_RANGE[0], high=MINUTES_RANGE[1], metavar="N"),
     Option("mono", Kind.BOOL, False, ("--mono/--stereo",), "One channel; no left/right panning.",
            SESSION, "one channel, no panning", "true"),
     Option("tone-volume", Kind.NUMBER, 0.0, ("--tone-volume",),
            f"Raise or lower the tones, in dB ({TONE_VOLUME_RANGE[0]:g} to "
            f"{TONE_VOLUME_RANGE[1]:g}).", SESSION, "dB added to the tones", "-6.0",
-           low=TONE_VOLUME_RANGE[0], high=TONE_VOLUME_RANGE[1]),
+           low=TONE_VOLUME_RANGE[0], high=TONE_VOLUME_RANGE[1], metavar="DB"),
     Option("no-tones", Kind.BOOL, False, ("--no-tones/--tones",),
            "Voice only: no rhythm tones or bells.", PLANNED, "voice only", "true"),
     Option("sounds", Kind.FOLDER, None, ("--sounds",),
            "A folder of your own sounds (bell.ogg, circle.flac, ...) replacing the built-in "
            "ones; see 'coach sounds'.", SESSION | {"sounds"},
-           "a folder of your own sounds (coach sounds)", '"~/sounds/soft"'),
+           "a folder of your own sounds (coach sounds)", '"~/sounds/soft"', metavar="DIR"),
     Option("bed", Kind.BED, None, ("--bed",),
            "An ambient bed under the session, lowered while the voice speaks: waves, rain, "
            "drone, or any sound file (looped); none for no bed.", PLANNED,
            "an ambient bed under the session: waves, rain, drone, a sound file, or none",
-           '"rain"'),
+           '"rain"', metavar="BED"),
     Option("bed-volume", Kind.NUMBER, 0.0, ("--bed-volume",),
            f"Raise or lower the bed, in dB ({BED_VOLUME_RANGE[0]:g} to "
            f"{BED_VOLUME_RANGE[1]:g}).", PLANNED, "dB added to the ambient bed", "-6.0",
-           low=BED_VOLUME_RANGE[0], high=BED_VOLUME_RANGE[1]),
+           low=BED_VOLUME_RANGE[0], high=BED_VOLUME_RANGE[1], metavar="DB"),
     Option("output-dir", Kind.FOLDER, None, (), "", frozenset({"export", "config"}),
            "where coach export writes when -o is not given", '"~/Music/coach"'),
     Option("history", Kind.BOOL, True, ("--history/--no-history",),

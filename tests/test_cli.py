@@ -75,6 +75,28 @@ def test_every_command_and_option_is_in_the_readme():
             f"{name or 'coach'} {option} is not documented in README"
 
 
+def test_help_names_values_and_shows_the_defaults_in_effect(capsys, own_folders, monkeypatch):
+    # The new user saw `<bool>`, `<str>`, `<list[Path]>` and `[default: normal]` though the
+    # settings file set `slow`.
+    monkeypatch.setenv("COLUMNS", "200")
+    for command in ("play", "export", "script", "config", "validate", "sounds", "new", "voices",
+                    "routines", "completion", "cache"):
+        status, out, _ = _run(capsys, command, "--help")
+        assert status == 0
+        assert not re.search(r"<\w+(\[\w+\])?>", out), (command, out)
+    status, out, _ = _run(capsys, "play", "--help")
+    assert re.search(r"--rate\s+-r\s+WPM\s", out) and re.search(r"--pace\s+-p\s+slow\|normal\|fast\s", out)
+    assert "[default: normal]" in out and "[default: no-count]" in out  # pace and talk, count
+    own_folders["config"].mkdir(parents=True)
+    (own_folders["config"] / "config.toml").write_text('pace = "slow"\ncount = true\n')
+    status, out, _ = _run(capsys, "play", "--help")
+    assert out.count("[default: slow]") == 1 and "[default: count]" in out
+    assert out.count("[default: normal]") == 1  # talk's
+    (own_folders["config"] / "config.toml").write_text("pace = \n")  # broken: help still helps
+    status, out, _ = _run(capsys, "play", "--help")
+    assert status == 0 and out.count("[default: normal]") == 2
+
+
 def test_routines_lists_the_built_ins(capsys):
     status, out, _ = _run(capsys, "routines")
     assert status == 0
@@ -142,7 +164,7 @@ def test_validate_says_one_step(capsys, tmp_path):
     (["export", "--resume"], "No such option: --resume (it is an option of coach play) "
                              "(see 'coach export --help')"),
     (["play", "--pase", "slow"], "No such option: --pase (did you mean --pace?) (see 'coach play --help')"),
-    (["completion"], "Missing argument 'shell'. Choose from: bash, zsh, fish (see 'coach completion --help')"),
+    (["completion"], "Missing argument 'SHELL'. Choose from: bash, zsh, fish (see 'coach completion --help')"),
     (["routines", "--show"], "Option '--show' requires an argument. (see 'coach routines --help')"),
 ])
 def test_bad_input_is_one_line_and_exit_2(capsys, tmp_path, monkeypatch, args, fragment):
