@@ -30,9 +30,12 @@ def key(spec: str) -> str:
 
 
 def _read() -> dict[str, Any]:
-    try:
-        data = json.loads(_file().read_text("utf-8"))
-    except (OSError, ValueError):
+    from coach.errors import InputError
+    from coach.tomlfile import read_text
+
+    try:  # (a regular file only: a FIFO in its place would wait forever)
+        data = json.loads(read_text(_file(), "state file"))
+    except (InputError, ValueError):
         return {}  # nothing remembered, or a damaged file: start afresh
     return data if isinstance(data, dict) else {}
 

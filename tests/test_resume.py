@@ -45,6 +45,12 @@ def test_a_damaged_state_file_is_no_state(own_folders):
     assert resume.recall("anma", builtin("anma")) == 1
 
 
+def test_a_fifo_in_place_of_the_state_file_is_no_state(own_folders):
+    own_folders["state"].mkdir(parents=True)
+    os.mkfifo(own_folders["state"] / "resume.json")  # reading it would wait for a writer
+    assert resume.recall("anma", builtin("anma")) is None
+
+
 def test_an_unwritable_state_folder_never_stops_a_session(own_folders):
     own_folders["state"].parent.mkdir(parents=True)
     own_folders["state"].write_text("a file where the folder should be")
