@@ -12,7 +12,7 @@ the session's clock (see coach.bed), so chapters and blocks carry the very same 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +21,7 @@ import numpy as np
 
 from coach import bed, render, timeline
 from coach.bed import ducking
+from coach.clips import Clips
 from coach.clock import RATE
 from coach.render import Mix, Renderer
 from coach.routine import Routine
@@ -38,14 +39,7 @@ from coach.script import (
     texts,
 )
 from coach.speech import Speaker, VoiceChoice, open_speaker
-from coach.spoken import speakable
-from coach.timeline import Event, Speech, Timeline, moved
-from coach.tones import to_pcm16
-
-#: Bytes of clips a session keeps in memory, spoken (float32) and levelled (int16) each:
-#: the most recently used ones, so memory does not grow with the amount of speech. A clip
-#: needed again after it was let go comes back from the clip cache.
-KEEP_BYTES = 32_000_000
+from coach.timeline import Event, Speech, Timeline
 
 
 @dataclass(frozen=True)
@@ -75,11 +69,10 @@ class ChapterAudio:
 
 
 class Session:
-    """Makes a routine's audio. Each text is synthesized once, on first need; it is levelled
-    only when first rendered, so levelling overlaps encoding. Only the lengths of all
-    lines are kept; of their sound, only the clips used last (KEEP_BYTES spoken and
-    KEEP_BYTES levelled), so a session of any length and any amount of talk stays within
-    the same memory as a short one. A clip let go comes back from the clip cache.
+    """Makes a routine's audio: its clips (coach.clips: each line spoken once, levelled
+    when first rendered, so levelling overlaps encoding), each chapter laid out on its own,
+    the session's gain from the plan, the bed under it; one render path serves play
+    (``chapter``) and export (``blocks``).
 
     The session owns its Speaker (and so the speech engine's life): ``close`` it, or use
     it as a context manager. ``notify`` receives a line for the user that is not an error
@@ -93,10 +86,7 @@ class Session:
         self.script: Script = build(routine, options.settings)
         self.speaker = speaker or open_speaker(options.voice, options.rate,
                                                options.settings.pace.speech, notify=notify)
-        self._frames: dict[str, int] = {}
-        self._raw = _Kept(KEEP_BYTES)  # spoken, not yet levelled
-        self._ready = _Kept(KEEP_BYTES)  # levelled, int16
-        self._lock = threading.Lock()  # play renders on a second thread
+        self.clips = Clips(self.speaker, lambda: self.mix)
         self._laid: dict[int, tuple[tuple[Event, ...], int]] = {}  # chapter -> events from 0, end
         self._mix: Mix | None = None
         self._mix_lock = threading.Lock()
@@ -134,8 +124,7 @@ class Session:
         seconds: each chapter exactly once its lines have been spoken, else its plan with
         each line's estimate corrected by how fast the voice has been so far (the "time
         left" of a session whose later chapters are not made yet)."""
-        with self._lock:
-            frames = dict(self._frames)
+        frames = self.clips.spoken()
         estimated = sum(self._estimated_frames(t) for t in frames)
         speed = sum(frames.values()) / estimated if estimated else 1.0
         # How fast the voice has been is trusted as far as the speech it was measured on
@@ -219,39 +208,12 @@ class Session:
         return pcm
 
     def frames(self, texts: list[str]) -> dict[str, int]:
-        """Each text's clip length in samples, synthesizing the ones not yet spoken (one
-        at a time: only the clips used last are kept, see KEEP_BYTES)."""
-        for text in dict.fromkeys(texts):
-            if text not in self._frames:
-                clip = self._spoken(text)
-                with self._lock:
-                    self._raw.put(text, clip)
-                    self._frames[text] = len(clip)
-        return {t: self._frames[t] for t in texts}
-
-    def _spoken(self, text: str) -> np.ndarray:
-        """``text``'s clip as the voice speaks it (emoji and symbols stay in the text for
-        cue sheets, but are not spoken)."""
-        spoken = speakable(text)
-        return self.speaker.synthesize([spoken])[spoken]
+        """Each text's clip length in samples, synthesizing the ones not yet spoken."""
+        return self.clips.frames(texts)
 
     def clip(self, text: str) -> np.ndarray:
-        """The levelled clip for ``text`` (int16), from its synthesized one. Levelled clips
-        are kept in the clip cache too (beside the spoken ones, keyed by how they were
-        levelled), so a warm run levels nothing."""
-        mix = self.mix  # outside the lock: the plan is laid out once, first
-        with self._lock:
-            ready = self._ready.get(text)
-            if ready is None:
-                def level() -> np.ndarray:
-                    raw = self._raw.pop(text)
-                    return render.prepare_speech(self._spoken(text) if raw is None else raw,
-                                                 RATE, mix)
-                ready = to_pcm16(self.speaker.derived(
-                    speakable(text), render.speech_level_tag(mix), level))
-                self._raw.pop(text)
-                self._ready.put(text, ready)
-            return ready
+        """The levelled clip for ``text`` (int16)."""
+        return self.clips[text]
 
     @property
     def chapter_count(self) -> int:
@@ -268,17 +230,12 @@ class Session:
 
     def chapter(self, index: int) -> ChapterAudio:
         """Chapter ``index`` laid out and rendered on its own."""
-        title, _ = self.script.chapters()[index]
         events, end = self._laid_out(index)
-        pcm = Renderer(events, _Clips(self), self.mix).pcm(0, end)
-        if self.options.mix.bed is not None:
-            # The bed follows the session's clock, so this chapter needs its place in it.
-            start = sum(self._laid_out(i)[1] for i in range(index))
-            envelope = self._bed_envelope(index, start, start + end,
-                                          [(e.start + start, e.end + start) for e in events
-                                           if isinstance(e, Speech)])
-            pcm = bed.lay(pcm, self._bed_loop(), envelope.gain(start, start + end), start)
-        return ChapterAudio(index, title, tuple(events), pcm)
+        # The bed follows the session's clock, so with one this chapter needs its place in it.
+        start = sum(self._laid_out(i)[1] for i in range(index)) if self.options.mix.bed else 0
+        pcm = np.concatenate([*self._mixed(index, events, end, start, max(1, end)),
+                              np.zeros((0, self.channels), np.int16)])
+        return ChapterAudio(index, self.chapter_title(index), events, pcm)
 
     def _laid_out(self, index: int) -> tuple[tuple[Event, ...], int]:
         """Chapter ``index`` laid out from 0 (kept: a chapter's length places the next)."""
@@ -298,8 +255,7 @@ class Session:
         spoken ``lines``: the ducking there depends on this chapter's lines plus the
         nearest line of the chapters on either side, and on nothing further (see
         coach.bed.ducking); the fade-in on the first chapter, the fade-out on the last."""
-        reach = round((ducking.HOLD + ducking.LEAD + ducking.TAIL + ducking.RAMP_DOWN
-                       + ducking.RAMP_UP) * RATE)
+        reach = round(ducking.REACH * RATE)
         before = list(lines)
         pos = start
         for i in range(index - 1, -1, -1):  # back to the last line before this chapter
@@ -342,7 +298,7 @@ class Session:
     def renderer(self, tl: Timeline) -> Renderer:
         """A renderer for any window of ``tl`` (from ``self.timeline()``); voice and tones
         only, without the bed."""
-        return Renderer(tl.events, _Clips(self), self.mix)
+        return Renderer(tl.events, self.clips, self.mix)
 
     def blocks(self, block: int) -> Iterator[np.ndarray]:
         """The whole session as int16 blocks of at most ``block`` samples, one chapter after
@@ -351,65 +307,28 @@ class Session:
         ``self.timeline()`` (plus the bed, if any), which is free once this has run; equal
         to the chapters one after another."""
         start = 0
-        mix = self.mix
-        for index, cues in enumerate(self._chapter_cues):
-            events, end = timeline.layout_chapter(cues, self.frames(texts(cues)), RATE, start)
-            self._laid[index] = (tuple(moved(e, -start) for e in events), end - start)
-            renderer = Renderer(events, _Clips(self), mix)
-            envelope = None if mix.bed is None else self._bed_envelope(
-                index, start, end, [(e.start, e.end) for e in events if isinstance(e, Speech)])
-            for s in range(start, end, block):
-                e = min(end, s + block)
-                pcm = renderer.pcm(s, e)
-                if envelope is not None:
-                    pcm = bed.lay(pcm, self._bed_loop(), envelope.gain(s, e), s)
-                yield pcm
-            start = end
+        for index in range(self.chapter_count):
+            events, length = self._laid_out(index)
+            yield from self._mixed(index, events, length, start, block)
+            start += length
 
-
-class _Kept:
-    """The clips used last, up to ``limit`` bytes (a larger clip is kept alone until the
-    next one comes). Not thread-safe: the Session's lock guards it."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit, self.size = limit, 0
-        self._clips: OrderedDict[str, np.ndarray] = OrderedDict()
-
-    def get(self, text: str) -> np.ndarray | None:
-        clip = self._clips.get(text)
-        if clip is not None:
-            self._clips.move_to_end(text)
-        return clip
-
-    def pop(self, text: str) -> np.ndarray | None:
-        clip = self._clips.pop(text, None)
-        if clip is not None:
-            self.size -= clip.nbytes
-        return clip
-
-    def put(self, text: str, clip: np.ndarray) -> None:
-        self.pop(text)
-        self._clips[text] = clip
-        self.size += clip.nbytes
-        while self.size > self.limit and len(self._clips) > 1:
-            self.size -= self._clips.popitem(last=False)[1].nbytes
+    def _mixed(self, index: int, events: tuple[Event, ...], length: int, start: int,
+               block: int) -> Iterator[np.ndarray]:
+        """Chapter ``index`` (``events`` laid out from 0, ``length`` samples) mixed as int16
+        blocks of at most ``block`` samples, with the bed under it at sample ``start`` of the
+        session's clock: the one render path of ``chapter`` and ``blocks``."""
+        renderer = Renderer(events, self.clips, self.mix)
+        mix = self.options.mix
+        envelope = None if mix.bed is None else self._bed_envelope(
+            index, start, start + length,
+            [(e.start + start, e.end + start) for e in events if isinstance(e, Speech)])
+        for s in range(0, length, block):
+            e = min(length, s + block)
+            pcm = renderer.pcm(s, e)
+            if envelope is not None:
+                pcm = bed.lay(pcm, self._bed_loop(), envelope.gain(start + s, start + e), start + s)
+            yield pcm
 
 
 #: Clip lengths that are all zero: enough to find where a chapter's first line starts.
 _NO_FRAMES: Mapping[str, int] = defaultdict(int)
-
-
-class _Clips(Mapping[str, np.ndarray]):
-    """A read-only view of a session's clips that levels each one when first asked for."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def __getitem__(self, text: str) -> np.ndarray:
-        return self.session.clip(text)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.session._frames)
-
-    def __len__(self) -> int:
-        return len(self.session._frames)

@@ -170,13 +170,13 @@ def test_a_session_keeps_only_the_clips_it_used_last(monkeypatch):
     expected = np.concatenate(list(whole.blocks(RATE)))
     kept = max(len(whole.clip(t)) for t in whole.script.texts()) * 2
     assert sum(len(whole.clip(t)) * 2 for t in whole.script.texts()) > 4 * kept
-    monkeypatch.setattr("coach.session.KEEP_BYTES", kept)
+    monkeypatch.setattr("coach.clips.KEEP_BYTES", kept)
     bounded = Session(loads(TALKY), Options(voice="espeak:en-us"))
     sizes = []
     got = []
     for block in bounded.blocks(RATE):
         got.append(block)
-        sizes.append(bounded._raw.size + bounded._ready.size)
+        sizes.append(bounded.clips.kept_bytes)
     assert np.array_equal(np.concatenate(got), expected)
     assert max(sizes) <= 3 * kept  # levelled (int16) and spoken (float32) at most a clip each
     assert np.array_equal(np.concatenate([bounded.chapter(k).pcm for k in range(bounded.chapter_count)]),

@@ -37,6 +37,10 @@ RAMP_UP = 1.2
 #: become one: lines less than HOLD + LEAD + TAIL = 2.95 s apart keep the bed down. At
 #: least RAMP_UP + RAMP_DOWN, so ramps never overlap.
 HOLD = 2.5
+#: How far one spoken line moves the bed's gain, seconds: two lines further apart than
+#: this never share a ducking window, so a chapter's envelope needs the lines of its
+#: neighbours only as far as this reaches.
+REACH = HOLD + LEAD + TAIL + RAMP_DOWN + RAMP_UP
 #: The bed fades in over the first seconds of the session (at most the first chapter) ...
 FADE_IN = 5.0
 #: ... and out over the last ones (at most the last chapter).
