@@ -578,24 +578,14 @@ def play(
     """Play a session live. Keys: space pause/resume, n next step, b start of the step (twice: the step before), q quit."""
     from dataclasses import replace
 
-    from coach import resume
+    from coach import live, resume
 
     r = _routine(routine)
-    name = resume.key(routine)
-    if again:
-        if start is not None:
-            raise InputError("--resume and --from: give one of them")
-        step = resume.recall(name, r)
-        if step is None:
-            typer.echo(f"Nothing to resume for {routine}: starting at the beginning.", err=True)
-        else:
-            was, now = resume.recorded_title(name), r.steps[step].title
-            changed = f" (it was '{was}' when you stopped: the routine has changed)" if was and was != now else ""
-            typer.echo(f"Resuming at step {step + 1}: {now}.{changed}", err=True)
-            options = replace(options, settings=replace(options.settings, start=step))
-    else:
-        options = _with_start(options, r, start)
-    _live(r, name, options, _recording(r, options, settings, history))
+    step, note = live.start_step(routine, r, again, start)
+    if note:
+        typer.echo(note, err=True)
+    options = replace(options, settings=replace(options.settings, start=step))
+    _live(r, resume.key(routine), options, _recording(r, options, settings, history))
 
 
 def _live(r: Any, name: str, options: Any, recording: Any) -> None:
@@ -623,27 +613,15 @@ def _recording(r: Any, options: Any, settings: Any, history: bool | None) -> Any
 
 
 def _play(session: Any, name: str, r: Any, keyboard: Keyboard, observers: list[Any]) -> None:
-    from coach import player, resume
-    from coach.practice import Tracker
-
-    def reached(chapter: int) -> None:
-        # Recorded as each chapter starts, so q, Ctrl-C and even a crash leave it behind.
-        step = session.script.step_of(chapter)
-        if step is None:
-            resume.forget(name)
-        else:
-            resume.remember(name, r, step)
+    from coach import live, player
 
     status = StatusLine() if is_terminal(sys.stderr) else None
     try:
-        outcome = player.play(session, poll_key=keyboard.poll if keyboard.on else None,
-                              status=status.show if status else None, on_chapter=reached,
-                              listener=Tracker(session.script, observers))
+        outcome = live.play(session, name, r, keyboard.poll if keyboard.on else None,
+                            status.show if status else None, observers)
     finally:
         if status:
             status.close()
-    if outcome is player.Outcome.FINISHED:
-        resume.forget(name)
     typer.echo("Stopped." if outcome is player.Outcome.QUIT else "Finished. Well done.", err=True)
 
 
