@@ -552,7 +552,8 @@ def export(
         output = str(folder) + os.sep
     targets = job.targets_for(job.default_stem(r, options.settings), output, fmt, cues, chapters)
     name = targets.audio.name if targets.audio else "to standard output"
-    bar = Progress(round(build(r, options.settings).estimate_seconds() * RATE), f"Exporting {name}")
+    planned = build(r, options.settings, options.rate).estimate_seconds(options.rate)
+    bar = Progress(round(planned * RATE), f"Exporting {name}")
     try:
         result = job.run(r, options, targets, bar.update,
                          out=sys.stdout.buffer if targets.audio is None and sys.stdout else None,

@@ -140,7 +140,7 @@ def run(routine: Routine, options: Options, targets: Targets,
     """
     from coach.script import build
 
-    estimate = build(routine, options.settings).estimate_seconds()
+    estimate = build(routine, options.settings, options.rate).estimate_seconds(options.rate)
     channels = options.mix.channels
     places = Outputs()
     stack = contextlib.ExitStack()  # the session's speech engine, closed whatever happens

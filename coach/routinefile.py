@@ -32,6 +32,7 @@ from coach.routine import (
     Side,
     Step,
 )
+from coach.spoken import spoken_length
 from coach.tomlfile import SHOWN, format_problems, key_place, parse_toml, read_text, unknown
 
 # C0 and C1 control characters other than tab and newline (CRLF counts as a newline):
@@ -163,6 +164,9 @@ def _text(table: dict[str, Any], key: str, place: str, p: _Problems, *, required
         p.add(where, "contains a control character; use plain text")
     elif len(text) > limit:
         p.add(where, f"is {len(text)} characters long; the limit is {limit}")
+    elif (aloud := spoken_length(text)) > limit:  # "987654321" is 90 characters read aloud
+        p.add(where, f"is {aloud} characters long read aloud (numbers as words); the limit "
+                     f"is {limit}")
     return text
 
 

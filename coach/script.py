@@ -15,9 +15,10 @@ from enum import Enum
 
 from coach.clock import about, minutes_seconds
 from coach.errors import InputError
+from coach.pieces import pieces
 from coach.routine import MAX_REPS, Motion, Phase, Routine, Side
 from coach.sounds import SECONDS, Sound
-from coach.spoken import is_speakable, speakable
+from coach.spoken import is_speakable, spoken_length
 
 MAX_SESSION_SECONDS = 4 * 3600
 #: How long a line is assumed to take, before any voice has spoken it: LINE_SECONDS plus
@@ -167,9 +168,9 @@ class Script:
         """Distinct speech texts in the order first spoken."""
         return texts(self.cues)
 
-    def estimate_seconds(self) -> float:
-        """Approximate length; speech estimated from its characters (speech_estimate)."""
-        return estimate_seconds(self.cues, self.settings.pace)
+    def estimate_seconds(self, wpm: float | None = None) -> float:
+        """Approximate length, speech at ``wpm`` words per minute (see speech_estimate)."""
+        return estimate_seconds(self.cues, self.settings.pace, wpm)
 
 
 def texts(cues: tuple[Cue, ...]) -> list[str]:
@@ -177,20 +178,22 @@ def texts(cues: tuple[Cue, ...]) -> list[str]:
     return list(dict.fromkeys(c.text for c in cues if isinstance(c, Say)))
 
 
-def estimate_seconds(cues: tuple[Cue, ...], pace: Pace) -> float:
-    """Approximate seconds ``cues`` last; speech estimated from its characters."""
-    return sum(_estimate(c, pace) for c in cues)
+def estimate_seconds(cues: tuple[Cue, ...], pace: Pace, wpm: float | None = None) -> float:
+    """Approximate seconds ``cues`` last, speech at ``wpm`` (see speech_estimate)."""
+    return sum(_estimate(c, pace, wpm) for c in cues)
 
 
-def speech_estimate(text: str, pace: Pace) -> float:
-    """Rough seconds to speak ``text`` at the default rate for ``pace`` (emoji and symbols,
-    which are not spoken, take no time)."""
-    return (LINE_SECONDS + len(speakable(text)) * CHAR_SECONDS) / pace.speech
+def speech_estimate(text: str, pace: Pace, wpm: float | None = None) -> float:
+    """Rough seconds to speak ``text`` at ``wpm`` words per minute (None: the default rate
+    for ``pace``), from its length read aloud: numbers count as the words they are read
+    as, emoji and symbols, which are not spoken, as nothing (``spoken.spoken_length``)."""
+    seconds = LINE_SECONDS + spoken_length(text) * CHAR_SECONDS
+    return seconds * ESTIMATE_WPM / wpm if wpm else seconds / pace.speech
 
 
-def _estimate(cue: Cue, pace: Pace) -> float:
+def _estimate(cue: Cue, pace: Pace, wpm: float | None = None) -> float:
     if isinstance(cue, Say):
-        return 0.0 if cue.over else speech_estimate(cue.text, pace)
+        return 0.0 if cue.over else speech_estimate(cue.text, pace, wpm)
     if isinstance(cue, Beat | Rest):
         return cue.seconds
     return 0.0
@@ -236,12 +239,17 @@ class _Builder:
         self.cues.extend(c for c in cues if not isinstance(c, Say) or is_speakable(c.text))
 
     def say(self, text: str) -> None:
-        """The routine's own ``text``: each of its lines spoken, a short pause between."""
+        """The routine's own ``text``: each of its lines spoken, a short pause between; a
+        line longer than PIECE_CHARS read aloud as several, each cut with its pause
+        (coach.pieces), so no line costs more to speak than a short one."""
         lines = [line for line in text.split("\n") if is_speakable(line)]
         for i, line in enumerate(lines):
             if i:
                 self.rest(LINE_BREAK)
-            self.add(Say(line))
+            for piece in pieces(line):
+                self.add(Say(piece.text))
+                if piece.pause:
+                    self.add(Rest(piece.pause))
 
     def rest(self, seconds: float) -> None:
         self.add(Rest(round(seconds * self.f, 6)))
@@ -418,11 +426,12 @@ def _fill_silence(cues: list[Cue], settings: Settings) -> tuple[Cue, ...]:
     return tuple(out)
 
 
-def build(routine: Routine, settings: Settings = Settings()) -> Script:
-    """The Script for ``routine`` under ``settings``.
+def build(routine: Routine, settings: Settings = Settings(), wpm: float | None = None) -> Script:
+    """The Script for ``routine`` under ``settings``, for a voice speaking ``wpm`` words
+    per minute (None: the default rate for the pace).
 
     Raises InputError when ``settings.minutes`` cannot be met or the session would last
-    longer than MAX_SESSION_SECONDS.
+    longer than MAX_SESSION_SECONDS (speech estimated at ``wpm``).
     """
     if not 0 <= settings.start < len(routine.steps):
         raise InputError(f"--from {settings.start + 1}: {routine.title} has "
@@ -434,15 +443,18 @@ def build(routine: Routine, settings: Settings = Settings()) -> Script:
         if rhythm > MAX_SESSION_SECONDS:  # refuse before building: a small file can ask
             raise _too_long(routine, settings, rhythm)  # for millions of repetitions
         script = _script(routine, settings, 1.0)
-    total = script.estimate_seconds()
+    total = script.estimate_seconds(wpm)
     if total > MAX_SESSION_SECONDS:
-        raise _too_long(routine, settings, total)
+        raise _too_long(routine, settings, total, wpm)
     return script
 
 
-def _too_long(routine: Routine, settings: Settings, total: float) -> InputError:
+def _too_long(routine: Routine, settings: Settings, total: float,
+              wpm: float | None = None) -> InputError:
+    rate = f" and {wpm:g} words per minute" if wpm else ""
     return InputError(f"{routine.source or routine.name}: the session would last about "
-                      f"{about(total)} at the {settings.pace.value} pace; the limit is 4 hours")
+                      f"{about(total)} at the {settings.pace.value} pace{rate}; the limit is "
+                      "4 hours")
 
 
 def rhythm_seconds(routine: Routine, pace: Pace, rep_scale: float = 1.0, start: int = 0) -> float:

@@ -26,7 +26,6 @@ from coach.clock import RATE
 from coach.render import Mix, Renderer
 from coach.routine import Routine
 from coach.script import (
-    ESTIMATE_WPM,
     Beat,
     Cue,
     Rest,
@@ -83,7 +82,7 @@ class Session:
     def __init__(self, routine: Routine, options: Options, speaker: Speaker | None = None,
                  notify: Callable[[str], None] | None = None) -> None:
         self.routine, self.options = routine, options
-        self.script: Script = build(routine, options.settings)
+        self.script: Script = build(routine, options.settings, options.rate)
         self.speaker = speaker or open_speaker(options.voice, options.rate,
                                                options.settings.pace.speech, notify=notify)
         self.clips = Clips(self.speaker, lambda: self.mix)
@@ -109,9 +108,8 @@ class Session:
         (coach.speech), so words per minute is the common measure; the Speaker's own rate,
         not a fallback's, keeps the plan the same however the session is made."""
         if text not in self._estimates:
-            seconds = speech_estimate(text, self.script.settings.pace)
-            self._estimates[text] = round(seconds * self.script.settings.pace.speech
-                                          * ESTIMATE_WPM / self.speaker.rate * RATE)
+            seconds = speech_estimate(text, self.script.settings.pace, self.speaker.rate)
+            self._estimates[text] = round(seconds * RATE)
         return self._estimates[text]
 
     def _planned_mix(self) -> Mix:

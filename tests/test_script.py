@@ -9,10 +9,13 @@ import pytest
 import coach.script as script_module
 from coach.catalog import builtin
 from coach.errors import InputError
+from coach.pieces import CLAUSE_PAUSE
 from coach.routine import Routine
 from coach.routinefile import loads
 from coach.script import (
+    CHAR_SECONDS,
     LINE_BREAK,
+    LINE_SECONDS,
     MAX_SESSION_SECONDS,
     MAX_SLOT,
     SIDE_PAN,
@@ -376,6 +379,33 @@ def test_session_over_four_hours_is_refused():
     message = str(info.value)
     assert message.startswith("long.toml: the session would last about ")
     assert message.endswith("; the limit is 4 hours")
+
+
+def test_the_four_hour_cap_counts_the_rate_and_numbers_as_words():
+    # What the tester did: a talk-heavy routine that passes at the default rate got past
+    # the cap at --rate 80 (and numbers, read as words, are longer than they look).
+    line = ("Let the shoulders fall and breathe out slowly through the mouth " * 30)[:1900]
+    text = "".join(f'[[steps]]\ntitle = "S{i}"\nsay = "{line}"\nmotion = "press"\nreps = 1\n'
+                   f'seconds = 1\n' for i in range(60))
+    r = loads('title = "Talk"\n' + text, source="talk.toml")
+    assert build(r).estimate_seconds() < MAX_SESSION_SECONDS
+    with pytest.raises(InputError, match=r"^talk\.toml: the session would last about .* at the "
+                                         r"normal pace and 80 words per minute; the limit is 4 hours$"):
+        build(r, wpm=80)
+    # "987654321" is read as 90 characters of words, not 9.
+    assert speech_estimate("987654321", Pace.NORMAL) == pytest.approx(LINE_SECONDS + 90 * CHAR_SECONDS)
+
+
+def test_a_long_line_is_spoken_in_pieces_with_their_pauses():
+    line = ", ".join(["one two three four five six seven eight nine"] * 8) + "."
+    r = loads(f'title = "Long"\n[[steps]]\ntitle = "S"\nsay = "{line}"\nmotion = "press"\n'
+              'reps = 1\nseconds = 1\n')
+    cues = chapter(build(r), "S")
+    says = [i for i, c in enumerate(cues) if isinstance(c, Say) and "one two" in c.text]
+    assert len(says) > 1
+    assert " ".join(cues[i].text for i in says) == line
+    for i in says[:-1]:
+        assert cues[i + 1] == Rest(CLAUSE_PAUSE)
 
 
 def test_huge_routine_is_refused_before_any_cue_is_built(monkeypatch: pytest.MonkeyPatch):

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coach.spoken import is_speakable, speakable
+from coach.spoken import is_speakable, speakable, spoken_length
 
 
 @pytest.mark.parametrize(("text", "spoken"), [
@@ -51,3 +51,16 @@ def test_an_emoji_is_not_spoken_by_the_real_voice(mini_path):
     assert frames["Smile 😊"] == frames["Smile"]
     assert frames["Smile smiling face with smiling eyes"] > 1.5 * frames["Smile"]
     assert np.array_equal(session.clip("Smile 😊"), session.clip("Smile"))
+
+
+@pytest.mark.parametrize(("text", "length"), [
+    ("Breathe in.", 11),
+    ("Hold for 30 seconds.", len("Hold for thirty seconds.")),
+    ("987654321", len("nine hundred eighty-seven million six hundred fifty-four thousand "
+                      "three hundred twenty-one")),
+    ("1000000", len("one million")),
+    ("Smile 😊", 5),
+    ("1" * 40, 6 * 40),  # past the named scales: digit by digit
+])
+def test_spoken_length_counts_numbers_as_their_words(text, length):
+    assert spoken_length(text) == length

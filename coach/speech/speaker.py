@@ -19,11 +19,10 @@ import numpy as np
 from coach import levels
 from coach.clock import RATE
 from coach.errors import InputError, MissingPartError
+from coach.pieces import SENTENCE_PAUSE
 from coach.speech import cache as clip_cache
 from coach.speech.engine import Engine, Utterance
 
-#: Silence coach puts between two sentences of one line, seconds.
-SENTENCE_PAUSE = 0.35
 #: Near-silence kept before and after a sentence's first and last audible sample, seconds.
 LEAD, TAIL = 0.02, 0.15
 #: Anything below this (linear) counts as silence when trimming.
