@@ -16,10 +16,16 @@ from coach.routine import Routine
 from coach.routinefile import load, loads
 
 
+def shipped(folder: str) -> list[str]:
+    """The names of the ``NAME.toml`` files shipped in coach's package folder ``folder``
+    (``routines``, ``programs``), sorted."""
+    files = (resources.files("coach") / folder).iterdir()
+    return sorted(f.name.removesuffix(".toml") for f in files if f.name.endswith(".toml"))
+
+
 def builtin_names() -> list[str]:
     """Names of the routines shipped with coach, sorted."""
-    folder = resources.files("coach") / "routines"
-    return sorted(f.name.removesuffix(".toml") for f in folder.iterdir() if f.name.endswith(".toml"))
+    return shipped("routines")
 
 
 def builtin(name: str) -> Routine:
@@ -44,7 +50,12 @@ def user_paths() -> dict[str, Path]:
     A missing folder means none."""
     from coach.places import routines_dir
 
-    folder = routines_dir()
+    return named_files(routines_dir())
+
+
+def named_files(folder: Path) -> dict[str, Path]:
+    """The ``NAME.toml`` files in ``folder`` whose NAME fits NAME_PATTERN, by name, sorted;
+    a missing folder holds none."""
     try:
         files = sorted(folder.glob("*.toml"))
     except OSError:

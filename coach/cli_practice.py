@@ -20,6 +20,7 @@ from coach.cli import (
     _routine,
     _session_command,
     _settings,
+    _values,
     app,
 )
 from coach.config import COMMAND_LINE
@@ -450,15 +451,14 @@ def today(history: HistoryOpt = None, options: Any = None, settings: Any = None)
         typer.echo(f"{where}: done today ({_describe(session)}).{following} "
                    f"'coach play {session.routine}' plays it again.")
         return
-    values = {s.key.param: s.value for s in settings.values()}
-    values["minutes"] = options.settings.minutes
+    values = _values(settings, {"minutes": options.settings.minutes})
     for key, value in session.options.items():
         if key == "minutes":
             if values["minutes"] is None:  # --minutes typed wins
                 values["minutes"] = value
         elif settings[key].source != COMMAND_LINE:
-            values[key.replace("-", "_")] = value
-    played = _options(**values)
+            values[key] = value
+    played = _options(values)
     r = _routine(session.routine)
     typer.echo(f"{where}: {_describe(session)}.", err=True)
     _live(r, resume.key(session.routine), played, _recording(r, played, settings, history))

@@ -39,6 +39,7 @@ MAX_WEEKS = 52
 OPTION_KEYS = ("minutes", "pace", "talk", "count", "bed")
 _SESSION_KEYS = {"routine", "title", *OPTION_KEYS}
 _PROGRAM_KEYS = {"title", "summary", "sessions", "weeks"}
+#: A session's name in a program file (as a routine's name).
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 
@@ -230,16 +231,15 @@ def programs_dir() -> Path:
 
 
 def builtin_names() -> list[str]:
-    folder = resources.files("coach") / "programs"
-    return sorted(f.name.removesuffix(".toml") for f in folder.iterdir() if f.name.endswith(".toml"))
+    from coach.catalog import shipped
+
+    return shipped("programs")
 
 
 def user_paths() -> dict[str, Path]:
-    try:
-        files = sorted(programs_dir().glob("*.toml"))
-    except OSError:
-        return {}
-    return {f.stem: f for f in files if NAME_PATTERN.fullmatch(f.stem)}
+    from coach.catalog import named_files
+
+    return named_files(programs_dir())
 
 
 def names() -> list[str]:

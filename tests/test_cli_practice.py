@@ -174,3 +174,25 @@ def test_coach_today_plays_todays_session(tmp_path, own_folders):
     assert session["routine"] == "anma" and session["options"]["minutes"] == 4
     again = run_coach("today", env=env)
     assert again.returncode == 0 and "done today" in again.stdout
+
+
+def test_on_a_terminal_coach_asks_before_delete_all_and_offers_a_new_history(week, own_folders, tmp_path):
+    from test_player import Terminal, _until_screen_shows
+
+    with Terminal(["log", "--delete-all"], {}) as term:
+        _until_screen_shows(term, "Delete all 7 sessions")
+        term.press("n\n")
+        assert term.wait() == 0
+        assert "Nothing deleted." in term.read(0.2)
+    assert len(json.loads(run_coach("log", "--json").stdout)) == 7
+    path = own_folders["data"] / "history.sqlite3"
+    for side in path.parent.glob("history.sqlite3-*"):
+        side.unlink()
+    path.write_bytes(b"this is not a database" * 10)
+    with Terminal(["stats"], {}) as term:
+        _until_screen_shows(term, "Start a new, empty history")
+        term.press("y\n")
+        assert term.wait() == 0
+        assert "Kept the old file as" in term.read(0.2)
+    [kept] = path.parent.glob("history-kept-*.sqlite3")
+    assert kept.read_bytes() == b"this is not a database" * 10
