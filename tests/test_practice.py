@@ -38,7 +38,7 @@ def _play(session, pressed, *observers):
     return outcome, device
 
 
-def test_every_step_and_the_seconds_heard(mini_session):
+def test_every_step_and_the_seconds_heard(mini_session):  # noqa: F811 (the fixture imported)
     session, whole, starts = mini_session
     notes = Notes()
     outcome, device = _play(session, [], notes)
@@ -52,7 +52,7 @@ def test_every_step_and_the_seconds_heard(mini_session):
     assert notes.calls[-1] == ("end", True, len(whole) / RATE)
 
 
-def test_pauses_and_skips_are_not_played_time(mini_session):
+def test_pauses_and_skips_are_not_played_time(mini_session):  # noqa: F811 (the fixture imported)
     session, whole, starts = mini_session
     at = starts[1] / RATE + 1.0  # a second into the first step
     notes = Notes()
@@ -67,7 +67,7 @@ def test_pauses_and_skips_are_not_played_time(mini_session):
     assert end[2] < at + 3  # 32 seconds went by; the pause was not counted
 
 
-def test_a_recording_of_a_session_stopped_in_its_second_step(mini_session, own_folders):
+def test_a_recording_of_a_session_stopped_in_its_second_step(mini_session, own_folders):  # noqa: F811 (the fixture imported)
     session, whole, starts = mini_session
     path = own_folders["data"] / "history.sqlite3"
     r = session.routine
