@@ -9,11 +9,17 @@ import sys
 
 import pytest
 
-from conftest import one_line, run_coach
-from coach.pieces import (CLAUSE_PAUSE, PIECE_CHARS, SENTENCE_CHARS, SENTENCE_PAUSE, WORD_PAUSE,
-                          pieces)
+from coach.pieces import (
+    CLAUSE_PAUSE,
+    PIECE_CHARS,
+    SENTENCE_CHARS,
+    SENTENCE_PAUSE,
+    WORD_PAUSE,
+    pieces,
+)
 from coach.routine import MAX_TEXT_CHARS
 from coach.spoken import spoken_length
+from conftest import one_line, run_coach
 
 WORDS = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi "
          "rho sigma tau upsilon phi chi psi omega ")

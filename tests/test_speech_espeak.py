@@ -299,3 +299,15 @@ def test_ctrl_c_during_synthesis_is_one_line_and_leaves_nothing(tmp_path):
         assert proc.returncode == 130, stderr
         assert stderr == "coach: interrupted\n", stderr
         assert list(tmp.iterdir()) == [] and list(work.iterdir()) == []
+
+
+def test_a_clip_wave_cannot_read_is_decoded_with_ffmpeg(tmp_path):
+    # macOS's engine writes AIFF whatever the file is called: ffmpeg (coach.media) reads it.
+    from coach.clock import RATE
+
+    path = tmp_path / "clip.wav"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=0.5",
+                    "-ar", "22050", "-f", "aiff", str(path)], check=True)
+    rate, x = espeak._read_clip(path)
+    assert rate == RATE and x.dtype == np.float32 and x.ndim == 1
+    assert abs(len(x) - RATE // 2) <= 2 and 0.05 < np.abs(x).max() <= 1.0

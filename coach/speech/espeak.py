@@ -10,7 +10,7 @@ pyttsx3's traps and how this module avoids them:
   engine's own read-back must agree;
 - it prints "Audio saved to ..." from the driver: that print is silenced;
 - macOS writes AIFF whatever the name says: anything ``wave`` cannot read is decoded
-  with pydub (ffmpeg);
+  with ffmpeg (coach.media.decode, as sound packs and beds are);
 - eSpeak NG 1.51 opens a sound output even when it only hands samples back: its start
   is kept from reaching PulseAudio (see ``_no_sound_server``);
 - a clip is finished, or the engine stopped, before its temporary folder goes (Ctrl-C
@@ -349,10 +349,7 @@ def _read_clip(path: Path) -> tuple[int, np.ndarray] | None:
         x = np.frombuffer(data, dtype="<i2").reshape(-1, ch).mean(axis=1) / 32768.0
         return rate, x.astype(np.float32)
     except (wave.Error, EOFError):
-        from pydub import AudioSegment  # AIFF from NSSpeechSynthesizer, or anything else
+        from coach.clock import RATE
+        from coach.media import decode  # AIFF from NSSpeechSynthesizer, or anything else
 
-        from coach.media import file_arg
-
-        seg = AudioSegment.from_file(file_arg(path)).set_channels(1).set_sample_width(2)
-        x = np.array(seg.get_array_of_samples(), dtype=np.float32) / 32768.0
-        return seg.frame_rate, x
+        return RATE, decode(path, 1, CLIP_TIMEOUT * 10)[:, 0]
