@@ -26,7 +26,7 @@ BED_VOLUME_RANGE = (-30.0, 10.0)
 MINUTES_RANGE = (0.0, 240.0)
 
 #: The commands that make a session's sound, and ``coach config``, which shows their settings.
-SESSION = frozenset({"play", "export", "config"})
+SESSION = frozenset({"play", "export", "today", "config"})
 #: ... and ``coach script``, which lays a session out without making its sound.
 PLANNED = SESSION | {"script"}
 
@@ -128,7 +128,7 @@ OPTIONS: dict[str, Option] = {o.name: o for o in (
            "where coach export writes when -o is not given", '"~/Music/coach"'),
     Option("history", Kind.BOOL, True, ("--history/--no-history",),
            "Record this session in your practice history (default: the history setting, on).",
-           frozenset({"play", "config"}), "record every coach play in your practice history",
+           frozenset({"play", "today", "config"}), "record every coach play in your practice history",
            "false"),
     Option("streaks", Kind.BOOL, True, (), "", frozenset({"config"}),
            "show streaks in coach stats and coach program", "false"),
