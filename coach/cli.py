@@ -606,11 +606,8 @@ def _recording(r: Any, options: Any, settings: Any, history: bool | None) -> Any
     if not (settings["history"].value if history is None else history):
         return None
     from coach.history.recording import Recording
-    from coach.history.store import check, default_path
-    from coach.practice import options_record
 
-    check(default_path())
-    return Recording(r.name, r.title, len(r.steps), options_record(options), notify=_note)
+    return Recording.of(r, options, notify=_note)
 
 
 def _play(session: Any, name: str, r: Any, keyboard: Keyboard, observers: list[Any]) -> None:

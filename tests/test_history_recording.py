@@ -224,3 +224,18 @@ def test_a_recording_that_cannot_write_says_so_once(tmp_path):
     rec.step_started(None, 2.0)
     rec.end(True, 3.0)
     assert len(notes) == 1 and "could not record" in notes[0]
+
+
+def test_recording_of_checks_the_file_and_takes_the_routine(tmp_path):
+    from coach.catalog import builtin
+    from coach.history.store import DamagedHistory
+    from coach.session import Options
+
+    quick = builtin("quick")
+    path = tmp_path / "history.sqlite3"
+    rec = Recording.of(quick, Options(), path=path)
+    assert (rec.routine, rec.title, rec.steps_total) == ("quick", "Quick anma", len(quick.steps))
+    assert rec.options["pace"] == "normal" and not path.exists()  # nothing written yet
+    path.write_bytes(b"x" * 200)
+    with pytest.raises(DamagedHistory):
+        Recording.of(quick, Options(), path=path)

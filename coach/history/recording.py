@@ -1,9 +1,12 @@
 """One session being recorded as it plays: the history's side of ``practice.Observer``.
 
-The session is stored when it starts and brought up to date as each step starts, so a
-crash or ``kill -9`` keeps what was done; ``end`` says how it ended. Recording never stops
-a session: the first failure (a full disk, a read-only folder, a damaged file) is one
-note through ``notify`` and the session plays on unrecorded.
+Front doors make one with ``Recording.of(routine, options)`` before the first sound and
+hand it to the play use case (``practice.Tracker``), or call ``start``, ``step_started``
+and ``end`` themselves as the session goes. The session is stored when it starts and
+brought up to date as each step starts, so a crash or ``kill -9`` keeps what was done;
+``end`` says how it ended. Recording never stops a session: the first failure (a full
+disk, a read-only folder, a damaged file) is one note through ``notify`` and the session
+plays on unrecorded.
 """
 
 from __future__ import annotations
@@ -13,10 +16,14 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coach.errors import CoachError
 from coach.history.store import Entry, Outcome, Store, open_store
+
+if TYPE_CHECKING:
+    from coach.routine import Routine
+    from coach.session import Options
 
 
 class Recording:
@@ -36,6 +43,20 @@ class Recording:
         self.steps: set[int] = set()  # every step that started
         self.current: int | None = None
         self.closing = False
+
+    @classmethod
+    def of(cls, routine: Routine, options: Options, path: Path | None = None,
+           notify: Callable[[str], None] | None = None) -> Recording:
+        """The Recording of a session of ``routine`` played with ``options``: what every
+        front door (the command line, the web page) calls before the session's first
+        sound. The history file is checked first (its header only, no sqlite3):
+        DamagedHistory or NewerHistory (status 2) when it cannot be recorded to."""
+        from coach.history.store import check, default_path
+        from coach.practice import options_record
+
+        check(path or default_path())
+        return cls(routine.name, routine.title, len(routine.steps), options_record(options),
+                   path=path, notify=notify)
 
     def _try(self, work: Callable[[], None]) -> None:
         if self.failed:
