@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import numpy as np
 import pytest
 
@@ -229,6 +230,10 @@ def anma_export(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 # the process itself (type checking, a wheel build, real-time playback) is marked `slow`
 # by hand. pyproject.toml registers the markers.
 PROCESS = frozenset({"run_coach", "coach_bin", "run_in_empty_home"})
+# Property tests try 60 examples each; the fast lane (--hypothesis-profile=fast) 15.
+hypothesis.settings.register_profile("full", max_examples=60)
+hypothesis.settings.register_profile("fast", max_examples=15)
+hypothesis.settings.load_profile("full")
 ROOT = frozenset({"tmpfs"})
 
 
