@@ -27,6 +27,17 @@ import pytest
 RUN_CACHE = Path(tempfile.mkdtemp(prefix="coach-test-cache-"))
 os.environ["XDG_CACHE_HOME"] = str(RUN_CACHE)
 
+# The smallest valid routine: routine tests add or break one thing at a time.
+GOOD = """\
+title = "T"
+
+[[steps]]
+title = "A"
+motion = "press"
+reps = 2
+seconds = 1.0
+"""
+
 # A two-step routine that renders in well under a second of audio work per test.
 MINI = """\
 title = "Mini"
