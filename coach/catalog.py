@@ -1,16 +1,23 @@
 """The routines coach knows by name: the built-in ones shipped in ``coach/routines``, the
 user's own in ``places.routines_dir()`` (one may take a built-in's place), and the starter
 routine ``coach new`` writes (``coach/starter.toml``).
+
+A routine may be written in several languages: its translation into language ``L`` is
+the file ``L/NAME.toml`` beside ``NAME.toml`` (built-in: ``coach/routines/ja/anma.toml``),
+saying ``language = "L"``. ``resolve(spec, language)`` picks one.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from coach import languages
 from coach.errors import InputError
 from coach.routine import Routine
 from coach.routinefile import load, loads
@@ -75,7 +82,60 @@ def is_path(spec: str) -> bool:
     return "/" in spec or spec.endswith(".toml")
 
 
-def resolve(spec: str) -> Routine:
+def resolve(spec: str, language: str | None = None) -> Routine:
+    """A routine from a name or a path (``is_path``), in ``language`` (None: the
+    language of the file the name or path finds). A name is looked up first among the
+    user's routines (so one may take a built-in's place), then built-in. InputError when
+    the routine is not written in ``language``."""
+    routine = _resolve(spec)
+    if language is None:
+        return routine
+    code = languages.get(language).code
+    if routine.language == code:
+        return routine
+    found = _translations(spec, routine).get(code)
+    if found is None:
+        raise InputError(f"--language {language}: {routine.name} is written in "
+                         f"{', '.join(languages_of(spec, routine))}")
+    return found()
+
+
+def languages_of(spec: str, routine: Routine) -> list[str]:
+    """The languages ``routine`` (found by ``spec``) is written in: its own, then its
+    translations', in coach.languages' order."""
+    found = set(_translations(spec, routine)) | {routine.language}
+    return [code for code in languages.names() if code in found]
+
+
+def _translations(spec: str, routine: Routine) -> dict[str, Callable[[], Routine]]:
+    """Language -> a loader of ``routine``'s translation into it (``LANG/NAME.toml`` beside
+    its file), for each language that has one. The loaded file must say that language."""
+    def checked(made: Routine, code: str) -> Routine:
+        if made.language != code:
+            raise InputError(f"{made.source}: language: is '{made.language}', but the file is "
+                             f"the '{code}' translation (in the folder {code}/)")
+        return made
+
+    out: dict[str, Callable[[], Routine]] = {}
+    user = user_paths()
+    if is_path(spec) or spec in user:
+        base = Path(spec) if is_path(spec) else user[spec]
+        for code in languages.names():
+            path = base.parent / code / base.name
+            if path.is_file():
+                out[code] = functools.partial(lambda p, c: checked(load(p, name=routine.name), c),
+                                              path, code)
+        return out
+    folder = resources.files("coach") / "routines"
+    for code in languages.names():
+        if (folder / code / f"{spec}.toml").is_file():
+            out[code] = functools.partial(
+                lambda c: checked(loads((folder / c / f"{spec}.toml").read_text("utf-8"), name=spec,
+                                        source=f"{c}/{spec}.toml"), c), code)
+    return out
+
+
+def _resolve(spec: str) -> Routine:
     """A routine from a name or a path (``is_path``). A name is looked up first among
     the user's routines (so one may take a built-in's place), then built-in."""
     if is_path(spec):

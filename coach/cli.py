@@ -191,6 +191,7 @@ SoundsOpt = Annotated[Path | None, _option("sounds")]
 BedOpt = Annotated[str | None, _option("bed", autocompletion=completing.beds)]
 BedVolOpt = Annotated[float, _option("bed-volume")]
 HistoryOpt = Annotated[bool | None, _option("history", show_default=False)]
+LanguageOpt = Annotated[str | None, _option("language")]
 FromOpt = Annotated[str | None, typer.Option("--from", metavar="STEP", help="Start at this step: its number "
                                                 "or the start of its title.",
                                                 autocompletion=completing.steps)]
@@ -210,7 +211,7 @@ def _options(values: dict[str, Any]) -> Options:
     """The session's Options from ``values`` (by option name, see ``_values``), every value
     checked against the options table; a sound pack and a bed are decoded here."""
     from coach.bed import check_volume, resolve
-    from coach.options import MINUTES_RANGE, TONE_VOLUME_RANGE
+    from coach.options import MINUTES_RANGE, RATE_RANGE, TONE_VOLUME_RANGE
     from coach.render import Mix
     from coach.script import Pace, Settings, Talk
     from coach.session import Options
@@ -220,10 +221,10 @@ def _options(values: dict[str, Any]) -> Options:
     no_tones, sounds, bed, bed_volume = values["no-tones"], values["sounds"], values["bed"], values["bed-volume"]
     if minutes is not None and not MINUTES_RANGE[0] < minutes <= MINUTES_RANGE[1]:
         raise OptionError("--minutes", f"{minutes:g}", f"must be more than {MINUTES_RANGE[0]:g} and at most {MINUTES_RANGE[1]:g}")
-    if rate is not None:
-        from coach.speech import check_rate
-
-        check_rate(rate)
+    if rate is not None and not RATE_RANGE[0] <= rate <= RATE_RANGE[1]:
+        # The session checks its own language's range (words or morae per minute).
+        raise OptionError("--rate", rate, f"must be from {RATE_RANGE[0]} to {RATE_RANGE[1]} "
+                          "(words per minute 80-400; in Japanese, morae per minute 150-900)")
     low, high = TONE_VOLUME_RANGE
     if not low <= tone_volume <= high:
         raise OptionError("--tone-volume", f"{tone_volume:g}", f"must be from {low:g} to {high:g} dB")
@@ -300,10 +301,10 @@ def _with_start(options: Any, routine: Any, step: str | None) -> Any:
     return replace(options, settings=replace(options.settings, start=start))
 
 
-def _routine(spec: str) -> Routine:
+def _routine(spec: str, language: str | None = None) -> Routine:
     from coach.catalog import resolve
 
-    return resolve(spec)
+    return resolve(spec, language)
 
 
 # ---- commands -------------------------------------------------------------------------
@@ -313,7 +314,7 @@ def routines(show: Annotated[str | None, typer.Option("--show", metavar="NAME", 
                                                          "steps and phases.",
                                                          autocompletion=_complete_routine)] = None) -> None:
     """List the routines, built-in and your own: name, steps, minutes, title."""
-    from coach.catalog import catalog, hides_builtin, resolve
+    from coach.catalog import catalog, hides_builtin, languages_of, resolve
     from coach.routine import describe_routine
     from coach.script import build
 
@@ -322,13 +323,13 @@ def routines(show: Annotated[str | None, typer.Option("--show", metavar="NAME", 
         for line in describe_routine(r, build(r).estimate_seconds()):
             typer.echo(line)
         return
-    typer.echo(f"{'NAME':16} {'FROM':9} {'STEPS':>5} {'MINUTES':>7}  TITLE")
+    typer.echo(f"{'NAME':16} {'FROM':9} {'LANGUAGES':10} {'STEPS':>5} {'MINUTES':>7}  TITLE")
     bad = 0
     for entry in catalog():
         where = "yours" if entry.user else "built-in"
         if entry.routine is None:
             bad += 1
-            typer.echo(f"{entry.name:16} {where:9} {'-':>5} {'-':>7}  (broken: see below)")
+            typer.echo(f"{entry.name:16} {where:9} {'-':10} {'-':>5} {'-':>7}  (broken: see below)")
             hidden = f" ({hides_builtin(entry.name, entry.path)})" if entry.shadows and entry.path else ""
             typer.echo(f"coach: {entry.error}{hidden}", err=True)
             continue
@@ -340,7 +341,13 @@ def routines(show: Annotated[str | None, typer.Option("--show", metavar="NAME", 
             typer.echo(f"coach: {exc}", err=True)
             bad += 1
         note = " (in place of the built-in)" if entry.shadows else ""
-        typer.echo(f"{entry.name:16} {where:9} {len(r.steps):5d} {minutes}  {r.title}{note}")
+        try:
+            langs = ",".join(languages_of(entry.name, r))
+        except InputError as exc:
+            langs = r.language
+            typer.echo(f"coach: {exc}", err=True)
+            bad += 1
+        typer.echo(f"{entry.name:16} {where:9} {langs:10} {len(r.steps):5d} {minutes}  {r.title}{note}")
     from coach.places import routines_dir
 
     typer.echo(f"Your routines folder: {routines_dir()}")
@@ -393,6 +400,7 @@ def script(
                                           "(synthesizes the speech to know its real length).")] = False,
     voice: VoiceOpt = DEFAULT["voice"],
     rate: RateOpt = DEFAULT["rate"],
+    language: LanguageOpt = None,
     start: FromOpt = None,
     bed: BedOpt = DEFAULT["bed"],
     bed_volume: BedVolOpt = DEFAULT["bed-volume"],
@@ -403,7 +411,7 @@ def script(
               "rate": rate, "bed": bed, "bed_volume": bed_volume, "no_tones": no_tones}
     settings = _settings(ctx, chosen)
     values = _values(settings, chosen) | {"sounds": None}  # no sound is made: no pack is read
-    r = _routine(routine)
+    r = _routine(routine, language)
     from coach.session import Session
 
     with _judged(settings), Session(r, _with_start(_options(values), r, start), notify=_note) as session:
@@ -417,7 +425,7 @@ def script(
 @app.command()
 def voices(lang: Annotated[str | None, typer.Option("--lang", "-l", metavar="CODE", help="Only voices whose "
                                                         "language starts with this code, e.g. en.")] = None) -> None:
-    """List every engine's voices that work here: engine, id, languages, name; * marks the default."""
+    """List every engine's voices that work here: engine, id, languages, name; * marks each language's default."""
     from coach import speech
 
     found, problems = speech.voices()
@@ -427,11 +435,13 @@ def voices(lang: Annotated[str | None, typer.Option("--lang", "-l", metavar="COD
         found = [v for v in found if any(x.casefold().startswith(lang.casefold()) for x in v.languages)]
         if not found:
             raise InputError(f"--lang {lang}: no voice for that language; run 'coach voices'")
-    default = speech.default_spec()
-    typer.echo(f"  {'ENGINE':7} {'ID':26} {'LANGUAGES':18} NAME")
+    from coach import languages
+
+    defaults = {speech.default_spec(code) for code in languages.names()}
+    typer.echo(f"  {'ENGINE':9} {'ID':26} {'LANGUAGES':18} NAME")
     for v in found:
-        mark = "*" if v.spec == default else " "
-        typer.echo(f"{mark} {v.engine:7} {v.id:26} {','.join(v.languages):18} {v.name}")
+        mark = "*" if v.spec in defaults else " "
+        typer.echo(f"{mark} {v.engine:9} {v.id:26} {','.join(v.languages):18} {v.name}")
 
 
 @app.command()
@@ -537,6 +547,7 @@ def export(
     chapters: Annotated[Path | None, typer.Option("--chapters", metavar="PATH", help="Also write the chapters: "
                                                      ".json (Podcasting 2.0) or .cue (CUE sheet).")] = None,
     start: FromOpt = None,
+    language: LanguageOpt = None,
     options: Any = None,
     settings: Any = None,
 ) -> None:
@@ -545,7 +556,7 @@ def export(
     from coach.clock import RATE, minutes_seconds
     from coach.script import build
 
-    r = _routine(routine)
+    r = _routine(routine, language)
     options = _with_start(options, r, start)
     folder = settings["output-dir"].value
     if output is None and folder:
@@ -573,6 +584,7 @@ def play(
     again: Annotated[bool, typer.Option("--resume", help="Start at the step where the last "
                                         "'coach play' of this routine stopped.")] = False,
     history: HistoryOpt = None,
+    language: LanguageOpt = None,
     options: Any = None,
     settings: Any = None,
 ) -> None:
@@ -581,7 +593,7 @@ def play(
 
     from coach import live, resume
 
-    r = _routine(routine)
+    r = _routine(routine, language)
     step, note = live.start_step(routine, r, again, start)
     if note:
         typer.echo(note, err=True)

@@ -44,8 +44,32 @@ def vtt_text(text: str) -> str:
     return _one_block(escaped)
 
 
+#: The longest line of Japanese cue text, in characters, before it is broken (after a
+#: comma or full stop where there is one): Japanese has no spaces for a player to break at.
+JA_LINE = 24
+
+
+def wrap(text: str, language: str) -> str:
+    """Cue text with its lines broken where the language needs it: Japanese lines longer
+    than JA_LINE are broken after 、 or 。 (or at JA_LINE when a clause is longer); other
+    languages keep their lines (players break them at spaces)."""
+    if language != "ja":
+        return text
+    out: list[str] = []
+    for line in text.split("\n"):
+        while len(line) > JA_LINE:
+            cut = max(line.rfind(mark, 0, JA_LINE) for mark in "、。，．！？")
+            cut = cut + 1 if cut > 0 else JA_LINE
+            out.append(line[:cut])
+            line = line[cut:]
+        if line:
+            out.append(line)
+    return "\n".join(out)
+
+
 def render(tl: Timeline, fmt: str) -> str:
-    """The spoken lines as a cue file in ``fmt`` ('.vtt', '.srt' or '.lrc')."""
+    """The spoken lines as a cue file in ``fmt`` ('.vtt', '.srt' or '.lrc'). A WebVTT file
+    names its language in its header (``Language: ja``)."""
     lines = [e for e in tl.events if isinstance(e, Speech)]
     r = tl.rate
     if fmt == ".lrc":
@@ -55,12 +79,12 @@ def render(tl: Timeline, fmt: str) -> str:
             one_line = " ".join(e.text.split())
             out.append(f"[{cs // 6000:02d}:{cs // 100 % 60:02d}.{cs % 100:02d}]{one_line}")
         return "\n".join(out) + "\n"
-    out = ["WEBVTT", ""] if fmt == ".vtt" else []
+    out = ["WEBVTT", f"Language: {tl.language}", ""] if fmt == ".vtt" else []
     sep = "." if fmt == ".vtt" else ","
     for i, e in enumerate(lines, 1):
         # SubRip has no escapes (players take <b> as markup, as in WebVTT, but show
         # "&amp;" as written), so its text stays as spoken.
-        text = vtt_text(e.text) if fmt == ".vtt" else _one_block(e.text)
+        text = wrap(vtt_text(e.text) if fmt == ".vtt" else _one_block(e.text), tl.language)
         out += [str(i), f"{stamp(e.start, r, sep)} --> {stamp(e.end, r, sep)}", text, ""]
     return "\n".join(out)
 

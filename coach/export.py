@@ -52,17 +52,19 @@ STDOUT_FULL = "standard output: the disk is full before the end of the session"
 @dataclass(frozen=True)
 class Tags:
     """What a file says about itself. MP3 gets ID3v2.4 frames (TIT2, TPE1, TALB, TCON,
-    COMM), OGG Vorbis comments, WAV a LIST/INFO chunk."""
+    COMM, TLAN), OGG Vorbis comments (LANGUAGE among them), WAV a LIST/INFO chunk (ILNG).
+    ``language``: the language spoken, BCP 47 (ID3 takes its ISO 639-2 code)."""
 
     title: str
     album: str
     comment: str
     artist: str = "coach"
     genre: str = "Spoken word"
+    language: str = "en"
 
     def as_dict(self) -> dict[str, str]:
         return {"title": self.title, "artist": self.artist, "album": self.album,
-                "genre": self.genre, "comment": self.comment}
+                "genre": self.genre, "comment": self.comment, "language": self.language}
 
 
 def least_bytes(fmt: str, seconds: float, rate: int, channels: int) -> int:
@@ -216,14 +218,18 @@ def id3_bytes(tags: Tags, tl: Timeline) -> bytes:
 
     mutagen makes every frame; it stores them largest-last, so the frames are put back in
     order here (ffprobe and ffmpeg list CHAP frames in the order they stand)."""
-    from mutagen.id3 import CHAP, COMM, CTOC, ID3, TALB, TCON, TIT2, TPE1, TSSE, CTOCFlags
+    from mutagen.id3 import CHAP, COMM, CTOC, ID3, TALB, TCON, TIT2, TLAN, TPE1, TSSE, CTOCFlags
+
+    from coach import languages
 
     tag = ID3()
     tag.add(TIT2(encoding=3, text=tags.title))
     tag.add(TPE1(encoding=3, text=tags.artist))
     tag.add(TALB(encoding=3, text=tags.album))
     tag.add(TCON(encoding=3, text=tags.genre))
-    tag.add(COMM(encoding=3, lang="eng", desc="", text=tags.comment))
+    iso = languages.get(tags.language).iso639_2
+    tag.add(COMM(encoding=3, lang=iso, desc="", text=tags.comment))
+    tag.add(TLAN(encoding=3, text=iso))
     version = lame_version()
     tag.add(TSSE(encoding=3, text=f"LAME {version}" if version else "ffmpeg"))
     ids = [f"ch{i}" for i in range(len(tl.chapters))]
@@ -242,7 +248,7 @@ def id3_bytes(tags: Tags, tl: Timeline) -> bytes:
         size = 10 + _syncsafe(data[at + 4:at + 8])
         frames.append(data[at:at + size])
         at += size
-    rank = {fid: i for i, fid in enumerate([b"TIT2", b"TPE1", b"TALB", b"TCON", b"COMM", b"TSSE",
+    rank = {fid: i for i, fid in enumerate([b"TIT2", b"TPE1", b"TALB", b"TCON", b"COMM", b"TLAN", b"TSSE",
                                             b"CTOC", b"CHAP"])}
 
     def place(raw: bytes) -> tuple[int, int]:  # a frame's rank, then its chapter

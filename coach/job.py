@@ -74,14 +74,19 @@ def default_stem(routine: Routine, settings: Settings) -> str:
 
 def tags_for(routine: Routine, settings: Settings) -> Tags:
     """What the file says about itself: the routine's title, and when the session starts
-    at a later step, that it is a part (in the title, so players show it, and the comment)."""
+    at a later step, that it is a part (in the title, in the routine's language, so players
+    show it, and the comment); the language spoken."""
+    from coach.phrases import Phrases
+
     title, part = routine.title, ""
     if settings.start:
         step = settings.start + 1
-        title = f"{routine.title} (from step {step}: {routine.steps[settings.start].title})"
+        title = Phrases(routine.language)("partial_title", title=routine.title, number=step,
+                                          step=routine.steps[settings.start].title)
         part = f"from step {step} of {len(routine.steps)} (a partial session), "
     return Tags(title=title, album=routine.title,
-                comment=f"{part}pace {settings.pace.value}, made with coach {__version__}")
+                comment=f"{part}pace {settings.pace.value}, made with coach {__version__}",
+                language=routine.language)
 
 
 def targets_for(routine_name: str, output: str | None, fmt: str | None = None,

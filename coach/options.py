@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from coach import languages
 from coach.script import Pace, Talk
 
-#: Words per minute ``--rate`` takes.
-RATE_RANGE = (80, 400)
+#: ``--rate``'s bounds over every language (words or morae per minute); a session checks
+#: its own language's range (coach.languages) once it knows the routine.
+RATE_RANGE = (min(lang.rate_range[0] for lang in languages.LANGUAGES.values()),
+              max(lang.rate_range[1] for lang in languages.LANGUAGES.values()))
 #: dB ``--tone-volume`` may move the tones.
 TONE_VOLUME_RANGE = (-30.0, 10.0)
 #: dB ``--bed-volume`` may move the ambient bed.
@@ -90,10 +93,10 @@ OPTIONS: dict[str, Option] = {o.name: o for o in (
            "en-us+f3 work.", PLANNED, "a voice id, name or language code (coach voices)",
            '"en-gb-x-rp"', metavar="VOICE"),
     Option("rate", Kind.INT, None, ("--rate", "-r"),
-           f"Speaking rate in words per minute, {RATE_RANGE[0]}-{RATE_RANGE[1]} (default: 130 "
-           "on the neural voice, 140 on eSpeak NG, at the normal pace).",
-           PLANNED, "speaking rate, words per minute", "130", low=RATE_RANGE[0],
-           high=RATE_RANGE[1], metavar="WPM"),
+           "Speaking rate: words per minute, 80-400 (default: 130 on the neural voice, 140 on "
+           "eSpeak NG, at the normal pace); in Japanese morae per minute, 150-900 (default 330).",
+           PLANNED, "speaking rate, in the session language's unit (words or morae per minute)",
+           "130", low=RATE_RANGE[0], high=RATE_RANGE[1], metavar="RATE"),
     Option("talk", Kind.CHOICE, Talk.NORMAL.value, ("--talk",),
            "less, normal or more: how much is said beyond the instructions.",
            PLANNED, "less, normal or more", '"less"', choices=_values(Talk)),
@@ -124,6 +127,10 @@ OPTIONS: dict[str, Option] = {o.name: o for o in (
            f"Raise or lower the bed, in dB ({BED_VOLUME_RANGE[0]:g} to "
            f"{BED_VOLUME_RANGE[1]:g}).", PLANNED, "dB added to the ambient bed", "-6.0",
            low=BED_VOLUME_RANGE[0], high=BED_VOLUME_RANGE[1], metavar="DB"),
+    Option("language", Kind.TEXT, None, ("--language",),
+           "Speak the routine in this language (en, ja, ...: one it is written in; 'coach "
+           "routines' lists them). Default: the routine file's own.",
+           frozenset({"play", "export", "script"}), metavar="LANG"),
     Option("output-dir", Kind.FOLDER, None, (), "", frozenset({"export", "config"}),
            "where coach export writes when -o is not given", '"~/Music/coach"'),
     Option("history", Kind.BOOL, True, ("--history/--no-history",),

@@ -69,7 +69,8 @@ class Step:
 @dataclass(frozen=True)
 class Routine:
     """A whole routine. ``name`` is the built-in name or the file's stem; ``source`` the
-    file name used in messages."""
+    file name used in messages; ``language`` the language its text is written in (BCP 47,
+    coach.languages)."""
 
     name: str
     title: str
@@ -78,6 +79,7 @@ class Routine:
     intro: str = ""
     outro: str = ""
     source: str = field(default="", compare=False)
+    language: str = "en"
 
 
 def find_step(routine: Routine, spec: str, option: str = "--from") -> int:

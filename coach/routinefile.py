@@ -38,7 +38,7 @@ from coach.tomlfile import SHOWN, format_problems, key_place, parse_toml, read_t
 # C0 and C1 control characters other than tab and newline (CRLF counts as a newline):
 # never meant to be spoken.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_ROUTINE_KEYS = {"title", "summary", "intro", "outro", "steps"}
+_ROUTINE_KEYS = {"title", "summary", "intro", "outro", "steps", "language"}
 _PHASE_KEYS = {"say", "motion", "reps", "seconds", "hold", "sides"}
 _STEP_KEYS = {"title", "say", "phases"} | _PHASE_KEYS
 
@@ -283,6 +283,7 @@ def parse(data: dict[str, Any], name: str, source: str,
     summary = _text(data, "summary", "", p)
     intro = _text(data, "intro", "", p, lines=True)
     outro = _text(data, "outro", "", p, lines=True)
+    language = _language(data, p)
     steps: list[Step] = []
     raw = data.get("steps")
     if raw is None:
@@ -305,7 +306,25 @@ def parse(data: dict[str, Any], name: str, source: str,
             steps.append(step)
     p.raise_if_any()
     return Routine(name=name, title=title, steps=tuple(steps), summary=summary, intro=intro,
-                   outro=outro, source=source)
+                   outro=outro, source=source, language=language)
+
+
+def _language(data: dict[str, Any], p: _Problems) -> str:
+    """The file's ``language`` (BCP 47: ``ja``, ``ja-JP``), as coach's code for it; ``en``
+    when absent."""
+    from coach import languages
+
+    if "language" not in data:
+        return languages.DEFAULT
+    value = data["language"]
+    if not isinstance(value, str):
+        p.add("language", f"must be text, a language code such as \"ja\", not {_kind(value)}")
+        return languages.DEFAULT
+    try:
+        return languages.get(value, option="").code
+    except InputError:
+        p.add("language", f"'{value}': coach speaks {', '.join(languages.names())}")
+        return languages.DEFAULT
 
 
 def loads(text: str, name: str = "routine", source: str = "<routine>") -> Routine:

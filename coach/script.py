@@ -145,6 +145,8 @@ class Script:
     title: str
     settings: Settings
     cues: tuple[Cue, ...]
+    #: The language every line is in (the routine's, BCP 47).
+    language: str = "en"
 
     def chapters(self) -> list[tuple[str, tuple[Cue, ...]]]:
         """(title, cues after the Chapter cue) for each chapter, in order."""
@@ -476,7 +478,7 @@ def _scaled_reps(reps: int, rep_scale: float) -> int:
 
 def _script(routine: Routine, settings: Settings, rep_scale: float) -> Script:
     cues = _Builder(routine, settings, rep_scale).build()
-    return Script(routine.name, routine.title, settings, cues)
+    return Script(routine.name, routine.title, settings, cues, routine.language)
 
 
 def _fit(routine: Routine, settings: Settings) -> Script:

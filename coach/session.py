@@ -84,7 +84,8 @@ class Session:
         self.routine, self.options = routine, options
         self.script: Script = build(routine, options.settings, options.rate)
         self.speaker = speaker or open_speaker(options.voice, options.rate,
-                                               options.settings.pace.speech, notify=notify)
+                                               options.settings.pace.speech, notify=notify,
+                                               language=routine.language)
         self.clips = Clips(self.speaker, lambda: self.mix)
         self._laid: dict[int, tuple[tuple[Event, ...], int]] = {}  # chapter -> events from 0, end
         self._mix: Mix | None = None

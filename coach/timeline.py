@@ -80,6 +80,8 @@ class Timeline:
     rate: int
     chapters: tuple[ChapterSpan, ...]
     events: tuple[Event, ...]
+    #: The language spoken (BCP 47).
+    language: str = "en"
 
     @property
     def length(self) -> int:
@@ -104,6 +106,7 @@ class Timeline:
         return {
             "routine": self.name,
             "title": self.title,
+            "language": self.language,
             "sample_rate": self.rate,
             "duration": self.length / sec,
             "chapters": [{"title": c.title, "start": c.start / sec, "end": c.end / sec}
@@ -175,5 +178,5 @@ def layout(script: Script, clip_frames: Mapping[str, int], rate: int) -> Timelin
         chapters.append(ChapterSpan(title, t, end))
         events.extend(chapter_events)
         t = end
-    return Timeline(script.name, script.title, rate, tuple(chapters), tuple(events))
+    return Timeline(script.name, script.title, rate, tuple(chapters), tuple(events), script.language)
 

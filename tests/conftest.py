@@ -20,23 +20,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import hypothesis
 import numpy as np
 import pytest
 
 RUN_CACHE = Path(tempfile.mkdtemp(prefix="coach-test-cache-"))
 os.environ["XDG_CACHE_HOME"] = str(RUN_CACHE)
-
-# The smallest valid routine: routine tests add or break one thing at a time.
-GOOD = """\
-title = "T"
-
-[[steps]]
-title = "A"
-motion = "press"
-reps = 2
-seconds = 1.0
-"""
 
 # A two-step routine that renders in well under a second of audio work per test.
 MINI = """\
@@ -55,6 +43,31 @@ seconds = 1.5
 [[steps]]
 title = "Strokes"
 say = "Stroke upward, one side at a time."
+motion = "stroke"
+sides = ["left", "right"]
+reps = 2
+seconds = 1.5
+hold = 3.0
+"""
+
+# MINI in Japanese: the same steps, motions and timings.
+MINI_JA = """\
+language = "ja"
+title = "ミニ"
+summary = "テスト用の短い二つのステップ。"
+intro = "楽に座りましょう。"
+outro = "おしまいです。"
+
+[[steps]]
+title = "まる"
+say = "小さく円を描きます。"
+motion = "circle"
+reps = 3
+seconds = 1.5
+
+[[steps]]
+title = "なで上げ"
+say = "片側ずつ、上へなでます。"
 motion = "stroke"
 sides = ["left", "right"]
 reps = 2
@@ -96,6 +109,16 @@ from coach.clock import RATE  # noqa: E402
 def mini_path(tmp_path: Path) -> Path:
     path = tmp_path / "mini.toml"
     path.write_text(MINI, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def mini_ja_path(tmp_path: Path) -> Path:
+    """MINI and its Japanese translation beside it (``ja/mini.toml``); the path of MINI."""
+    path = tmp_path / "mini.toml"
+    path.write_text(MINI, encoding="utf-8")
+    (tmp_path / "ja").mkdir()
+    (tmp_path / "ja" / "mini.toml").write_text(MINI_JA, encoding="utf-8")
     return path
 
 
@@ -241,10 +264,6 @@ def anma_export(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 # the process itself (type checking, a wheel build, real-time playback) is marked `slow`
 # by hand. pyproject.toml registers the markers.
 PROCESS = frozenset({"run_coach", "coach_bin", "run_in_empty_home"})
-# Property tests try 60 examples each; the fast lane (--hypothesis-profile=fast) 15.
-hypothesis.settings.register_profile("full", max_examples=60)
-hypothesis.settings.register_profile("fast", max_examples=15)
-hypothesis.settings.load_profile("full")
 ROOT = frozenset({"tmpfs"})
 
 

@@ -6,11 +6,31 @@ from pathlib import Path
 
 import pytest
 
-from coach.catalog import builtin, catalog, create, is_path, resolve, starter
+from coach.catalog import (
+    builtin,
+    builtin_names,
+    catalog,
+    create,
+    is_path,
+    languages_of,
+    resolve,
+    starter,
+)
 from coach.errors import InputError
 from coach.routine import Motion
 from coach.routinefile import loads
-from conftest import GOOD, MINI, one_line, run_coach
+from conftest import MINI, one_line, run_coach
+
+# The smallest valid routine; tests add or break one thing at a time.
+GOOD = """\
+title = "T"
+
+[[steps]]
+title = "A"
+motion = "press"
+reps = 2
+seconds = 1.0
+"""
 
 
 def test_resolve_builtin_name_or_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
@@ -151,3 +171,44 @@ def test_new_into_a_shut_routines_folder_is_one_line(own_folders):
     assert r.returncode == 2
     assert one_line(r.stderr) == f"coach: {folder / 'mine.toml'}: cannot write it: Permission denied"
     assert list(folder.iterdir()) == []
+
+
+def _shape(routine):
+    """Everything but the words: what the hands do and when."""
+    return [(len(step.phases), [(p.motion, p.reps, p.seconds, p.hold, p.sides, bool(p.say),
+                                 getattr(p, "resting", False), len(getattr(p, "coaching", ())))
+                                for p in step.phases], bool(step.say)) for step in routine.steps]
+
+
+@pytest.mark.parametrize("name", builtin_names())
+def test_every_language_of_a_built_in_has_the_same_steps_motions_and_timings(name):
+    english = resolve(name)
+    langs = languages_of(name, english)
+    assert langs[0] == "en"
+    for code in langs[1:]:
+        other = resolve(name, code)
+        assert other.language == code and other.name == name
+        assert _shape(other) == _shape(english), (name, code)
+        assert bool(other.intro) == bool(english.intro) and bool(other.outro) == bool(english.outro)
+        assert other.title != english.title  # written in that language, not left in English
+
+
+def test_a_language_a_routine_is_not_written_in_is_named(tmp_path):
+    with pytest.raises(InputError, match=r"^--language ja: neck is written in en$"):
+        resolve("neck", "ja")
+    with pytest.raises(InputError, match=r"^--language tlh: coach speaks en, ja"):
+        resolve("anma", "tlh")
+
+
+def test_a_file_s_translation_sits_beside_it(mini_ja_path):
+    assert resolve(str(mini_ja_path)).language == "en"
+    assert resolve(str(mini_ja_path), "ja").title == "ミニ"
+    assert resolve(str(mini_ja_path), "en").title == "Mini"
+
+
+def test_a_translation_saying_another_language_is_refused(mini_ja_path):
+    bad = mini_ja_path.parent / "ja" / "mini.toml"
+    bad.write_text(bad.read_text(encoding="utf-8").replace('language = "ja"', 'language = "en"'),
+                   encoding="utf-8")
+    with pytest.raises(InputError, match="language: is 'en', but the file is the 'ja' translation"):
+        resolve(str(mini_ja_path), "ja")

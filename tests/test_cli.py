@@ -102,8 +102,9 @@ def test_routines_lists_the_built_ins(capsys):
     assert status == 0
     rows = {l.split()[0]: l.split() for l in out.splitlines()[1:] if "built-in" in l}
     assert set(rows) == {"anma", "quick", "evening", "neck"}
-    assert rows["anma"][2] == "5" and 6 <= float(rows["anma"][3]) <= 7
-    minutes = float(rows["anma"][3])
+    assert rows["anma"][3] == "5" and 6 <= float(rows["anma"][4]) <= 7
+    assert rows["anma"][2].startswith("en") and rows["neck"][2].startswith("en")
+    minutes = float(rows["anma"][4])
     # The listed length, and README's, are the session's: `coach script anma --json` lays
     # it out exactly (README said "about seven minutes" of a 6:24 session). Voices differ
     # in speed, so within half a minute.
@@ -147,8 +148,13 @@ def test_validate_says_one_step(capsys, tmp_path):
     (["script", "--minutes", "0"], "--minutes 0"),
     (["script", "--minutes", "1"], "cannot fit"),
     (["export", "--tone-volume", "40"], "--tone-volume 40"),
-    (["export", "--rate", "5", "-o", "x.wav"], "--rate 5: must be from 80 to 400 words per minute"),
-    (["script", "--rate", "999"], "--rate 999: must be from 80 to 400 words per minute"),
+    (["export", "--rate", "5", "-o", "x.wav"], "--rate 5: must be from 80 to 900 (words per "
+                                                "minute 80-400; in Japanese, morae per minute 150-900)"),
+    (["script", "--rate", "999"], "--rate 999: must be from 80 to 900"),
+    (["script", "--rate", "500"], "--rate 500: must be from 80 to 400 words per minute in English"),
+    (["script", "--language", "ja", "--rate", "120"],
+     "--rate 120: must be from 150 to 900 morae per minute in Japanese"),
+    (["script", "--language", "tlh"], "--language tlh: coach speaks en, ja"),
     (["script", "--json", "--rate", "79"], "--rate 79"),
     (["play", "--rate", "401"], "--rate 401"),
     (["play", "--tone-volume", "nan"], "--tone-volume nan"),
@@ -276,8 +282,8 @@ def test_new_routine_is_listed_shown_and_exported_by_name(own_folders, tmp_path)
     listed = run_coach("routines")
     assert listed.returncode == 0, listed.stderr
     row = next(l for l in listed.stdout.splitlines() if l.startswith("my-face "))
-    name, where, steps, minutes, *title = row.split()
-    assert (where, steps, " ".join(title)) == ("yours", "2", "My face")
+    name, where, langs, steps, minutes, *title = row.split()
+    assert (where, langs, steps, " ".join(title)) == ("yours", "en", "2", "My face")
     from coach.routinefile import load
     from coach.script import build
 

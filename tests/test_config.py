@@ -129,8 +129,8 @@ def test_export_follows_output_dir_and_mono_from_the_file(own_folders, mini_path
 @pytest.mark.parametrize("text, message", [
     ('pace = "slo"\n', 'config.toml: line 1: pace: must be one of slow, normal, fast (did you mean \'slow\'?)'),
     ('\n\ntone_volume = 3\n', "config.toml: line 3: tone_volume: unknown key (did you mean 'tone-volume'?); known keys: bed, "),
-    ("rate = 1000\n", "config.toml: line 1: rate: must be a whole number from 80 to 400"),
-    ("rate = 150.5\n", "config.toml: line 1: rate: must be a whole number from 80 to 400"),
+    ("rate = 1000\n", "config.toml: line 1: rate: must be a whole number from 80 to 900"),
+    ("rate = 150.5\n", "config.toml: line 1: rate: must be a whole number from 80 to 900"),
     ('mono = "yes"\n', "config.toml: line 1: mono: must be true or false"),
     ("tone-volume = 11\n", "config.toml: line 1: tone-volume: must be a number from -30 to 10"),
     ('"voice" = ""\n', "config.toml: line 1: voice: must be non-empty text in quotes"),
@@ -184,7 +184,7 @@ def test_twenty_thousand_unknown_keys_are_one_line_with_their_lines(own_folders,
     with pytest.raises(InputError) as info:
         config.load()
     assert str(info.value) == (f"{path}: 2 problems: line 2: rate: must be a whole number from "
-                               "80 to 400; line 3: bed: must be non-empty text in quotes")
+                               "80 to 900; line 3: bed: must be non-empty text in quotes")
 
 
 def test_a_fifo_as_the_settings_file_is_one_line(own_folders, mini_path):
@@ -324,7 +324,8 @@ def test_every_path_in_the_file_is_from_its_folder_bed_too(own_folders, capsys, 
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--rate", "79"], "--rate 79: must be from 80 to 400 words per minute"),
+    (["--rate", "79"], "--rate 79: must be from 80 to 900 (words per minute 80-400; in Japanese, "
+                       "morae per minute 150-900)"),
     (["--pace", "bogus"], "--pace bogus: must be one of slow, normal, fast"),
     (["--talk", "loud"], "--talk loud: must be one of less, normal, more"),
     (["--tone-volume", "99"], "--tone-volume 99: must be from -30 to 10 dB"),

@@ -521,8 +521,8 @@ def test_vtt_and_srt_cue_sheets(mini_file, mini_plan, tmp_path, audio, cues):
     text = (tmp_path / cues).read_text(encoding="utf-8")
     lines = [e for e in p["events"] if e["kind"] == "speech"]
     if cues.endswith(".vtt"):
-        assert text.startswith("WEBVTT\n")
-        text = text[len("WEBVTT\n"):]
+        assert text.startswith("WEBVTT\nLanguage: en\n\n")
+        text = text[len("WEBVTT\nLanguage: en\n"):]
     blocks = [b.splitlines() for b in text.strip().split("\n\n")]
     assert len(blocks) == len(lines)
     sep = "." if cues.endswith(".vtt") else ","

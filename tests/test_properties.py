@@ -32,8 +32,7 @@ from coach.timeline import Pause, Speech, Timeline, Tone, layout
 
 #: The promise: no stretch of a session longer than this without a sound, seconds.
 MAX_SILENCE = 5.0
-# How many examples: the hypothesis profile's (tests/conftest.py: 60, 15 in the fast lane).
-PROFILE = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROFILE = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 WORD = st.text(st.characters(categories=("L", "N", "P", "S")), min_size=1, max_size=8)
 SENTENCE = st.lists(WORD, min_size=1, max_size=6).map(" ".join)

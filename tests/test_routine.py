@@ -10,7 +10,17 @@ from coach.catalog import builtin
 from coach.errors import InputError
 from coach.routine import describe_routine, find_step
 from coach.routinefile import loads
-from conftest import GOOD
+
+# The smallest valid routine; tests add or break one thing at a time.
+GOOD = """\
+title = "T"
+
+[[steps]]
+title = "A"
+motion = "press"
+reps = 2
+seconds = 1.0
+"""
 
 
 def test_routine_is_frozen():

@@ -12,7 +12,18 @@ from coach.errors import InputError
 from coach.routine import Motion, Phase, Side, Step
 from coach.routinefile import load, loads
 from coach.tomlfile import MAX_FILE_BYTES, MAX_KEY_PARTS
-from conftest import GOOD, MINI, PHASES, one_line, run_coach
+from conftest import MINI, PHASES, one_line, run_coach
+
+# The smallest valid routine; tests add or break one thing at a time.
+GOOD = """\
+title = "T"
+
+[[steps]]
+title = "A"
+motion = "press"
+reps = 2
+seconds = 1.0
+"""
 
 
 def error(text: str, source: str = "x.toml") -> str:
@@ -264,7 +275,7 @@ def test_unknown_key_suggests_the_near_one(text, place, hint):
 
 def test_unknown_key_without_near_one_lists_known_keys():
     message = error('colour = "red"\n' + GOOD)
-    assert message == "x.toml: line 1: colour: unknown key; known keys: intro, outro, steps, summary, title"
+    assert message == "x.toml: line 1: colour: unknown key; known keys: intro, language, outro, steps, summary, title"
 
 
 def test_unknown_key_with_a_newline_stays_one_line():
@@ -474,3 +485,15 @@ def test_neck_strokes_go_down():
     strokes = [s for s in neck.steps for p in s.phases if p.motion is Motion.STROKE]
     assert len(strokes) >= 3
     assert all("down" in s.say for s in strokes)
+
+
+@pytest.mark.parametrize("value, code", [('"ja"', "ja"), ('"ja-JP"', "ja"), ('"EN"', "en")])
+def test_language_is_a_bcp47_code_coach_speaks(value, code):
+    assert loads(f"language = {value}\n" + GOOD).language == code
+    assert loads(GOOD).language == "en"
+
+
+@pytest.mark.parametrize("value, said", [('"tlh"', "'tlh': coach speaks en, ja"), ("3", "must be text")])
+def test_a_language_coach_cannot_speak_is_named(value, said):
+    message = error(f"language = {value}\n" + GOOD)
+    assert message.startswith("x.toml: line 1: language: ") and said in message

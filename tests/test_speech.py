@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from coach import speech
+from coach import languages, speech
 from coach.errors import InputError, MissingPartError
 from coach.speech import speaker as speaker_mod
 from coach.speech.cache import ClipCache
@@ -158,10 +158,15 @@ def test_voices_that_would_need_a_download_or_do_not_exist(spec):
         speech.open_speaker(spec, None, cache=False)
 
 
-def test_voices_lists_both_engines_and_no_downloads():
+def test_voices_lists_every_engine_and_no_downloads():
     found, problems = speech.voices()
     assert problems == []
     engines = {v.engine for v in found}
-    assert engines == {"hibari", "espeak"}
+    assert engines == {"hibari", "kokoro-ja", "espeak"}
     assert [v.id for v in found if v.engine == "hibari"] == ["heart"]
+    assert [v.id for v in found if v.engine == "kokoro-ja"] == [
+        "jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo"]
     assert found[0].spec == speech.default_spec()
+    specs = {v.spec for v in found}
+    for code in languages.names():  # every language's default voice is there
+        assert speech.default_spec(code) in specs, code

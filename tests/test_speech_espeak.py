@@ -14,9 +14,8 @@ import wave
 import numpy as np
 import pytest
 
-from coach import speech
+from coach import languages, speech
 from coach.errors import InputError
-from coach.options import RATE_RANGE
 from coach.speech import espeak
 from coach.speech.speaker import Speaker, _trim
 from conftest import RATE, coach_bin, plan, run_coach
@@ -175,7 +174,7 @@ def test_markup_is_spoken_literally():
     assert len(clips["<speak>hello</speak>"]) > 1.5 * len(clips["hello"])
 
 
-@pytest.mark.parametrize("rate", list(RATE_RANGE))
+@pytest.mark.parametrize("rate", list(languages.get("en").rate_range))
 def test_rate_at_the_limits_works(rate):
     s = espeak_speaker(rate=rate)
     try:

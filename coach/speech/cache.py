@@ -1,7 +1,7 @@
 """The clip cache: every synthesized line stored once on disk, shared by play and export.
 
-Each entry is one file named by the SHA-256 of its key (engine, engine version, model
-hash and settings, voice, rate, text, and coach's own clip format), holding a header, the
+Each entry is one file named by the SHA-256 of its key (engine, engine version, language,
+model hash and settings, voice, rate, text, and coach's own clip format), holding a header, the
 samples (float32 mono) and a checksum of them. So:
 - a hit gives exactly the samples that were stored: the same session is the same audio
   cold or warm, live or exported;
@@ -55,11 +55,13 @@ class CacheInfo:
 
 
 def key(engine: str, version: str, identity: str, voice: str, rate: int, text: str,
-        stage: str = "") -> str:
+        stage: str = "", language: str = "en") -> str:
     """The entry name for one clip: a hex SHA-256 over everything that decides its samples.
     ``stage``: empty for the spoken clip, else what a later stage made of it (levelled
-    for a mix, say), which must name everything that decides that stage's samples."""
-    fields = {"format": CLIP_FORMAT, "engine": engine, "version": version,
+    for a mix, say), which must name everything that decides that stage's samples.
+    ``language``: the session's (BCP 47): the same letters are other words in another
+    language, so a clip is never shared across languages."""
+    fields = {"format": CLIP_FORMAT, "engine": engine, "version": version, "language": language,
               "identity": identity, "voice": voice, "rate": rate, "text": text, "stage": stage}
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 

@@ -43,7 +43,10 @@ class VoiceChoice:
 
 
 class Speaker:
-    """Makes clips with ``engine``'s ``voice`` at ``rate`` words per minute.
+    """Makes clips with ``engine``'s ``voice`` at ``rate`` (in the session language's
+    unit: words or morae per minute; ``engine_rate``, when given, is what the engine is
+    asked for instead: eSpeak NG takes words per minute in every language). ``language``:
+    the session's (BCP 47), part of every clip's cache key.
 
     ``cache``: where clips are kept (None: nowhere). ``fallback``: called once, before
     the first clip, if the engine cannot run here; it returns the Speaker to use instead
@@ -52,8 +55,10 @@ class Speaker:
 
     def __init__(self, engine: Engine, voice: str, rate: int,
                  cache: clip_cache.ClipCache | None = None,
-                 fallback: Callable[[MissingPartError], Speaker] | None = None) -> None:
-        self.engine, self.voice, self.rate = engine, voice, rate
+                 fallback: Callable[[MissingPartError], Speaker] | None = None,
+                 engine_rate: int | None = None, language: str = "en") -> None:
+        self.engine, self.voice, self.rate, self.language = engine, voice, rate, language
+        self._engine_rate = rate if engine_rate is None else engine_rate
         self.cache = cache
         self._fallback = fallback
         self._checked = False
@@ -78,7 +83,7 @@ class Speaker:
         self._checked = True
         try:
             self.engine.probe()
-            self._identity = self.engine.identity(self.voice, self.rate)
+            self._identity = self.engine.identity(self.voice, self._engine_rate)
             self._version = self.engine.version()
         except MissingPartError as exc:
             self._fall_back(exc)
@@ -103,7 +108,7 @@ class Speaker:
         clips = {}
         for text in dict.fromkeys(texts):
             name = clip_cache.key(self.engine.name, self._version, self._identity, self.voice,
-                                  self.rate, text, "")
+                                  self._engine_rate, text, "", self.language)
             clip = self.cache.get(name, RATE) if self.cache else None
             if clip is None:
                 try:
@@ -112,7 +117,7 @@ class Speaker:
                     self._fall_back(exc)  # only before any clip was given: clips is empty
                     assert self._delegate is not None
                     return self._delegate.synthesize(texts)
-                clip = finish(self.engine.speak(text, self.voice, self.rate), text)
+                clip = finish(self.engine.speak(text, self.voice, self._engine_rate), text)
                 self.made += 1
                 if self.cache:
                     self.cache.put(name, clip, RATE)
@@ -130,7 +135,7 @@ class Speaker:
         if self.cache is None or self._identity is None:
             return make()
         name = clip_cache.key(self.engine.name, self._version, self._identity,
-                              self.voice, self.rate, text, tag)
+                              self.voice, self._engine_rate, text, tag, self.language)
         found = self.cache.get(name, RATE)
         if found is None:
             found = make()
