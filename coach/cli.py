@@ -448,7 +448,7 @@ def voices(lang: Annotated[str | None, typer.Option("--lang", "-l", metavar="COD
 def cache(clear: Annotated[bool, typer.Option("--clear", help="Empty it.")] = False) -> None:
     """Show coach's cache folder (spoken clips, bed loops) and its size; --clear empties it."""
     from coach import bed, owned
-    from coach.speech import clip_cache
+    from coach.speech import clip_cache, probe
     from coach.speech.cache import TRIM_TO
 
     clips = clip_cache()
@@ -461,6 +461,10 @@ def cache(clear: Annotated[bool, typer.Option("--clear", help="Empty it.")] = Fa
         except OSError as exc:
             gone = 0
             problems.append(owned.problem(bed.cache_folder(), exc, "empty"))
+        try:
+            probe.clear()  # the neural voice is tried again on its next start
+        except OSError as exc:
+            problems.append(owned.problem(probe.folder(), exc, "empty"))
         typer.echo(f"Removed {_plural(removed, 'clip')} and {_plural(gone, 'bed loop')} "
                    f"from {clips.root.parent}")
     else:

@@ -159,3 +159,15 @@ def test_a_line_the_voice_cannot_say_is_bad_input_quoting_it(tmp_path):
     # eSpeak NG reads it.
     r = run_coach("export", routine, "--voice", "espeak:cmn", "-o", tmp_path / "k.mp3")
     assert r.returncode == 0, r.stderr
+
+
+def test_cache_clear_forgets_the_probe_and_leaves_other_files(mini_path, tmp_path):
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    assert run_coach("script", "--json", mini_path, env=env).returncode == 0
+    probes = tmp_path / "cache" / "coach" / "probes"
+    (probes / "notes.txt").write_text("mine")
+    r = run_coach("cache", "--clear", env=env)
+    assert r.returncode == 0, r.stderr
+    assert [p.name for p in probes.iterdir()] == ["notes.txt"]
+    assert run_coach("script", "--json", mini_path, env=env).returncode == 0
+    assert len(list(probes.iterdir())) == 2  # tried again

@@ -17,6 +17,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -67,27 +68,53 @@ def _stamp(packages: tuple[str, ...]) -> str:
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
 
 
-def _folder() -> Path:
+#: An answer's name: the SHA-256 of its stamp.
+_NAME = re.compile(r"[0-9a-f]{64}")
+
+
+def folder() -> Path:
+    """Where the answers are kept: ``probes/`` in coach's cache folder."""
     from coach import places
 
     return places.cache_dir() / "probes"
 
 
 def _remembered(stamp: str) -> str | None:
+    from coach import owned
+
     try:
-        return (_folder() / stamp).read_text("utf-8").strip() or None
+        with owned.folder(folder()) as fd:
+            handle = os.open(stamp, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
+            with open(handle, "rb") as f:
+                return f.read(4096).decode("utf-8").strip() or None
     except (OSError, UnicodeDecodeError):
         return None
 
 
 def _remember(stamp: str, answer: str) -> None:
     """Keep ``answer``; a cache that cannot be written only means probing again."""
-    from coach import places
+    from coach import owned
 
     try:
-        places.write_atomically(_folder() / stamp, answer + "\n")
+        with owned.folder(folder(), create=True) as fd:
+            owned.replace(fd, stamp, lambda f: f.write(f"{answer}\n".encode()))
     except OSError:
         pass
+
+
+def clear() -> int:
+    """Forget every answer (``coach cache --clear``; the next start probes again); how
+    many. Only coach's own names are removed, and a symbolic link is never followed.
+    OSError when the folder cannot be read."""
+    from coach import owned
+
+    try:
+        with owned.folder(folder()) as fd:
+            for part in owned.names(fd, lambda name: _NAME.fullmatch(owned.part_of(name) or "")):
+                owned.remove(fd, part)
+            return sum(owned.remove(fd, name) for name in owned.names(fd, _NAME.fullmatch))
+    except FileNotFoundError:
+        return 0
 
 
 def _run(code: str) -> str | None:
