@@ -575,8 +575,8 @@ def export(
                          notify=_note, inputs=[("settings file", _config_path())])
     finally:
         bar.close()
-    held = f", {_plural(result.chapters, 'chapter')}" if result.chapters else ""
-    typer.echo(f"Wrote {result.audio or 'standard output'} ({minutes_seconds(result.seconds)}{held})"
+    carried = f", {_plural(result.chapters, 'chapter')}" if result.chapters else ""
+    typer.echo(f"Wrote {result.audio or 'standard output'} ({minutes_seconds(result.seconds)}{carried})"
                + "".join(f" and {p}" for p in result.also), err=targets.audio is None)
 
 
@@ -585,7 +585,7 @@ def export(
 def play(
     routine: RoutineArg = "anma",
     start: FromOpt = None,
-    again: Annotated[bool, typer.Option("--resume", help="Start at the step where the last "
+    resuming: Annotated[bool, typer.Option("--resume", help="Start at the step where the last "
                                         "'coach play' of this routine stopped.")] = False,
     history: HistoryOpt = None,
     language: LanguageOpt = None,
@@ -598,7 +598,7 @@ def play(
     from coach import live, resume
 
     r = _routine(routine, language)
-    step, note = live.start_step(routine, r, again, start)
+    step, note = live.start_step(routine, r, resuming, start)
     if note:
         typer.echo(note, err=True)
     options = replace(options, settings=replace(options.settings, start=step))

@@ -39,7 +39,7 @@ class Clips(Mapping[str, np.ndarray]):
         self._ready = _Kept(KEEP_BYTES)  # levelled, int16
         self._lock = threading.Lock()
 
-    def frames(self, texts: Iterable[str]) -> dict[str, int]:
+    def lengths(self, texts: Iterable[str]) -> dict[str, int]:
         """Each text's clip length in samples, synthesizing the ones not yet spoken (one
         at a time: only the clips used last are kept, see KEEP_BYTES)."""
         texts = list(texts)

@@ -14,11 +14,11 @@ from coach.routine import Routine, find_step
 from coach.session import Session
 
 
-def start_step(spec: str, routine: Routine, again: bool, step: str | None) -> tuple[int, str]:
+def start_step(spec: str, routine: Routine, resuming: bool, step: str | None) -> tuple[int, str]:
     """The step index a ``coach play ROUTINE`` (``spec`` as typed) starts at, and a line
-    for the user about it ("" for none): ``step`` is ``--from``'s value, ``again`` is
+    for the user about it ("" for none): ``step`` is ``--from``'s value, ``resuming`` is
     ``--resume`` (the step where the last play of the routine stopped)."""
-    if not again:
+    if not resuming:
         return (0 if step is None else find_step(routine, step)), ""
     if step is not None:
         raise InputError("--resume and --from: give one of them")

@@ -206,9 +206,9 @@ class Session:
             pcm = bed.lay(pcm, self._bed_loop(), envelope.gain(0, end), 0)
         return pcm
 
-    def frames(self, texts: list[str]) -> dict[str, int]:
+    def lengths(self, texts: list[str]) -> dict[str, int]:
         """Each text's clip length in samples, synthesizing the ones not yet spoken."""
-        return self.clips.frames(texts)
+        return self.clips.lengths(texts)
 
     def clip(self, text: str) -> np.ndarray:
         """The levelled clip for ``text`` (int16)."""
@@ -240,7 +240,7 @@ class Session:
         """Chapter ``index`` laid out from 0 (kept: a chapter's length places the next)."""
         if index not in self._laid:
             cues = self._chapter_cues[index]
-            events, end = timeline.layout_chapter(cues, self.frames(texts(cues)), RATE)
+            events, end = timeline.layout_chapter(cues, self.lengths(texts(cues)), RATE)
             self._laid[index] = (tuple(events), end)
         return self._laid[index]
 
@@ -292,7 +292,7 @@ class Session:
 
     def timeline(self) -> Timeline:
         """The whole session on one clock (synthesizes every line)."""
-        return timeline.layout(self.script, self.frames(self.script.texts()), RATE)
+        return timeline.layout(self.script, self.lengths(self.script.texts()), RATE)
 
     def renderer(self, tl: Timeline) -> Renderer:
         """A renderer for any window of ``tl`` (from ``self.timeline()``); voice and tones
