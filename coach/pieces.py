@@ -35,9 +35,11 @@ CLAUSE_PAUSE = 0.2
 WORD_PAUSE = 0.1
 
 #: Where a sentence ends: end punctuation, then space, then no lower-case letter (as the
-#: neural voice reads it: "e.g. this" goes on).
-_SENTENCE = re.compile(r"(?<=[.!?…])\s+(?![a-z])")
-_LEVELS = ((re.compile(r"(?<=[,;:—–])\s*"), CLAUSE_PAUSE),
+#: neural voice reads it: "e.g. this" goes on); or a full-width stop (Japanese writes no
+#: space after it).
+_SENTENCE = re.compile(r"(?<=[.!?…])\s+(?![a-z])|(?<=[。！？])\s*")
+_FULL_WIDTH = "。！？、，；："
+_LEVELS = ((re.compile(r"(?<=[,;:—–、，；：])\s*"), CLAUSE_PAUSE),
            (re.compile(r"\s+"), WORD_PAUSE))
 
 
@@ -58,13 +60,15 @@ def pieces(text: str, sentence_limit: int = SENTENCE_CHARS,
     cut: list[tuple[str, float]] = []
     group = ""
     for sentence in _SENTENCE.split(" ".join(text.split())):
+        if not sentence.strip():
+            continue
         if spoken_length(sentence) > sentence_limit:
             if group:
                 cut.append((group, SENTENCE_PAUSE))
             cut += _then(_cut(sentence, sentence_limit, 0), SENTENCE_PAUSE)
             group = ""
             continue
-        joined = f"{group} {sentence}" if group else sentence
+        joined = _join(group, sentence)
         if group and spoken_length(joined) > limit:
             cut.append((group, SENTENCE_PAUSE))
             joined = sentence
@@ -85,13 +89,21 @@ def _cut(text: str, limit: int, level: int) -> list[tuple[str, float]]:
     out: list[tuple[str, float]] = []
     group = ""
     for part in (p for p in pattern.split(text) if p.strip()):
-        joined = f"{group} {part}" if group else part
+        joined = _join(group, part)
         if group and spoken_length(joined) > limit:
             out += _then(_cut(group, limit, level + 1), pause)
             joined = part
         group = joined
     out += _then(_cut(group, limit, level + 1), pause)
     return out
+
+
+def _join(group: str, part: str) -> str:
+    """``part`` after ``group``: with a space, but none after a full-width mark (Japanese
+    writes none)."""
+    if not group:
+        return part
+    return group + part if group[-1] in _FULL_WIDTH else f"{group} {part}"
 
 
 def _then(cut: list[tuple[str, float]], pause: float) -> list[tuple[str, float]]:

@@ -65,6 +65,14 @@ def test_cuts_come_where_a_reader_pauses():
     assert all(p.text.split() == p.text.split(" ") for p in got)
 
 
+def test_japanese_is_cut_at_its_own_stops_and_commas():
+    sentence = "ゆっくりと息を吸って、" * 6 + "肩の力を抜きましょう。"  # 71 characters
+    got = pieces(sentence * 6)
+    assert all(p.text.endswith("。") for p in got) and len(got) > 1
+    got = pieces("ゆっくりと息を吸って、" * 20)  # one sentence: at its commas
+    assert all(p.text.endswith("、") for p in got[:-1]) and len(got) > 1
+
+
 def test_lower_case_after_a_stop_goes_on_as_the_neural_voice_reads_it():
     text = "Press gently, e.g. with two fingers, then let go. " * 4
     assert all("e.g. with" in p.text for p in pieces(text))
