@@ -63,10 +63,11 @@ _ESPEAK_NOTE = ("no neural voice for {name} installs with coach: eSpeak NG speak
 
 LANGUAGES: dict[str, Language] = {lang.code: lang for lang in (
     Language("en", "English", "eng", "words", (80, 400), 130, "hibari:heart", "espeak:gmw/en-gb-x-rp"),
-    # kokoro speaks about 330 morae a minute at coach's calm default; eSpeak NG's Japanese
-    # speaks about 2.1 morae per word of its rate setting (scripts/measure-rates).
+    # 330 morae a minute is coach's calm default (the Japanese voice's own pace is about 390);
+    # eSpeak NG's Japanese speaks about one mora a minute per unit of its rate setting
+    # (scripts/measure-rates espeak-ja: 80 -> 79, 160 -> 157, 250 -> 259).
     Language("ja", "Japanese", "jpn", "morae", (150, 900), 330, "kokoro-ja:jf_alpha", "espeak:jpx/ja",
-             espeak_rate=1 / 2.1, breath="息|呼吸|吸って|吐いて"),
+             espeak_rate=1.0, breath="息|呼吸|吸って|吐いて"),
     Language("de", "German", "deu", "words", (80, 400), 140, "espeak:gmw/de", "espeak:gmw/de",
              _ESPEAK_NOTE.format(name="German"), breath="(?i)atme|atem"),
     Language("fr", "French", "fra", "words", (80, 400), 140, "espeak:roa/fr", "espeak:roa/fr",
