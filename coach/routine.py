@@ -21,6 +21,9 @@ MAX_PHASES = 20
 MAX_REPS = 200
 MIN_SECONDS, MAX_SECONDS = 0.3, 60.0
 MAX_HOLD = 120.0
+#: Coaching lines a phase may give for ``--talk more``, and how long each may be.
+MAX_COACHING = 10
+MAX_COACHING_CHARS = 200
 
 
 class Motion(Enum):
@@ -31,6 +34,7 @@ class Motion(Enum):
     PRESS = "press"
     PLUCK = "pluck"
     HOLD = "hold"
+    BREATHE = "breathe"
 
 
 class Side(Enum):
@@ -46,7 +50,11 @@ class Phase:
 
     ``seconds`` is the length of one repetition at the normal pace; ``hold`` the seconds
     held at the top of each repetition (0: no hold). For ``Motion.HOLD`` the repetition
-    is itself a hold of ``seconds``.
+    is itself a hold of ``seconds``; a ``resting`` hold is one continuous hold of
+    ``reps`` x ``seconds`` (hands resting), paced by slow breaths instead of repeated
+    markers. For ``Motion.BREATHE`` a repetition is one slow breath paced by the voice
+    (its length is the voice's, so ``seconds`` is 0). ``coaching``: lines for
+    ``--talk more``, said during the phase.
     """
 
     motion: Motion
@@ -55,6 +63,8 @@ class Phase:
     say: str = ""
     hold: float = 0.0
     sides: tuple[Side, ...] = ()
+    resting: bool = False
+    coaching: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,8 +134,12 @@ def describe_routine(routine: Routine, seconds: float) -> list[str]:
             hold = f", hold {phase.hold:g} s" if phase.hold else ""
             sides = f", {' then '.join(s.value for s in phase.sides)}" if phase.sides else ""
             each = " each side" if phase.sides else ""
-            what = (f"hold {phase.seconds:g} s" if phase.motion is Motion.HOLD
-                    else f"{phase.motion.value} {phase.seconds:g} s")
+            if phase.motion is Motion.BREATHE:
+                what = "slow breath"
+            elif phase.motion is Motion.HOLD:
+                what = f"{'resting ' if phase.resting else ''}hold {phase.seconds:g} s"
+            else:
+                what = f"{phase.motion.value} {phase.seconds:g} s"
             lines.append(f"   - {phase.reps} x {what}{hold}{each}{sides}"
                          + (f": {phase.say}" if phase.say else ""))
     return lines

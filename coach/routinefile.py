@@ -18,6 +18,8 @@ from typing import Any
 
 from coach.errors import InputError
 from coach.routine import (
+    MAX_COACHING,
+    MAX_COACHING_CHARS,
     MAX_HOLD,
     MAX_PHASES,
     MAX_REPS,
@@ -39,7 +41,7 @@ from coach.tomlfile import SHOWN, format_problems, key_place, parse_toml, read_t
 # never meant to be spoken.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _ROUTINE_KEYS = {"title", "summary", "intro", "outro", "steps", "language"}
-_PHASE_KEYS = {"say", "motion", "reps", "seconds", "hold", "sides"}
+_PHASE_KEYS = {"say", "motion", "reps", "seconds", "hold", "sides", "resting", "coaching"}
 _STEP_KEYS = {"title", "say", "phases"} | _PHASE_KEYS
 
 
@@ -82,16 +84,21 @@ def key_lines(text: str) -> dict[str, int]:
 
     tomllib keeps no positions, so this reads the text itself, and only in the plain
     layout README shows: bare ``key = value`` lines under ``[[steps]]`` and
-    ``[[steps.phases]]`` headers. Anything else (other headers, dotted or quoted keys,
+    ``[[steps.phases]]`` headers (a list may go on over several lines, as ``coaching``
+    often does: its place is its first line). Anything else (other headers, dotted or quoted keys,
     ``steps = [...]``, a key twice) makes the answer {} rather than a wrong line.
     """
     places: dict[str, int] = {}
     table, step, phase = "", -1, -1
     closing = ""  # the quotes that end a multi-line string we are inside
+    depth = 0  # the brackets still open of a list that goes on over several lines
     for number, line in enumerate(text.split("\n"), start=1):
         if closing:
             if line.count(closing) % 2:
                 closing = ""
+            continue
+        if depth:
+            depth += _brackets(line)
             continue
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
@@ -120,7 +127,19 @@ def key_lines(text: str) -> dict[str, int]:
             if value.count(quotes) % 2:
                 closing = quotes
                 break
+        else:
+            depth = max(0, _brackets(value))
     return places
+
+
+_QUOTED = re.compile(r""""(?:[^"\\]|\\.)*"|'[^']*'|#.*""")
+
+
+def _brackets(text: str) -> int:
+    """How many more list brackets ``text`` opens than it closes (quoted text and a
+    comment left out)."""
+    bare = _QUOTED.sub("", text)
+    return bare.count("[") - bare.count("]")
 
 
 def _line_of(place: str, lines: dict[str, int]) -> int | None:
@@ -215,8 +234,24 @@ def _phase(table: dict[str, Any], place: str, p: _Problems, *, check_keys: bool 
     else:
         motion = _choice(table["motion"], Motion, f"{place}.motion", p)
     reps = int(_number(table, "reps", place, p, low=1, high=MAX_REPS, whole=True))
-    seconds = float(_number(table, "seconds", place, p, low=MIN_SECONDS, high=MAX_SECONDS))
+    if motion is Motion.BREATHE:
+        seconds = 0.0  # a breath takes the voice's time: in, a pause, out, a pause
+        for key in ("seconds", "hold", "sides"):
+            if key in table:
+                p.add(f"{place}.{key}", "a breathe motion keeps its own time (one slow breath "
+                      f"a repetition); leave out '{key}'")
+    else:
+        seconds = float(_number(table, "seconds", place, p, low=MIN_SECONDS, high=MAX_SECONDS))
     hold = float(_number(table, "hold", place, p, low=0, high=MAX_HOLD, default=0.0))
+    resting = False
+    if "resting" in table:
+        if not isinstance(table["resting"], bool):
+            p.add(f"{place}.resting", f"must be true or false, not {_kind(table['resting'])}")
+        elif table["resting"] and motion is not Motion.HOLD:
+            p.add(f"{place}.resting", 'only a hold can be resting (motion = "hold")')
+        else:
+            resting = table["resting"]
+    coaching = _lines(table, "coaching", place, p)
     sides: list[Side] = []
     if "sides" in table:
         raw = table["sides"]
@@ -233,7 +268,32 @@ def _phase(table: dict[str, Any], place: str, p: _Problems, *, check_keys: bool 
         p.add(f"{place}.hold", "a hold motion is already a hold; give its length in 'seconds'")
     if p.count > before or motion is None:
         return None
-    return Phase(motion=motion, reps=reps, seconds=seconds, say=say, hold=hold, sides=tuple(sides))
+    return Phase(motion=motion, reps=reps, seconds=seconds, say=say, hold=hold, sides=tuple(sides),
+                 resting=resting, coaching=coaching)
+
+
+def _lines(table: dict[str, Any], key: str, place: str, p: _Problems) -> tuple[str, ...]:
+    """A list of short one-line texts at ``table[key]`` (``coaching``), each checked as
+    ``_text`` checks a text; empty when the key is missing."""
+    where = f"{place}.{key}"
+    if key not in table:
+        return ()
+    raw = table[key]
+    if not isinstance(raw, list) or not raw:
+        p.add(where, 'must be a list of lines such as ["Lighter on the way down."]')
+        return ()
+    if len(raw) > MAX_COACHING:
+        p.add(where, f"has {len(raw)} lines; the limit is {MAX_COACHING}")
+        return ()
+    out: list[str] = []
+    for i, item in enumerate(raw):
+        found = _Problems(p.source)  # each line's problems, placed at the line
+        text = _text({key: item}, key, "", found, required=True, limit=MAX_COACHING_CHARS)
+        for problem in found.items:
+            p.add(f"{where}[{i}]", problem.removeprefix(f"{key}: "))
+        if text and not found.count:
+            out.append(text)
+    return tuple(out)
 
 
 def _step(table: Any, place: str, p: _Problems) -> Step | None:

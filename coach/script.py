@@ -8,13 +8,16 @@ a session's length before any audio is made.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
+import re
 from dataclasses import dataclass, replace
 from enum import Enum
 
 from coach.clock import about, minutes_seconds
 from coach.errors import InputError
+from coach.phrases import PHRASES, SPARE_COACHING
 from coach.pieces import pieces
 from coach.routine import MAX_REPS, Motion, Phase, Routine, Side
 from coach.sounds import SECONDS, Sound
@@ -23,13 +26,13 @@ from coach.spoken import is_speakable, spoken_length
 MAX_SESSION_SECONDS = 4 * 3600
 #: How long a line is assumed to take, before any voice has spoken it: LINE_SECONDS plus
 #: one CHAR_SECONDS per spoken character, at the normal pace and ESTIMATE_WPM. Characters
-#: predict a line's length better than words (14 % against 26 % error, fitted on every
-#: line of anma with counting and encouragement: 0.37 s + 0.0666 s per character at 153
-#: words per minute, scaled here to 130, the default voice's rate). A voice at another
-#: rate scales it (Session): every engine's rate is measured in the same words per minute.
+#: predict a line's length better than words; fitted on the 166 distinct lines of the four
+#: built-in routines as the default voice speaks them at 130 words per minute (7 % mean
+#: error). A voice at another rate scales it (Session): every engine's rate is measured in
+#: the same words per minute.
 ESTIMATE_WPM = 130
-LINE_SECONDS = 0.37 * 153 / ESTIMATE_WPM
-CHAR_SECONDS = 0.0666 * 153 / ESTIMATE_WPM
+LINE_SECONDS = 0.396
+CHAR_SECONDS = 0.0736
 #: A tone slot longer than this gets soft pulses, so no stretch of a session is silent
 #: for long enough to make someone with closed eyes wonder whether it stopped.
 MAX_SLOT = 4.0
@@ -37,8 +40,9 @@ MAX_SLOT = 4.0
 MIN_COUNTED_SLOT = 1.2
 #: A hold at least this long gets a sustained soft tone under it.
 SUSTAIN_FROM = 2.5
-#: The release marker's own slot, seconds at the normal pace.
-RELEASE_SLOT = 0.6
+#: The release marker's own slot, seconds at the normal pace: time to lift off and return
+#: before the next repetition (1.28 s at the fast pace).
+RELEASE_SLOT = 1.6
 #: The longest stretch a plan leaves without a sound, seconds (the promise is 5 s; a line's
 #: real length may differ from its estimate). Longer silences get a soft pulse, or
 #: without tones a spoken word.
@@ -47,7 +51,7 @@ MAX_SILENCE = 4.5
 #: when working out how long the silence after it is.
 SHORT_SPEECH = 0.7
 #: The pause a newline inside a routine's text makes, seconds at the normal pace.
-LINE_BREAK = 0.5
+LINE_BREAK = 0.6
 #: Stereo position of the rhythm while one side is worked (-1 left .. +1 right).
 SIDE_PAN = 0.6
 
@@ -185,6 +189,7 @@ def estimate_seconds(cues: tuple[Cue, ...], pace: Pace, wpm: float | None = None
     return sum(_estimate(c, pace, wpm) for c in cues)
 
 
+@functools.lru_cache(maxsize=4096)  # fitting --minutes builds dozens of scripts of the same lines
 def speech_estimate(text: str, pace: Pace, wpm: float | None = None) -> float:
     """Rough seconds to speak ``text`` at ``wpm`` words per minute (None: the default rate
     for ``pace``), from its length read aloud: numbers count as the words they are read
@@ -205,8 +210,40 @@ _NUMBERS = ("one two three four five six seven eight nine ten eleven twelve thir
             "fourteen fifteen sixteen seventeen eighteen nineteen twenty").split()
 _TENS = {2: "twenty", 3: "thirty", 4: "forty", 5: "fifty", 6: "sixty", 7: "seventy",
          8: "eighty", 9: "ninety"}
-_ENCOURAGE = ("Good.", "Well done. Keep your breathing slow.", "Nice and easy.",
-              "Good. Let your shoulders stay soft.")
+
+#: Everything coach itself says beyond the routine's own words is a template in
+#: coach.phrases (PHRASES, by key; SPARE_COACHING for --talk more), English here.
+
+
+def phrase(key: str, **values: object) -> str:
+    """Coach's own line ``key`` (coach.phrases.PHRASES) with ``values`` filled in."""
+    return PHRASES[key].format(**values)
+
+
+#: A spoken line that invites a breath: what follows it is BREATH_QUIET of quiet.
+_BREATH = re.compile(r"\bbreath(e|es|ing)?\b", re.IGNORECASE)
+#: Quiet after a breath cue, seconds, at every pace (a breath keeps the body's own time;
+#: 4-6 s, under the 5 s a session may be silent).
+BREATH_QUIET = 4.5
+#: A breath at least: two words and their quiet (for ``rhythm_seconds``).
+BREATH_SECONDS = 2 * BREATH_QUIET
+#: Time to place the hands between an instruction and the first repetition, seconds at
+#: the normal pace, and never less than COUNT_IN_LEAST at any pace.
+COUNT_IN = 1.8
+COUNT_IN_LEAST = 1.6
+#: Between the lines of the closing, seconds at the normal pace (at least CLOSING_LEAST).
+CLOSING_GAP = 2.5
+CLOSING_LEAST = 2.2
+#: A line spoken over the rhythm must fit its repetition: its estimate times this (short
+#: words run up to a fifth over their estimate).
+FIT_MARGIN = 1.3
+#: A resting hold lasts about this long per breath, seconds (the words and their quiet).
+RESTING_BREATH = 11.0
+
+
+def says_breath(text: str) -> bool:
+    """Whether ``text`` invites a breath (and so is followed by BREATH_QUIET)."""
+    return bool(_BREATH.search(text))
 
 
 def number_word(n: int) -> str:
@@ -222,11 +259,19 @@ def number_word(n: int) -> str:
 
 
 def _side_line(index: int, side: Side) -> str:
-    return f"{side.value.capitalize()} side." if index == 0 else f"Now the {side.value} side."
+    if index == 0:
+        return phrase("first_side", Side=side.value.capitalize())
+    return phrase("next_side", side=side.value)
 
 
 def _pan(side: Side | None) -> float:
     return {None: 0.0, Side.LEFT: -SIDE_PAN, Side.RIGHT: SIDE_PAN}[side]
+
+
+def _uses_markers(routine: Routine, start: int) -> bool:
+    """Whether the hold and release markers sound in the session from step ``start``."""
+    return any(phase.motion is Motion.HOLD or phase.hold
+               for step in routine.steps[start:] for phase in step.phases)
 
 
 class _Builder:
@@ -234,110 +279,223 @@ class _Builder:
         self.r, self.s, self.scale = routine, settings, rep_scale
         self.f = settings.pace.factor
         self.cues: list[Cue] = []
-        self.encouraged = 0
+        self.coached: set[str] = set()  # --talk more lines said so far: never twice
 
     def add(self, *cues: Cue) -> None:
         # A line with nothing to speak (only emoji) is no cue: it would be a silent "line".
         self.cues.extend(c for c in cues if not isinstance(c, Say) or is_speakable(c.text))
 
-    def say(self, text: str) -> None:
-        """The routine's own ``text``: each of its lines spoken, a short pause between; a
-        line longer than PIECE_CHARS read aloud as several, each cut with its pause
-        (coach.pieces), so no line costs more to speak than a short one."""
+    def line(self, text: str, pan: float = 0.0) -> None:
+        """One line spoken on its own (a line longer than PIECE_CHARS read aloud as several,
+        each cut with its pause: coach.pieces); a breath cue is followed by a breath's quiet."""
+        if not is_speakable(text):
+            return
+        for piece in pieces(text):
+            self.add(Say(piece.text, pan=pan))
+            if piece.pause:
+                self.add(Rest(piece.pause))
+        if says_breath(text):
+            self.gap(BREATH_QUIET, scaled=False)
+
+    def say(self, text: str, between: float = LINE_BREAK, least: float = 0.0) -> None:
+        """The routine's own ``text``: each of its lines spoken, a pause of ``between``
+        seconds at the normal pace (at least ``least``) between them."""
         lines = [line for line in text.split("\n") if is_speakable(line)]
         for i, line in enumerate(lines):
             if i:
-                self.rest(LINE_BREAK)
-            for piece in pieces(line):
-                self.add(Say(piece.text))
-                if piece.pause:
-                    self.add(Rest(piece.pause))
+                self.gap(between, least=least)
+            self.line(line)
 
     def rest(self, seconds: float) -> None:
         self.add(Rest(round(seconds * self.f, 6)))
 
+    def gap(self, seconds: float, scaled: bool = True, least: float = 0.0) -> None:
+        """At least ``seconds`` (times the pace when ``scaled``; never under ``least``) of
+        rest since the last cue: a rest just before grows to it instead of adding up."""
+        want = round(max(seconds * (self.f if scaled else 1.0), least), 6)
+        if self.cues and isinstance(self.cues[-1], Rest):
+            if self.cues[-1].seconds < want:
+                self.cues[-1] = Rest(want)
+        else:
+            self.add(Rest(want))
+
+    def fits(self, text: str, seconds: float) -> bool:
+        """Whether ``text`` said over the rhythm ends inside ``seconds`` of it."""
+        return speech_estimate(text, self.s.pace) * FIT_MARGIN <= seconds
+
     def build(self) -> tuple[Cue, ...]:
-        r, talk, start = self.r, self.s.talk, self.s.start
+        r, start = self.r, self.s.start
         self.add(Chapter("Introduction"), Beat(Sound.START, round(2.5 * self.f, 6), label="Starting"))
         if start:  # picking up part-way: the person has heard the full introduction before
-            self.add(Say(f"{r.title}, from step {number_word(start + 1)}: {r.steps[start].title}."))
+            self.line(phrase("from_step", title=r.title, number=number_word(start + 1)))
         else:
-            self.say(r.intro or f"{r.title}. Sit comfortably and close your eyes.")
-            if talk is not Talk.LESS:
-                self.rest(0.8)
-                self.add(Say(f"The first step: {r.steps[0].title}."))
-        self.rest(1.5)
+            self.say(r.intro or phrase("default_intro", title=r.title))
+        if self.s.tones and _uses_markers(r, start):
+            # Each marker heard once, named, before it is needed.
+            self.gap(0.8)
+            for line, sound in ((phrase("teach_hold"), Sound.HOLD), (phrase("teach_release"), Sound.RELEASE)):
+                self.line(line)
+                self.rest(0.3)
+                self.add(Beat(sound, round(1.2 * self.f, 6)))
+        self.gap(1.5)
         for k, step in enumerate(r.steps):
             if k < start:
                 continue
+            bell = 2.0 * self.f if self.s.tones else 1.0  # without tones the bell is only time
             # The label says where in the routine the bell is: the chapter's title is
             # shown beside it already ("Smile lines · Smile lines" said nothing).
-            self.add(Chapter(step.title), Beat(Sound.BELL, round(2.0 * self.f, 6),
+            self.add(Chapter(step.title), Beat(Sound.BELL, round(bell, 6),
                                                label=f"step {k + 1} of {len(r.steps)}"))
-            self.add(Say(f"Step {number_word(k + 1)} of {number_word(len(r.steps))}: {step.title}."))
+            self.line(phrase("step", number=number_word(k + 1), count=number_word(len(r.steps)),
+                             title=step.title))
             if step.say:
-                self.rest(0.4)
+                self.gap(0.4)
                 self.say(step.say)
             for phase in step.phases:
                 self.phase(phase)
-            if talk is not Talk.LESS and k + 1 < len(r.steps):
-                self.add(Say(f"Next: {r.steps[k + 1].title}."))
-            self.rest(1.5)
-        self.add(Chapter("Closing"), Beat(Sound.BELL, round(2.0 * self.f, 6), label="last bell"))
-        self.say(r.outro or "That is the end of the routine. Open your eyes when you are ready.")
-        self.rest(1.0)
-        self.add(Beat(Sound.END, round(3.0 * self.f, 6), label="Finished"))
+            self.gap(1.5)
+        self.add(Chapter("Closing"), Beat(Sound.BELL, round(2.0 * self.f if self.s.tones else 1.0, 6),
+                                          label="last bell"))
+        self.say(r.outro or phrase("default_outro"), between=CLOSING_GAP, least=CLOSING_LEAST)
+        if self.s.tones:
+            self.gap(1.0)
+            self.add(Beat(Sound.END, round(3.0 * self.f, 6), label="Finished"))
+        else:  # nothing sounds after the last word: a short, silent end
+            self.gap(1.0, scaled=False)
+            self.add(Beat(Sound.END, 1.0, label="Finished"))
         return _fill_silence(self.cues, self.s)
+
+    def coaching(self, phase: Phase) -> list[str]:
+        """The ``--talk more`` lines for ``phase`` not yet said in this session."""
+        if self.s.talk is not Talk.MORE:
+            return []
+        lines = [c for c in phase.coaching if c not in self.coached]
+        if not phase.coaching:
+            lines = [c for c in SPARE_COACHING if c not in self.coached][:1]
+        return lines
 
     def phase(self, phase: Phase) -> None:
         if phase.say:
-            self.rest(0.4)
+            self.gap(0.4)
             self.say(phase.say)
-        reps = _scaled_reps(phase.reps, self.scale)
-        self.rest(0.8)
+        reps = _scaled_reps(phase, self.scale)
+        period = self.period(phase)
+        held = phase.motion is Motion.HOLD and not phase.resting
+        if held and reps > 1:
+            self.gap(0.4)
+            self.line(phrase("holds", Number=number_word(reps).capitalize()))
+        # Coaching lines too long to say over a repetition are said before it starts.
+        coaching = self.coaching(phase)
+        over = self.s.count or not self.s.tones or phase.motion is Motion.BREATHE or phase.resting
+        spoken_first = [c for c in coaching if over or not self.fits(c, period)]
+        for text in spoken_first:
+            self.gap(0.6)
+            self.line(text)
+            self.coached.add(text)
+        coaching = [c for c in coaching if c not in spoken_first]
         sides: tuple[Side | None, ...] = phase.sides or (None,)
         for j, side in enumerate(sides):
             if side is not None:
-                if j:
-                    self.rest(1.0)
-                self.add(Say(_side_line(j, side), pan=_pan(side)))
-                self.rest(0.5)
-            self.reps(phase, reps, side)
-        self.rest(1.0)
-        if self.s.talk is Talk.MORE:
-            self.add(Say(_ENCOURAGE[self.encouraged % len(_ENCOURAGE)]))
-            self.encouraged += 1
-            self.rest(0.5)
+                self.gap(1.0 if j else 0.6)
+                self.line(_side_line(j, side), pan=_pan(side))
+            self.gap(COUNT_IN, least=COUNT_IN_LEAST)
+            if phase.motion is Motion.BREATHE:
+                self.breaths(reps)
+            elif phase.resting:
+                self.resting(phase, reps)
+            else:
+                coaching = self.reps(phase, reps, side, coaching)
+        for text in coaching:  # no repetition had room for it: said once the phase is done
+            self.gap(1.0)
+            self.line(text)
+            self.coached.add(text)
+        self.gap(1.0)
 
-    def reps(self, phase: Phase, reps: int, side: Side | None) -> None:
+    def period(self, phase: Phase) -> float:
+        """Seconds one repetition of ``phase`` lasts at this pace, hold and release included."""
+        held = phase.motion is Motion.HOLD or phase.hold
+        return (phase.seconds + phase.hold + (RELEASE_SLOT if held else 0.0)) * self.f
+
+    def breaths(self, count: int) -> None:
+        """``count`` slow breaths paced by the voice: in, quiet, out, quiet."""
+        for i in range(count):
+            self.line(phrase("breathe_in_first" if i == 0 else "breathe_in"))
+            self.line(phrase("breathe_out"))
+            self.gap(BREATH_QUIET, scaled=False)
+
+    def resting(self, phase: Phase, reps: int) -> None:
+        """A resting hold: one continuous hold of reps x seconds, paced by slow breaths
+        (never a release until the end, so the hands stay where they rest)."""
+        seconds = reps * phase.seconds * self.f
+        if self.s.tones:
+            self.add(Beat(Sound.HOLD, round(1.2 * self.f, 6), label="resting hold"))
+        self.breaths(_resting_breaths(seconds))
+        if self.s.tones:
+            self.add(Beat(Sound.RELEASE, round(RELEASE_SLOT * self.f, 6), label="resting hold"))
+        else:
+            self.line(phrase("release"))
+
+    def reps(self, phase: Phase, reps: int, side: Side | None, coaching: list[str]) -> list[str]:
+        """The repetitions of one side (or of the phase); returns the ``coaching`` lines
+        that found no repetition to be said over."""
         f, pan, talk = self.f, _pan(side), self.s.talk
-        period = phase.seconds * f
+        period = self.period(phase)
+        slot = phase.seconds * f
         where = f"{side.value} side, " if side else ""
-        # Without tones the voice keeps the time: it counts, every repetition when the
-        # word fits in one, else every few.
-        every = 1 if self.s.tones else math.ceil(MIN_COUNTED_SLOT / period - 1e-9)
+        held = phase.motion is Motion.HOLD
+        # Without tones the voice keeps the time: it counts every repetition where the
+        # number fits in one, else a light count ("and one", "and two") over every few.
+        group = 1  # repetitions per counted word; a last short group joins the one before
+        counted = not self.s.tones and not held
+        while counted and group < reps and not self.fits(
+                self.count_word(reps // group, group), slot * group):
+            group += 1
+        starts = list(range(0, reps - reps % group if group > 1 else reps, group)) or [0]
+        lines: dict[int, str] = {}
+        if counted:
+            lines = {i: self.count_word(n, group) for n, i in enumerate(starts, 1)}
+        elif self.s.count and slot >= MIN_COUNTED_SLOT and not held:
+            lines = {i: number_word(i + 1) for i in range(reps)
+                     if self.fits(number_word(i + 1), slot)}
+        elif talk is not Talk.LESS:
+            marks = {reps // 2: "halfway"} if reps >= 6 else {}
+            if reps >= 8:
+                marks[reps - 3] = "last_three"
+            if reps >= 4:
+                marks[reps - 1] = "last_one"
+            lines = {i: phrase(k) for i, k in marks.items() if self.fits(phrase(k), period)}
+        # --talk more: the phase's coaching, spread over repetitions that carry no other
+        # line, after one that carries none either (each line fits its repetition).
+        left = []
+        for text in coaching:
+            free = [i for i in range(1, reps) or [0] if not {i - 1, i} & lines.keys()]
+            if not free or not self.fits(text, period):
+                left.append(text)
+                continue
+            lines[free[(len(self.coached) * 7 + 1) % len(free)]] = text  # spread, not always the first
+            self.coached.add(text)
         for i in range(reps):
             label = f"{where}{phase.motion.value} {i + 1} of {reps}"
-            line = ""
-            if self.s.count and period >= MIN_COUNTED_SLOT:
-                line = number_word(i + 1)
-            elif not self.s.tones:
-                line = number_word(i + 1) if i % every == 0 else ""
-            elif talk is not Talk.LESS:
-                if reps >= 8 and i == reps - 3:
-                    line = "Last three."
-                elif reps >= 4 and i == reps - 1:
-                    line = "Last one."
-                elif reps >= 6 and i == reps // 2:
-                    line = "Halfway." if talk is Talk.NORMAL else "Halfway. Keep breathing slowly."
-            if line:
-                self.add(Say(line, pan=pan, over=True))
-            if phase.motion is Motion.HOLD:
-                self.hold(period, pan, label)
+            if i in lines:
+                self.add(Say(lines[i], pan=pan, over=True))
+            if held:
+                self.hold(phase.seconds * f, pan, label)
+            elif group > 1:  # the voice counts every few: one timing slot for them
+                if i in starts:
+                    n = (starts[starts.index(i) + 1] if i != starts[-1] else reps) - i
+                    label = f"{where}{phase.motion.value} {i + 1}-{i + n} of {reps}"
+                    self.add(Beat(MOTION_SOUND[phase.motion], round(slot * n, 6), pan, label=label))
             else:
-                self.slot(MOTION_SOUND[phase.motion], period, pan, label)
+                self.slot(MOTION_SOUND[phase.motion], slot, pan, label)
                 if phase.hold:
                     self.hold(phase.hold * f, pan, label + ", hold")
+        return left
+
+    @staticmethod
+    def count_word(n: int, group: int) -> str:
+        """The word for the ``n``-th count: the number, or with ``group`` repetitions to a
+        count a light "and one" (every number in turn, none skipped)."""
+        return number_word(n) if group == 1 else phrase("light_count", number=number_word(n))
 
     def slot(self, sound: Sound, seconds: float, pan: float, label: str) -> None:
         parts = max(1, math.ceil(seconds / MAX_SLOT - 1e-9))
@@ -348,18 +506,26 @@ class _Builder:
 
     def hold(self, seconds: float, pan: float, label: str) -> None:
         if not self.s.tones:
-            self.add(Say("Hold.", pan=pan, over=True))
+            self.add(Say(phrase("hold"), pan=pan, over=True))
         self.add(Beat(Sound.HOLD, round(seconds, 6), pan, sustain=seconds >= SUSTAIN_FROM, label=label))
         if not self.s.tones:
-            self.add(Say("Release.", pan=pan, over=True))
+            self.add(Say(phrase("release"), pan=pan, over=True))
         self.add(Beat(Sound.RELEASE, round(RELEASE_SLOT * self.f, 6), pan, label=label))
+
+
+#: The session's frame: sounds that mark where it is, not the rhythm. Without tones they
+#: are only time, and a long stretch of them is shortened rather than talked over.
+FRAME_SOUNDS = frozenset({Sound.START, Sound.BELL, Sound.END})
 
 
 def _fill_silence(cues: list[Cue], settings: Settings) -> tuple[Cue, ...]:
     """``cues`` with a sound wherever they would leave more than MAX_SILENCE seconds
     without one: a soft pulse (a Beat taking over the rest of a slot or a rest, so no
-    time moves), or without tones a spoken word. Sounds last as listed (sounds.SECONDS);
-    a sustained tone fills its slot; without tones, only the voice sounds."""
+    time moves). Without tones only the voice sounds: inside the rhythm a word keeps the
+    time ("Keep going.", "Keep holding."); elsewhere (rests, the silent bells and chimes)
+    the wait is shortened instead, so no pacing word is said outside the rhythm, and none
+    in or after the closing. Sounds last as listed (sounds.SECONDS); a sustained tone
+    fills its slot."""
     out: list[Cue] = []
     quiet = 0.0  # seconds since the last sound ended, where the plan now is
     voice = 0.0  # seconds of voice still to come, from lines spoken over the rhythm
@@ -375,6 +541,11 @@ def _fill_silence(cues: list[Cue], settings: Settings) -> tuple[Cue, ...]:
                 voice += estimate(cue)
             else:
                 quiet, voice = 0.0, 0.0
+        elif isinstance(cue, Beat) and not settings.tones and cue.sound in FRAME_SOUNDS:
+            keep = round(min(cue.seconds, max(0.1, MAX_SILENCE - quiet - voice)), 6)
+            out.append(replace(cue, seconds=keep))
+            quiet += keep
+            voice = 0.0
         elif isinstance(cue, Beat):
             beat: Beat = cue
             while True:
@@ -398,27 +569,21 @@ def _fill_silence(cues: list[Cue], settings: Settings) -> tuple[Cue, ...]:
                 beat = Beat(Sound.PULSE, round(beat.seconds - cut, 6), beat.pan, label=beat.label)
                 if not settings.tones:
                     held = cue.sound is Sound.HOLD
-                    word = Say("Keep holding." if held else "Keep going.", pan=beat.pan, over=True)
+                    word = Say(phrase("keep_holding" if held else "keep_going"), pan=beat.pan, over=True)
                     out.append(word)
                     voice = estimate(word)
                 quiet = 0.0
         elif isinstance(cue, Rest):
             rest = cue.seconds
-            while quiet + rest > MAX_SILENCE:
-                if settings.tones:
-                    # The pulse takes the rest's place from its start (quiet is still
-                    # under the limit there), so it sounds whole and no time moves.
-                    pulse = min(rest, MAX_SILENCE)
-                    out.append(Beat(Sound.PULSE, pulse))
-                    quiet = max(0.0, pulse - SECONDS[Sound.PULSE])
-                    rest = round(rest - pulse, 6)
-                else:
-                    before = round(max(0.0, MAX_SILENCE - quiet), 6)
-                    if before:
-                        out.append(Rest(before))
-                    rest = round(rest - before, 6)
-                    out.append(Say("Relax."))
-                    quiet = 0.0
+            if not settings.tones:  # nothing but the voice sounds: the wait is shortened
+                rest = round(min(rest, max(0.0, MAX_SILENCE - quiet)), 6)
+            while settings.tones and quiet + rest > MAX_SILENCE:
+                # The pulse takes the rest's place from its start (quiet is still under
+                # the limit there), so it sounds whole and no time moves.
+                pulse = min(rest, MAX_SILENCE)
+                out.append(Beat(Sound.PULSE, pulse))
+                quiet = max(0.0, pulse - SECONDS[Sound.PULSE])
+                rest = round(rest - pulse, 6)
             if rest > 0:
                 out.append(Rest(rest))
                 quiet += rest
@@ -461,19 +626,41 @@ def _too_long(routine: Routine, settings: Settings, total: float,
 
 def rhythm_seconds(routine: Routine, pace: Pace, rep_scale: float = 1.0, start: int = 0) -> float:
     """Seconds of rhythm in ``routine`` from step ``start`` on (repetitions, holds and
-    releases) with repetitions scaled as ``build`` scales them, counted without building
-    the cues: a lower bound of the session's estimated length."""
+    releases; a breath's quiet) with repetitions scaled as ``build`` scales them, counted
+    without building the cues: a lower bound of the session's estimated length."""
     total = 0.0
+    f = pace.factor
     for step in routine.steps[start:]:
         for phase in step.phases:
-            held = phase.motion is Motion.HOLD or phase.hold
-            rep = phase.seconds + phase.hold + (RELEASE_SLOT if held else 0.0)
-            total += _scaled_reps(phase.reps, rep_scale) * len(phase.sides or (None,)) * rep
-    return total * pace.factor
+            sides = len(phase.sides or (None,))
+            reps = _scaled_reps(phase, rep_scale)
+            if phase.motion is Motion.BREATHE:
+                total += reps * sides * BREATH_SECONDS  # a breath keeps its time at any pace
+            elif phase.resting:
+                total += sides * (_resting_breaths(reps * phase.seconds * f) * BREATH_SECONDS
+                                  + RELEASE_SLOT * f)
+            else:
+                held = phase.motion is Motion.HOLD or phase.hold
+                rep = phase.seconds + phase.hold + (RELEASE_SLOT if held else 0.0)
+                total += reps * sides * rep * f
+    return total
 
 
-def _scaled_reps(reps: int, rep_scale: float) -> int:
-    return max(1, min(MAX_REPS, round(reps * rep_scale)))
+def _resting_breaths(seconds: float) -> int:
+    """How many slow breaths a resting hold of ``seconds`` holds."""
+    return max(1, round(seconds / RESTING_BREATH))
+
+
+def capped(phase: Phase) -> bool:
+    """Whether ``phase`` keeps at most its written repetitions under ``--minutes``:
+    plucks and holds do not get better for more of them (extra minutes go to the strokes,
+    circles, breaths and resting holds)."""
+    return phase.motion is Motion.PLUCK or (phase.motion is Motion.HOLD and not phase.resting)
+
+
+def _scaled_reps(phase: Phase, rep_scale: float) -> int:
+    reps = max(1, min(MAX_REPS, round(phase.reps * rep_scale)))
+    return min(reps, phase.reps) if capped(phase) else reps
 
 
 def _script(routine: Routine, settings: Settings, rep_scale: float) -> Script:
@@ -508,12 +695,19 @@ def _fit(routine: Routine, settings: Settings) -> Script:
             fits = math.floor(high / 6) / 10
             fits -= 0.1 if fits * 60 > high else 0
             bound = f"at most {minutes_seconds(high)} (-m {fits:.1f} or less fits)"
+        hint = _shorter_routine(routine, settings) if target < low else ""
         raise InputError(f"--minutes {settings.minutes:g}: {routine.title} cannot fit; "
-                         f"at the {settings.pace.value} pace it lasts {bound}")
-    # Estimated length grows with the scale in steps; bisect for the closest scale.
+                         f"at the {settings.pace.value} pace it lasts {bound}{hint}")
+    # Estimated length grows with the scale in steps; bisect for the closest scale. The
+    # rhythm alone (cheap: no cues) already reaches the target at some scale, and the
+    # estimate is never below the rhythm, so the search starts under that scale.
     lo, hi = 0.0, float(MAX_REPS)
+    for _ in range(30):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if rhythm_seconds(routine, settings.pace, mid, settings.start) < target else (lo, mid)
+    lo, hi = 0.0, hi
     best = near(1.0) or shortest
-    for _ in range(40):
+    for _ in range(18):
         mid = (lo + hi) / 2
         candidate = near(mid)
         if candidate is None:
@@ -526,6 +720,23 @@ def _fit(routine: Routine, settings: Settings) -> Script:
         else:
             hi = mid
     return replace(best, settings=settings)
+
+
+#: The built-in routine made for short sessions, offered when another cannot be that short.
+SHORT_ROUTINE = "quick"
+
+
+def _shorter_routine(routine: Routine, settings: Settings) -> str:
+    """``; try quick (...)`` when the built-in short routine fits ``settings.minutes``
+    and ``routine`` is not it, else ""."""
+    from coach.catalog import builtin, builtin_names
+
+    if routine.name == SHORT_ROUTINE or routine.name not in builtin_names() or routine != builtin(routine.name):
+        return ""  # a routine of the user's own may be long for reasons of its own
+    short = builtin(SHORT_ROUTINE)
+    if _script(short, replace(settings, start=0), 0.0).estimate_seconds() > settings.minutes * 60:  # type: ignore[operator]
+        return ""
+    return f"; for a short session try {SHORT_ROUTINE} (coach play {SHORT_ROUTINE} -m {settings.minutes:g})"
 
 
 def _side(pan: float) -> str:

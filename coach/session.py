@@ -163,7 +163,7 @@ class Session:
         """The whole session's plan as JSON-ready data (``coach script --json``): the
         timeline in seconds, the voice, and the bed with its ducking windows if any."""
         tl = self.timeline()
-        out = {**tl.to_json(), "voice": self.voice.to_json()}
+        out = {**tl.to_json(tones=self.options.mix.tones), "voice": self.voice.to_json()}
         envelope = self.bed_envelope(tl)
         if self.options.mix.bed is not None and envelope is not None:
             out["bed"] = bed.to_json(self.options.mix.bed, envelope, tl.rate)

@@ -7,6 +7,7 @@ meant, so they are left out of what is spoken; cue sheets keep the text as writt
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -23,6 +24,7 @@ _SPACES = re.compile(r"\s+")
 _SPACE_BEFORE_STOP = re.compile(r" +([.,;:!?)\]])")
 
 
+@functools.lru_cache(maxsize=4096)  # the same few hundred lines, asked for again and again
 def speakable(text: str) -> str:
     """``text`` as a voice should read it: emoji, pictographs and other symbols removed,
     whitespace (including newlines) collapsed to single spaces. Letters, digits,

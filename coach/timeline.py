@@ -87,8 +87,10 @@ class Timeline:
     def length(self) -> int:
         return self.chapters[-1].end if self.chapters else 0
 
-    def to_json(self) -> dict[str, Any]:
-        """The plan with times in seconds, for ``coach script --json``."""
+    def to_json(self, tones: bool = True) -> dict[str, Any]:
+        """The plan with times in seconds, for ``coach script --json``. Without ``tones``
+        (a voice-only session) no tone sounds: each tone's slot is listed as ``timing``,
+        the time it keeps (with its sound and label), not as something heard."""
         sec = self.rate
 
         def event(e: Event) -> dict[str, Any]:
@@ -96,7 +98,8 @@ class Timeline:
             if isinstance(e, Speech):
                 out.update(kind="speech", text=e.text, pan=e.pan)
             elif isinstance(e, Tone):
-                out.update(kind="tone", sound=e.sound.value, sustain=e.sustain, pan=e.pan)
+                out.update(kind="tone" if tones else "timing", sound=e.sound.value,
+                           sustain=e.sustain, pan=e.pan)
                 if e.label:
                     out["label"] = e.label
             else:

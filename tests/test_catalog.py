@@ -148,7 +148,8 @@ def test_the_starter_is_a_valid_routine_file(tmp_path: Path):
     text = starter("my-face", tmp_path / "my-face.toml")
     r = loads(text, name="my-face", source="starter.toml")
     assert r.title == "My face" and len(r.steps) == 2
-    for key in ("summary", "intro", "outro", "say", "motion", "reps", "seconds", "sides", "hold"):
+    for key in ("summary", "intro", "outro", "say", "motion", "reps", "seconds", "sides", "hold",
+                "coaching", "resting"):
         assert f"\n{key} = " in text
 
 

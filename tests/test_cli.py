@@ -102,7 +102,7 @@ def test_routines_lists_the_built_ins(capsys):
     assert status == 0
     rows = {l.split()[0]: l.split() for l in out.splitlines()[1:] if "built-in" in l}
     assert set(rows) == {"anma", "quick", "evening", "neck"}
-    assert rows["anma"][3] == "5" and 6 <= float(rows["anma"][4]) <= 7
+    assert rows["anma"][3] == "6" and 8 <= float(rows["anma"][4]) <= 9.5
     assert rows["anma"][2].startswith("en") and rows["neck"][2].startswith("en")
     minutes = float(rows["anma"][4])
     # The listed length, and README's, are the session's: `coach script anma --json` lays
@@ -111,8 +111,8 @@ def test_routines_lists_the_built_ins(capsys):
     real = plan("anma")["duration"]
     assert minutes * 60 == pytest.approx(real, abs=30)
     readme = (ROOT / "README.md").read_text()
-    assert "in five steps, about six and a half minutes" in readme
-    assert 6.5 * 60 == pytest.approx(real, abs=30)
+    assert "in five steps and a wind-down, about eight and a half minutes" in readme
+    assert 8.5 * 60 == pytest.approx(real, abs=30)
 
 
 def test_script_prints_chapters_and_cues(capsys, mini_path):
@@ -291,7 +291,7 @@ def test_new_routine_is_listed_shown_and_exported_by_name(own_folders, tmp_path)
 
     shown = run_coach("routines", "--show", "my-face")
     assert shown.returncode == 0
-    assert shown.stdout.splitlines()[0] == "My face (my-face, 2 steps, about 2 min)"
+    assert shown.stdout.splitlines()[0] == "My face (my-face, 2 steps, about 3 min)"
     assert "2. Jaw and brows: Now the jaw, then the brows." in shown.stdout
 
     out = tmp_path / "mine.mp3"
@@ -321,7 +321,7 @@ def test_routines_marks_a_shadowing_routine_and_reports_a_broken_one(own_folders
 def test_routines_show_a_builtin(capsys):
     status, out, _ = _run(capsys, "routines", "--show", "neck")
     assert status == 0
-    assert out.splitlines()[0].startswith("Neck strokes (neck, 6 steps, about 5 min)")
+    assert out.splitlines()[0].startswith("Neck strokes (neck, 6 steps, about 7 min)")
     assert "   - 8 x stroke 3 s each side, left then right" in out
 
 
@@ -332,8 +332,9 @@ def test_script_from_a_step_by_number_or_title(capsys, step):
     status, out, _ = _run(capsys, "script", "anma", "--from", step)
     assert status == 0
     chapters = [l[3:] for l in out.splitlines() if l.startswith("== ")]
-    assert chapters == ["Introduction", "Smile lines", "Brows, eyes and forehead", "Lip plucks", "Closing"]
-    assert "'Anma facial massage, from step three: Smile lines.'" in out
+    assert chapters == ["Introduction", "Smile lines", "Brows, eyes and forehead", "Lip plucks",
+                        "Wind down", "Closing"]
+    assert "'Anma facial massage, from step three.'" in out
 
 
 def test_export_from_a_step_has_the_chapters_from_there(tmp_path, mini_path):
@@ -359,7 +360,7 @@ def test_a_partial_export_never_replaces_the_whole_and_its_tags_say_it_is_a_part
 
 
 @pytest.mark.parametrize("args, message", [
-    (["script", "anma", "--from", "9"], "--from 9: Anma facial massage has steps 1 to 5"),
+    (["script", "anma", "--from", "9"], "--from 9: Anma facial massage has steps 1 to 6"),
     (["export", "anma", "--from", "nose"], "--from nose: no step by that number or title; steps: 1 Cheek circles;"),
     (["play", "anma", "--from", "2", "--resume"], "--resume and --from: give one of them"),
 ])

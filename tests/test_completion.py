@@ -102,9 +102,9 @@ def test_option_values_are_offered(bash):
 
 
 def test_steps_are_offered_by_number_and_title_of_the_routine_on_the_line(bash):
-    _, listed = bash.tab("coach play quick --from ")
+    _, listed = bash.tab("coach play anma --from ")
     assert {"1", "5", "Smile", "Lip", "plucks", "Cheek", "circles"} <= set(listed)
-    assert bash.tab("coach play quick --from Sm")[0] == "coach play quick --from Smile\\ lines "
+    assert bash.tab("coach play anma --from Sm")[0] == "coach play anma --from Smile\\ lines "
     assert bash.tab("coach script neck --from ")[1][:6] == ["1", "2", "3", "4", "5", "6"]
 
 

@@ -49,12 +49,13 @@ def window(e: dict, kind: str) -> tuple[int, int]:
     return samples(e["start"]), samples(e["end"])
 
 
-def tone_only(events: list[dict]) -> list[dict]:
-    """Tone events whose measured window overlaps no speech."""
+def tone_only(events: list[dict], kind: str = "tone") -> list[dict]:
+    """Tone events (or, ``kind="timing"``, the slots a voice-only plan keeps for time)
+    whose measured window overlaps no speech."""
     speech = [(e["start"], e["end"]) for e in events if e["kind"] == "speech"]
     out = []
     for e in events:
-        if e["kind"] != "tone":
+        if e["kind"] != kind:
             continue
         a, b = e["start"], min(e["end"], e["start"] + TONE_WINDOW)
         if not any(s < b and t > a for s, t in speech):
@@ -150,7 +151,7 @@ def test_chapters_match_the_plan(anma):
     found = probe(path)["chapters"]
     assert [c["tags"]["title"] for c in found] == [c["title"] for c in p["chapters"]]
     assert found[0]["tags"]["title"] == "Introduction" and found[-1]["tags"]["title"] == "Closing"
-    assert len(found) == 7  # intro, five steps, closing
+    assert len(found) == 8  # intro, six steps, closing
     for got, want in zip(found, p["chapters"]):
         assert float(got["start_time"]) == pytest.approx(want["start"], abs=0.001)
         assert float(got["end_time"]) == pytest.approx(want["end"], abs=0.001)
@@ -278,7 +279,9 @@ def test_no_tones_export_has_only_the_voice(anma, anma_variant):
     assert len(audio) == round(p["duration"] * RATE)
     spoken = [e["text"] for e in p["events"] if e["kind"] == "speech"]
     assert {"one", "Hold.", "Release."} <= set(spoken)
-    alone = tone_only(p["events"])
+    # The plan lists no tone: the slots it keeps for the time are timing, and silent.
+    assert not [e for e in p["events"] if e["kind"] == "tone"]
+    alone = tone_only(p["events"], "timing")
     assert len(alone) > 10  # (the voice counts over most of the rhythm)
     for e in alone:
         a, b = window(e, "tone")
@@ -396,8 +399,8 @@ def test_pace_scales_the_rhythm(mini_export, mini_plan):
     for i in (0, 2):  # consecutive strokes on the same side
         slow_plan = found["slow"][0][i + 1][0] - found["slow"][0][i][0]
         fast_plan = found["fast"][0][i + 1][0] - found["fast"][0][i][0]
-        # Stroke, hold and release: (1.5 + 3.0 + 0.6) s at the normal pace.
-        assert fast_plan == pytest.approx(5.1 * 0.8 * RATE, abs=2)
+        # Stroke, hold and release (time to return): (1.5 + 3.0 + 1.6) s at the normal pace.
+        assert fast_plan == pytest.approx(6.1 * 0.8 * RATE, abs=2)
         assert abs(slow_plan - ratio * fast_plan) <= 2
         slow_heard = found["slow"][1][i + 1] - found["slow"][1][i]
         fast_heard = found["fast"][1][i + 1] - found["fast"][1][i]

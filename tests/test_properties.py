@@ -48,14 +48,18 @@ def toml_str(text: str) -> str:
 @st.composite
 def phase_lines(draw: st.DrawFn, *, with_say: bool) -> list[str]:
     motion = draw(st.sampled_from([m.value for m in Motion]))
-    lines = [f"motion = {toml_str(motion)}",
-             f"reps = {draw(st.integers(1, 30))}",
-             f"seconds = {draw(st.floats(0.3, 10.0))!r}"]
-    if motion != "hold" and draw(st.booleans()):
-        lines.append(f"hold = {draw(st.floats(0.0, 5.0))!r}")
-    sides = draw(st.sampled_from([None, ["left"], ["right"], ["left", "right"], ["right", "left"]]))
-    if sides:
-        lines.append(f"sides = {json.dumps(sides)}")
+    lines = [f"motion = {toml_str(motion)}", f"reps = {draw(st.integers(1, 30))}"]
+    if motion != "breathe":  # a breath keeps its own time, on no side
+        lines.append(f"seconds = {draw(st.floats(0.3, 10.0))!r}")
+        if motion != "hold" and draw(st.booleans()):
+            lines.append(f"hold = {draw(st.floats(0.0, 5.0))!r}")
+        sides = draw(st.sampled_from([None, ["left"], ["right"], ["left", "right"], ["right", "left"]]))
+        if sides:
+            lines.append(f"sides = {json.dumps(sides)}")
+    if motion == "hold" and draw(st.booleans()):
+        lines.append("resting = true")
+    if draw(st.booleans()):
+        lines.append(f"coaching = {json.dumps(draw(st.lists(SENTENCE, min_size=1, max_size=3)), ensure_ascii=False)}")
     if with_say and draw(st.booleans()):
         lines.append(f"say = {toml_str(draw(SENTENCE))}")
     return lines
@@ -138,6 +142,8 @@ PHASE_DICT = st.fixed_dictionaries({}, optional={
     "hold": st.floats(-1.0, 130.0) | VALUES,
     "sides": st.lists(st.sampled_from(["left", "right", "up"]), max_size=3) | VALUES,
     "say": SENTENCE | VALUES,
+    "resting": st.booleans() | VALUES,
+    "coaching": st.lists(SENTENCE, max_size=3) | VALUES,
     "moton": VALUES,
 })
 STEP_DICT = st.one_of(

@@ -37,8 +37,8 @@ def test_find_step(spec, index):
 
 
 @pytest.mark.parametrize("spec, fragment", [
-    ("0", "--from 0: Anma facial massage has steps 1 to 5"),
-    ("6", "has steps 1 to 5"),
+    ("0", "--from 0: Anma facial massage has steps 1 to 6"),
+    ("7", "has steps 1 to 6"),
     ("nose", "--from nose: no step by that number or title; steps: 1 Cheek circles; 2 Jaw"),
     ("", "no step by that number or title"),
 ])
@@ -57,8 +57,11 @@ def test_find_step_prefix_of_two_titles_is_ambiguous():
 
 def test_describe_routine_lists_steps_and_phases():
     lines = describe_routine(builtin("anma"), 400)
-    assert lines[0] == "Anma facial massage (anma, 5 steps, about 7 min)"
+    assert lines[0] == "Anma facial massage (anma, 6 steps, about 7 min)"
     assert lines[2].startswith("1. Cheek circles: Place your fingertips")
-    assert "   - 12 x circle 3 s" in lines
-    assert any(l.startswith("   - 6 x stroke 2.5 s, hold 1.5 s each side, left then right") for l in lines)
-    assert any(l.startswith("   - 2 x hold 8 s: Place your fingers") for l in lines)
+    assert "   - 10 x circle 3 s" in lines
+    assert any(l.startswith("   - 5 x stroke 2.5 s, hold 1.5 s each side, left then right") for l in lines)
+    assert any(l.startswith("   - 2 x hold 8 s: Rest your fingertips on the brow bone") for l in lines)
+    assert any(l.startswith("   - 1 x resting hold 12 s: Now cup your palms") for l in lines)
+    assert any(l.startswith("   - 1 x slow breath: Rub your palms")
+               for l in describe_routine(builtin("evening"), 600))

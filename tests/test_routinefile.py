@@ -40,17 +40,20 @@ def test_builtin_anma_loads():
     assert r.name == "anma"
     assert r.source == "anma.toml"
     assert r.title == "Anma facial massage"
-    assert len(r.steps) == 5
-    assert [len(s.phases) for s in r.steps] == [1, 1, 1, 3, 2]
+    assert len(r.steps) == 6
+    assert [len(s.phases) for s in r.steps] == [1, 1, 1, 3, 2, 2]
     jaw = r.steps[1].phases[0]
     assert r.steps[1].title == "Jaw to cheekbone"
     assert jaw.motion is Motion.STROKE
     assert jaw.sides == (Side.LEFT, Side.RIGHT)
     assert jaw.hold == 1.5
-    assert (jaw.reps, jaw.seconds) == (6, 2.5)
+    assert (jaw.reps, jaw.seconds) == (5, 2.5)
+    assert jaw.coaching and all(c.endswith(".") for c in jaw.coaching)
     brows = r.steps[3]
     assert [p.motion for p in brows.phases] == [Motion.HOLD, Motion.CIRCLE, Motion.CIRCLE]
     assert all(p.say for p in brows.phases)
+    palms = r.steps[5].phases[1]
+    assert (palms.motion, palms.resting) == (Motion.HOLD, True)
 
 
 def test_builtin_text_keeps_its_lines_with_single_spaces():
@@ -61,10 +64,9 @@ def test_builtin_text_keeps_its_lines_with_single_spaces():
         for line in text.split("\n") if text else ():
             assert line and "  " not in line and line == line.strip()
     assert "\n" not in r.summary
-    # The intro's four lines (a backslash joins the last two source lines into one).
-    assert r.intro.split("\n")[0] == ("Welcome. Sit comfortably, let your shoulders drop, "
-                                      "and close your eyes.")
-    assert len(r.intro.split("\n")) == 4
+    # The intro: one idea per line, preparation first.
+    assert r.intro.split("\n")[0] == "Welcome. Before you close your eyes, a little preparation."
+    assert len(r.intro.split("\n")) == 14
 
 
 def test_a_newline_in_spoken_text_is_kept_other_control_characters_refused():
@@ -161,12 +163,12 @@ BAD = [
     (('title = "T"\n', ""), "x.toml: title: is missing"),
     (('title = "A"', 'title = "A"\nsay = false'), "x.toml: line 5: steps[0].say: must be text, not true/false"),
     (('motion = "press"', "motion = 3"), "x.toml: line 5: steps[0].motion: must be one of circle, stroke, "
-                                         "press, pluck, hold"),
+                                         "press, pluck, hold, breathe"),
     (('motion = "press"', 'motion = "pres"'),
-     "x.toml: line 5: steps[0].motion: must be one of circle, stroke, press, pluck, hold "
-     "(did you mean 'press'?)"),
+     "x.toml: line 5: steps[0].motion: must be one of circle, stroke, press, pluck, hold, "
+     "breathe (did you mean 'press'?)"),
     (('motion = "press"\n', ""), "x.toml: line 3: steps[0].motion: is missing; one of circle, stroke, "
-                                 "press, pluck, hold"),
+                                 "press, pluck, hold, breathe"),
     (("reps = 2\n", ""), "x.toml: line 3: steps[0].reps: is missing"),
     (("seconds = 1.0\n", ""), "x.toml: line 3: steps[0].seconds: is missing"),
     (('motion = "press"\nreps = 2\nseconds = 1.0\n', ""),
@@ -182,6 +184,25 @@ BAD = [
      "x.toml: line 8: steps[0].sides[1]: 'right' is listed twice"),
     (('motion = "press"', 'motion = "hold"\nhold = 2'),
      "x.toml: line 6: steps[0].hold: a hold motion is already a hold; give its length in 'seconds'"),
+    (("seconds = 1.0", "seconds = 1.0\nresting = 1"),
+     "x.toml: line 8: steps[0].resting: must be true or false, not a number"),
+    (("seconds = 1.0", "seconds = 1.0\nresting = true"),
+     'x.toml: line 8: steps[0].resting: only a hold can be resting (motion = "hold")'),
+    (('motion = "press"', 'motion = "breathe"'),
+     "x.toml: line 7: steps[0].seconds: a breathe motion keeps its own time (one slow breath a "
+     "repetition); leave out 'seconds'"),
+    (("seconds = 1.0", 'seconds = 1.0\ncoaching = "Softly."'),
+     'x.toml: line 8: steps[0].coaching: must be a list of lines such as ["Lighter on the way down."]'),
+    (("seconds = 1.0", "seconds = 1.0\ncoaching = []"),
+     'x.toml: line 8: steps[0].coaching: must be a list of lines such as ["Lighter on the way down."]'),
+    (("seconds = 1.0", 'seconds = 1.0\ncoaching = ["Softly.",\n  3]'),
+     "x.toml: line 8: steps[0].coaching[1]: must be text, not a number"),
+    (("seconds = 1.0", 'seconds = 1.0\ncoaching = ["Softly.", " "]'),
+     "x.toml: line 8: steps[0].coaching[1]: must not be empty"),
+    (("seconds = 1.0", f'seconds = 1.0\ncoaching = ["{"a" * 201}"]'),
+     "x.toml: line 8: steps[0].coaching[0]: is 201 characters long; the limit is 200"),
+    (("seconds = 1.0", f"seconds = 1.0\ncoaching = {[f'Line {i}.' for i in range(11)]}"),
+     "x.toml: line 8: steps[0].coaching: has 11 lines; the limit is 10"),
 ]
 
 
@@ -444,7 +465,7 @@ def test_a_fifo_routine_file_in_a_real_coach_is_one_line(tmp_path: Path, own_fol
 
 # Each new routine and the minutes it says it lasts (in its summary and the README), as
 # the built plan estimates them at the normal pace.
-LENGTHS = {"quick": (2.5, 3.5), "evening": (10.0, 12.0), "neck": (4.5, 5.5), "anma": (6.0, 7.0)}
+LENGTHS = {"quick": (3.0, 4.0), "evening": (11.0, 13.0), "neck": (6.5, 7.5), "anma": (8.5, 9.5)}
 
 
 def test_builtin_names():
@@ -461,22 +482,26 @@ def test_each_builtin_validates_and_lasts_its_stated_minutes(name):
     assert low <= build(r).estimate_seconds() / 60 <= high
 
 
-def test_quick_is_anma_with_fewer_repetitions():
+def test_quick_is_a_short_routine_of_its_own():
     anma, quick = builtin("anma"), builtin("quick")
-    assert [s.title for s in quick.steps] == [s.title for s in anma.steps]
+    assert len(quick.steps) < len(anma.steps)
     reps = lambda r: sum(p.reps * len(p.sides or "x") for s in r.steps for p in s.phases)  # noqa: E731
     assert reps(quick) < reps(anma)
+    # Fewer steps done properly: each still has its instruction and its own coaching.
+    assert all(p.say and p.coaching for s in quick.steps for p in s.phases)
 
 
 def test_evening_is_slower_with_longer_holds_and_a_wind_down():
     anma, evening = builtin("anma"), builtin("evening")
     same = {s.title: s for s in anma.steps}
     for step in evening.steps:
-        if step.title in same:
+        if step.title in same and step.title != "Wind down":
             for mine, theirs in zip(step.phases, same[step.title].phases):
                 assert mine.seconds >= theirs.seconds and mine.hold >= theirs.hold
                 assert (mine.seconds, mine.hold) != (theirs.seconds, theirs.hold)
-    assert evening.steps[-1].title == "Wind down"
+    assert evening.steps[-1].title == anma.steps[-1].title == "Wind down"
+    length = lambda s: sum(p.reps * p.seconds for p in s.phases)  # noqa: E731
+    assert length(evening.steps[-1]) > length(anma.steps[-1])
     assert len(evening.outro) > len(anma.outro)
 
 
@@ -484,7 +509,7 @@ def test_neck_strokes_go_down():
     neck = builtin("neck")
     strokes = [s for s in neck.steps for p in s.phases if p.motion is Motion.STROKE]
     assert len(strokes) >= 3
-    assert all("down" in s.say for s in strokes)
+    assert all("down" in (s.say + " ".join(p.say for p in s.phases)) for s in strokes)
 
 
 @pytest.mark.parametrize("value, code", [('"ja"', "ja"), ('"ja-JP"', "ja"), ('"EN"', "en")])
@@ -497,3 +522,18 @@ def test_language_is_a_bcp47_code_coach_speaks(value, code):
 def test_a_language_coach_cannot_speak_is_named(value, said):
     message = error(f"language = {value}\n" + GOOD)
     assert message.startswith("x.toml: line 1: language: ") and said in message
+
+
+def test_breathe_resting_and_coaching_load():
+    r = loads('title = "T"\n[[steps]]\ntitle = "Rest"\n'
+              '[[steps.phases]]\nsay = "Rub your palms."\nmotion = "breathe"\nreps = 2\n'
+              '[[steps.phases]]\nmotion = "hold"\nresting = true\nreps = 2\nseconds = 11\n'
+              'coaching = [\n  "Let your face soften.",  # a list over lines\n  "Breathe slowly.",\n]\n')
+    breathe, rest = r.steps[0].phases
+    assert (breathe.motion, breathe.reps, breathe.seconds) == (Motion.BREATHE, 2, 0.0)
+    assert (rest.resting, rest.coaching) == (True, ("Let your face soften.", "Breathe slowly."))
+
+
+def test_a_list_over_several_lines_keeps_the_lines_after_it():
+    text = GOOD + 'coaching = [\n  "One.",  # [not a bracket]\n  "Two ]",\n]\nhold = -1\n'
+    assert error(text) == "x.toml: line 12: steps[0].hold: must be a number of seconds from 0 to 120"

@@ -39,9 +39,8 @@ from conftest import MINI
 
 ANMA = builtin("anma")
 STEP_TITLES = [s.title for s in ANMA.steps]
-OVER_LINES = {"Halfway.", "Halfway. Keep breathing slowly.", "Last three.", "Last one."}
-ENCOURAGE = {"Good.", "Well done. Keep your breathing slow.", "Nice and easy.",
-             "Good. Let your shoulders stay soft."}
+OVER_LINES = {"Halfway.", "Last three.", "Last one."}
+COACHING = {c for s in ANMA.steps for p in s.phases for c in p.coaching}
 
 
 def one_step(motion: str = "circle", reps: int = 8, seconds: float = 3.0, extra: str = "",
@@ -80,7 +79,7 @@ def test_start_bell_end_beats():
     assert cues[1] == Beat(Sound.START, 2.5, label="Starting")
     bells = [cues[i + 1] for i, cue in enumerate(cues) if isinstance(cue, Chapter) and cue.title != "Introduction"]
     # Each labelled with where it is (a status line shows the chapter's title beside it).
-    assert bells == [Beat(Sound.BELL, 2.0, label=f"step {k} of 5") for k in range(1, 6)] + \
+    assert bells == [Beat(Sound.BELL, 2.0, label=f"step {k} of 6") for k in range(1, 7)] + \
         [Beat(Sound.BELL, 2.0, label="last bell")]
     assert cues[-1] == Beat(Sound.END, 3.0, label="Finished")
     assert len(beats(cues, Sound.START)) == len(beats(cues, Sound.END)) == 1
@@ -91,10 +90,12 @@ def test_spoken_frame_of_the_session():
     script = build(ANMA)
     intro = chapter(script, "Introduction")
     # Each line of the intro is its own cue, with a pause between.
-    assert says(intro) == [*ANMA.intro.split("\n"), "The first step: Cheek circles."]
+    # Then each marker is heard once, named, before it is needed.
+    assert says(intro) == [*ANMA.intro.split("\n"), "This sound means hold.", "And this one means release."]
+    assert [b.sound for b in beats(intro)] == [Sound.START, Sound.HOLD, Sound.RELEASE]
     for k, title in enumerate(STEP_TITLES):
         spoken = says(chapter(script, title))
-        assert spoken[0] == f"Step {number_word(k + 1)} of five: {title}."
+        assert spoken[0] == f"Step {number_word(k + 1)} of six: {title}."
     assert says(chapter(script, "Closing")) == ANMA.outro.split("\n")
     first = chapter(script, "Cheek circles")
     assert says(first)[1:1 + len(ANMA.steps[0].say.split("\n"))] == ANMA.steps[0].say.split("\n")
@@ -104,21 +105,44 @@ def test_default_intro_and_outro():
     script = build(one_step())
     assert script.cues[2] == Say("One. Sit comfortably and close your eyes.")
     assert says(chapter(script, "Closing")) == \
-        ["That is the end of the routine. Open your eyes when you are ready."]
+        ["That is all for today. Open your eyes when you are ready."]
 
 
-def test_next_preview_before_each_following_step():
-    script = build(ANMA)
-    for k, title in enumerate(STEP_TITLES):
-        cues = chapter(script, title)
-        nexts = [t for t in says(cues) if t.startswith("Next:")]
-        if k + 1 < len(STEP_TITLES):
-            assert nexts == [f"Next: {STEP_TITLES[k + 1]}."]
-            # The preview is the last thing said in the chapter, after all the rhythm.
-            last_say = max(i for i, c in enumerate(cues) if isinstance(c, Say))
-            assert last_say > max(i for i, c in enumerate(cues) if isinstance(c, Beat))
-        else:
-            assert nexts == []
+def test_each_step_title_is_said_once():
+    # No "Next: ..." or "The first step: ..." preview: the title is said when the step starts.
+    for talk in Talk:
+        spoken = says(build(ANMA, Settings(talk=talk)).cues)
+        for k, title in enumerate(STEP_TITLES):
+            assert [t for t in spoken if title in t] == [f"Step {number_word(k + 1)} of six: {title}."]
+
+
+def test_a_count_in_before_the_first_repetition():
+    cues = chapter(build(ANMA), "Cheek circles")
+    first = next(i for i, c in enumerate(cues) if isinstance(c, Beat) and c.sound is Sound.CIRCLE)
+    assert cues[first - 1] == Rest(script_module.COUNT_IN)
+    fast = chapter(build(ANMA, Settings(pace=Pace.FAST)), "Cheek circles")
+    first = next(i for i, c in enumerate(fast) if isinstance(c, Beat) and c.sound is Sound.CIRCLE)
+    assert fast[first - 1] == Rest(script_module.COUNT_IN_LEAST)  # never under it
+
+
+def test_a_breath_cue_is_followed_by_a_breath_of_quiet():
+    cues = build(ANMA, Settings(pace=Pace.FAST)).cues
+    breath = cues.index(Say("Take a slow breath in, and a long breath out."))
+    assert cues[breath + 1] == Rest(script_module.BREATH_QUIET)  # at every pace
+
+
+def test_closing_lines_are_spaced():
+    for pace in Pace:
+        closing = chapter(build(ANMA, Settings(pace=pace)), "Closing")
+        gaps = [c.seconds for a, c, b in zip(closing, closing[1:], closing[2:])
+                if isinstance(a, Say) and isinstance(c, Rest) and isinstance(b, Say)]
+        assert gaps and min(gaps) >= script_module.CLOSING_LEAST
+
+
+def test_repeated_holds_are_announced():
+    cues = chapter(build(ANMA), "Brows, eyes and forehead")
+    assert "Two holds." in says(cues)
+    assert "One hold." not in says(build(builtin("quick")).cues)
 
 
 def test_step_say_and_first_phase_say_are_both_spoken():
@@ -171,9 +195,10 @@ def test_holds_after_each_repetition():
     rhythm = beats(cues)[1:]
     assert [b.sound for b in rhythm[:6]] == [Sound.STROKE, Sound.HOLD, Sound.RELEASE] * 2
     stroke, hold, release = rhythm[:3]
-    assert (stroke.seconds, hold.seconds, release.seconds) == (2.5, 1.5, 0.6)
+    # The release's slot is the time to lift off and return: 1.6 s (1.28 s at the fast pace).
+    assert (stroke.seconds, hold.seconds, release.seconds) == (2.5, 1.5, 1.6)
     assert not hold.sustain and not release.sustain
-    assert hold.label == "left side, stroke 1 of 6, hold"
+    assert hold.label == "left side, stroke 1 of 5, hold"
 
 
 @pytest.mark.parametrize(("hold", "pace", "sustain"), [
@@ -191,8 +216,7 @@ def test_hold_motion_is_a_hold_then_release():
     cues = chapter(build(ANMA), "Brows, eyes and forehead")
     rhythm = beats(cues)[1:5]
     assert [(b.sound, b.seconds, b.sustain) for b in rhythm] == \
-        [(Sound.HOLD, 8.0, True), (Sound.RELEASE, 0.6, False)] * 2
-    assert not beats(cues, Sound.PULSE)
+        [(Sound.HOLD, 8.0, True), (Sound.RELEASE, 1.6, False)] * 2
 
 
 # ---- sides --------------------------------------------------------------------------------
@@ -204,7 +228,7 @@ def test_sides_give_equal_panned_blocks():
     assert left_at < right_at
     left, right = cues[left_at + 1:right_at], cues[right_at + 1:]
     left_beats, right_beats = beats(left), beats(right)
-    assert len(left_beats) == len(right_beats) == 6 * 3
+    assert len(left_beats) == len(right_beats) == 5 * 3
     assert [(b.sound, b.seconds, b.sustain) for b in left_beats] == \
         [(b.sound, b.seconds, b.sustain) for b in right_beats]
     assert all(b.pan == -SIDE_PAN < 0 for b in left_beats)
@@ -236,54 +260,66 @@ def test_pace_scales_every_beat_and_rest(pace):
     assert len(normal) == len(other)
     for a, b in zip(normal, other):
         assert type(a) is type(b)
-        if isinstance(a, Beat | Rest):
+        if isinstance(a, Beat | Rest) and a != Rest(script_module.COUNT_IN):
             assert b.seconds == pytest.approx(a.seconds * pace.factor, abs=1e-6)
+        elif isinstance(a, Rest):  # the count-in: time to place the hands, never too short
+            assert b.seconds == max(a.seconds * pace.factor, script_module.COUNT_IN_LEAST)
         else:
             assert a == b
     assert {Pace.SLOW: 1.25, Pace.FAST: 0.8}[pace] == pace.factor
 
 
-def test_pace_scales_anma_totals():
+def test_pace_scales_anma_totals_but_not_its_breaths():
     def rhythm(pace: Pace) -> float:
-        return sum(c.seconds for c in build(ANMA, Settings(pace=pace)).cues if isinstance(c, Beat | Rest))
+        return sum(c.seconds for c in build(ANMA, Settings(pace=pace)).cues
+                   if isinstance(c, Beat | Rest) and c != Rest(script_module.BREATH_QUIET))
 
+    # A breath keeps the body's time, and the count-in never drops under its least.
     assert rhythm(Pace.SLOW) == pytest.approx(rhythm(Pace.NORMAL) * 1.25, abs=1e-3)
-    assert rhythm(Pace.FAST) == pytest.approx(rhythm(Pace.NORMAL) * 0.8, abs=1e-3)
+    assert rhythm(Pace.FAST) == pytest.approx(rhythm(Pace.NORMAL) * 0.8, rel=0.01)
+    assert rhythm(Pace.FAST) > rhythm(Pace.NORMAL) * 0.8
 
 
 # ---- talk and counting --------------------------------------------------------------------
 
-def test_talk_normal_has_preview_and_progress_lines():
+def test_talk_normal_has_progress_lines():
     cues = chapter(build(ANMA), "Cheek circles")
     over = [(i, c.text) for i, c in enumerate(cues) if isinstance(c, Say) and c.over]
     assert [t for _, t in over] == ["Halfway.", "Last three.", "Last one."]
     rhythm = [i for i, c in enumerate(cues) if isinstance(c, Beat) and c.sound is Sound.CIRCLE]
-    # Each comes just before the repetition it marks: the 7th, 10th and 12th of 12.
-    assert [i + 1 for i, _ in over] == [rhythm[6], rhythm[9], rhythm[11]]
+    # Each comes just before the repetition it marks: the 6th, 8th and 10th of 10.
+    assert [i + 1 for i, _ in over] == [rhythm[5], rhythm[7], rhythm[9]]
+
+
+def test_no_word_over_a_repetition_shorter_than_it():
+    # 0.75 s plucks: "Last three." and "Last one." would outlast them, so they are not said.
+    spoken = says(chapter(build(ANMA), "Lip plucks"))
+    assert not OVER_LINES & set(spoken)
 
 
 def test_talk_less():
     script = build(ANMA, Settings(talk=Talk.LESS))
     spoken = says(script.cues)
-    assert not [t for t in spoken if t.startswith(("Next:", "The first step:"))]
     assert not OVER_LINES & set(spoken)
-    assert not ENCOURAGE & set(spoken)
+    assert not COACHING & set(spoken)
     assert not [c for c in script.cues if isinstance(c, Say) and c.over]
-    # The routine's own words are all still there.
+    # The routine's own words are all still there, the preparation and the safety words too.
     assert set(ANMA.intro.split("\n")) <= set(spoken)
     assert set(ANMA.steps[0].say.split("\n")) <= set(spoken)
 
 
-def test_talk_more_adds_encouragement():
+def test_talk_more_adds_each_phases_coaching_once():
     normal = says(build(ANMA).cues)
     more = says(build(ANMA, Settings(talk=Talk.MORE)).cues)
-    extra = [t for t in more if t in ENCOURAGE]
-    phases = sum(len(s.phases) for s in ANMA.steps)
-    assert len(extra) == phases
-    assert set(extra) == ENCOURAGE
-    assert not ENCOURAGE & set(normal)
-    assert "Halfway. Keep breathing slowly." in more and "Halfway." not in more
-    assert len(more) == len(normal) + phases
+    extra = [t for t in more if t not in normal]
+    assert sorted(extra) == sorted(COACHING)  # every line, once
+    assert not COACHING & set(normal)
+
+
+def test_talk_more_without_coaching_lines_uses_a_spare_line_at_most_once():
+    more = says(build(loads(MINI), Settings(talk=Talk.MORE)).cues)
+    spare = [t for t in more if t in script_module.SPARE_COACHING]
+    assert len(spare) == len(set(spare)) == 2  # one for each phase
 
 
 def test_count_aloud_over_the_rhythm():
@@ -320,7 +356,7 @@ def test_count_restarts_on_each_side():
 
 # ---- fitting --minutes ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("minutes", [5, 12])
+@pytest.mark.parametrize("minutes", [7, 12])
 def test_minutes_fit_within_ten_percent(minutes):
     script = build(ANMA, Settings(minutes=minutes))
     assert script.estimate_seconds() == pytest.approx(minutes * 60, rel=0.10)
@@ -334,7 +370,26 @@ def test_minutes_longer_means_more_repetitions():
     def reps(minutes: float) -> int:
         return len(beats(build(ANMA, Settings(minutes=minutes)).cues, Sound.CIRCLE))
 
-    assert reps(5) < reps(build(ANMA).estimate_seconds() / 60) < reps(12)
+    assert reps(7) < reps(build(ANMA).estimate_seconds() / 60) < reps(12)
+
+
+def test_minutes_cap_plucks_and_holds():
+    def counts(minutes: float) -> tuple[int, int, int]:
+        cues = build(ANMA, Settings(minutes=minutes)).cues
+        return (len(beats(cues, Sound.PLUCK)), len([b for b in beats(cues, Sound.HOLD) if b.label.startswith("hold")]),
+                len(beats(cues, Sound.STROKE)))
+
+    plucks, holds, strokes = counts(30)
+    assert (plucks, holds) == (32, 2)  # as written: 16 a lip, two brow holds
+    assert strokes > 3 * counts(9)[2]
+
+
+def test_minutes_too_few_for_anma_suggests_quick():
+    with pytest.raises(InputError, match=r"^--minutes 3: Anma facial massage cannot fit; .*; "
+                                         r"for a short session try quick \(coach play quick -m 3\)$"):
+        build(ANMA, Settings(minutes=3))
+    with pytest.raises(InputError, match=r"lasts at least \d+:\d\d \(-m [\d.]+ or more fits\)$"):
+        build(builtin("quick"), Settings(minutes=2))
 
 
 def test_minutes_never_drop_a_phase_below_one_repetition():
@@ -456,12 +511,15 @@ def test_fitting_a_huge_routine_builds_no_huge_script(monkeypatch: pytest.Monkey
 
 @pytest.mark.parametrize("pace", list(Pace))
 def test_rhythm_seconds_is_a_lower_bound_of_the_estimate(pace):
-    for routine in (ANMA, loads(MINI), one_step("hold", 3, 5.0), one_step(extra="hold = 2")):
+    for routine in (loads(MINI), one_step("hold", 3, 5.0), one_step(extra="hold = 2")):
         script = build(routine, Settings(pace=pace))
         rhythm = sum(c.seconds for c in script.cues if isinstance(c, Beat)
                      and c.label and c.sound not in (Sound.START, Sound.BELL, Sound.END))
         assert rhythm_seconds(routine, pace) == pytest.approx(rhythm, abs=1e-3)
         assert rhythm_seconds(routine, pace) < script.estimate_seconds()
+    breathe = loads('title = "B"\n[[steps]]\ntitle = "Air"\nmotion = "breathe"\nreps = 3\n')
+    for routine in (ANMA, builtin("evening"), breathe):
+        assert rhythm_seconds(routine, pace) < build(routine, Settings(pace=pace)).estimate_seconds()
 
 
 def test_session_just_under_four_hours_is_built():
@@ -516,7 +574,7 @@ def test_describe():
 
 def test_describe_folds_runs_of_beats():
     lines = describe(build(ANMA, Settings(talk=Talk.LESS)))
-    assert "  tone     circle 4 s x6  circle 1 of 6" in lines
+    assert "  tone     circle 4 s x5  circle 1 of 5" in lines
     assert "  tone     pluck 0.75 s x16  pluck 1 of 16" in lines
     assert "  tone     hold 8 s sustained  hold 1 of 2" in lines
     assert any(l.startswith("  tone     stroke 2.5 s (left)") for l in lines)
@@ -534,10 +592,10 @@ def test_from_a_step_skips_the_ones_before_and_shortens_the_introduction():
     script = build(ANMA, Settings(start=2))
     assert [t for t, _ in script.chapters()] == ["Introduction", *STEP_TITLES[2:], "Closing"]
     intro = says(chapter(script, "Introduction"))
-    assert intro == ["Anma facial massage, from step three: Smile lines."]
+    assert intro[0] == "Anma facial massage, from step three."  # the title comes once, next
     # Steps keep their numbers in the whole routine.
-    assert says(chapter(script, "Smile lines"))[0] == "Step three of five: Smile lines."
-    assert describe(script)[0].endswith(", from step 3, about 4 min")
+    assert says(chapter(script, "Smile lines"))[0] == "Step three of six: Smile lines."
+    assert describe(script)[0].endswith(", from step 3, about 5 min")
     # The rest is the same as in the whole session.
     whole = build(ANMA)
     for title in STEP_TITLES[2:]:
@@ -548,23 +606,23 @@ def test_from_the_first_step_is_the_whole_session():
     assert build(ANMA, Settings(start=0)).cues == build(ANMA).cues
 
 
-@pytest.mark.parametrize("start", [-1, 5])
+@pytest.mark.parametrize("start", [-1, 6])
 def test_from_a_step_that_is_not_there(start):
-    with pytest.raises(InputError, match="has 5 steps"):
+    with pytest.raises(InputError, match="has 6 steps"):
         build(ANMA, Settings(start=start))
 
 
 def test_from_with_minutes_fits_what_is_played():
-    script = build(ANMA, Settings(start=3, minutes=4))
-    assert 3.6 <= script.estimate_seconds() / 60 <= 4.4
-    assert len(script.chapters()) == 4
+    script = build(ANMA, Settings(start=3, minutes=5))
+    assert 4.5 <= script.estimate_seconds() / 60 <= 5.5
+    assert len(script.chapters()) == 5
 
 
 @pytest.mark.parametrize("start", [0, 3])
 def test_step_of_each_chapter(start):
     script = build(ANMA, Settings(start=start))
     steps = [script.step_of(i) for i in range(len(script.chapters()))]
-    assert steps == [start, *range(start, 5), None]
+    assert steps == [start, *range(start, 6), None]
 
 
 # ---- the built-in routines, silence at the script level ---------------------------------------

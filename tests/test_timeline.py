@@ -8,7 +8,7 @@ import pytest
 
 from coach.catalog import builtin
 from coach.clock import RATE  # the session's own clock
-from coach.script import Beat, Pace, Rest, Say, Script, Settings, Sound, Talk, build
+from coach.script import COUNT_IN, Beat, Pace, Rest, Say, Script, Settings, Sound, Talk, build
 from coach.timeline import (
     ChapterSpan,
     Event,
@@ -131,9 +131,9 @@ def test_beats_after_speech_start_at_its_end_plus_the_rests():
 def test_anma_rhythm_starts_after_the_instruction():
     script = build(ANMA)
     tl = layout(script, frames(script), RATE)
-    say = next(e for e in tl.events if isinstance(e, Speech) and e.text == ANMA.steps[0].say)
+    say = next(e for e in tl.events if isinstance(e, Speech) and e.text == ANMA.steps[0].say.split("\n")[-1])
     first = next(e for e in tl.events if isinstance(e, Tone) and e.sound is Sound.CIRCLE)
-    assert first.start == say.end + round(0.8 * RATE)  # the rest before the repetitions
+    assert first.start == say.end + round(COUNT_IN * RATE)  # time to place the hands
 
 
 @pytest.mark.parametrize(("seconds", "rate"), [(0.3333333, 22_050), (0.123457, 22_050),
