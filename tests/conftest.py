@@ -20,11 +20,23 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import numpy as np
 import pytest
 
 RUN_CACHE = Path(tempfile.mkdtemp(prefix="coach-test-cache-"))
 os.environ["XDG_CACHE_HOME"] = str(RUN_CACHE)
+
+# The smallest valid routine: routine tests add or break one thing at a time.
+GOOD = """\
+title = "T"
+
+[[steps]]
+title = "A"
+motion = "press"
+reps = 2
+seconds = 1.0
+"""
 
 # A two-step routine that renders in well under a second of audio work per test.
 MINI = """\
@@ -264,6 +276,11 @@ def anma_export(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 # the process itself (type checking, a wheel build, real-time playback) is marked `slow`
 # by hand. pyproject.toml registers the markers.
 PROCESS = frozenset({"run_coach", "coach_bin", "run_in_empty_home"})
+# Property tests try 60 examples each; the fast lane 15 (scripts/test --fast sets
+# COACH_TEST_EXAMPLES).
+hypothesis.settings.register_profile(
+    "coach", max_examples=int(os.environ.get("COACH_TEST_EXAMPLES", "60")))
+hypothesis.settings.load_profile("coach")
 ROOT = frozenset({"tmpfs"})
 
 

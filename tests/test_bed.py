@@ -301,7 +301,7 @@ def test_play_sends_exactly_the_exported_audio_with_a_bed(tmp_path, mini_path, o
 
 # ---- planning and synthesis -----------------------------------------------------------
 
-@settings(max_examples=60, deadline=None)
+@settings(deadline=None)  # examples: 60, 15 in the fast lane (tests/conftest.py)
 @given(data=st.data())
 def test_a_chapter_alone_gets_the_same_gain_as_inside_the_whole(data):
     # Lines in random places, the session cut into chapters at random points between

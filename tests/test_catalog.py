@@ -19,18 +19,7 @@ from coach.catalog import (
 from coach.errors import InputError
 from coach.routine import Motion
 from coach.routinefile import loads
-from conftest import MINI, one_line, run_coach
-
-# The smallest valid routine; tests add or break one thing at a time.
-GOOD = """\
-title = "T"
-
-[[steps]]
-title = "A"
-motion = "press"
-reps = 2
-seconds = 1.0
-"""
+from conftest import GOOD, MINI, one_line, run_coach
 
 
 def test_resolve_builtin_name_or_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

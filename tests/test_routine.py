@@ -10,17 +10,7 @@ from coach.catalog import builtin
 from coach.errors import InputError
 from coach.routine import describe_routine, find_step
 from coach.routinefile import loads
-
-# The smallest valid routine; tests add or break one thing at a time.
-GOOD = """\
-title = "T"
-
-[[steps]]
-title = "A"
-motion = "press"
-reps = 2
-seconds = 1.0
-"""
+from conftest import GOOD
 
 
 def test_routine_is_frozen():

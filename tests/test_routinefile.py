@@ -12,18 +12,7 @@ from coach.errors import InputError
 from coach.routine import Motion, Phase, Side, Step
 from coach.routinefile import load, loads
 from coach.tomlfile import MAX_FILE_BYTES, MAX_KEY_PARTS
-from conftest import MINI, PHASES, one_line, run_coach
-
-# The smallest valid routine; tests add or break one thing at a time.
-GOOD = """\
-title = "T"
-
-[[steps]]
-title = "A"
-motion = "press"
-reps = 2
-seconds = 1.0
-"""
+from conftest import GOOD, MINI, PHASES, one_line, run_coach
 
 
 def error(text: str, source: str = "x.toml") -> str:

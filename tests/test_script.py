@@ -410,6 +410,7 @@ def test_impossible_minutes(minutes):
     assert "\n" not in message
 
 
+@pytest.mark.slow  # fits whole routines again and again
 @pytest.mark.parametrize("name", ["neck", "quick", "anma"])
 def test_the_refusal_names_the_real_bound_and_it_fits(name):
     # The tester: `-m 3.2` was refused as "at least about 3 min" though 3.3 fits.
@@ -436,6 +437,7 @@ def test_session_over_four_hours_is_refused():
     assert message.endswith("; the limit is 4 hours")
 
 
+@pytest.mark.slow  # builds a four-hour script
 def test_the_four_hour_cap_counts_the_rate_and_numbers_as_words():
     # What the tester did: a talk-heavy routine that passes at the default rate got past
     # the cap at --rate 80 (and numbers, read as words, are longer than they look).

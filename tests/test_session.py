@@ -55,10 +55,10 @@ MATRIX = [
     pytest.param("mini", Options(mix=Mix(channels=1)), id="mini mono"),
     pytest.param("mini", Options(settings=Settings(talk=Talk.LESS), mix=Mix(tone_volume=10.0)),
                  id="mini talk less, tones +10"),
-    pytest.param("mini", Options(rate=300, mix=Mix(tone_volume=-30.0)), id="mini rate 300, tones -30"),
+    pytest.param("mini", Options(rate=300, mix=Mix(tone_volume=-30.0)), id="mini rate 300, tones -30", marks=pytest.mark.slow),
     pytest.param("mini", Options(settings=Settings(count=True, tones=False), mix=Mix(tones=False)),
-                 id="mini counting, no tones"),
-    pytest.param("phases", Options(settings=Settings(talk=Talk.LESS)), id="phases talk less"),
+                 id="mini counting, no tones", marks=pytest.mark.slow),
+    pytest.param("phases", Options(settings=Settings(talk=Talk.LESS)), id="phases talk less", marks=pytest.mark.slow),
     pytest.param("phases", Options(settings=Settings(pace=Pace.SLOW, talk=Talk.MORE),
                                    mix=Mix(channels=1)),
                  id="phases slow, talk more, mono", marks=pytest.mark.slow),
@@ -185,6 +185,7 @@ def test_a_session_keeps_only_the_clips_it_used_last(monkeypatch):
     bounded.close()
 
 
+@pytest.mark.slow  # speaks whole routines
 @pytest.mark.parametrize("name", ["quick", "evening"])
 def test_time_left_does_not_jump_up_as_the_chapters_are_made(name):
     # The tester: "time left" went from 3:16 to 3:24 in `play quick`: the first chapter's
