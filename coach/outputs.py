@@ -21,7 +21,6 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
-import re
 import secrets
 import stat
 import time
@@ -29,6 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from coach import owned
 from coach.errors import InputError, MissingPartError
 
 #: A hidden file unlocked and untouched this long belongs to no live coach (the lock is
@@ -36,8 +36,6 @@ from coach.errors import InputError, MissingPartError
 STALE_SECONDS = 5.0
 _SUFFIX = ".part"
 _TOKEN_CHARS = 8
-#: The random part of a hidden file's name (ours, or tempfile's in older coach versions).
-_TOKEN = re.compile(r"[a-z0-9_]{8}")
 
 
 @dataclass
@@ -210,19 +208,13 @@ def _make_part(folder: Path, stem: str) -> tuple[Path, int]:
         return part, fd
 
 
-def _is_part_of(name: str, stem: str) -> bool:
-    if not (name.startswith(f".{stem}.") and name.endswith(_SUFFIX)):
-        return False
-    return _TOKEN.fullmatch(name[len(stem) + 2 : -len(_SUFFIX)]) is not None
-
-
 def remove_stale(folder: Path, stem: str) -> int:
     """Remove the hidden files of ``stem`` in ``folder`` that no live coach holds: regular
     files named ``.STEM.XXXXXXXX.part``, unlocked, untouched for STALE_SECONDS. Returns how
     many; anything that cannot be looked at is left alone."""
     removed = 0
     try:
-        names = [n for n in os.listdir(folder) if _is_part_of(n, stem)]
+        names = [n for n in os.listdir(folder) if owned.part_of(n) == stem]
     except OSError:
         return 0
     for name in names:
