@@ -15,13 +15,14 @@ import re
 from dataclasses import dataclass, replace
 from enum import Enum
 
+from coach import languages, numbers
 from coach.clock import about, minutes_seconds
 from coach.errors import InputError
-from coach.phrases import PHRASES, SPARE_COACHING
+from coach.phrases import PHRASES, SPARE_COACHING, Phrases  # noqa: F401 (SPARE_COACHING re-exported)
 from coach.pieces import pieces
 from coach.routine import MAX_REPS, Motion, Phase, Routine, Side
 from coach.sounds import SECONDS, Sound
-from coach.spoken import is_speakable, spoken_length
+from coach.spoken import is_speakable, speakable, spoken_length
 
 MAX_SESSION_SECONDS = 4 * 3600
 #: How long a line is assumed to take, before any voice has spoken it: LINE_SECONDS plus
@@ -176,7 +177,7 @@ class Script:
 
     def estimate_seconds(self, wpm: float | None = None) -> float:
         """Approximate length, speech at ``wpm`` words per minute (see speech_estimate)."""
-        return estimate_seconds(self.cues, self.settings.pace, wpm)
+        return estimate_seconds(self.cues, self.settings.pace, wpm, self.language)
 
 
 def texts(cues: tuple[Cue, ...]) -> list[str]:
@@ -184,32 +185,37 @@ def texts(cues: tuple[Cue, ...]) -> list[str]:
     return list(dict.fromkeys(c.text for c in cues if isinstance(c, Say)))
 
 
-def estimate_seconds(cues: tuple[Cue, ...], pace: Pace, wpm: float | None = None) -> float:
-    """Approximate seconds ``cues`` last, speech at ``wpm`` (see speech_estimate)."""
-    return sum(_estimate(c, pace, wpm) for c in cues)
+def estimate_seconds(cues: tuple[Cue, ...], pace: Pace, wpm: float | None = None,
+                     language: str = languages.DEFAULT) -> float:
+    """Approximate seconds ``cues`` last, speech in ``language`` at ``wpm`` (see
+    speech_estimate)."""
+    return sum(_estimate(c, pace, wpm, language) for c in cues)
 
 
 @functools.lru_cache(maxsize=4096)  # fitting --minutes builds dozens of scripts of the same lines
-def speech_estimate(text: str, pace: Pace, wpm: float | None = None) -> float:
-    """Rough seconds to speak ``text`` at ``wpm`` words per minute (None: the default rate
-    for ``pace``), from its length read aloud: numbers count as the words they are read
-    as, emoji and symbols, which are not spoken, as nothing (``spoken.spoken_length``)."""
-    seconds = LINE_SECONDS + spoken_length(text) * CHAR_SECONDS
-    return seconds * ESTIMATE_WPM / wpm if wpm else seconds / pace.speech
+def speech_estimate(text: str, pace: Pace, wpm: float | None = None,
+                    language: str = languages.DEFAULT) -> float:
+    """Rough seconds to speak ``text`` in ``language`` at ``wpm`` (the language's rate unit:
+    words, or in Japanese morae, per minute; None: the default rate for ``pace``). English
+    from its length read aloud: numbers count as the words they are read as, emoji and
+    symbols, which are not spoken, as nothing (``spoken.spoken_length``); another language
+    from its rate's units (coach.languages: Japanese morae, estimated by coach.morae)."""
+    if language == languages.DEFAULT:
+        seconds = LINE_SECONDS + spoken_length(text) * CHAR_SECONDS
+        return seconds * ESTIMATE_WPM / wpm if wpm else seconds / pace.speech
+    lang = languages.get(language)
+    seconds = LINE_SECONDS + lang.units(speakable(text)) * 60 / lang.estimate_rate
+    return seconds * lang.estimate_rate / wpm if wpm else seconds / pace.speech
 
 
-def _estimate(cue: Cue, pace: Pace, wpm: float | None = None) -> float:
+def _estimate(cue: Cue, pace: Pace, wpm: float | None = None,
+              language: str = languages.DEFAULT) -> float:
     if isinstance(cue, Say):
-        return 0.0 if cue.over else speech_estimate(cue.text, pace, wpm)
+        return 0.0 if cue.over else speech_estimate(cue.text, pace, wpm, language)
     if isinstance(cue, Beat | Rest):
         return cue.seconds
     return 0.0
 
-
-_NUMBERS = ("one two three four five six seven eight nine ten eleven twelve thirteen "
-            "fourteen fifteen sixteen seventeen eighteen nineteen twenty").split()
-_TENS = {2: "twenty", 3: "thirty", 4: "forty", 5: "fifty", 6: "sixty", 7: "seventy",
-         8: "eighty", 9: "ninety"}
 
 #: Everything coach itself says beyond the routine's own words is a template in
 #: coach.phrases (PHRASES, by key; SPARE_COACHING for --talk more), English here.
@@ -241,27 +247,24 @@ FIT_MARGIN = 1.3
 RESTING_BREATH = 11.0
 
 
-def says_breath(text: str) -> bool:
-    """Whether ``text`` invites a breath (and so is followed by BREATH_QUIET)."""
-    return bool(_BREATH.search(text))
+def says_breath(text: str, language: str = languages.DEFAULT) -> bool:
+    """Whether ``text`` invites a breath (and so is followed by BREATH_QUIET): its words for
+    breathing in ``language`` (coach.languages)."""
+    if language == languages.DEFAULT:
+        return bool(_BREATH.search(text))
+    return bool(re.search(languages.get(language).breath, text))
 
 
 def number_word(n: int) -> str:
-    """English words for 1..200, as counted aloud."""
-    if n <= 20:
-        return _NUMBERS[n - 1]
-    if n < 100:
-        tens, ones = divmod(n, 10)
-        return _TENS[tens] + (f" {_NUMBERS[ones - 1]}" if ones else "")
-    hundreds, rest = divmod(n, 100)
-    head = f"{_NUMBERS[hundreds - 1]} hundred"
-    return head + (f" and {number_word(rest)}" if rest else "")
+    """English words for 1..200, as counted aloud (coach.numbers has every language's)."""
+    return numbers.english(n)
 
 
-def _side_line(index: int, side: Side) -> str:
+def _side_line(index: int, side: Side, t: Phrases) -> str:
+    name = t.side(side.value)
     if index == 0:
-        return phrase("first_side", Side=side.value.capitalize())
-    return phrase("next_side", side=side.value)
+        return t("first_side", Side=name.capitalize())
+    return t("next_side", side=name)
 
 
 def _pan(side: Side | None) -> float:
@@ -277,6 +280,7 @@ def _uses_markers(routine: Routine, start: int) -> bool:
 class _Builder:
     def __init__(self, routine: Routine, settings: Settings, rep_scale: float) -> None:
         self.r, self.s, self.scale = routine, settings, rep_scale
+        self.t = Phrases(routine.language)  # coach's own words, in the routine's language
         self.f = settings.pace.factor
         self.cues: list[Cue] = []
         self.coached: set[str] = set()  # --talk more lines said so far: never twice
@@ -294,7 +298,7 @@ class _Builder:
             self.add(Say(piece.text, pan=pan))
             if piece.pause:
                 self.add(Rest(piece.pause))
-        if says_breath(text):
+        if says_breath(text, self.r.language):
             self.gap(BREATH_QUIET, scaled=False)
 
     def say(self, text: str, between: float = LINE_BREAK, least: float = 0.0) -> None:
@@ -321,19 +325,19 @@ class _Builder:
 
     def fits(self, text: str, seconds: float) -> bool:
         """Whether ``text`` said over the rhythm ends inside ``seconds`` of it."""
-        return speech_estimate(text, self.s.pace) * FIT_MARGIN <= seconds
+        return speech_estimate(text, self.s.pace, None, self.r.language) * FIT_MARGIN <= seconds
 
     def build(self) -> tuple[Cue, ...]:
         r, start = self.r, self.s.start
-        self.add(Chapter("Introduction"), Beat(Sound.START, round(2.5 * self.f, 6), label="Starting"))
+        self.add(Chapter(self.t("introduction")), Beat(Sound.START, round(2.5 * self.f, 6), label="Starting"))
         if start:  # picking up part-way: the person has heard the full introduction before
-            self.line(phrase("from_step", title=r.title, number=number_word(start + 1)))
+            self.line(self.t("from_step", title=r.title, number=self.t.number(start + 1)))
         else:
-            self.say(r.intro or phrase("default_intro", title=r.title))
+            self.say(r.intro or self.t("default_intro", title=r.title))
         if self.s.tones and _uses_markers(r, start):
             # Each marker heard once, named, before it is needed.
             self.gap(0.8)
-            for line, sound in ((phrase("teach_hold"), Sound.HOLD), (phrase("teach_release"), Sound.RELEASE)):
+            for line, sound in ((self.t("teach_hold"), Sound.HOLD), (self.t("teach_release"), Sound.RELEASE)):
                 self.line(line)
                 self.rest(0.3)
                 self.add(Beat(sound, round(1.2 * self.f, 6)))
@@ -346,7 +350,7 @@ class _Builder:
             # shown beside it already ("Smile lines · Smile lines" said nothing).
             self.add(Chapter(step.title), Beat(Sound.BELL, round(bell, 6),
                                                label=f"step {k + 1} of {len(r.steps)}"))
-            self.line(phrase("step", number=number_word(k + 1), count=number_word(len(r.steps)),
+            self.line(self.t("step", number=self.t.number(k + 1), count=self.t.number(len(r.steps)),
                              title=step.title))
             if step.say:
                 self.gap(0.4)
@@ -354,16 +358,16 @@ class _Builder:
             for phase in step.phases:
                 self.phase(phase)
             self.gap(1.5)
-        self.add(Chapter("Closing"), Beat(Sound.BELL, round(2.0 * self.f if self.s.tones else 1.0, 6),
+        self.add(Chapter(self.t("closing")), Beat(Sound.BELL, round(2.0 * self.f if self.s.tones else 1.0, 6),
                                           label="last bell"))
-        self.say(r.outro or phrase("default_outro"), between=CLOSING_GAP, least=CLOSING_LEAST)
+        self.say(r.outro or self.t("default_outro"), between=CLOSING_GAP, least=CLOSING_LEAST)
         if self.s.tones:
             self.gap(1.0)
             self.add(Beat(Sound.END, round(3.0 * self.f, 6), label="Finished"))
         else:  # nothing sounds after the last word: a short, silent end
             self.gap(1.0, scaled=False)
             self.add(Beat(Sound.END, 1.0, label="Finished"))
-        return _fill_silence(self.cues, self.s)
+        return _fill_silence(self.cues, self.s, self.t)
 
     def coaching(self, phase: Phase) -> list[str]:
         """The ``--talk more`` lines for ``phase`` not yet said in this session."""
@@ -371,7 +375,7 @@ class _Builder:
             return []
         lines = [c for c in phase.coaching if c not in self.coached]
         if not phase.coaching:
-            lines = [c for c in SPARE_COACHING if c not in self.coached][:1]
+            lines = [c for c in self.t.coaching() if c not in self.coached][:1]
         return lines
 
     def phase(self, phase: Phase) -> None:
@@ -383,7 +387,7 @@ class _Builder:
         held = phase.motion is Motion.HOLD and not phase.resting
         if held and reps > 1:
             self.gap(0.4)
-            self.line(phrase("holds", Number=number_word(reps).capitalize()))
+            self.line(self.t("holds", Number=self.t.number(reps).capitalize()))
         # Coaching lines too long to say over a repetition are said before it starts.
         coaching = self.coaching(phase)
         over = self.s.count or not self.s.tones or phase.motion is Motion.BREATHE or phase.resting
@@ -397,7 +401,7 @@ class _Builder:
         for j, side in enumerate(sides):
             if side is not None:
                 self.gap(1.0 if j else 0.6)
-                self.line(_side_line(j, side), pan=_pan(side))
+                self.line(_side_line(j, side, self.t), pan=_pan(side))
             self.gap(COUNT_IN, least=COUNT_IN_LEAST)
             if phase.motion is Motion.BREATHE:
                 self.breaths(reps)
@@ -419,8 +423,8 @@ class _Builder:
     def breaths(self, count: int) -> None:
         """``count`` slow breaths paced by the voice: in, quiet, out, quiet."""
         for i in range(count):
-            self.line(phrase("breathe_in_first" if i == 0 else "breathe_in"))
-            self.line(phrase("breathe_out"))
+            self.line(self.t("breathe_in_first" if i == 0 else "breathe_in"))
+            self.line(self.t("breathe_out"))
             self.gap(BREATH_QUIET, scaled=False)
 
     def resting(self, phase: Phase, reps: int) -> None:
@@ -433,7 +437,7 @@ class _Builder:
         if self.s.tones:
             self.add(Beat(Sound.RELEASE, round(RELEASE_SLOT * self.f, 6), label="resting hold"))
         else:
-            self.line(phrase("release"))
+            self.line(self.t("release"))
 
     def reps(self, phase: Phase, reps: int, side: Side | None, coaching: list[str]) -> list[str]:
         """The repetitions of one side (or of the phase); returns the ``coaching`` lines
@@ -455,15 +459,15 @@ class _Builder:
         if counted:
             lines = {i: self.count_word(n, group) for n, i in enumerate(starts, 1)}
         elif self.s.count and slot >= MIN_COUNTED_SLOT and not held:
-            lines = {i: number_word(i + 1) for i in range(reps)
-                     if self.fits(number_word(i + 1), slot)}
+            lines = {i: self.t.number(i + 1) for i in range(reps)
+                     if self.fits(self.t.number(i + 1), slot)}
         elif talk is not Talk.LESS:
             marks = {reps // 2: "halfway"} if reps >= 6 else {}
             if reps >= 8:
                 marks[reps - 3] = "last_three"
             if reps >= 4:
                 marks[reps - 1] = "last_one"
-            lines = {i: phrase(k) for i, k in marks.items() if self.fits(phrase(k), period)}
+            lines = {i: self.t(k) for i, k in marks.items() if self.fits(self.t(k), period)}
         # --talk more: the phase's coaching, spread over repetitions that carry no other
         # line, after one that carries none either (each line fits its repetition).
         left = []
@@ -491,11 +495,10 @@ class _Builder:
                     self.hold(phase.hold * f, pan, label + ", hold")
         return left
 
-    @staticmethod
-    def count_word(n: int, group: int) -> str:
+    def count_word(self, n: int, group: int) -> str:
         """The word for the ``n``-th count: the number, or with ``group`` repetitions to a
         count a light "and one" (every number in turn, none skipped)."""
-        return number_word(n) if group == 1 else phrase("light_count", number=number_word(n))
+        return self.t.number(n) if group == 1 else self.t("light_count", number=self.t.number(n))
 
     def slot(self, sound: Sound, seconds: float, pan: float, label: str) -> None:
         parts = max(1, math.ceil(seconds / MAX_SLOT - 1e-9))
@@ -506,10 +509,10 @@ class _Builder:
 
     def hold(self, seconds: float, pan: float, label: str) -> None:
         if not self.s.tones:
-            self.add(Say(phrase("hold"), pan=pan, over=True))
+            self.add(Say(self.t("hold"), pan=pan, over=True))
         self.add(Beat(Sound.HOLD, round(seconds, 6), pan, sustain=seconds >= SUSTAIN_FROM, label=label))
         if not self.s.tones:
-            self.add(Say(phrase("release"), pan=pan, over=True))
+            self.add(Say(self.t("release"), pan=pan, over=True))
         self.add(Beat(Sound.RELEASE, round(RELEASE_SLOT * self.f, 6), pan, label=label))
 
 
@@ -518,7 +521,7 @@ class _Builder:
 FRAME_SOUNDS = frozenset({Sound.START, Sound.BELL, Sound.END})
 
 
-def _fill_silence(cues: list[Cue], settings: Settings) -> tuple[Cue, ...]:
+def _fill_silence(cues: list[Cue], settings: Settings, t: Phrases) -> tuple[Cue, ...]:
     """``cues`` with a sound wherever they would leave more than MAX_SILENCE seconds
     without one: a soft pulse (a Beat taking over the rest of a slot or a rest, so no
     time moves). Without tones only the voice sounds: inside the rhythm a word keeps the
@@ -532,7 +535,7 @@ def _fill_silence(cues: list[Cue], settings: Settings) -> tuple[Cue, ...]:
     pace = settings.pace
 
     def estimate(say: Say) -> float:
-        return speech_estimate(say.text, pace) * SHORT_SPEECH
+        return speech_estimate(say.text, pace, None, t.language) * SHORT_SPEECH
 
     for cue in cues:
         if isinstance(cue, Say):
@@ -569,7 +572,7 @@ def _fill_silence(cues: list[Cue], settings: Settings) -> tuple[Cue, ...]:
                 beat = Beat(Sound.PULSE, round(beat.seconds - cut, 6), beat.pan, label=beat.label)
                 if not settings.tones:
                     held = cue.sound is Sound.HOLD
-                    word = Say(phrase("keep_holding" if held else "keep_going"), pan=beat.pan, over=True)
+                    word = Say(t("keep_holding" if held else "keep_going"), pan=beat.pan, over=True)
                     out.append(word)
                     voice = estimate(word)
                 quiet = 0.0

@@ -109,7 +109,8 @@ class Session:
         (coach.speech), so words per minute is the common measure; the Speaker's own rate,
         not a fallback's, keeps the plan the same however the session is made."""
         if text not in self._estimates:
-            seconds = speech_estimate(text, self.script.settings.pace, self.speaker.rate)
+            seconds = speech_estimate(text, self.script.settings.pace, self.speaker.rate,
+                                      self.script.language)
             self._estimates[text] = round(seconds * RATE)
         return self._estimates[text]
 

@@ -183,9 +183,17 @@ def test_every_language_of_a_built_in_has_the_same_steps_motions_and_timings(nam
         assert other.title != english.title  # written in that language, not left in English
 
 
+def test_anma_is_written_in_japanese():
+    assert languages_of("anma", resolve("anma"))[:2] == ["en", "ja"]
+    ja = resolve("anma", "ja")
+    assert ja.source == "ja/anma.toml"
+    text = ja.intro + "".join(s.title + s.say for s in ja.steps)
+    assert sum(ch.isascii() and ch.isalpha() for ch in text) == 0
+
+
 def test_a_language_a_routine_is_not_written_in_is_named(tmp_path):
-    with pytest.raises(InputError, match=r"^--language ja: neck is written in en$"):
-        resolve("neck", "ja")
+    with pytest.raises(InputError, match=r"^--language de: anma is written in en, ja$"):
+        resolve("anma", "de")
     with pytest.raises(InputError, match=r"^--language tlh: coach speaks en, ja"):
         resolve("anma", "tlh")
 

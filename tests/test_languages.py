@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from coach import languages
@@ -54,6 +56,20 @@ motion = "circle"
 reps = 2
 seconds = 1.5
 """
+
+
+def test_a_german_session_speaks_german_with_espeak_and_says_so_once(tmp_path):
+    path = tmp_path / "kurz.toml"
+    path.write_text(MINI_DE, encoding="utf-8")
+    r = run_coach("script", "--json", path)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == ("coach: no neural voice for German installs with coach: eSpeak NG "
+                        "speaks it (clear, but robotic)\n")
+    p = json.loads(r.stdout)
+    assert p["language"] == "de" and p["voice"]["engine"] == "espeak" and p["voice"]["id"] == "gmw/de"
+    said = [e["text"] for e in p["events"] if e["kind"] == "speech"]
+    assert "Schritt eins von eins: Kreise." in said
+    assert [c["title"] for c in p["chapters"]] == ["Einleitung", "Kreise", "Abschluss"]
 
 
 def test_a_voice_that_does_not_speak_the_language_is_status_2(tmp_path):
