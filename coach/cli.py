@@ -7,7 +7,6 @@ an exit status in ``main``, in one place.
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import errno
 import functools
@@ -18,16 +17,16 @@ import shutil
 import signal
 import sys
 import traceback
-from collections.abc import Callable, Iterator
-from enum import Enum, IntEnum, StrEnum
+from collections.abc import Callable
+from enum import IntEnum, StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from coach import __version__
 from coach import completion as completing
-from coach.errors import CoachError, InputError, MissingPartError, OptionError
+from coach.errors import CoachError, InputError, MissingPartError
 from coach.options import OPTIONS
 from coach.terminal import Keyboard, Progress, StatusLine, is_terminal
 
@@ -197,60 +196,6 @@ FromOpt = Annotated[str | None, typer.Option("--from", metavar="STEP", help="Sta
                                                 autocompletion=completing.steps)]
 
 
-E = TypeVar("E", bound=Enum)
-
-
-def _choice(option: str, value: str, enum: type[E]) -> E:
-    names = [m.value for m in enum]
-    if value.lower() not in names:
-        raise OptionError(option, value, f"must be one of {', '.join(names)}")
-    return enum(value.lower())
-
-
-def _options(values: dict[str, Any]) -> Options:
-    """The session's Options from ``values`` (by option name, see ``_values``), every value
-    checked against the options table; a sound pack and a bed are decoded here."""
-    from coach.bed import check_volume, resolve
-    from coach.options import MINUTES_RANGE, RATE_RANGE, TONE_VOLUME_RANGE
-    from coach.render import Mix
-    from coach.script import Pace, Settings, Talk
-    from coach.session import Options
-
-    pace, talk, count, minutes = values["pace"], values["talk"], values["count"], values["minutes"]
-    voice, rate, mono, tone_volume = values["voice"], values["rate"], values["mono"], values["tone-volume"]
-    no_tones, sounds, bed, bed_volume = values["no-tones"], values["sounds"], values["bed"], values["bed-volume"]
-    if minutes is not None and not MINUTES_RANGE[0] < minutes <= MINUTES_RANGE[1]:
-        raise OptionError("--minutes", f"{minutes:g}", f"must be more than {MINUTES_RANGE[0]:g} and at most {MINUTES_RANGE[1]:g}")
-    if rate is not None and not RATE_RANGE[0] <= rate <= RATE_RANGE[1]:
-        # The session checks its own language's range (words or morae per minute).
-        raise OptionError("--rate", rate, f"must be from {RATE_RANGE[0]} to {RATE_RANGE[1]} "
-                          "(words per minute 80-400; in Japanese, morae per minute 150-900)")
-    low, high = TONE_VOLUME_RANGE
-    if not low <= tone_volume <= high:
-        raise OptionError("--tone-volume", f"{tone_volume:g}", f"must be from {low:g} to {high:g} dB")
-    settings = Settings(pace=_choice("--pace", pace, Pace), talk=_choice("--talk", talk, Talk),
-                        count=count, minutes=minutes, tones=not no_tones)
-    # Every file of a sound pack and the bed are decoded here, before any audio is made.
-    pack = _pack(sounds) if sounds is not None else None
-    bed_volume = 0.0 if bed_volume is None else bed_volume
-    check_volume(bed_volume)  # even without a bed: a bad value is a mistake either way
-    mix = Mix(channels=1 if mono else 2, tones=not no_tones, tone_volume=tone_volume, sounds=pack,
-              bed=None if bed is None else resolve(str(bed), bed_volume))
-    return Options(settings=settings, voice=voice, rate=rate, mix=mix)
-
-
-def _pack(folder: Path) -> Any:
-    """The sound pack in ``folder`` (tones.SoundPack), saying which files it leaves unused."""
-    from coach.sounds import Sound
-    from coach.tones import sound_pack
-
-    pack = sound_pack(folder)
-    if pack.ignored:
-        _note(f"--sounds {folder}: ignored {', '.join(pack.ignored)} (not named after a sound: "
-              f"{', '.join(s.value for s in Sound)})")
-    return pack
-
-
 def _settings(ctx: typer.Context, chosen: dict[str, Any]) -> dict[str, Any]:
     """The effective settings (config.Setting by key) for a command's ``chosen`` values:
     what the user typed wins, then the settings file, then the defaults. A bad settings
@@ -267,38 +212,35 @@ def _settings(ctx: typer.Context, chosen: dict[str, Any]) -> dict[str, Any]:
     return config.effective(config.load(), typed)
 
 
-@contextlib.contextmanager
-def _judged(settings: dict[str, Any]) -> Iterator[None]:
-    """Values are judged alike wherever they come from, but a bad one is reported where it
-    was given: an OptionError about a value from the settings file names the file, its
-    line and the key, as the file's other problems do."""
-    try:
-        yield
-    except OptionError as exc:
-        setting = settings.get(exc.option.removeprefix("--"))
-        if setting is None or not setting.from_file:
-            raise
-        raise InputError(f'{setting.place} = "{exc.value}": {exc.reason}') from None
+def _judged(settings: dict[str, Any]) -> Any:
+    from coach.choices import judged
+
+    return judged(settings)
 
 
 def _values(settings: dict[str, Any], chosen: dict[str, Any]) -> dict[str, Any]:
-    """Every option's value by name: the settings' effective values, and for an option with
-    no settings file key (``--minutes``) what was typed, else its default."""
-    typed = {OPTIONS[name.replace("_", "-")].name: value for name, value in chosen.items()}
-    return {name: typed.get(name, option.default) for name, option in OPTIONS.items()} | {
-        name: setting.value for name, setting in settings.items()}
+    """Every option's value by name (see ``choices.values``)."""
+    from coach.choices import values
+
+    return values(settings, chosen)
+
+
+def _options(values: dict[str, Any]) -> Options:
+    from coach.choices import options
+
+    return options(values, notify=_note)
+
+
+def _pack(folder: Path) -> Any:
+    from coach.choices import pack
+
+    return pack(folder, notify=_note)
 
 
 def _with_start(options: Any, routine: Any, step: str | None) -> Any:
-    """``options`` starting at the step ``step`` names (None: the first)."""
-    if step is None:
-        return options
-    from dataclasses import replace
+    from coach.choices import with_start
 
-    from coach.routine import find_step
-
-    start = find_step(routine, step)
-    return replace(options, settings=replace(options.settings, start=start))
+    return with_start(options, routine, step)
 
 
 def _routine(spec: str, language: str | None = None) -> Routine:
@@ -446,12 +388,14 @@ def voices(lang: Annotated[str | None, typer.Option("--lang", "-l", metavar="COD
 
 @app.command()
 def cache(clear: Annotated[bool, typer.Option("--clear", help="Empty it.")] = False) -> None:
-    """Show coach's cache folder (spoken clips, bed loops) and its size; --clear empties it."""
+    """Show coach's cache folder (spoken clips, bed loops, served sessions) and its size; --clear empties it."""
     from coach import bed, owned
+    from coach.sessions import store
     from coach.speech import clip_cache, probe
     from coach.speech.cache import TRIM_TO
 
     clips = clip_cache()
+    sessions = store()
     problems: list[str] = []
     if clear:
         removed, failed = clips.clear()
@@ -465,8 +409,13 @@ def cache(clear: Annotated[bool, typer.Option("--clear", help="Empty it.")] = Fa
             probe.clear()  # the neural voice is tried again on its next start
         except OSError as exc:
             problems.append(owned.problem(probe.folder(), exc, "empty"))
-        typer.echo(f"Removed {_plural(removed, 'clip')} and {_plural(gone, 'bed loop')} "
-                   f"from {clips.root.parent}")
+        try:
+            served = sessions.clear()
+        except OSError as exc:
+            served = 0
+            problems.append(owned.problem(sessions.root, exc, "empty"))
+        typer.echo(f"Removed {_plural(removed, 'clip')}, {_plural(gone, 'bed loop')} and "
+                   f"{_plural(served, 'session')} from {clips.root.parent}")
     else:
         info = clips.info()
         problems += info.problems
@@ -481,8 +430,33 @@ def cache(clear: Annotated[bool, typer.Option("--clear", help="Empty it.")] = Fa
                    f"when it grows past {clips.max_bytes / 1e6:.0f} MB)")
         typer.echo(f"  beds: {_plural(len(loops), 'loop')}, "
                    f"{sum(size for _, size in loops) / 1e6:.1f} MB")
+        try:
+            kept = sessions.info()
+            typer.echo(f"  sessions (coach serve): {_plural(kept.sessions, 'session')}, "
+                       f"{kept.size / 1e6:.1f} MB (trimmed to "
+                       f"{sessions.max_bytes * TRIM_TO / 1e6:.0f} MB when it grows past "
+                       f"{sessions.max_bytes / 1e6:.0f} MB)")
+        except OSError as exc:
+            problems.append(owned.problem(sessions.root, exc))
     if problems:  # after what could be done: one line naming every folder left as it was
         raise InputError("; ".join(problems))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="The address to listen on (0.0.0.0: every "
+                                      "address of this machine).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="The port to listen on.")] = 8765,
+    lan: Annotated[bool, typer.Option("--lan", help="Listen on this machine's network address, "
+                                      "for phones on the same network.")] = False,
+    new_token: Annotated[bool, typer.Option("--new-token", help="Replace the access token "
+                                            "(old links and feed subscriptions stop "
+                                            "working).")] = False,
+) -> None:
+    """Serve a page, an API and a podcast feed of your sessions to phones on your network."""
+    from coach.serve import run
+
+    run(host, port, lan, new_token, debug=_state["debug"])
 
 
 def _session_options(

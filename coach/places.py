@@ -77,21 +77,24 @@ def new_file_mode() -> int:
     return 0o666 & ~umask
 
 
-def write_atomically(path: Path, text: str, make_folder: bool = True) -> None:
+def write_atomically(path: Path, text: str, make_folder: bool = True,
+                     mode: int | None = None) -> None:
     """Put ``text`` (UTF-8) at ``path`` whole or not at all: written to a hidden temporary
-    file beside it, then renamed over it, with the permissions of the file it replaces or
-    else those of any new file (``new_file_mode``). The folder is made if missing when
-    ``make_folder``. On any failure the temporary file is gone and OSError is raised."""
+    file beside it, then renamed over it, with the permissions ``mode``, else those of the
+    file it replaces, else those of any new file (``new_file_mode``). The folder is made
+    if missing when ``make_folder``. On any failure the temporary file is gone and OSError
+    is raised."""
     import tempfile
 
     if make_folder:
         from coach.owned import make_folder as make
 
         make(path.parent)  # (never the home folder: see coach.owned)
-    try:
-        mode = path.stat().st_mode & 0o7777
-    except OSError:
-        mode = new_file_mode()
+    if mode is None:
+        try:
+            mode = path.stat().st_mode & 0o7777
+        except OSError:
+            mode = new_file_mode()
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:

@@ -391,3 +391,67 @@ def _real_parts() -> None:
     """The suite runs against the real eSpeak NG, ffmpeg and ALSA: a missing one fails."""
     for program in ("ffmpeg", "ffprobe", "espeak-ng"):
         assert shutil.which(program), f"{program} is not installed: run scripts/test to set up"
+
+
+# ---- coach serve: a real uvicorn server on the loopback, in a thread of the test ----------
+
+class Served:
+    """A running server: ``base`` (``http://127.0.0.1:PORT``), its ``token`` and its shared
+    state ``server`` (coach.serve.app.Server); ``get`` asks it over real HTTP."""
+
+    def __init__(self, base: str, token: str, server: object) -> None:
+        self.base, self.token, self.server = base, token, server
+
+    def get(self, path: str, headers: dict[str, str] | None = None, token: bool = True,
+            timeout: float = 300) -> tuple[int, dict[str, str], bytes]:
+        """(status, headers with lower-case names, body) of a GET of ``path``; the token
+        goes in the query unless ``token`` is False."""
+        import http.client
+        from urllib.parse import urlsplit
+
+        if token:
+            path += ("&" if "?" in path else "?") + f"token={self.token}"
+        where = urlsplit(self.base)
+        conn = http.client.HTTPConnection(where.hostname, where.port, timeout=timeout)
+        try:
+            conn.request("GET", path, headers=headers or {})
+            answer = conn.getresponse()
+            return answer.status, {k.lower(): v for k, v in answer.getheaders()}, answer.read()
+        finally:
+            conn.close()
+
+
+@pytest.fixture
+def served(own_folders: dict[str, Path]) -> Iterator[Served]:
+    """coach serve's application under uvicorn on 127.0.0.1 (a free port), for one test."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from coach.serve import access
+    from coach.serve.app import Server, create
+    from coach.sessions import store
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    port = sock.getsockname()[1]
+    server = Server(token=access.token(), hosts=access.hosts("127.0.0.1"), store=store())
+    config = uvicorn.Config(create(server), log_level="warning", lifespan="off",
+                            timeout_graceful_shutdown=2)
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not running.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert running.started, "the server did not start"
+    try:
+        yield Served(f"http://127.0.0.1:{port}", server.token, server)
+    finally:
+        running.should_exit = True
+        thread.join(20)
+        server.renders.close()
+        sock.close()

@@ -150,7 +150,7 @@ def test_cache_command_and_clear(tmp_path, mini_path):
     assert "1 loop," in run_coach("cache", env=env).stdout
     stored = len(clips_in(tmp_path / "c"))  # spoken and levelled
     r = run_coach("cache", "--clear", env=env)
-    assert r.returncode == 0 and f"Removed {stored} clips and 1 bed loop" in r.stdout
+    assert r.returncode == 0 and f"Removed {stored} clips, 1 bed loop and 0 sessions" in r.stdout
     assert clips_in(tmp_path / "c") == [] and not list((tmp_path / "c").rglob("*.npz"))
 
 
