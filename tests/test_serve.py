@@ -16,6 +16,7 @@ import time
 
 import pytest
 
+from coach.errors import MissingPartError
 from conftest import MINI, coach_bin
 
 LINE = "coach: serving on http://127.0.0.1:{port}/?token="
@@ -161,3 +162,17 @@ def test_ctrl_c_while_a_session_is_made_stops_it_and_leaves_no_file(tmp_path, ow
     time.sleep(1)
     assert list(sessions.iterdir()) == []  # and nothing left running writes one
     assert answers and answers[0] != 200
+
+
+def test_lan_listens_on_and_advertises_the_network_address():
+    from coach.serve import access, address
+
+    found = access.network_address()
+    if found is None:  # no network: --lan says so (status 3)
+        with pytest.raises(MissingPartError, match="--lan"):
+            address("127.0.0.1", lan=True)
+        return
+    assert address("127.0.0.1", lan=True) == (found, found)  # (nothing is bound here)
+    assert not found.startswith("127.") and found in access.machine_addresses()
+    assert address("0.0.0.0", lan=False) == ("0.0.0.0", found)
+    assert address("127.0.0.1", lan=False) == ("127.0.0.1", "127.0.0.1")

@@ -111,7 +111,7 @@ def network_address() -> str | None:
     looks up the route; it sends nothing. None without a network."""
     probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
-        probe.connect(("192.0.2.1", 9))  # TEST-NET-1 (RFC 5737): never a real host
+        probe.connect(("198.51.100.1", 9))  # TEST-NET-2 (RFC 5737): a documentation address
         address = str(probe.getsockname()[0])
     except OSError:
         return None
