@@ -254,8 +254,17 @@ function follow(audio, query, chapterNow) {
     send("start");
     send("chapter", { chapter: Math.max(0, chapterNow()) });
   });
+  function tick(stopping = false) {
+    // Heard: how far the sound moved on while playing, no more than the clock allows
+    // at the playback rate (a seek resets `last`, so a jump is never counted).
+    const t = audio.currentTime, now = performance.now();
+    if ((stopping || !audio.paused) && last !== null && t > last.t) {
+      heard += Math.min(t - last.t, ((now - last.at) / 1000) * audio.playbackRate * 1.5 + 0.5);
+    }
+    last = audio.paused ? null : { t, at: now };
+  }
   audio.addEventListener("seeking", () => { last = null; });
-  audio.addEventListener("pause", () => { last = null; });
+  audio.addEventListener("pause", () => { tick(true); last = null; });
   audio.addEventListener("ended", () => {
     if (started && !ended) { ended = true; send("end", { finished: true }); }
   });
@@ -266,11 +275,7 @@ function follow(audio, query, chapterNow) {
     }
   });
   return {
-    tick() {
-      const t = audio.currentTime;
-      if (!audio.paused && last !== null && t > last && t - last < 2) heard += t - last;
-      last = audio.paused ? null : t;
-    },
+    tick,
     chapter(i) { if (started && !ended) send("chapter", { chapter: i }); },
   };
 }
