@@ -395,6 +395,15 @@ def _real_parts() -> None:
 
 # ---- coach serve: a real uvicorn server on the loopback, in a thread of the test ----------
 
+def user_routine(own_folders: dict[str, Path], name: str = "mini", text: str = MINI) -> Path:
+    """Put the routine ``text`` among the user's own, as ``name``."""
+    folder = own_folders["config"] / "routines"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 class Served:
     """A running server: ``base`` (``http://127.0.0.1:PORT``), its ``token`` and its shared
     state ``server`` (coach.serve.app.Server); ``get`` asks it over real HTTP."""

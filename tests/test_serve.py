@@ -17,7 +17,7 @@ import time
 import pytest
 
 from coach.errors import MissingPartError
-from conftest import MINI, coach_bin
+from conftest import coach_bin, user_routine
 
 LINE = "coach: serving on http://127.0.0.1:{port}/?token="
 
@@ -128,9 +128,7 @@ def test_on_a_terminal_a_qr_code_follows_the_line():
 
 
 def test_ctrl_c_while_a_session_is_made_stops_it_and_leaves_no_file(tmp_path, own_folders):
-    routines = own_folders["config"] / "routines"
-    routines.mkdir(parents=True)
-    (routines / "mini.toml").write_text(MINI)
+    user_routine(own_folders)
     cache = tmp_path / "cache"  # cold: the session takes a while to make
     port = _free_port()
     running = Running("--port", str(port), env={"XDG_CACHE_HOME": str(cache)})

@@ -6,19 +6,12 @@ from __future__ import annotations
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from coach import cli
-from conftest import MINI, Served, decode, probe, run_coach
-
-
-def _mini(own_folders: dict[str, Path], name: str = "mini", text: str = MINI) -> None:
-    folder = own_folders["config"] / "routines"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{name}.toml").write_text(text, encoding="utf-8")
+from conftest import Served, decode, probe, run_coach, user_routine
 
 
 def _json(body: bytes) -> dict:
@@ -57,8 +50,8 @@ def test_no_cors_headers(served: Served):
 
 
 def test_routines_as_coach_routines_lists_them(served: Served, own_folders, capsys):
-    _mini(own_folders)
-    _mini(own_folders, "broken", "title = 3\n")
+    user_routine(own_folders)
+    user_routine(own_folders, "broken", "title = 3\n")
     status, _, body = served.get("/api/routines")
     assert status == 200
     rows = {r["name"]: r for r in _json(body)}
@@ -132,14 +125,14 @@ def test_an_unknown_routine_is_404_and_no_path_is_followed(served, name):
 
 
 def test_a_broken_routine_of_yours_is_400_with_its_message(served, own_folders, capsys):
-    _mini(own_folders, "broken", "title = 3\n")
+    user_routine(own_folders, "broken", "title = 3\n")
     expected = _cli_error(capsys, "script", "broken")
     status, _, body = served.get("/api/chapters.json?routine=broken")
     assert status == 400 and _json(body) == {"error": expected}
 
 
 def test_session_bytes_equal_coach_export_and_ranges_are_those_bytes(served, own_folders, tmp_path):
-    _mini(own_folders)
+    user_routine(own_folders)
     query = "/api/session.mp3?routine=mini&pace=fast&bed=rain"
     status, headers, body = served.get(query)
     assert status == 200 and headers["content-type"] == "audio/mpeg"
@@ -162,7 +155,7 @@ def test_session_bytes_equal_coach_export_and_ranges_are_those_bytes(served, own
 
 
 def test_ogg_and_wav_sessions_equal_coach_export(served, own_folders, tmp_path):
-    _mini(own_folders)
+    user_routine(own_folders)
     for fmt in ("ogg", "wav"):
         status, headers, body = served.get(f"/api/session.{fmt}?routine=mini&mono=true")
         assert status == 200 and headers["content-type"] == f"audio/{fmt}"
@@ -182,7 +175,7 @@ def test_ogg_and_wav_sessions_equal_coach_export(served, own_folders, tmp_path):
 
 @pytest.mark.slow  # renders sessions
 def test_script_is_what_coach_script_json_prints(served, own_folders, capsys):
-    _mini(own_folders)
+    user_routine(own_folders)
     status, _, body = served.get("/api/script?routine=mini&talk=less&count=true")
     assert status == 200
     assert cli.run(["script", "mini", "--json", "--talk", "less", "--count"]) == 0
@@ -190,7 +183,7 @@ def test_script_is_what_coach_script_json_prints(served, own_folders, capsys):
 
 
 def test_saved_settings_apply_and_the_query_wins(served, own_folders, tmp_path):
-    _mini(own_folders)
+    user_routine(own_folders)
     (own_folders["config"] / "config.toml").write_text('pace = "slow"\nno-tones = true\n')
     status, _, body = served.get("/api/session.wav?routine=mini")
     r = run_coach("export", "mini", "-o", tmp_path / "slow.wav")
@@ -204,7 +197,7 @@ def test_saved_settings_apply_and_the_query_wins(served, own_folders, tmp_path):
 
 @pytest.mark.slow  # renders sessions
 def test_ten_clients_asking_for_one_new_session_render_it_once(served, own_folders):
-    _mini(own_folders)
+    user_routine(own_folders)
     query = "/api/session.mp3?routine=mini&talk=more"
     with ThreadPoolExecutor(10) as pool:
         answers = list(pool.map(lambda _: served.get(query), range(10)))
@@ -216,7 +209,7 @@ def test_ten_clients_asking_for_one_new_session_render_it_once(served, own_folde
 
 
 def test_beyond_the_line_is_503_with_retry_after(served, own_folders):
-    _mini(own_folders)
+    user_routine(own_folders)
     renders = served.server.renders
     release = threading.Event()
     renders.limit = 2
@@ -236,7 +229,7 @@ def test_a_vanished_client_leaves_no_partial_file_and_blocks_no_one(served, own_
     import http.client
     from urllib.parse import urlsplit
 
-    _mini(own_folders)
+    user_routine(own_folders)
     where = urlsplit(served.base)
     gone = http.client.HTTPConnection(where.hostname, where.port, timeout=60)
     gone.request("GET", f"/api/session.mp3?routine=mini&pace=fast&token={served.token}")
@@ -279,7 +272,7 @@ def _history(capsys) -> list[dict]:
 
 
 def test_the_pages_practice_is_recorded_in_the_history(served, own_folders, capsys):
-    _mini(own_folders)
+    user_routine(own_folders)
     path = "/api/progress?routine=mini&pace=fast"
     uid = "ab" * 16
     for report in ({"session": uid, "event": "start"},
@@ -301,7 +294,7 @@ def test_the_pages_practice_is_recorded_in_the_history(served, own_folders, caps
 
 
 def test_history_off_in_the_settings_records_nothing(served, own_folders, capsys):
-    _mini(own_folders)
+    user_routine(own_folders)
     (own_folders["config"] / "config.toml").write_text("history = false\n")
     path = "/api/progress?routine=mini"
     assert _post(served, path, {"session": "ef" * 16, "event": "start"})[0] == 204

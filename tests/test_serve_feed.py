@@ -12,7 +12,7 @@ import pytest
 from mutagen.mp3 import MP3
 
 from coach.serve.feed import duration
-from conftest import MINI, Served, probe
+from conftest import MINI, Served, probe, user_routine
 
 PODCAST = "https://podcastindex.org/namespace/1.0"
 
@@ -30,10 +30,8 @@ def test_duration_is_hours_minutes_seconds():
 
 @pytest.mark.slow  # renders every routine
 def test_the_feed_has_one_exact_episode_per_routine(served: Served, own_folders, tmp_path):
-    folder = own_folders["config"] / "routines"
-    folder.mkdir(parents=True)
-    (folder / "mini.toml").write_text(MINI)
-    (folder / "broken.toml").write_text("title = 3\n")  # left out, not a failure
+    mini = user_routine(own_folders)
+    user_routine(own_folders, "broken", "title = 3\n")  # left out, not a failure
     # Saved settings: every episode is made at them (eSpeak NG: quick to make the five).
     (own_folders["config"] / "config.toml").write_text('pace = "fast"\nmono = true\nvoice = "en-us"\n')
     port = urlsplit(served.base).port
@@ -78,7 +76,7 @@ def test_the_feed_has_one_exact_episode_per_routine(served: Served, own_folders,
     again = feedparser.parse(served.get("/feed.xml", timeout=900)[2])
     assert {e.title: e.id for e in again.entries} == {e.title: e.id for e in feed.entries}
     assert again.entries[0].enclosures[0].href.startswith(served.base)  # the host it was asked by
-    (folder / "mini.toml").write_text(MINI.replace("All done.", "All done, well done."))
+    mini.write_text(MINI.replace("All done.", "All done, well done."))
     changed = {e.title: e.id for e in feedparser.parse(served.get("/feed.xml", timeout=900)[2]).entries}
     assert changed["Mini"] != entries["Mini"].id
     assert changed["Quick anma"] == entries["Quick anma"].id

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MINI, Served
+from conftest import Served, user_routine
 
 #: A browser, and sessions rendered for it: the full lane.
 pytestmark = pytest.mark.slow
@@ -66,15 +66,9 @@ def _player(p: object) -> None:
     assert p.is_hidden("#error"), p.text_content("#error")  # type: ignore[attr-defined]
 
 
-def _mini(own_folders: dict[str, Path]) -> None:
-    folder = own_folders["config"] / "routines"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "mini.toml").write_text(MINI, encoding="utf-8")
-
-
 def test_a_deep_link_plays_with_chapters_and_lock_screen_metadata(served: Served, own_folders,
                                                                    page: Page, tmp_path):
-    _mini(own_folders)
+    user_routine(own_folders)
     p = page.page
     p.goto(f"{served.base}/?routine=mini&pace=fast&autoplay=1&token={served.token}")
     _player(p)
@@ -157,7 +151,7 @@ def _screenshot(p: object, path: Path) -> None:
 def test_the_chooser_lists_routines_with_lengths_and_links_to_the_player(served: Served,
                                                                          own_folders, page: Page,
                                                                          tmp_path):
-    _mini(own_folders)
+    user_routine(own_folders)
     (own_folders["config"] / "config.toml").write_text('pace = "slow"\n')
     p = page.page
     p.goto(f"{served.base}/?token={served.token}")

@@ -14,6 +14,12 @@ from coach.routinefile import load
 from conftest import run_coach
 
 
+def _options(**chosen: object):
+    """Options as the command line makes them, ``chosen`` by parameter name (``bed_volume``)."""
+    named = {name.replace("_", "-"): value for name, value in chosen.items()}
+    return choices.options(choices.values({}, {}) | named)
+
+
 @pytest.fixture
 def mini(mini_path: Path):
     return load(mini_path, name="mini")
@@ -22,7 +28,7 @@ def mini(mini_path: Path):
 @pytest.mark.slow  # renders sessions
 def test_a_kept_session_is_the_file_coach_export_writes(tmp_path, mini, mini_path):
     store = sessions.Store(tmp_path / "sessions")
-    options = choices.options(pace="fast")
+    options = _options(pace="fast")
     name = sessions.key(mini, options, ".mp3")
     kept = store.render(name, mini, options, ".mp3")
     r = run_coach("export", mini_path, "--pace", "fast", "-o", tmp_path / "e.mp3",
@@ -37,16 +43,16 @@ def test_a_kept_session_is_the_file_coach_export_writes(tmp_path, mini, mini_pat
 
 
 def test_keys_follow_everything_that_decides_the_audio(mini, mini_path):
-    base = sessions.key(mini, choices.options(), ".mp3")
-    assert sessions.key(mini, choices.options(), ".mp3") == base
-    others = [sessions.key(mini, choices.options(pace="slow"), ".mp3"),
-              sessions.key(mini, choices.options(bed="rain"), ".mp3"),
-              sessions.key(mini, choices.options(bed="rain", bed_volume=-3), ".mp3"),
-              sessions.key(mini, choices.options(voice="en-us"), ".mp3"),
-              sessions.key(mini, choices.options(mono=True), ".mp3"),
-              sessions.key(mini, choices.options(), ".wav"),
+    base = sessions.key(mini, _options(), ".mp3")
+    assert sessions.key(mini, _options(), ".mp3") == base
+    others = [sessions.key(mini, _options(pace="slow"), ".mp3"),
+              sessions.key(mini, _options(bed="rain"), ".mp3"),
+              sessions.key(mini, _options(bed="rain", bed_volume=-3), ".mp3"),
+              sessions.key(mini, _options(voice="en-us"), ".mp3"),
+              sessions.key(mini, _options(mono=True), ".mp3"),
+              sessions.key(mini, _options(), ".wav"),
               sessions.key(load(_write(mini_path, "All done", "Done"), name="mini"),
-                           choices.options(), ".mp3")]
+                           _options(), ".mp3")]
     assert len({base, *others}) == len(others) + 1
 
 
@@ -59,7 +65,7 @@ def _write(path: Path, old: str, new: str) -> Path:
 @pytest.mark.slow  # renders sessions
 def test_a_session_without_its_record_or_with_a_short_file_is_not_found(tmp_path, mini):
     store = sessions.Store(tmp_path / "s")
-    options = choices.options()
+    options = _options()
     name = sessions.key(mini, options, ".wav")
     kept = store.render(name, mini, options, ".wav")
     data = kept.audio.read_bytes()
@@ -74,7 +80,7 @@ def test_a_session_without_its_record_or_with_a_short_file_is_not_found(tmp_path
 @pytest.mark.slow  # loads the voice before the first block
 def test_a_stopped_render_leaves_nothing(tmp_path, mini):
     store = sessions.Store(tmp_path / "s")
-    options = choices.options()
+    options = _options()
     stop = threading.Event()
     stop.set()
     with pytest.raises(sessions.Stopped):
@@ -89,7 +95,7 @@ def test_the_folder_trims_the_least_recently_used_sessions(tmp_path, mini):
     store = sessions.Store(tmp_path / "s")
     made = []
     for pace in ("slow", "normal", "fast"):
-        options = choices.options(pace=pace, mono=True)
+        options = _options(pace=pace, mono=True)
         name = sessions.key(mini, options, ".mp3")
         made.append((name, store.render(name, mini, options, ".mp3")))
     for age, (name, _) in enumerate(made):  # slow used longest ago
@@ -108,7 +114,7 @@ def test_the_folder_trims_the_least_recently_used_sessions(tmp_path, mini):
 def test_coach_cache_shows_and_clears_the_sessions(tmp_path, mini):
     env = {"XDG_CACHE_HOME": str(tmp_path / "c")}
     store = sessions.Store(tmp_path / "c" / "coach" / "sessions")
-    options = choices.options()
+    options = _options()
     store.render(sessions.key(mini, options, ".mp3"), mini, options, ".mp3")
     (store.root / ".leftover.mp3.x.part").write_bytes(b"x")
     r = run_coach("cache", env=env)
