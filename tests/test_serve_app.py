@@ -314,3 +314,15 @@ def test_history_off_in_the_settings_records_nothing(served, own_folders, capsys
 def test_a_bad_progress_report_is_400(served, body, words):
     status, answer = _post(served, "/api/progress?routine=quick", body)
     assert status == 400 and words in _json(answer)["error"]
+
+
+def test_a_damaged_history_is_400_with_its_line(served, own_folders):
+    user_routine(own_folders)
+    history = own_folders["data"] / "history.sqlite3"
+    history.parent.mkdir(parents=True)
+    history.write_bytes(b"not a database at all " * 10)
+    status, answer = _post(served, "/api/progress?routine=mini", {"session": "ab" * 16,
+                                                                   "event": "start"})
+    message = _json(answer)["error"]
+    assert status == 400 and str(history) in message and "\n" not in message
+    assert history.read_bytes() == b"not a database at all " * 10  # left as it was

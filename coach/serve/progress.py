@@ -46,18 +46,17 @@ class Progress:
         self._lock = threading.Lock()
 
     def start(self, uid: str, chosen: Chosen) -> bool:
-        """A page session ``uid`` of ``chosen`` starts; False when the history is off."""
+        """A page session ``uid`` of ``chosen`` starts; False when the history is off.
+        DamagedHistory or NewerHistory (InputError) when the history cannot take it."""
         from coach import config
         from coach.history.recording import Recording
-        from coach.practice import options_record
         from coach.script import build
 
         if not config.effective(config.load(), {})["history"].value:
             return False
-        r = chosen.routine
-        recording = Recording(r.name, r.title, len(r.steps), options_record(chosen.options),
-                              notify=self.notify)
-        followed = _Followed(recording, build(r, chosen.options.settings))
+        # A damaged or newer history file: InputError here, its one line on the page.
+        recording = Recording.of(chosen.routine, chosen.options, notify=self.notify)
+        followed = _Followed(recording, build(chosen.routine, chosen.options.settings))
         with self._lock:
             old = self._followed.pop(uid, None)
             self._followed[uid] = followed

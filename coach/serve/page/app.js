@@ -251,7 +251,15 @@ function follow(audio, query, chapterNow) {
   audio.addEventListener("playing", () => {
     if (started) return;
     started = true;
-    send("start");
+    const text = body("start");
+    chain = chain.then(async () => {
+      const answer = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: text });
+      if (!answer.ok) {  // the history cannot take it (damaged): say so, play on
+        ended = true;
+        const failed = await answer.json().catch(() => null);
+        showError((failed && failed.error) || "This session cannot be recorded in your history.");
+      }
+    }).catch(() => {});
     send("chapter", { chapter: Math.max(0, chapterNow()) });
   });
   function tick(stopping = false) {
