@@ -58,8 +58,10 @@ def test_routines_as_coach_routines_lists_them(served: Served, own_folders, caps
     assert cli.run(["routines"]) == 2  # the broken one
     listed = capsys.readouterr().out.splitlines()
     for line in listed[1:-1]:
-        name, where, steps, minutes = line.split()[:4]
+        name, where, languages, steps, minutes = line.split()[:5]
         assert rows[name]["from"] == where
+        if languages != "-":
+            assert ",".join(rows[name]["languages"]) == languages
         if steps != "-":
             assert rows[name]["steps"] == int(steps) and rows[name]["minutes"] == float(minutes)
     assert rows["broken"]["error"] and rows["broken"]["steps"] is None

@@ -184,21 +184,22 @@ async def routines(request: Request) -> Response:
 
 
 def routine_list() -> list[dict[str, Any]]:
-    """The routines as ``coach routines`` lists them: name, where from, steps, minutes,
-    title, and the one-line error of a broken one of yours."""
-    from coach.catalog import catalog
+    """The routines as ``coach routines`` lists them: name, where from, languages, steps,
+    minutes, title, and the one-line error of a broken one of yours."""
+    from coach.catalog import catalog, languages_of
     from coach.script import build
 
     out: list[dict[str, Any]] = []
     for entry in catalog():
         row: dict[str, Any] = {"name": entry.name, "from": "yours" if entry.user else "built-in",
-                               "steps": None, "minutes": None, "title": "", "summary": "",
-                               "error": entry.error or None}
+                               "languages": [], "steps": None, "minutes": None, "title": "",
+                               "summary": "", "error": entry.error or None}
         if entry.routine is not None:
             r = entry.routine
             row.update(steps=len(r.steps), title=r.title, summary=r.summary)
             try:
                 row["minutes"] = round(build(r).estimate_seconds() / 60, 1)
+                row["languages"] = languages_of(entry.name, r)
             except InputError as exc:
                 row["error"] = str(exc)
         out.append(row)
