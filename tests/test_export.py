@@ -282,7 +282,7 @@ def test_no_tones_export_has_only_the_voice(anma, anma_variant):
     # The plan lists no tone: the slots it keeps for the time are timing, and silent.
     assert not [e for e in p["events"] if e["kind"] == "tone"]
     alone = tone_only(p["events"], "timing")
-    assert len(alone) > 10  # (the voice counts over most of the rhythm)
+    assert len(alone) > 5  # (the voice counts or breathes over most of the rhythm)
     for e in alone:
         a, b = window(e, "tone")
         assert dbfs(audio[a:b]) < SILENT_DB, e
