@@ -95,6 +95,7 @@ def peak_kb(tmp_path, routine) -> int:
     return int(kb)
 
 
+@pytest.mark.slow  # speaks the longest line a routine may hold
 def test_the_longest_line_costs_what_a_short_session_costs(tmp_path, mini_path):
     # What the tester did: 2,000 characters of plain words with no punctuation took 1.2 GB
     # and 67 s (the neural voice was handed the whole line): five times a short session.

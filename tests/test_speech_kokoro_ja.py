@@ -39,6 +39,7 @@ def test_speaks_a_natural_clip_at_the_default_rate(japanese):
     assert 250 <= LINE_MORAE / minutes <= 420  # the pause between sentences included
 
 
+@pytest.mark.process  # a second Python loads the voice
 def test_same_text_same_samples_in_another_process(japanese):
     here = hashlib.sha256(japanese.synthesize([LINE])[LINE].tobytes()).hexdigest()
     code = ("import hashlib; from coach import speech\n"
@@ -49,6 +50,7 @@ def test_same_text_same_samples_in_another_process(japanese):
     assert out.stdout.strip() == here
 
 
+@pytest.mark.slow  # the Japanese voice at three rates
 def test_rate_in_morae_moves_the_voice():
     short = "はい、どうぞ。"
     slow = speech.open_speaker(None, 200, cache=False, language="ja")
