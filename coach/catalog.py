@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,9 +65,12 @@ def named_files(folder: Path) -> dict[str, Path]:
     """The ``NAME.toml`` files in ``folder`` whose NAME fits NAME_PATTERN, by name, sorted;
     a missing folder holds none."""
     try:
-        files = sorted(folder.glob("*.toml"))
-    except OSError:
+        with os.scandir(folder) as entries:
+            files = sorted(Path(e.path) for e in entries if e.name.endswith(".toml"))
+    except (FileNotFoundError, NotADirectoryError):
         return {}
+    except OSError as exc:  # an unreadable folder is not an empty one: say so
+        raise InputError(f"{folder}: cannot be read ({(exc.strerror or str(exc)).lower()})") from None
     return {f.stem: f for f in files if NAME_PATTERN.fullmatch(f.stem)}
 
 

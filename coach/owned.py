@@ -105,6 +105,17 @@ def names(fd: int, match: Callable[[str], object], folders: bool = False) -> lis
     return found
 
 
+def links(fd: int, match: Callable[[str], object]) -> list[str]:
+    """The names in the open folder ``fd`` that ``match`` accepts and are symbolic links
+    (which coach never follows: they are named to the user instead)."""
+    found = []
+    with os.scandir(fd) as entries:
+        for entry in entries:
+            if match(entry.name) and entry.is_symlink():
+                found.append(entry.name)
+    return found
+
+
 def remove(fd: int, name: str) -> bool:
     """Remove the file ``name`` from the open folder ``fd``; False when it was not there."""
     try:

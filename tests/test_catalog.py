@@ -210,3 +210,18 @@ def test_a_translation_saying_another_language_is_refused(mini_ja_path):
                    encoding="utf-8")
     with pytest.raises(InputError, match="language: is 'en', but the file is the 'ja' translation"):
         resolve(str(mini_ja_path), "ja")
+
+
+def test_a_shut_routines_folder_is_one_line_not_an_empty_folder(own_folders):
+    # Taken for empty, it listed no routine of yours and said "no routine named 'mine'".
+    folder = own_folders["config"] / "routines"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "mine.toml").write_text("")
+    folder.chmod(0)
+    try:
+        for args in (("routines",), ("script", "mine")):
+            r = run_coach(*args, as_user=True)
+            assert r.returncode == 2, (args, r.stderr)
+            assert one_line(r.stderr) == f"coach: {folder}: cannot be read (permission denied)"
+    finally:
+        folder.chmod(0o755)

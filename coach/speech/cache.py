@@ -16,6 +16,7 @@ samples (float32 mono) and a checksum of them. So:
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -137,6 +138,9 @@ class ClipCache:
         problems: list[str] = []
         try:
             with owned.folder(self.root) as root:
+                for link in owned.links(root, _SUBFOLDER.fullmatch):
+                    problems.append(owned.problem(
+                        self.root / link, OSError(errno.ELOOP, "is a symbolic link")))
                 for folder in owned.names(root, _SUBFOLDER.fullmatch, folders=True):
                     try:
                         with owned.subfolder(root, folder) as sub:
