@@ -76,7 +76,7 @@ class Mix:
 
 
 #: Bumped whenever prepare_speech changes what it makes for the same inputs.
-LEVELLING = 3
+LEVELLING = 4
 
 
 def speech_level_tag(mix: Mix) -> str:
@@ -89,9 +89,10 @@ def speech_level_tag(mix: Mix) -> str:
 def prepare_speech(raw: np.ndarray, rate: int, mix: Mix) -> np.ndarray:
     """A raw voice clip (float32 mono) at its fixed loudness and under the ceiling.
 
-    The clip keeps its length exactly; only its gain and peaks change.
+    The clip keeps its length exactly; only its top band (``levels.band_limited``), its
+    gain and its peaks change.
     """
-    x = raw.astype(np.float64)
+    x = levels.band_limited(raw.astype(np.float64), rate)
     measured = levels.loudness([x], rate)
     if not np.isfinite(measured):
         return raw.astype(np.float32)
