@@ -197,3 +197,13 @@ def test_soft_ceiling_has_no_memory():
     whole = levels.soft_ceiling(x, 0.5)
     for a, b in ((0, 1000), (1234, 4321), (4999, 5000)):
         assert np.array_equal(levels.soft_ceiling(x[a:b], 0.5), whole[a:b])
+
+
+def test_band_limited_keeps_speech_and_length_and_takes_off_the_buzz_near_nyquist():
+    t = np.arange(RATE) / RATE
+    speech, buzz = np.sin(2 * np.pi * 1000 * t), 0.5 * np.sin(2 * np.pi * 11_800 * t)
+    out = levels.band_limited(speech + buzz, RATE)
+    assert len(out) == RATE
+    middle = slice(RATE // 4, 3 * RATE // 4)  # away from the filter's edges
+    assert np.max(np.abs(out[middle] - speech[middle])) < 0.01  # 1 kHz kept, no delay
+    assert levels.band_limited(speech, 16_000) is speech  # nothing up there to remove
