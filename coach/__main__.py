@@ -1,5 +1,5 @@
 """``python -m coach``."""
 
-from coach.cli import main
+from coach.launch import main
 
 main()

@@ -242,3 +242,42 @@ def test_a_second_signal_does_not_stop_the_clean_up(out_dir, second, gap):
     assert "Wrote" not in stdout
     assert_nothing_lost(target)
     assert _ffmpeg_writing_to(out_dir) == []
+
+
+# The tester's Ctrl-C in the first second, while Python was still importing the command
+# line (typer, click, rich): an 18-line KeyboardInterrupt traceback. Here that import is
+# made slow on purpose (an import hook in sitecustomize), and the signal lands inside it.
+SLOW_TYPER = """
+import importlib.abc, pathlib, sys, time
+
+class _Slow(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "typer":
+            pathlib.Path({marker!r}).touch()
+            time.sleep(30)
+        return None
+
+sys.meta_path.insert(0, _Slow())
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_while_coach_imports_its_command_line_is_one_line(tmp_path, out_dir, signum):
+    target = out_dir / "anma.wav"
+    put_previous(target)
+    hook, marker = tmp_path / "hook", tmp_path / "importing-typer"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(SLOW_TYPER.format(marker=str(marker)))
+    path = os.pathsep.join(p for p in (str(hook), os.environ.get("PYTHONPATH", "")) if p)
+    proc = subprocess.Popen([str(coach_bin()), "export", "anma", "-o", str(target)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": path})
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "coach never imported typer"  # a guard only
+        time.sleep(0.005)
+    stdout, stderr = _stopped(proc, signum)
+    assert proc.returncode == 130, stderr
+    assert one_line(stderr) == "coach: interrupted"
+    assert_nothing_lost(target)
