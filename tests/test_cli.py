@@ -85,7 +85,7 @@ def test_help_names_values_and_shows_the_defaults_in_effect(capsys, own_folders,
         assert status == 0
         assert not re.search(r"<\w+(\[\w+\])?>", out), (command, out)
     status, out, _ = _run(capsys, "play", "--help")
-    assert re.search(r"--rate\s+-r\s+WPM\s", out) and re.search(r"--pace\s+-p\s+slow\|normal\|fast\s", out)
+    assert re.search(r"--rate\s+-r\s+RATE\s", out) and re.search(r"--pace\s+-p\s+slow\|normal\|fast\s", out)
     assert "[default: normal]" in out and "[default: no-count]" in out  # pace and talk, count
     own_folders["config"].mkdir(parents=True)
     (own_folders["config"] / "config.toml").write_text('pace = "slow"\ncount = true\n')
