@@ -39,8 +39,10 @@ def builtin_names() -> list[str]:
 def builtin(name: str) -> Routine:
     """A built-in routine by name."""
     if name not in builtin_names():
-        raise InputError(f"no built-in routine named '{name}'; built-in: "
-                         f"{', '.join(builtin_names())} (or give a path to a .toml file)")
+        raise InputError(
+            f"no built-in routine named '{name}'; built-in: "
+            f"{', '.join(builtin_names())} (or give a path to a .toml file)"
+        )
     return loads(_builtin_text(name), name=name, source=f"{name}.toml")
 
 
@@ -70,7 +72,9 @@ def named_files(folder: Path) -> dict[str, Path]:
     except (FileNotFoundError, NotADirectoryError):
         return {}
     except OSError as exc:  # an unreadable folder is not an empty one: say so
-        raise InputError(f"{folder}: cannot be read ({(exc.strerror or str(exc)).lower()})") from None
+        raise InputError(
+            f"{folder}: cannot be read ({(exc.strerror or str(exc)).lower()})"
+        ) from None
     return {f.stem: f for f in files if NAME_PATTERN.fullmatch(f.stem)}
 
 
@@ -99,8 +103,10 @@ def resolve(spec: str, language: str | None = None) -> Routine:
         return routine
     found = _translations(spec, routine).get(code)
     if found is None:
-        raise InputError(f"--language {language}: {routine.name} is written in "
-                         f"{', '.join(languages_of(spec, routine))}")
+        raise InputError(
+            f"--language {language}: {routine.name} is written in "
+            f"{', '.join(languages_of(spec, routine))}"
+        )
     return found()
 
 
@@ -114,10 +120,13 @@ def languages_of(spec: str, routine: Routine) -> list[str]:
 def _translations(spec: str, routine: Routine) -> dict[str, Callable[[], Routine]]:
     """Language -> a loader of ``routine``'s translation into it (``LANG/NAME.toml`` beside
     its file), for each language that has one. The loaded file must say that language."""
+
     def checked(made: Routine, code: str) -> Routine:
         if made.language != code:
-            raise InputError(f"{made.source}: language: is '{made.language}', but the file is "
-                             f"the '{code}' translation (in the folder {code}/)")
+            raise InputError(
+                f"{made.source}: language: is '{made.language}', but the file is "
+                f"the '{code}' translation (in the folder {code}/)"
+            )
         return made
 
     out: dict[str, Callable[[], Routine]] = {}
@@ -127,15 +136,24 @@ def _translations(spec: str, routine: Routine) -> dict[str, Callable[[], Routine
         for code in languages.names():
             path = base.parent / code / base.name
             if path.is_file():
-                out[code] = functools.partial(lambda p, c: checked(load(p, name=routine.name), c),
-                                              path, code)
+                out[code] = functools.partial(
+                    lambda p, c: checked(load(p, name=routine.name), c), path, code
+                )
         return out
     folder = resources.files("coach") / "routines"
     for code in languages.names():
         if (folder / code / f"{spec}.toml").is_file():
             out[code] = functools.partial(
-                lambda c: checked(loads((folder / c / f"{spec}.toml").read_text("utf-8"), name=spec,
-                                        source=f"{c}/{spec}.toml"), c), code)
+                lambda c: checked(
+                    loads(
+                        (folder / c / f"{spec}.toml").read_text("utf-8"),
+                        name=spec,
+                        source=f"{c}/{spec}.toml",
+                    ),
+                    c,
+                ),
+                code,
+            )
     return out
 
 
@@ -158,14 +176,18 @@ def _resolve(spec: str) -> Routine:
     hint = f" (did you mean '{near[0]}'?)" if near else ""
     if Path(spec).exists():  # a file of that name here: a path needs a / to be one
         hint += f" (for the file '{spec}' here, give ./{spec})"
-    raise InputError(f"no routine named '{spec}'{hint}; routines: {', '.join(names())} "
-                     "(or give a path: anything with a / or ending in .toml)")
+    raise InputError(
+        f"no routine named '{spec}'{hint}; routines: {', '.join(names())} "
+        "(or give a path: anything with a / or ending in .toml)"
+    )
 
 
 def hides_builtin(name: str, path: Path) -> str:
     """What to say when the user's routine ``path`` takes the place of the built-in ``name``."""
-    return (f"your {path} is used in place of the built-in '{name}'; "
-            f"remove or rename it to get the built-in back")
+    return (
+        f"your {path} is used in place of the built-in '{name}'; "
+        f"remove or rename it to get the built-in back"
+    )
 
 
 @dataclass(frozen=True)
@@ -190,10 +212,15 @@ def catalog() -> list[Entry]:
     for name in sorted(set(shipped) | set(user)):
         if name in user:
             try:
-                entries.append(Entry(name, True, user[name], load(user[name], name=name),
-                                     shadows=name in shipped))
+                entries.append(
+                    Entry(
+                        name, True, user[name], load(user[name], name=name), shadows=name in shipped
+                    )
+                )
             except InputError as exc:
-                entries.append(Entry(name, True, user[name], error=str(exc), shadows=name in shipped))
+                entries.append(
+                    Entry(name, True, user[name], error=str(exc), shadows=name in shipped)
+                )
         else:
             entries.append(Entry(name, False, routine=builtin(name)))
     return entries
@@ -210,8 +237,10 @@ def starter(name: str, path: Path) -> str:
 def check_name(name: str) -> str:
     """``name`` when it can name a user routine; InputError saying what a name may be."""
     if not NAME_PATTERN.fullmatch(name):
-        raise InputError(f"'{name}': a routine name is 1-64 letters, digits, '-' or '_', "
-                         "starting with a letter or digit")
+        raise InputError(
+            f"'{name}': a routine name is 1-64 letters, digits, '-' or '_', "
+            "starting with a letter or digit"
+        )
     return name
 
 
@@ -227,8 +256,10 @@ def create(name: str, force: bool = False) -> Path:
     except OSError as exc:  # the routines folder shut (chmod 000)
         raise InputError(f"{path}: cannot write it: {exc.strerror or exc}") from None
     if exists and not force:
-        raise InputError(f"{path}: already exists; edit it, or use --force to replace it "
-                         "with the starter routine")
+        raise InputError(
+            f"{path}: already exists; edit it, or use --force to replace it "
+            "with the starter routine"
+        )
     text = starter(name, path)
     try:
         write_atomically(path, text)

@@ -42,7 +42,8 @@ def values(settings: dict[str, Setting], chosen: dict[str, Any]) -> dict[str, An
 
     typed = {OPTIONS[name.replace("_", "-")].name: value for name, value in chosen.items()}
     return {name: typed.get(name, option.default) for name, option in OPTIONS.items()} | {
-        name: setting.value for name, setting in settings.items()}
+        name: setting.value for name, setting in settings.items()
+    }
 
 
 def options(values: dict[str, Any], notify: Callable[[str], None] | None = None) -> Options:
@@ -57,25 +58,55 @@ def options(values: dict[str, Any], notify: Callable[[str], None] | None = None)
     from coach.session import Options
 
     pace, talk, count, minutes = values["pace"], values["talk"], values["count"], values["minutes"]
-    voice, rate, mono, tone_volume = values["voice"], values["rate"], values["mono"], values["tone-volume"]
-    no_tones, sounds, bed, bed_volume = values["no-tones"], values["sounds"], values["bed"], values["bed-volume"]
+    voice, rate, mono, tone_volume = (
+        values["voice"],
+        values["rate"],
+        values["mono"],
+        values["tone-volume"],
+    )
+    no_tones, sounds, bed, bed_volume = (
+        values["no-tones"],
+        values["sounds"],
+        values["bed"],
+        values["bed-volume"],
+    )
     if minutes is not None and not MINUTES_RANGE[0] < minutes <= MINUTES_RANGE[1]:
-        raise OptionError("--minutes", f"{minutes:g}", f"must be more than {MINUTES_RANGE[0]:g} and at most {MINUTES_RANGE[1]:g}")
+        raise OptionError(
+            "--minutes",
+            f"{minutes:g}",
+            f"must be more than {MINUTES_RANGE[0]:g} and at most {MINUTES_RANGE[1]:g}",
+        )
     if rate is not None and not RATE_RANGE[0] <= rate <= RATE_RANGE[1]:
         # The session checks its own language's range (words or morae per minute).
-        raise OptionError("--rate", rate, f"must be from {RATE_RANGE[0]} to {RATE_RANGE[1]} "
-                          "(words per minute 80-400; in Japanese, morae per minute 150-900)")
+        raise OptionError(
+            "--rate",
+            rate,
+            f"must be from {RATE_RANGE[0]} to {RATE_RANGE[1]} "
+            "(words per minute 80-400; in Japanese, morae per minute 150-900)",
+        )
     low, high = TONE_VOLUME_RANGE
     if not low <= tone_volume <= high:
-        raise OptionError("--tone-volume", f"{tone_volume:g}", f"must be from {low:g} to {high:g} dB")
-    settings = Settings(pace=choice("--pace", pace, Pace), talk=choice("--talk", talk, Talk),
-                        count=count, minutes=minutes, tones=not no_tones)
+        raise OptionError(
+            "--tone-volume", f"{tone_volume:g}", f"must be from {low:g} to {high:g} dB"
+        )
+    settings = Settings(
+        pace=choice("--pace", pace, Pace),
+        talk=choice("--talk", talk, Talk),
+        count=count,
+        minutes=minutes,
+        tones=not no_tones,
+    )
     # Every file of a sound pack and the bed are decoded here, before any audio is made.
     found = pack(sounds, notify) if sounds is not None else None
     bed_volume = 0.0 if bed_volume is None else bed_volume
     check_volume(bed_volume)  # even without a bed: a bad value is a mistake either way
-    mix = Mix(channels=1 if mono else 2, tones=not no_tones, tone_volume=tone_volume, sounds=found,
-              bed=None if bed is None else resolve(str(bed), bed_volume))
+    mix = Mix(
+        channels=1 if mono else 2,
+        tones=not no_tones,
+        tone_volume=tone_volume,
+        sounds=found,
+        bed=None if bed is None else resolve(str(bed), bed_volume),
+    )
     return Options(settings=settings, voice=voice, rate=rate, mix=mix)
 
 
@@ -87,8 +118,10 @@ def pack(folder: Path, notify: Callable[[str], None] | None = None) -> SoundPack
 
     found = sound_pack(folder)
     if found.ignored and notify is not None:
-        notify(f"--sounds {folder}: ignored {', '.join(found.ignored)} (not named after a sound: "
-               f"{', '.join(s.value for s in Sound)})")
+        notify(
+            f"--sounds {folder}: ignored {', '.join(found.ignored)} (not named after a sound: "
+            f"{', '.join(s.value for s in Sound)})"
+        )
     return found
 
 

@@ -35,7 +35,6 @@ if TYPE_CHECKING:  # imported lazily where used: the core loads only what a comm
     from coach.session import Options
 
 
-
 class Exit(IntEnum):
     """coach's exit statuses (README, *Exit statuses*); ``_run`` maps every failure to one."""
 
@@ -44,6 +43,7 @@ class Exit(IntEnum):
     INPUT = 2  # bad input: a routine, an option, a settings file, a place to write
     MISSING = 3  # a missing part: no audio device, no ffmpeg, a full disk
     INTERRUPTED = 130  # Ctrl-C or SIGTERM
+
 
 class _OutputClosed(Exception):
     """Whoever read coach's output stopped reading (``coach voices | head -1``)."""
@@ -60,8 +60,9 @@ class _Commands(typer.core.TyperGroup):
             if exc.errno == errno.EPIPE:
                 raise _OutputClosed() from None
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise MissingPartError(f"{exc.filename or 'standard output'}: the disk is "
-                                       "full") from None
+                raise MissingPartError(
+                    f"{exc.filename or 'standard output'}: the disk is full"
+                ) from None
             raise
 
 
@@ -69,7 +70,7 @@ app = typer.Typer(
     cls=_Commands,
     name="coach",
     help="A voice-guided audio coach. A calm voice, rhythm tones and bells walk you through "
-         "a routine (the built-in one is 'anma', a Japanese facial massage), live or as an MP3.",
+    "a routine (the built-in one is 'anma', a Japanese facial massage), live or as an MP3.",
     no_args_is_help=True,
     # `coach completion SHELL` instead of typer's --show-completion, which guesses the
     # shell and ignores the one named.
@@ -89,16 +90,23 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors "
-                                        "(also COACH_DEBUG=1).")] = False,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Show the version and exit.")] = False,
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="Show the full traceback on errors (also COACH_DEBUG=1)."),
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """Sit down, close your eyes, run one command."""
     _state["debug"] = debug or _state["debug"]
 
 
 # ---- shared options -------------------------------------------------------------------
+
 
 def _complete_routine(incomplete: str) -> list[str]:
     """Routine names (built-in and the user's) starting with ``incomplete``."""
@@ -136,10 +144,17 @@ def _complete_sound(incomplete: str) -> list[str]:
     return [s.value for s in Sound if s.value.startswith(incomplete)]
 
 
-RoutineArg = Annotated[str, typer.Argument(metavar="ROUTINE", help="A routine name (yours, then built-in; see "
-                                           "'coach routines') or a path: anything with a / "
-                                           "or ending in .toml (./quick is a file).",
-                                           show_default=True, autocompletion=_complete_routine)]
+RoutineArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="ROUTINE",
+        help="A routine name (yours, then built-in; see "
+        "'coach routines') or a path: anything with a / "
+        "or ending in .toml (./quick is a file).",
+        show_default=True,
+        autocompletion=_complete_routine,
+    ),
+]
 #: Each option's default, from the table.
 DEFAULT: dict[str, Any] = {name: option.default for name, option in OPTIONS.items()}
 
@@ -168,8 +183,11 @@ def _default_string(self: Any, *, ctx: Any, show_default_is_str: bool, default_v
     settings file's, see ``_help_defaults``): typer names it from the declared default."""
     if self.is_bool_flag and self.secondary_opts and not show_default_is_str:
         return str((self.opts if default_value else self.secondary_opts)[0]).lstrip("-")
-    return str(_typer_default_string(self, ctx=ctx, show_default_is_str=show_default_is_str,
-                                     default_value=default_value))
+    return str(
+        _typer_default_string(
+            self, ctx=ctx, show_default_is_str=show_default_is_str, default_value=default_value
+        )
+    )
 
 
 typer.core.TyperOption.display_type_rich = _placeholder  # type: ignore[method-assign]
@@ -191,9 +209,15 @@ BedOpt = Annotated[str | None, _option("bed", autocompletion=completing.beds)]
 BedVolOpt = Annotated[float, _option("bed-volume")]
 HistoryOpt = Annotated[bool | None, _option("history", show_default=False)]
 LanguageOpt = Annotated[str | None, _option("language")]
-FromOpt = Annotated[str | None, typer.Option("--from", metavar="STEP", help="Start at this step: its number "
-                                                "or the start of its title.",
-                                                autocompletion=completing.steps)]
+FromOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--from",
+        metavar="STEP",
+        help="Start at this step: its number or the start of its title.",
+        autocompletion=completing.steps,
+    ),
+]
 
 
 def _settings(ctx: typer.Context, chosen: dict[str, Any]) -> dict[str, Any]:
@@ -251,10 +275,19 @@ def _routine(spec: str, language: str | None = None) -> Routine:
 
 # ---- commands -------------------------------------------------------------------------
 
+
 @app.command()
-def routines(show: Annotated[str | None, typer.Option("--show", metavar="NAME", help="Print this routine's "
-                                                         "steps and phases.",
-                                                         autocompletion=_complete_routine)] = None) -> None:
+def routines(
+    show: Annotated[
+        str | None,
+        typer.Option(
+            "--show",
+            metavar="NAME",
+            help="Print this routine's steps and phases.",
+            autocompletion=_complete_routine,
+        ),
+    ] = None,
+) -> None:
     """List the routines, built-in and your own: name, steps, minutes, title."""
     from coach.catalog import catalog, hides_builtin, languages_of, resolve
     from coach.routine import describe_routine
@@ -272,7 +305,11 @@ def routines(show: Annotated[str | None, typer.Option("--show", metavar="NAME", 
         if entry.routine is None:
             bad += 1
             typer.echo(f"{entry.name:16} {where:9} {'-':10} {'-':>5} {'-':>7}  (broken: see below)")
-            hidden = f" ({hides_builtin(entry.name, entry.path)})" if entry.shadows and entry.path else ""
+            hidden = (
+                f" ({hides_builtin(entry.name, entry.path)})"
+                if entry.shadows and entry.path
+                else ""
+            )
             typer.echo(f"coach: {entry.error}{hidden}", err=True)
             continue
         r = entry.routine
@@ -289,7 +326,9 @@ def routines(show: Annotated[str | None, typer.Option("--show", metavar="NAME", 
             langs = r.language
             typer.echo(f"coach: {exc}", err=True)
             bad += 1
-        typer.echo(f"{entry.name:16} {where:9} {langs:10} {len(r.steps):5d} {minutes}  {r.title}{note}")
+        typer.echo(
+            f"{entry.name:16} {where:9} {langs:10} {len(r.steps):5d} {minutes}  {r.title}{note}"
+        )
     from coach.places import routines_dir
 
     typer.echo(f"Your routines folder: {routines_dir()}")
@@ -298,9 +337,16 @@ def routines(show: Annotated[str | None, typer.Option("--show", metavar="NAME", 
 
 
 @app.command()
-def new(name: Annotated[str, typer.Argument(metavar="NAME", help="The new routine's name (letters, digits, - and _).")],
-        force: Annotated[bool, typer.Option("--force", help="Replace an existing routine of "
-                                            "that name with the starter.")] = False) -> None:
+def new(
+    name: Annotated[
+        str,
+        typer.Argument(metavar="NAME", help="The new routine's name (letters, digits, - and _)."),
+    ],
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Replace an existing routine of that name with the starter."),
+    ] = False,
+) -> None:
     """Write a commented starter routine to your routines folder and print its path."""
     from coach.catalog import builtin_names, create, hides_builtin
 
@@ -311,7 +357,9 @@ def new(name: Annotated[str, typer.Argument(metavar="NAME", help="The new routin
 
 
 @app.command()
-def validate(paths: Annotated[list[Path], typer.Argument(metavar="PATH", help="Routine files to check.")]) -> None:
+def validate(
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH", help="Routine files to check.")],
+) -> None:
     """Check routine files; report every problem in each. Exit status 2 if any is bad."""
     from coach.clock import minutes_seconds
     from coach.routinefile import load
@@ -338,8 +386,14 @@ def script(
     talk: TalkOpt = DEFAULT["talk"],
     count: CountOpt = DEFAULT["count"],
     minutes: MinutesOpt = DEFAULT["minutes"],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the laid-out timeline as JSON "
-                                          "(synthesizes the speech to know its real length).")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print the laid-out timeline as JSON "
+            "(synthesizes the speech to know its real length).",
+        ),
+    ] = False,
     voice: VoiceOpt = DEFAULT["voice"],
     rate: RateOpt = DEFAULT["rate"],
     language: LanguageOpt = None,
@@ -349,14 +403,26 @@ def script(
     no_tones: NoTonesOpt = DEFAULT["no-tones"],
 ) -> None:
     """Show the cue list of a session (with a bed, its ducking windows too), or with --json its exact timeline."""
-    chosen = {"pace": pace, "talk": talk, "count": count, "minutes": minutes, "voice": voice,
-              "rate": rate, "bed": bed, "bed_volume": bed_volume, "no_tones": no_tones}
+    chosen = {
+        "pace": pace,
+        "talk": talk,
+        "count": count,
+        "minutes": minutes,
+        "voice": voice,
+        "rate": rate,
+        "bed": bed,
+        "bed_volume": bed_volume,
+        "no_tones": no_tones,
+    }
     settings = _settings(ctx, chosen)
     values = _values(settings, chosen) | {"sounds": None}  # no sound is made: no pack is read
     r = _routine(routine, language)
     from coach.session import Session
 
-    with _judged(settings), Session(r, _with_start(_options(values), r, start), notify=_note) as session:
+    with (
+        _judged(settings),
+        Session(r, _with_start(_options(values), r, start), notify=_note) as session,
+    ):
         if as_json:
             typer.echo(json.dumps(session.plan(), indent=1, ensure_ascii=False))
         else:
@@ -365,8 +431,17 @@ def script(
 
 
 @app.command()
-def voices(lang: Annotated[str | None, typer.Option("--lang", "-l", metavar="CODE", help="Only voices whose "
-                                                        "language starts with this code, e.g. en.")] = None) -> None:
+def voices(
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            "-l",
+            metavar="CODE",
+            help="Only voices whose language starts with this code, e.g. en.",
+        ),
+    ] = None,
+) -> None:
     """List every engine's voices that work here: engine, id, languages, name; * marks each language's default."""
     from coach import speech
 
@@ -374,7 +449,9 @@ def voices(lang: Annotated[str | None, typer.Option("--lang", "-l", metavar="COD
     for line in problems:
         _note(line)
     if lang:
-        found = [v for v in found if any(x.casefold().startswith(lang.casefold()) for x in v.languages)]
+        found = [
+            v for v in found if any(x.casefold().startswith(lang.casefold()) for x in v.languages)
+        ]
         if not found:
             raise InputError(f"--lang {lang}: no voice for that language; run 'coach voices'")
     from coach import languages
@@ -414,8 +491,10 @@ def cache(clear: Annotated[bool, typer.Option("--clear", help="Empty it.")] = Fa
         except OSError as exc:
             served = 0
             problems.append(owned.problem(sessions.root, exc, "empty"))
-        typer.echo(f"Removed {_plural(removed, 'clip')}, {_plural(gone, 'bed loop')} and "
-                   f"{_plural(served, 'session')} from {clips.root.parent}")
+        typer.echo(
+            f"Removed {_plural(removed, 'clip')}, {_plural(gone, 'bed loop')} and "
+            f"{_plural(served, 'session')} from {clips.root.parent}"
+        )
     else:
         info = clips.info()
         problems += info.problems
@@ -425,17 +504,22 @@ def cache(clear: Annotated[bool, typer.Option("--clear", help="Empty it.")] = Fa
             loops = []
             problems.append(owned.problem(bed.cache_folder(), exc))
         typer.echo(f"{clips.root.parent}")
-        typer.echo(f"  clips: {_plural(info.entries, 'clip')}, "
-                   f"{info.size / 1e6:.1f} MB (trimmed to {clips.max_bytes * TRIM_TO / 1e6:.0f} MB "
-                   f"when it grows past {clips.max_bytes / 1e6:.0f} MB)")
-        typer.echo(f"  beds: {_plural(len(loops), 'loop')}, "
-                   f"{sum(size for _, size in loops) / 1e6:.1f} MB")
+        typer.echo(
+            f"  clips: {_plural(info.entries, 'clip')}, "
+            f"{info.size / 1e6:.1f} MB (trimmed to {clips.max_bytes * TRIM_TO / 1e6:.0f} MB "
+            f"when it grows past {clips.max_bytes / 1e6:.0f} MB)"
+        )
+        typer.echo(
+            f"  beds: {_plural(len(loops), 'loop')}, {sum(size for _, size in loops) / 1e6:.1f} MB"
+        )
         try:
             kept = sessions.info()
-            typer.echo(f"  sessions (coach serve): {_plural(kept.sessions, 'session')}, "
-                       f"{kept.size / 1e6:.1f} MB (trimmed to "
-                       f"{sessions.max_bytes * TRIM_TO / 1e6:.0f} MB when it grows past "
-                       f"{sessions.max_bytes / 1e6:.0f} MB)")
+            typer.echo(
+                f"  sessions (coach serve): {_plural(kept.sessions, 'session')}, "
+                f"{kept.size / 1e6:.1f} MB (trimmed to "
+                f"{sessions.max_bytes * TRIM_TO / 1e6:.0f} MB when it grows past "
+                f"{sessions.max_bytes / 1e6:.0f} MB)"
+            )
         except OSError as exc:
             problems.append(owned.problem(sessions.root, exc))
     if problems:  # after what could be done: one line naming every folder left as it was
@@ -444,14 +528,27 @@ def cache(clear: Annotated[bool, typer.Option("--clear", help="Empty it.")] = Fa
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option("--host", help="The address to listen on (0.0.0.0: every "
-                                      "address of this machine).")] = "127.0.0.1",
+    host: Annotated[
+        str,
+        typer.Option(
+            "--host", help="The address to listen on (0.0.0.0: every address of this machine)."
+        ),
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="The port to listen on.")] = 8765,
-    lan: Annotated[bool, typer.Option("--lan", help="Listen on this machine's network address, "
-                                      "for phones on the same network.")] = False,
-    new_token: Annotated[bool, typer.Option("--new-token", help="Replace the access token "
-                                            "(old links and feed subscriptions stop "
-                                            "working).")] = False,
+    lan: Annotated[
+        bool,
+        typer.Option(
+            "--lan",
+            help="Listen on this machine's network address, for phones on the same network.",
+        ),
+    ] = False,
+    new_token: Annotated[
+        bool,
+        typer.Option(
+            "--new-token",
+            help="Replace the access token (old links and feed subscriptions stop working).",
+        ),
+    ] = False,
 ) -> None:
     """Serve a page, an API and a podcast feed of your sessions to phones on your network."""
     from coach.serve import run
@@ -476,18 +573,25 @@ def _session_options(
     """The options of every command that makes a session's sound, declared once."""
 
 
-def _session_command(command: Callable[..., None] | None = None, *,
-                     without: tuple[str, ...] = ()) -> Any:
+def _session_command(
+    command: Callable[..., None] | None = None, *, without: tuple[str, ...] = ()
+) -> Any:
     """``command`` with the session options (less those named in ``without``) added to
     its own; it receives them as one Options value in its ``options`` parameter (settled
     against the settings file, every value checked), and the effective settings in
     ``settings`` when it has that parameter."""
     if command is None:
         return functools.partial(_session_command, without=without)
-    shared = [p for p in inspect.signature(_session_options, eval_str=True).parameters.values()
-              if p.name not in without]
-    own = [p for p in inspect.signature(command, eval_str=True).parameters.values()
-           if p.name not in ("options", "settings")]
+    shared = [
+        p
+        for p in inspect.signature(_session_options, eval_str=True).parameters.values()
+        if p.name not in without
+    ]
+    own = [
+        p
+        for p in inspect.signature(command, eval_str=True).parameters.values()
+        if p.name not in ("options", "settings")
+    ]
     wants = inspect.signature(command).parameters
 
     @functools.wraps(command)
@@ -500,8 +604,9 @@ def _session_command(command: Callable[..., None] | None = None, *,
                 extra["options"] = _options(_values(settings, chosen))
             command(**extra, **kwargs)
 
-    context = inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                                annotation=typer.Context)
+    context = inspect.Parameter(
+        "ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context
+    )
     params = [context] + own + shared
     wrapper.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     wrapper.__annotations__ = {p.name: p.annotation for p in params}
@@ -512,18 +617,44 @@ def _session_command(command: Callable[..., None] | None = None, *,
 @_session_command
 def export(
     routine: RoutineArg = "anma",
-    output: Annotated[str | None, typer.Option("--output", "-o", metavar="PATH", help="Where to write: a file "
-                                                  "(.mp3, .ogg or .wav), a folder (gets ROUTINE.mp3), "
-                                                  "or - for standard output (default: ROUTINE.mp3 "
-                                                  "in output-dir, else here).")] = None,
-    fmt: Annotated[str | None, typer.Option("--format", "-f", autocompletion=completing.formats,
-                                            metavar="mp3|ogg|wav",
-                                               help="mp3, ogg or wav, where no "
-                                               "file suffix says it (-o -, a folder).")] = None,
-    cues: Annotated[Path | None, typer.Option("--cues", metavar="PATH", help="Also write the spoken lines with "
-                                                 "their times: .vtt, .srt or .lrc.")] = None,
-    chapters: Annotated[Path | None, typer.Option("--chapters", metavar="PATH", help="Also write the chapters: "
-                                                     ".json (Podcasting 2.0) or .cue (CUE sheet).")] = None,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="PATH",
+            help="Where to write: a file "
+            "(.mp3, .ogg or .wav), a folder (gets ROUTINE.mp3), "
+            "or - for standard output (default: ROUTINE.mp3 "
+            "in output-dir, else here).",
+        ),
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            autocompletion=completing.formats,
+            metavar="mp3|ogg|wav",
+            help="mp3, ogg or wav, where no file suffix says it (-o -, a folder).",
+        ),
+    ] = None,
+    cues: Annotated[
+        Path | None,
+        typer.Option(
+            "--cues",
+            metavar="PATH",
+            help="Also write the spoken lines with their times: .vtt, .srt or .lrc.",
+        ),
+    ] = None,
+    chapters: Annotated[
+        Path | None,
+        typer.Option(
+            "--chapters",
+            metavar="PATH",
+            help="Also write the chapters: .json (Podcasting 2.0) or .cue (CUE sheet).",
+        ),
+    ] = None,
     start: FromOpt = None,
     language: LanguageOpt = None,
     options: Any = None,
@@ -544,14 +675,23 @@ def export(
     planned = build(r, options.settings, options.rate).estimate_seconds(options.rate)
     bar = Progress(round(planned * RATE), f"Exporting {name}")
     try:
-        result = job.run(r, options, targets, bar.update,
-                         out=sys.stdout.buffer if targets.audio is None and sys.stdout else None,
-                         notify=_note, inputs=[("settings file", _config_path())])
+        result = job.run(
+            r,
+            options,
+            targets,
+            bar.update,
+            out=sys.stdout.buffer if targets.audio is None and sys.stdout else None,
+            notify=_note,
+            inputs=[("settings file", _config_path())],
+        )
     finally:
         bar.close()
     carried = f", {_plural(result.chapters, 'chapter')}" if result.chapters else ""
-    typer.echo(f"Wrote {result.audio or 'standard output'} ({minutes_seconds(result.seconds)}{carried})"
-               + "".join(f" and {p}" for p in result.also), err=targets.audio is None)
+    typer.echo(
+        f"Wrote {result.audio or 'standard output'} ({minutes_seconds(result.seconds)}{carried})"
+        + "".join(f" and {p}" for p in result.also),
+        err=targets.audio is None,
+    )
 
 
 @app.command()
@@ -559,8 +699,13 @@ def export(
 def play(
     routine: RoutineArg = "anma",
     start: FromOpt = None,
-    resuming: Annotated[bool, typer.Option("--resume", help="Start at the step where the last "
-                                        "'coach play' of this routine stopped.")] = False,
+    resuming: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Start at the step where the last 'coach play' of this routine stopped.",
+        ),
+    ] = False,
     history: HistoryOpt = None,
     language: LanguageOpt = None,
     options: Any = None,
@@ -605,8 +750,14 @@ def _play(session: Any, name: str, r: Any, keyboard: Keyboard, observers: list[A
 
     status = StatusLine() if is_terminal(sys.stderr) else None
     try:
-        outcome = live.play(session, name, r, keyboard.poll if keyboard.on else None,
-                            status.show if status else None, observers)
+        outcome = live.play(
+            session,
+            name,
+            r,
+            keyboard.poll if keyboard.on else None,
+            status.show if status else None,
+            observers,
+        )
     finally:
         if status:
             status.close()
@@ -631,8 +782,10 @@ def _edit_config(value: bool) -> None:
 
     path = _config_path()
     # As git and crontab do: $VISUAL, then $EDITOR, then vi; a blank one is not set.
-    name, editor = next(((n, os.environ[n]) for n in ("VISUAL", "EDITOR")
-                         if os.environ.get(n, "").strip()), ("", "vi"))
+    name, editor = next(
+        ((n, os.environ[n]) for n in ("VISUAL", "EDITOR") if os.environ.get(n, "").strip()),
+        ("", "vi"),
+    )
     said = f"${name} {editor}" if name else editor
     try:
         command = shlex.split(editor)
@@ -655,9 +808,15 @@ def _edit_config(value: bool) -> None:
 @app.command("config")
 @_session_command(without=("minutes",))  # a routine's length: no setting, nothing to show
 def config_command(
-    edit: Annotated[bool, typer.Option("--edit", help="Open the settings file in $EDITOR "
-                                       "(created with comments if missing).",
-                                       callback=_edit_config, is_eager=True)] = False,
+    edit: Annotated[
+        bool,
+        typer.Option(
+            "--edit",
+            help="Open the settings file in $EDITOR (created with comments if missing).",
+            callback=_edit_config,
+            is_eager=True,
+        ),
+    ] = False,
     options: Any = None,
     settings: Any = None,
 ) -> None:
@@ -676,14 +835,18 @@ def config_command(
     for name, setting in settings.items():
         typer.echo(f"{name:12} {shown[name]:{width}}  {setting.source}")
     path = _config_path()
-    typer.echo(f"Settings file: {path}{'' if path.exists() else ' (none yet: coach config --edit makes it)'}")
+    typer.echo(
+        f"Settings file: {path}{'' if path.exists() else ' (none yet: coach config --edit makes it)'}"
+    )
 
 
 @app.command()
 def sounds(
     ctx: typer.Context,
-    names: Annotated[list[str] | None, typer.Argument(metavar="SOUND", help="Only these sounds.",
-                                                         autocompletion=_complete_sound)] = None,
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="SOUND", help="Only these sounds.", autocompletion=_complete_sound),
+    ] = None,
     sounds: SoundsOpt = None,
 ) -> None:
     """List the sounds by name and the file each comes from (built-in or your pack)."""
@@ -705,7 +868,9 @@ def sounds(
     typer.echo(f"{'SOUND':9} FILE")
     for sound in wanted:
         mine = pack.file(sound) if pack else None
-        typer.echo(f"{sound.value:9} {mine if mine else str(sounds_dir() / f'{sound.value}.wav') + ' (built-in)'}")
+        typer.echo(
+            f"{sound.value:9} {mine if mine else str(sounds_dir() / f'{sound.value}.wav') + ' (built-in)'}"
+        )
 
 
 class Shell(StrEnum):
@@ -715,7 +880,9 @@ class Shell(StrEnum):
 
 
 @app.command()
-def completion(shell: Annotated[Shell, typer.Argument(metavar="SHELL", help="bash, zsh or fish.")]) -> None:
+def completion(
+    shell: Annotated[Shell, typer.Argument(metavar="SHELL", help="bash, zsh or fish.")],
+) -> None:
     """Print the shell completion script for bash, zsh or fish (see the README to install it)."""
     typer.echo(completing.script(shell.value), nl=False)
 
@@ -726,6 +893,7 @@ def _plural(count: int, noun: str) -> str:
 
 
 # ---- entry point ----------------------------------------------------------------------
+
 
 def main(argv: list[str] | None = None) -> None:
     """The ``coach`` console script: run a command, map every failure to one line and
@@ -791,8 +959,12 @@ def _run(args: list[str]) -> int:
     try:
         # Without standalone mode typer returns an Exit's status (and turns Ctrl-C
         # into Exit(130)) instead of raising it; a command itself returns None.
-        status = app(args=args, prog_name="coach", standalone_mode=False,
-                     default_map=_help_defaults() if {"--help", "-h"} & set(args) else None)
+        status = app(
+            args=args,
+            prog_name="coach",
+            standalone_mode=False,
+            default_map=_help_defaults() if {"--help", "-h"} & set(args) else None,
+        )
         status = status if isinstance(status, int) else Exit.OK
         if status == Exit.INTERRUPTED:
             _error("interrupted")
@@ -835,9 +1007,14 @@ def _help_defaults() -> dict[str, dict[str, Any]]:
         found = config.load().values
     except CoachError:
         return {}
-    return {command: {o.param: str(found[name]) if isinstance(found[name], Path) else found[name]
-                      for name, o in KEYS.items() if name in found and command in o.commands}
-            for command in {c for o in KEYS.values() for c in o.commands}}
+    return {
+        command: {
+            o.param: str(found[name]) if isinstance(found[name], Path) else found[name]
+            for name, o in KEYS.items()
+            if name in found and command in o.commands
+        }
+        for command in {c for o in KEYS.values() for c in o.commands}
+    }
 
 
 def _usage_error(exc: Any, args: list[str]) -> str:
@@ -852,14 +1029,22 @@ def _usage_error(exc: Any, args: list[str]) -> str:
     message = " ".join(exc.format_message().split())
     option = getattr(exc, "option_name", None)
     if option and name and type(exc).__name__ == "NoSuchOption":
-        owners = [c for c, cmd in commands.items()
-                  if any(option in p.opts or option in p.secondary_opts for p in cmd.params)]
-        near = [p for p in getattr(exc, "possibilities", None) or []
-                if difflib.SequenceMatcher(None, option, p).ratio() >= 0.75]
+        owners = [
+            c
+            for c, cmd in commands.items()
+            if any(option in p.opts or option in p.secondary_opts for p in cmd.params)
+        ]
+        near = [
+            p
+            for p in getattr(exc, "possibilities", None) or []
+            if difflib.SequenceMatcher(None, option, p).ratio() >= 0.75
+        ]
         if owners:
             message = f"No such option: {option} (it is an option of {' and '.join(f'coach {o}' for o in owners)})"
         else:
-            message = f"No such option: {option}" + (f" (did you mean {' or '.join(near)}?)" if near else "")
+            message = f"No such option: {option}" + (
+                f" (did you mean {' or '.join(near)}?)" if near else ""
+            )
     return f"{message} (see 'coach {name} --help')" if name else f"{message} (see 'coach --help')"
 
 

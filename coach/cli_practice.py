@@ -43,8 +43,9 @@ def _history(create: bool = False) -> Store | None:
         if not (is_terminal(sys.stdin) and is_terminal(sys.stderr)):
             raise
         typer.echo(f"coach: {exc}", err=True)
-        if not typer.confirm("Start a new, empty history, keeping this file beside it?",
-                             default=False, err=True):
+        if not typer.confirm(
+            "Start a new, empty history, keeping this file beside it?", default=False, err=True
+        ):
             raise typer.Exit(2) from None
         kept = start_new(default_path())
         typer.echo(f"Kept the old file as {kept}", err=True)
@@ -72,30 +73,62 @@ def _one_of(**given: Any) -> None:
 
 @app.command("log")
 def log_command(
-    since: Annotated[str | None, typer.Option("--since", help="Only sessions from this day "
-                                                 "on (YYYY-MM-DD, the day where they were played).")] = None,
-    routine: Annotated[str | None, typer.Option("--routine", help="Only sessions of this routine.")] = None,
-    number: Annotated[int | None, typer.Option("-n", "--number", help="At most this many "
-                                                  "sessions (the newest).", min=1)] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="Only sessions from this day on (YYYY-MM-DD, the day where they were played).",
+        ),
+    ] = None,
+    routine: Annotated[
+        str | None, typer.Option("--routine", help="Only sessions of this routine.")
+    ] = None,
+    number: Annotated[
+        int | None,
+        typer.Option("-n", "--number", help="At most this many sessions (the newest).", min=1),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the sessions as JSON.")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print the sessions as CSV.")] = False,
-    import_file: Annotated[Path | None, typer.Option("--import", help="Add the sessions of "
-                                                        "a --json or --csv export, skipping "
-                                                        "those already here.")] = None,
-    delete: Annotated[int | None, typer.Option("--delete", help="Delete the session with "
-                                                  "this ID.")] = None,
-    delete_all: Annotated[bool, typer.Option("--delete-all", help="Delete every session "
-                                             "(asks first on a terminal; elsewhere needs --yes).")] = False,
+    import_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--import",
+            help="Add the sessions of a --json or --csv export, skipping those already here.",
+        ),
+    ] = None,
+    delete: Annotated[
+        int | None, typer.Option("--delete", help="Delete the session with this ID.")
+    ] = None,
+    delete_all: Annotated[
+        bool,
+        typer.Option(
+            "--delete-all",
+            help="Delete every session (asks first on a terminal; elsewhere needs --yes).",
+        ),
+    ] = False,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask before --delete-all.")] = False,
-    start_new: Annotated[bool, typer.Option("--start-new", help="Move the history file aside "
-                                            "(kept, with a date in its name) and start a new one.")] = False,
+    start_new: Annotated[
+        bool,
+        typer.Option(
+            "--start-new",
+            help="Move the history file aside (kept, with a date in its name) and start a new one.",
+        ),
+    ] = False,
 ) -> None:
     """List your practice sessions, newest first; export, import or delete them."""
     from coach.history import exchange
     from coach.history.store import default_path
 
-    _one_of(**{"--json": as_json, "--csv": as_csv, "--import": import_file, "--delete": delete,
-               "--delete-all": delete_all, "--start-new": start_new})
+    _one_of(
+        **{
+            "--json": as_json,
+            "--csv": as_csv,
+            "--import": import_file,
+            "--delete": delete,
+            "--delete-all": delete_all,
+            "--start-new": start_new,
+        }
+    )
     path = default_path()
     if start_new:
         from coach.history.store import start_new as move_aside
@@ -108,14 +141,18 @@ def log_command(
     if import_file is not None:
         from coach.tomlfile import read_text
 
-        entries = exchange.parse(read_text(import_file, "history export", limit=exchange.MAX_FILE_BYTES),
-                                 str(import_file))
+        entries = exchange.parse(
+            read_text(import_file, "history export", limit=exchange.MAX_FILE_BYTES),
+            str(import_file),
+        )
         store = _history(create=True)
         assert store is not None
         with store:
             added, skipped = store.add_all(entries)
-        typer.echo(f"Imported {_plural(added, 'session')} into {path}"
-                   + (f" ({_plural(skipped, 'session')} already there)" if skipped else ""))
+        typer.echo(
+            f"Imported {_plural(added, 'session')} into {path}"
+            + (f" ({_plural(skipped, 'session')} already there)" if skipped else "")
+        )
         return
     if delete is not None or delete_all:
         _delete(path, delete, delete_all, yes)
@@ -124,15 +161,17 @@ def log_command(
     entries = []
     if store is not None:
         with store:
-            entries = store.entries(since=_day("--since", since) if since else None,
-                                    routine=routine, limit=number)
+            entries = store.entries(
+                since=_day("--since", since) if since else None, routine=routine, limit=number
+            )
     if as_json:
         typer.echo(exchange.to_json(entries), nl=False)
     elif as_csv:
         typer.echo(exchange.to_csv(entries), nl=False)
     elif not entries:
-        typer.echo("No sessions yet." if store is None or not (since or routine)
-                   else "No sessions match.")
+        typer.echo(
+            "No sessions yet." if store is None or not (since or routine) else "No sessions match."
+        )
     else:
         typer.echo("\n".join(_table(entries)))
 
@@ -144,8 +183,10 @@ def _table(entries: list[Entry]) -> list[str]:
     for e in entries:
         started = e.started.strftime("%a %Y-%m-%d %H:%M")
         outcome = "unfinished" if e.outcome.value == "playing" else e.outcome.value
-        lines.append(f"{e.id:>{idw}}  {started:22} {e.routine:{width}} {_minutes(e.seconds):>6} "
-                     f"{f'{e.steps_done}/{e.steps_total}':>5}  {outcome}")
+        lines.append(
+            f"{e.id:>{idw}}  {started:22} {e.routine:{width}} {_minutes(e.seconds):>6} "
+            f"{f'{e.steps_done}/{e.steps_total}':>5}  {outcome}"
+        )
     return lines
 
 
@@ -159,17 +200,20 @@ def _delete(path: Path, delete: int | None, delete_all: bool, yes: bool) -> None
     with store:
         if delete is not None:
             if not store.delete(delete):
-                raise InputError(f"--delete {delete}: no such session ('coach log' lists them "
-                                 "with their IDs)")
+                raise InputError(
+                    f"--delete {delete}: no such session ('coach log' lists them with their IDs)"
+                )
             typer.echo(f"Deleted session {delete}.")
             return
         count = len(store.entries())
         if not yes:
             if not is_terminal(sys.stdin):
-                raise InputError("--delete-all: no terminal to ask on; add --yes to delete "
-                                 "every session")
-            if not typer.confirm(f"Delete all {_plural(count, 'session')} from {path}?",
-                                 default=False, err=True):
+                raise InputError(
+                    "--delete-all: no terminal to ask on; add --yes to delete every session"
+                )
+            if not typer.confirm(
+                f"Delete all {_plural(count, 'session')} from {path}?", default=False, err=True
+            ):
                 typer.echo("Nothing deleted.", err=True)
                 raise typer.Exit(0)
         typer.echo(f"Deleted {_plural(store.delete_all(), 'session')}.")
@@ -177,12 +221,14 @@ def _delete(path: Path, delete: int | None, delete_all: bool, yes: bool) -> None
 
 # ---- stats ----------------------------------------------------------------------------
 
+
 @app.command()
 def stats(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print every figure as JSON.")] = False,
-    weeks: Annotated[int, typer.Option("--weeks", help="Weeks in the calendar.", min=1,
-                                       max=520)] = 12,
+    weeks: Annotated[
+        int, typer.Option("--weeks", help="Weeks in the calendar.", min=1, max=520)
+    ] = 12,
 ) -> None:
     """Sessions and minutes this week, this month and in all; per routine; streaks; a calendar."""
     import json
@@ -197,8 +243,9 @@ def stats(
         with store:
             entries = store.entries(options=False)
     starts = settings["day-starts"].value
-    result = figures.compute(entries, days.today(days.day_starts(starts)), starts,
-                             streaks=settings["streaks"].value)
+    result = figures.compute(
+        entries, days.today(days.day_starts(starts)), starts, streaks=settings["streaks"].value
+    )
     if as_json:
         typer.echo(json.dumps(figures.as_json(result, weeks), indent=1, ensure_ascii=False))
         return
@@ -215,8 +262,11 @@ def _print_stats(result: Any, weeks: int) -> None:
     table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
     for column in ("", "SESSIONS", "MINUTES"):
         table.add_column(column, justify="left" if not column else "right")
-    for label, totals in (("This week", result.week), ("This month", result.month),
-                          ("In all", result.all)):
+    for label, totals in (
+        ("This week", result.week),
+        ("This month", result.month),
+        ("In all", result.all),
+    ):
         table.add_row(label, str(totals.sessions), f"{totals.minutes:.0f}")
     console.print(table)
     if result.routines:
@@ -225,8 +275,9 @@ def _print_stats(result: Any, weeks: int) -> None:
         for column in ("ROUTINE", "SESSIONS", "MINUTES", "LAST"):
             per.add_column(column, justify="right" if column in ("SESSIONS", "MINUTES") else "left")
         for r in result.routines:
-            per.add_row(r.routine, str(r.totals.sessions), f"{r.totals.minutes:.0f}",
-                        r.last.isoformat())
+            per.add_row(
+                r.routine, str(r.totals.sessions), f"{r.totals.minutes:.0f}", r.last.isoformat()
+            )
         console.print(per)
     if result.streaks is not None:
         console.print()
@@ -258,7 +309,7 @@ def _heat_map(calendar: list[list[Any]], streaks: bool) -> list[Any]:
     for n, week in enumerate(calendar):  # a month's name over the week its first day is in
         first = next((d.day for d in week if d.day.day == 1), None)
         if first is not None and head[2 * n - 1 if n else 0] == " ":
-            head[2 * n:2 * n + 3] = first.strftime("%b")
+            head[2 * n : 2 * n + 3] = first.strftime("%b")
     lines.append(Text("     " + "".join(head).rstrip()))
     for weekday in range(7):
         row = Text(f"{calendar[0][weekday].day.strftime('%a'):4} ")
@@ -270,7 +321,9 @@ def _heat_map(calendar: list[list[Any]], streaks: bool) -> list[Any]:
                 row.append("◌ ", style="yellow")
             elif day.totals.sessions:
                 minutes = day.totals.minutes
-                style = next(s for low, s in HEAT if minutes >= low) if minutes >= 0.01 else "grey50"
+                style = (
+                    next(s for low, s in HEAT if minutes >= low) if minutes >= 0.01 else "grey50"
+                )
                 row.append("■ " if day.practised else "□ ", style=style)
             else:
                 row.append("· ", style="grey42")
@@ -286,6 +339,7 @@ def _heat_map(calendar: list[list[Any]], streaks: bool) -> list[Any]:
 
 
 # ---- programs -------------------------------------------------------------------------
+
 
 def _today(settings: dict[str, Any]) -> date:
     from coach.history import days
@@ -309,11 +363,13 @@ def _place(settings: dict[str, Any]) -> Any:
 
     following = schedule.current()
     if following is None:
-        raise InputError("no program started: 'coach programs' lists them, 'coach program "
-                         "start NAME' begins one")
+        raise InputError(
+            "no program started: 'coach programs' lists them, 'coach program start NAME' begins one"
+        )
     found = programs.resolve(following.name)
-    return schedule.where(found, following.started, _today(settings), _entries(),
-                          settings["day-starts"].value)
+    return schedule.where(
+        found, following.started, _today(settings), _entries(), settings["day-starts"].value
+    )
 
 
 def _session_title(session: Any) -> str:
@@ -331,8 +387,9 @@ def _describe(session: Any) -> str:
     """``A short anma (anma, 4 minutes)``: a program session and how it is played."""
     if session is None:
         return "rest day"
-    opts = ", ".join(f"{v:g} minutes" if k == "minutes" else f"{k} {v}"
-                     for k, v in session.options.items())
+    opts = ", ".join(
+        f"{v:g} minutes" if k == "minutes" else f"{k} {v}" for k, v in session.options.items()
+    )
     return f"{_session_title(session)} ({session.routine}{', ' + opts if opts else ''})"
 
 
@@ -365,11 +422,17 @@ def programs() -> None:
 @app.command()
 def program(
     ctx: typer.Context,
-    action: Annotated[str | None, typer.Argument(help="start NAME: begin a program today "
-                                                 "(day one); stop: stop following it; "
-                                                 "nothing: show where you are.")] = None,
-    name: Annotated[str | None, typer.Argument(help="The program to start (see 'coach "
-                                               "programs').")] = None,
+    action: Annotated[
+        str | None,
+        typer.Argument(
+            help="start NAME: begin a program today "
+            "(day one); stop: stop following it; "
+            "nothing: show where you are."
+        ),
+    ] = None,
+    name: Annotated[
+        str | None, typer.Argument(help="The program to start (see 'coach programs').")
+    ] = None,
 ) -> None:
     """Show where you are in your program (day N of M, today, what is done); start NAME, or stop."""
     from coach import program as programs
@@ -378,15 +441,19 @@ def program(
     settings = _settings(ctx, {})
     if action == "start":
         if not name:
-            raise InputError(f"program start: name a program; programs: {', '.join(programs.names())}")
+            raise InputError(
+                f"program start: name a program; programs: {', '.join(programs.names())}"
+            )
         chosen = programs.resolve(name)  # a bad file stops here
         before = schedule.current()
         schedule.start(name, _today(settings))
         if before and before.name != name:
             typer.echo(f"Stopped following {before.name}.")
         first = chosen.days[0]
-        typer.echo(f"Started {chosen.title} ({name}): {chosen.weeks} weeks, "
-                   f"{_plural(chosen.sessions, 'session')}. Day 1 is today: {_describe(first)}.")
+        typer.echo(
+            f"Started {chosen.title} ({name}): {chosen.weeks} weeks, "
+            f"{_plural(chosen.sessions, 'session')}. Day 1 is today: {_describe(first)}."
+        )
         typer.echo("'coach today' plays today's session; 'coach program' shows where you are.")
         return
     if action == "stop":
@@ -396,8 +463,9 @@ def program(
         typer.echo(f"Stopped following {stopped.name}." if stopped else "No program to stop.")
         return
     if action is not None:
-        raise InputError(f"program {action}: must be start NAME or stop (or nothing, to see "
-                         "where you are)")
+        raise InputError(
+            f"program {action}: must be start NAME or stop (or nothing, to see where you are)"
+        )
     place = _place(settings)
     _print_place(place, settings["streaks"].value, settings["day-starts"].value)
 
@@ -407,19 +475,26 @@ def _print_place(place: Any, streaks: bool, day_starts: str) -> None:
     typer.echo(f"{p.title} ({p.name}), started {place.started.isoformat()}")
     total = len(p.days)
     if place.complete:
-        typer.echo(f"Complete: all {total} days, {_plural(place.done, 'session')} done. "
-                   "Well done. 'coach programs' lists others.")
+        typer.echo(
+            f"Complete: all {total} days, {_plural(place.done, 'session')} done. "
+            "Well done. 'coach programs' lists others."
+        )
         return
     day = place.index + 1
     state = " (done)" if place.done_today else ""
-    typer.echo(f"Today: day {day} of {total} (week {place.index // 7 + 1} of {p.weeks}): "
-               f"{_describe(place.session)}{state}")
-    typer.echo(f"Done: {place.done} of {_plural(p.sessions, 'session')}; "
-               f"{_plural(place.missed, 'missed day')} (the program waited)")
+    typer.echo(
+        f"Today: day {day} of {total} (week {place.index // 7 + 1} of {p.weeks}): "
+        f"{_describe(place.session)}{state}"
+    )
+    typer.echo(
+        f"Done: {place.done} of {_plural(p.sessions, 'session')}; "
+        f"{_plural(place.missed, 'missed day')} (the program waited)"
+    )
     ahead = place.ahead(4)[1:] if not place.done_today else place.ahead(3)
     if ahead:
-        typer.echo("Next: " + "; ".join(f"{d.strftime('%a %d %b')} {_describe(s)}"
-                                        for d, _, s in ahead))
+        typer.echo(
+            "Next: " + "; ".join(f"{d.strftime('%a %d %b')} {_describe(s)}" for d, _, s in ahead)
+        )
     if streaks:
         from coach.history import stats
 
@@ -437,8 +512,10 @@ def today(history: HistoryOpt = None, options: Any = None, settings: Any = None)
     place = _place(settings)
     p = place.program
     if place.complete:
-        typer.echo(f"{p.title}: complete, all {len(p.days)} days. Well done. "
-                   "'coach programs' lists others; 'coach program stop' ends this one.")
+        typer.echo(
+            f"{p.title}: complete, all {len(p.days)} days. Well done. "
+            "'coach programs' lists others; 'coach program stop' ends this one."
+        )
         return
     session = place.session
     where = f"Day {place.index + 1} of {len(p.days)} of {p.title}"
@@ -448,8 +525,10 @@ def today(history: HistoryOpt = None, options: Any = None, settings: Any = None)
     if place.done_today:
         ahead = place.ahead(1)
         following = f" Tomorrow: {_describe(ahead[0][2])}." if ahead else ""
-        typer.echo(f"{where}: done today ({_describe(session)}).{following} "
-                   f"'coach play {session.routine}' plays it again.")
+        typer.echo(
+            f"{where}: done today ({_describe(session)}).{following} "
+            f"'coach play {session.routine}' plays it again."
+        )
         return
     values = _values(settings, {"minutes": options.settings.minutes})
     for key, value in session.options.items():
@@ -466,19 +545,35 @@ def today(history: HistoryOpt = None, options: Any = None, settings: Any = None)
 
 # ---- reminders -------------------------------------------------------------------------
 
+
 @app.command()
 def remind(
     ctx: typer.Context,
-    at: Annotated[str, typer.Option("--at", help="The time of the reminder, HH:MM (local "
-                                    "time).")],
-    days: Annotated[str | None, typer.Option("--days", help="Only on these days, e.g. "
-                                             "mon,wed,fri (default: every day; a program sets "
-                                             "its own days).")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the iCalendar "
-                                                "file here (default: standard output).")] = None,
-    routine: Annotated[str | None, typer.Option("--routine", help="Remind of this routine "
-                                                "(default: your program's sessions, else the "
-                                                "routine you play most, else anma).")] = None,
+    at: Annotated[str, typer.Option("--at", help="The time of the reminder, HH:MM (local time).")],
+    days: Annotated[
+        str | None,
+        typer.Option(
+            "--days",
+            help="Only on these days, e.g. "
+            "mon,wed,fri (default: every day; a program sets "
+            "its own days).",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write the iCalendar file here (default: standard output)."
+        ),
+    ] = None,
+    routine: Annotated[
+        str | None,
+        typer.Option(
+            "--routine",
+            help="Remind of this routine "
+            "(default: your program's sessions, else the "
+            "routine you play most, else anma).",
+        ),
+    ] = None,
 ) -> None:
     """Write an iCalendar (.ics) file of reminders to practise, for any calendar to import."""
     from collections import Counter
@@ -497,19 +592,26 @@ def remind(
     events: list[Any] = []
     if following is not None:
         if days is not None:
-            raise InputError("--days: a program sets its own days; give --routine NAME for "
-                             "a reminder on chosen days")
+            raise InputError(
+                "--days: a program sets its own days; give --routine NAME for "
+                "a reminder on chosen days"
+            )
         place = _place(settings)
         for day, index, session in place.ahead(len(place.program.days)):
             if session is None:
                 continue
             r = _routine(session.routine)
             minutes = session.options.get("minutes") or build(r).estimate_seconds() / 60
-            events.append(reminders.Reminder(
-                day, f"coach: {_session_title(session)}",
-                f"Day {index + 1} of {len(place.program.days)} of {place.program.title}. "
-                f"Run: coach today", minutes,
-                f"coach-{place.program.name}-{place.started.isoformat()}-day{index + 1}@coach"))
+            events.append(
+                reminders.Reminder(
+                    day,
+                    f"coach: {_session_title(session)}",
+                    f"Day {index + 1} of {len(place.program.days)} of {place.program.title}. "
+                    f"Run: coach today",
+                    minutes,
+                    f"coach-{place.program.name}-{place.started.isoformat()}-day{index + 1}@coach",
+                )
+            )
         if not events:
             raise InputError(f"{place.program.name}: no sessions left to remind of")
     else:
@@ -518,9 +620,16 @@ def remind(
             routine = next((name for name, _ in played.most_common() if _known(name)), "anma")
         r = _routine(routine)
         minutes = build(r).estimate_seconds() / 60
-        events.append(reminders.Reminder(
-            reminders.first_day(today_, weekdays), f"coach: {r.title}", f"Run: coach play {routine}",
-            minutes, f"coach-{routine}@coach", weekdays or tuple(range(7))))
+        events.append(
+            reminders.Reminder(
+                reminders.first_day(today_, weekdays),
+                f"coach: {r.title}",
+                f"Run: coach play {routine}",
+                minutes,
+                f"coach-{routine}@coach",
+                weekdays or tuple(range(7)),
+            )
+        )
     data = reminders.calendar(events, when)
     if output is None:
         sys.stdout.write(data.decode("utf-8"))
@@ -535,8 +644,11 @@ def remind(
         if exc.errno == errno.ENOSPC:
             raise MissingPartError(f"{output}: cannot write it: the disk is full") from None
         raise InputError(f"{output}: cannot write it: {exc.strerror or exc}") from None
-    typer.echo(f"Wrote {output} ({_plural(len(events), 'event')}"
-               + (", repeating" if len(events) == 1 and events[0].weekdays else "") + ")")
+    typer.echo(
+        f"Wrote {output} ({_plural(len(events), 'event')}"
+        + (", repeating" if len(events) == 1 and events[0].weekdays else "")
+        + ")"
+    )
 
 
 def _known(name: str) -> bool:

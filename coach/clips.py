@@ -75,12 +75,16 @@ class Clips(Mapping[str, np.ndarray]):
         with self._lock:
             ready = self._ready.get(text)
             if ready is None:
+
                 def level() -> np.ndarray:
                     raw = self._raw.pop(text)
-                    return render.prepare_speech(self._spoken(text) if raw is None else raw,
-                                                 RATE, mix)
-                ready = to_pcm16(self.speaker.derived(
-                    speakable(text), render.speech_level_tag(mix), level))
+                    return render.prepare_speech(
+                        self._spoken(text) if raw is None else raw, RATE, mix
+                    )
+
+                ready = to_pcm16(
+                    self.speaker.derived(speakable(text), render.speech_level_tag(mix), level)
+                )
                 self._raw.pop(text)
                 self._ready.put(text, ready)
             return ready

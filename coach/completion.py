@@ -17,8 +17,15 @@ from typing import Any
 
 #: Parameters (by their Python name) whose value may be a path, and what kind: the shell
 #: then offers file (or folder) names beside any words coach offers.
-PATHS = {"routine": "file", "bed": "file", "output": "file", "cues": "file",
-         "chapters": "file", "paths": "file", "sounds": "dir"}
+PATHS = {
+    "routine": "file",
+    "bed": "file",
+    "output": "file",
+    "cues": "file",
+    "chapters": "file",
+    "paths": "file",
+    "sounds": "dir",
+}
 
 BASH_SCRIPT = r"""# coach's bash completion (coach completion bash)
 %(complete_func)s() {
@@ -79,8 +86,11 @@ def script(shell: str) -> str:
 
     if shell != "bash":
         return str(get_completion_script(prog_name="coach", complete_var=COMPLETE_VAR, shell=shell))
-    return BASH_SCRIPT % {"complete_func": "_coach_completion", "prog_name": "coach",
-                          "autocomplete_var": COMPLETE_VAR}
+    return BASH_SCRIPT % {
+        "complete_func": "_coach_completion",
+        "prog_name": "coach",
+        "autocomplete_var": COMPLETE_VAR,
+    }
 
 
 def install() -> None:

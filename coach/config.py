@@ -102,8 +102,10 @@ def load(path: Path | None = None) -> Config:
 
 
 # A top-level key being set (bare or quoted) or a table named by it, at a line's start.
-_KEY_LINE = re.compile(r"""^[ \t]*(?:\[\[?[ \t]*)?(?:([A-Za-z0-9_-]+)|"([^"\\\n]*)"|'([^'\n]*)')[ \t]*[=\]]""",
-                       re.MULTILINE)
+_KEY_LINE = re.compile(
+    r"""^[ \t]*(?:\[\[?[ \t]*)?(?:([A-Za-z0-9_-]+)|"([^"\\\n]*)"|'([^'\n]*)')[ \t]*[=\]]""",
+    re.MULTILINE,
+)
 
 
 def _key_lines(text: str) -> dict[str, int]:
@@ -145,7 +147,7 @@ def _check(key: Option, raw: Any, base: Path) -> Any:
         return raw.lower()
     if key.kind == "time":
         if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", raw):
-            raise ValueError("must be a time of day as \"HH:MM\", 00:00 to 23:59")
+            raise ValueError('must be a time of day as "HH:MM", 00:00 to 23:59')
         return raw
     if key.kind == "bed":
         from coach.bed import NONE, builtin_names
@@ -176,8 +178,9 @@ def effective(config: Config, typed: Mapping[str, Any]) -> dict[str, Setting]:
         if name in typed:
             out[name] = Setting(key, typed[name], COMMAND_LINE)
         elif name in config.values:
-            out[name] = Setting(key, config.values[name], str(config.path),
-                                config.lines.get(name, 0))
+            out[name] = Setting(
+                key, config.values[name], str(config.path), config.lines.get(name, 0)
+            )
         else:
             out[name] = Setting(key, key.default, DEFAULT)
     return out
@@ -185,9 +188,12 @@ def effective(config: Config, typed: Mapping[str, Any]) -> dict[str, Setting]:
 
 def template() -> str:
     """A commented settings file that sets nothing: every key shown, commented out."""
-    lines = ["# coach settings: defaults for the session options. The command line always wins.",
-             "# Keys are named as the long options; remove the '#' in front of a line to use it.",
-             "# `coach config` shows every setting in effect and where it comes from.", ""]
+    lines = [
+        "# coach settings: defaults for the session options. The command line always wins.",
+        "# Keys are named as the long options; remove the '#' in front of a line to use it.",
+        "# `coach config` shows every setting in effect and where it comes from.",
+        "",
+    ]
     for name, key in KEYS.items():
         lines.append(f"# {name} = {key.example:18} # {key.summary}")
     return "\n".join(lines) + "\n"

@@ -107,17 +107,32 @@ def render_chapters(tl: Timeline, fmt: str, audio_name: str) -> str:
     sheet's FILE line names (relative to the sheet's folder when possible)."""
     r = tl.rate
     if fmt == ".json":
-        doc = {"version": JSON_CHAPTERS_VERSION,
-               "title": tl.title,
-               "chapters": [{"startTime": round(c.start / r, 3), "endTime": round(c.end / r, 3),
-                             "title": c.title} for c in tl.chapters]}
+        doc = {
+            "version": JSON_CHAPTERS_VERSION,
+            "title": tl.title,
+            "chapters": [
+                {
+                    "startTime": round(c.start / r, 3),
+                    "endTime": round(c.end / r, 3),
+                    "title": c.title,
+                }
+                for c in tl.chapters
+            ],
+        }
         return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
     kind = "MP3" if audio_name.lower().endswith(".mp3") else "WAVE"
-    out = ['PERFORMER "coach"', f"TITLE {_cue_string(tl.title)}",
-           f"FILE {_cue_string(audio_name)} {kind}"]
+    out = [
+        'PERFORMER "coach"',
+        f"TITLE {_cue_string(tl.title)}",
+        f"FILE {_cue_string(audio_name)} {kind}",
+    ]
     for i, c in enumerate(tl.chapters, 1):
-        out += [f"  TRACK {i:02d} AUDIO", f"    TITLE {_cue_string(c.title)}",
-                '    PERFORMER "coach"', f"    INDEX 01 {cue_time(c.start, r)}"]
+        out += [
+            f"  TRACK {i:02d} AUDIO",
+            f"    TITLE {_cue_string(c.title)}",
+            '    PERFORMER "coach"',
+            f"    INDEX 01 {cue_time(c.start, r)}",
+        ]
     return "\n".join(out) + "\n"
 
 

@@ -63,8 +63,14 @@ class Tags:
     language: str = "en"
 
     def as_dict(self) -> dict[str, str]:
-        return {"title": self.title, "artist": self.artist, "album": self.album,
-                "genre": self.genre, "comment": self.comment, "language": self.language}
+        return {
+            "title": self.title,
+            "artist": self.artist,
+            "album": self.album,
+            "genre": self.genre,
+            "comment": self.comment,
+            "language": self.language,
+        }
 
 
 def least_bytes(fmt: str, seconds: float, rate: int, channels: int) -> int:
@@ -139,9 +145,16 @@ def _codec(fmt: str, channels: int) -> tuple[str, list[str]]:
     return muxer, args
 
 
-def encode_file(blocks: Iterable[np.ndarray], fmt: str, rate: int, channels: int, tags: Tags,
-                plan: Callable[[], Timeline], parts: tuple[Path, Path],
-                progress: Callable[[int], None] | None = None) -> tuple[Path, Timeline]:
+def encode_file(
+    blocks: Iterable[np.ndarray],
+    fmt: str,
+    rate: int,
+    channels: int,
+    tags: Tags,
+    plan: Callable[[], Timeline],
+    parts: tuple[Path, Path],
+    progress: Callable[[int], None] | None = None,
+) -> tuple[Path, Timeline]:
     """Encode ``blocks`` (int16, shape (n, channels), at ``rate``) as ``fmt`` into one of the
     two temporary files ``parts`` (made by the caller beside the target) and return it with
     the session's timeline.
@@ -159,8 +172,27 @@ def encode_file(blocks: Iterable[np.ndarray], fmt: str, rate: int, channels: int
         log = Path(work) / "ffmpeg.log"
         # An MP3 gets its ID3 tag from coach afterwards (ffmpeg cannot write COMM).
         untagged = ["-id3v2_version", "0"] if fmt == ".mp3" else []
-        _ffmpeg(program, ["-f", "s16le", "-ar", str(rate), "-ac", str(channels), "-i", "pipe:0",
-                          *codec, *untagged, "-f", muxer, file_arg(encoded)], log, blocks, progress)
+        _ffmpeg(
+            program,
+            [
+                "-f",
+                "s16le",
+                "-ar",
+                str(rate),
+                "-ac",
+                str(channels),
+                "-i",
+                "pipe:0",
+                *codec,
+                *untagged,
+                "-f",
+                muxer,
+                file_arg(encoded),
+            ],
+            log,
+            blocks,
+            progress,
+        )
         tl = plan()
         if fmt == ".mp3":
             _guard_disk(final, lambda: _prepend(id3_bytes(tags, tl), encoded, final))
@@ -168,16 +200,40 @@ def encode_file(blocks: Iterable[np.ndarray], fmt: str, rate: int, channels: int
         meta = Path(work) / "chapters.txt"
         extra = vorbis_chapters(tl) if fmt == ".ogg" else {}
         meta.write_text(ffmetadata({**tags.as_dict(), **extra}), encoding="utf-8")
-        _ffmpeg(program, ["-i", file_arg(encoded), "-i", file_arg(meta), "-map", "0:a",
-                          "-map_metadata", "1", "-c", "copy", "-f", muxer, file_arg(final)], log)
+        _ffmpeg(
+            program,
+            [
+                "-i",
+                file_arg(encoded),
+                "-i",
+                file_arg(meta),
+                "-map",
+                "0:a",
+                "-map_metadata",
+                "1",
+                "-c",
+                "copy",
+                "-f",
+                muxer,
+                file_arg(final),
+            ],
+            log,
+        )
     if fmt == ".wav":
         _guard_disk(final, lambda: add_wav_cues(final, tl))
     return final, tl
 
 
-def encode_stream(blocks: Iterable[np.ndarray], fmt: str, rate: int, channels: int, tags: Tags,
-                  tl: Timeline, out: BinaryIO,
-                  progress: Callable[[int], None] | None = None) -> None:
+def encode_stream(
+    blocks: Iterable[np.ndarray],
+    fmt: str,
+    rate: int,
+    channels: int,
+    tags: Tags,
+    tl: Timeline,
+    out: BinaryIO,
+    progress: Callable[[int], None] | None = None,
+) -> None:
     """Encode ``blocks`` as ``fmt`` straight to ``out`` (standard output), in one pass.
 
     The timeline is known beforehand, so the tags and chapters go at the front: MP3 starts
@@ -206,9 +262,34 @@ def encode_stream(blocks: Iterable[np.ndarray], fmt: str, rate: int, channels: i
             extra = vorbis_chapters(tl) if fmt == ".ogg" else {}
             meta.write_text(ffmetadata({**tags.as_dict(), **extra}), encoding="utf-8")
             container = []
-        _ffmpeg(program, ["-f", "s16le", "-ar", str(rate), "-ac", str(channels), "-i", "pipe:0",
-                          "-i", file_arg(meta), "-map", "0:a", "-map_metadata", "1", *codec,
-                          *container, "-f", muxer, "pipe:1"], log, blocks, progress, stdout=out)
+        _ffmpeg(
+            program,
+            [
+                "-f",
+                "s16le",
+                "-ar",
+                str(rate),
+                "-ac",
+                str(channels),
+                "-i",
+                "pipe:0",
+                "-i",
+                file_arg(meta),
+                "-map",
+                "0:a",
+                "-map_metadata",
+                "1",
+                *codec,
+                *container,
+                "-f",
+                muxer,
+                "pipe:1",
+            ],
+            log,
+            blocks,
+            progress,
+            stdout=out,
+        )
 
 
 def id3_bytes(tags: Tags, tl: Timeline) -> bytes:
@@ -233,27 +314,44 @@ def id3_bytes(tags: Tags, tl: Timeline) -> bytes:
     version = lame_version()
     tag.add(TSSE(encoding=3, text=f"LAME {version}" if version else "ffmpeg"))
     ids = [f"ch{i}" for i in range(len(tl.chapters))]
-    tag.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-                 child_element_ids=ids, sub_frames=[TIT2(encoding=3, text=tags.title)]))
+    tag.add(
+        CTOC(
+            element_id="toc",
+            flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+            child_element_ids=ids,
+            sub_frames=[TIT2(encoding=3, text=tags.title)],
+        )
+    )
     for cid, c in zip(ids, tl.chapters):
-        tag.add(CHAP(element_id=cid, start_time=round(c.start * 1000 / tl.rate),
-                     end_time=round(c.end * 1000 / tl.rate), start_offset=0xFFFFFFFF,
-                     end_offset=0xFFFFFFFF, sub_frames=[TIT2(encoding=3, text=c.title)]))
+        tag.add(
+            CHAP(
+                element_id=cid,
+                start_time=round(c.start * 1000 / tl.rate),
+                end_time=round(c.end * 1000 / tl.rate),
+                start_offset=0xFFFFFFFF,
+                end_offset=0xFFFFFFFF,
+                sub_frames=[TIT2(encoding=3, text=c.title)],
+            )
+        )
     buffer = io.BytesIO()
     tag.save(buffer, v2_version=4, padding=lambda info: 0)
     data = buffer.getvalue()
     frames: list[bytes] = []
     at, end = 10, 10 + _syncsafe(data[6:10])
     while at + 10 <= end and data[at] != 0:
-        size = 10 + _syncsafe(data[at + 4:at + 8])
-        frames.append(data[at:at + size])
+        size = 10 + _syncsafe(data[at + 4 : at + 8])
+        frames.append(data[at : at + size])
         at += size
-    rank = {fid: i for i, fid in enumerate([b"TIT2", b"TPE1", b"TALB", b"TCON", b"COMM", b"TLAN", b"TSSE",
-                                            b"CTOC", b"CHAP"])}
+    rank = {
+        fid: i
+        for i, fid in enumerate(
+            [b"TIT2", b"TPE1", b"TALB", b"TCON", b"COMM", b"TLAN", b"TSSE", b"CTOC", b"CHAP"]
+        )
+    }
 
     def place(raw: bytes) -> tuple[int, int]:  # a frame's rank, then its chapter
         # A CHAP frame's body starts with its element id ("ch3"), NUL-terminated.
-        chapter = int(raw[12:raw.index(b"\0", 10)]) if raw[:4] == b"CHAP" else 0
+        chapter = int(raw[12 : raw.index(b"\0", 10)]) if raw[:4] == b"CHAP" else 0
         return rank.get(raw[:4], len(rank)), chapter
 
     frames.sort(key=place)
@@ -309,17 +407,22 @@ def _guard_disk(path: Path, write: Callable[[], None]) -> None:
         write()
     except OSError as exc:
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise MissingPartError(f"{path.parent}: the disk is full; nothing was written") from None
+            raise MissingPartError(
+                f"{path.parent}: the disk is full; nothing was written"
+            ) from None
         raise
     except Exception as exc:  # mutagen wraps its I/O errors
         cause = exc.__context__ or exc.__cause__
         if isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise MissingPartError(f"{path.parent}: the disk is full; nothing was written") from None
+            raise MissingPartError(
+                f"{path.parent}: the disk is full; nothing was written"
+            ) from None
         raise
 
 
-def _feed(pipe: IO[bytes], blocks: Iterable[np.ndarray],
-          progress: Callable[[int], None] | None) -> None:
+def _feed(
+    pipe: IO[bytes], blocks: Iterable[np.ndarray], progress: Callable[[int], None] | None
+) -> None:
     """Write ``blocks`` to ``pipe`` from a second thread, so that making the next block
     (levelling and mixing) overlaps ffmpeg encoding the last one; then close the pipe.
     A pipe that breaks (ffmpeg stopped) ends the feed quietly: ffmpeg's status says why."""
@@ -353,16 +456,26 @@ def _feed(pipe: IO[bytes], blocks: Iterable[np.ndarray],
         writer.join()
 
 
-def _ffmpeg(program: str, args: list[str], log: Path, blocks: Iterable[np.ndarray] | None = None,
-            progress: Callable[[int], None] | None = None, stdout: IO[bytes] | None = None) -> None:
+def _ffmpeg(
+    program: str,
+    args: list[str],
+    log: Path,
+    blocks: Iterable[np.ndarray] | None = None,
+    progress: Callable[[int], None] | None = None,
+    stdout: IO[bytes] | None = None,
+) -> None:
     """Run ffmpeg with ``args`` (an argument list, never a shell), feeding ``blocks`` to its
     standard input when given; its standard output goes to ``stdout`` when given. Raises
     MissingPartError when it fails."""
     cmd = [program, "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args]
     with open(log, "wb") as err:
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if blocks is not None else subprocess.DEVNULL,
-                                stdout=stdout if stdout is not None else subprocess.DEVNULL, stderr=err,
-                                start_new_session=True)  # Ctrl-C reaches coach, which stops ffmpeg
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.PIPE if blocks is not None else subprocess.DEVNULL,
+            stdout=stdout if stdout is not None else subprocess.DEVNULL,
+            stderr=err,
+            start_new_session=True,
+        )  # Ctrl-C reaches coach, which stops ffmpeg
         try:
             if blocks is not None:
                 assert proc.stdin is not None
@@ -380,5 +493,7 @@ def _ffmpeg(program: str, args: list[str], log: Path, blocks: Iterable[np.ndarra
         if "No space left" in "\n".join(message):
             if stdout is not None:
                 raise MissingPartError(STDOUT_FULL)
-            raise MissingPartError(f"{Path(args[-1]).parent}: the disk is full; nothing was written")
+            raise MissingPartError(
+                f"{Path(args[-1]).parent}: the disk is full; nothing was written"
+            )
         raise MissingPartError(f"ffmpeg failed: {last}")

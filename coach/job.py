@@ -81,16 +81,28 @@ def tags_for(routine: Routine, settings: Settings) -> Tags:
     title, part = routine.title, ""
     if settings.start:
         step = settings.start + 1
-        title = Phrases(routine.language)("partial_title", title=routine.title, number=step,
-                                          step=routine.steps[settings.start].title)
+        title = Phrases(routine.language)(
+            "partial_title",
+            title=routine.title,
+            number=step,
+            step=routine.steps[settings.start].title,
+        )
         part = f"from step {step} of {len(routine.steps)} (a partial session), "
-    return Tags(title=title, album=routine.title,
-                comment=f"{part}pace {settings.pace.value}, made with coach {__version__}",
-                language=routine.language)
+    return Tags(
+        title=title,
+        album=routine.title,
+        comment=f"{part}pace {settings.pace.value}, made with coach {__version__}",
+        language=routine.language,
+    )
 
 
-def targets_for(routine_name: str, output: str | None, fmt: str | None = None,
-         cues: Path | None = None, chapters: Path | None = None) -> Targets:
+def targets_for(
+    routine_name: str,
+    output: str | None,
+    fmt: str | None = None,
+    cues: Path | None = None,
+    chapters: Path | None = None,
+) -> Targets:
     """Targets from the user's choices: ``output`` None writes ``ROUTINE.mp3`` here; ``-``
     writes to standard output; an existing folder, or a name ending in ``/``, gets
     ``ROUTINE.<fmt>`` inside it. ``fmt`` ('mp3', 'ogg', 'wav') is needed only where no
@@ -104,8 +116,9 @@ def targets_for(routine_name: str, output: str | None, fmt: str | None = None,
         path = path / f"{routine_name}{chosen or '.mp3'}"
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise InputError(f"{path}: unknown format '{path.suffix or '(none)'}'; "
-                         f"use {', '.join(FORMATS)}")
+        raise InputError(
+            f"{path}: unknown format '{path.suffix or '(none)'}'; use {', '.join(FORMATS)}"
+        )
     if chosen is not None and chosen != suffix:
         raise InputError(f"--format {fmt}: does not match the file name {path}")
     return _checked_names(Targets(path, suffix, cues, chapters))
@@ -119,21 +132,30 @@ def _format_option(fmt: str) -> str:
 
 
 def _checked_names(t: Targets) -> Targets:
-    for option, path, formats in (("--cues", t.cues, cuesheet.CUE_FORMATS),
-                                  ("--chapters", t.chapters, cuesheet.CHAPTER_FORMATS)):
+    for option, path, formats in (
+        ("--cues", t.cues, cuesheet.CUE_FORMATS),
+        ("--chapters", t.chapters, cuesheet.CHAPTER_FORMATS),
+    ):
         if path is not None and path.suffix.lower() not in formats:
-            raise InputError(f"{option} {path}: unknown format '{path.suffix or '(none)'}'; "
-                             f"use {', '.join(formats)}")
+            raise InputError(
+                f"{option} {path}: unknown format '{path.suffix or '(none)'}'; "
+                f"use {', '.join(formats)}"
+            )
     named = [p for p in (t.audio, t.cues, t.chapters) if p is not None]
     if len({os.path.abspath(p) for p in named}) < len(named):
         raise InputError(f"{named[-1]}: named twice; give each output its own file")
     return t
 
 
-def run(routine: Routine, options: Options, targets: Targets,
-        progress: Callable[[int], None] | None = None, out: BinaryIO | None = None,
-        notify: Callable[[str], None] | None = None,
-        inputs: Iterable[tuple[str, Path]] = ()) -> Result:
+def run(
+    routine: Routine,
+    options: Options,
+    targets: Targets,
+    progress: Callable[[int], None] | None = None,
+    out: BinaryIO | None = None,
+    notify: Callable[[str], None] | None = None,
+    inputs: Iterable[tuple[str, Path]] = (),
+) -> Result:
     """Export ``routine`` to ``targets``; ``out`` is standard output (needed when
     ``targets.audio`` is None). ``progress`` gets the samples made so far; ``notify`` a
     line for the user that is not an error (see Session). ``inputs``: files read besides
@@ -152,14 +174,19 @@ def run(routine: Routine, options: Options, targets: Targets,
     try:
         if targets.audio is None:
             if out is None:
-                raise InputError("-o -: standard output is closed; redirect it to a file or "
-                                 "a program (coach export -o - > session.mp3)")
+                raise InputError(
+                    "-o -: standard output is closed; redirect it to a file or "
+                    "a program (coach export -o - > session.mp3)"
+                )
             if out.isatty():
-                raise InputError("-o -: standard output is a terminal; redirect it to a file "
-                                 "or a program (coach export -o - > session.mp3)")
+                raise InputError(
+                    "-o -: standard output is a terminal; redirect it to a file "
+                    "or a program (coach export -o - > session.mp3)"
+                )
         else:
-            places.check(targets.audio, "", parts=2,
-                         room=least_bytes(targets.fmt, estimate, RATE, channels))
+            places.check(
+                targets.audio, "", parts=2, room=least_bytes(targets.fmt, estimate, RATE, channels)
+            )
         for option, path in (("--cues ", targets.cues), ("--chapters ", targets.chapters)):
             if path is not None:
                 places.check(path, option, parts=1)
@@ -171,21 +198,35 @@ def run(routine: Routine, options: Options, targets: Targets,
         if targets.audio is None:
             assert out is not None
             tl = session.timeline()  # chapters and tags go first in a stream
-            encode_stream(session.blocks(BLOCK), targets.fmt, RATE, channels, tags, tl, out,
-                          progress)
+            encode_stream(
+                session.blocks(BLOCK), targets.fmt, RATE, channels, tags, tl, out, progress
+            )
             carried = len(tl.chapters) if targets.fmt != ".wav" else 0
         else:
-            done, tl = encode_file(session.blocks(BLOCK), targets.fmt, RATE, channels, tags,
-                                   session.timeline, places.parts(targets.audio), progress)
+            done, tl = encode_file(
+                session.blocks(BLOCK),
+                targets.fmt,
+                RATE,
+                channels,
+                tags,
+                session.timeline,
+                places.parts(targets.audio),
+                progress,
+            )
             places.finished(targets.audio, done)
             carried = len(tl.chapters)
         if targets.cues is not None:
             places.write(targets.cues, _encoded(cuesheet.render(tl, targets.cues.suffix.lower())))
         if targets.chapters is not None:
-            name = (cuesheet.audio_name_for(targets.chapters, targets.audio) if targets.audio
-                    else f"{routine.name}{targets.fmt}")
-            places.write(targets.chapters, _encoded(
-                cuesheet.render_chapters(tl, targets.chapters.suffix.lower(), name)))
+            name = (
+                cuesheet.audio_name_for(targets.chapters, targets.audio)
+                if targets.audio
+                else f"{routine.name}{targets.fmt}"
+            )
+            places.write(
+                targets.chapters,
+                _encoded(cuesheet.render_chapters(tl, targets.chapters.suffix.lower(), name)),
+            )
         places.publish()
     finally:
         with interrupts.shielded():  # a second Ctrl-C must not leave hidden files behind
@@ -197,8 +238,9 @@ def run(routine: Routine, options: Options, targets: Targets,
     return Result(targets.audio, targets.fmt, tl.length / tl.rate, carried, also)
 
 
-def _inputs(routine: Routine, options: Options,
-            more: Iterable[tuple[str, Path]]) -> list[tuple[str, Path]]:
+def _inputs(
+    routine: Routine, options: Options, more: Iterable[tuple[str, Path]]
+) -> list[tuple[str, Path]]:
     """Every file this export reads, as (what it is, path). A built-in routine's source is
     a bare ``NAME.toml``, which no output can be named (outputs are never .toml)."""
     found = [("routine file", Path(routine.source))] if routine.source else []

@@ -58,23 +58,69 @@ class Language:
         return f"{self.rate_unit} per minute"
 
 
-_ESPEAK_NOTE = ("no neural voice for {name} installs with coach: eSpeak NG speaks it "
-                "(clear, but robotic)")
+_ESPEAK_NOTE = (
+    "no neural voice for {name} installs with coach: eSpeak NG speaks it (clear, but robotic)"
+)
 
-LANGUAGES: dict[str, Language] = {lang.code: lang for lang in (
-    Language("en", "English", "eng", "words", (80, 400), 130, "hibari:heart", "espeak:gmw/en-gb-x-rp"),
-    # 330 morae a minute is coach's calm default (the Japanese voice's own pace is about 390);
-    # eSpeak NG's Japanese speaks about one mora a minute per unit of its rate setting
-    # (scripts/measure-rates espeak-ja: 80 -> 79, 160 -> 157, 250 -> 259).
-    Language("ja", "Japanese", "jpn", "morae", (150, 900), 330, "kokoro-ja:jf_alpha", "espeak:jpx/ja",
-             espeak_rate=1.0, breath="息|呼吸|吸って|吐いて"),
-    Language("de", "German", "deu", "words", (80, 400), 140, "espeak:gmw/de", "espeak:gmw/de",
-             _ESPEAK_NOTE.format(name="German"), breath="(?i)atme|atem"),
-    Language("fr", "French", "fra", "words", (80, 400), 140, "espeak:roa/fr", "espeak:roa/fr",
-             _ESPEAK_NOTE.format(name="French"), breath="(?i)inspir|expir|respir|souffle"),
-    Language("es", "Spanish", "spa", "words", (80, 400), 140, "espeak:roa/es", "espeak:roa/es",
-             _ESPEAK_NOTE.format(name="Spanish"), breath="(?i)inhal|exhal|respir"),
-)}
+LANGUAGES: dict[str, Language] = {
+    lang.code: lang
+    for lang in (
+        Language(
+            "en", "English", "eng", "words", (80, 400), 130, "hibari:heart", "espeak:gmw/en-gb-x-rp"
+        ),
+        # 330 morae a minute is coach's calm default (the Japanese voice's own pace is about 390);
+        # eSpeak NG's Japanese speaks about one mora a minute per unit of its rate setting
+        # (scripts/measure-rates espeak-ja: 80 -> 79, 160 -> 157, 250 -> 259).
+        Language(
+            "ja",
+            "Japanese",
+            "jpn",
+            "morae",
+            (150, 900),
+            330,
+            "kokoro-ja:jf_alpha",
+            "espeak:jpx/ja",
+            espeak_rate=1.0,
+            breath="息|呼吸|吸って|吐いて",
+        ),
+        Language(
+            "de",
+            "German",
+            "deu",
+            "words",
+            (80, 400),
+            140,
+            "espeak:gmw/de",
+            "espeak:gmw/de",
+            _ESPEAK_NOTE.format(name="German"),
+            breath="(?i)atme|atem",
+        ),
+        Language(
+            "fr",
+            "French",
+            "fra",
+            "words",
+            (80, 400),
+            140,
+            "espeak:roa/fr",
+            "espeak:roa/fr",
+            _ESPEAK_NOTE.format(name="French"),
+            breath="(?i)inspir|expir|respir|souffle",
+        ),
+        Language(
+            "es",
+            "Spanish",
+            "spa",
+            "words",
+            (80, 400),
+            140,
+            "espeak:roa/es",
+            "espeak:roa/es",
+            _ESPEAK_NOTE.format(name="Spanish"),
+            breath="(?i)inhal|exhal|respir",
+        ),
+    )
+}
 
 
 def get(code: str, option: str = "--language") -> Language:
@@ -83,8 +129,10 @@ def get(code: str, option: str = "--language") -> Language:
     key = code.strip().replace("_", "-").split("-")[0].casefold()
     if key in LANGUAGES:
         return LANGUAGES[key]
-    raise InputError(f"{option} {code}: coach speaks {', '.join(names())}; "
-                     "a language needs a complete catalog of coach's phrases (see README)")
+    raise InputError(
+        f"{option} {code}: coach speaks {', '.join(names())}; "
+        "a language needs a complete catalog of coach's phrases (see README)"
+    )
 
 
 def names() -> list[str]:

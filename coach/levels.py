@@ -16,8 +16,9 @@ import numpy as np
 from coach.clock import RATE
 
 
-def _biquad(b: tuple[float, float, float], a: tuple[float, float, float],
-            w: np.ndarray) -> np.ndarray:
+def _biquad(
+    b: tuple[float, float, float], a: tuple[float, float, float], w: np.ndarray
+) -> np.ndarray:
     """A biquad's complex response at angular frequencies ``w`` (radians per sample)."""
     z = np.exp(-1j * w)
     return (b[0] + b[1] * z + b[2] * z * z) / (a[0] + a[1] * z + a[2] * z * z)
@@ -37,11 +38,13 @@ def _k_spectrum(rate: int) -> np.ndarray:
     f0, gain, q = 1681.974450955533, 3.999843853973347, 0.7071752369554196
     k = math.tan(math.pi * f0 / rate)
     vh = 10 ** (gain / 20)
-    vb = vh ** 0.4996667741545416
+    vb = vh**0.4996667741545416
     a0 = 1 + k / q + k * k
-    shelf = _biquad(((vh + vb * k / q + k * k) / a0, 2 * (k * k - vh) / a0,
-                     (vh - vb * k / q + k * k) / a0),
-                    (1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0), w)
+    shelf = _biquad(
+        ((vh + vb * k / q + k * k) / a0, 2 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0),
+        (1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0),
+        w,
+    )
     f0, q = 38.13547087602444, 0.5003270373238773
     k = math.tan(math.pi * f0 / rate)
     d = 1 + k / q + k * k
@@ -59,8 +62,9 @@ def k_weighted(x: np.ndarray, rate: int) -> np.ndarray:
     count = -(-len(x) // hop)
     frames = np.zeros(count * hop)
     frames[: len(x)] = x
-    y = np.fft.irfft(np.fft.rfft(frames.reshape(count, hop), _BLOCK, axis=1) * _k_spectrum(rate),
-                     _BLOCK, axis=1)
+    y = np.fft.irfft(
+        np.fft.rfft(frames.reshape(count, hop), _BLOCK, axis=1) * _k_spectrum(rate), _BLOCK, axis=1
+    )
     out = np.zeros((count + 1) * hop)
     out[: count * hop] += y[:, :hop].ravel()
     tails = np.zeros((count, hop))
@@ -195,11 +199,11 @@ def _running_min(x: np.ndarray, width: int) -> np.ndarray:
     n = len(x)
     total = -(-(n + width - 1) // width) * width
     padded = np.ones(total)
-    padded[half: half + n] = x
+    padded[half : half + n] = x
     blocks = padded.reshape(-1, width)
     prefix = np.minimum.accumulate(blocks, axis=1).ravel()
     suffix = np.minimum.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].ravel()
-    return np.minimum(suffix[:n], prefix[width - 1: width - 1 + n])
+    return np.minimum(suffix[:n], prefix[width - 1 : width - 1 + n])
 
 
 def _moving_average(x: np.ndarray, width: int) -> np.ndarray:

@@ -27,14 +27,20 @@ def start_step(spec: str, routine: Routine, resuming: bool, step: str | None) ->
     if found is None:
         return 0, f"Nothing to resume for {spec}: starting at the beginning."
     was, now = resume.recorded_title(name), routine.steps[found].title
-    changed = (f" (it was '{was}' when you stopped: the routine has changed)"
-               if was and was != now else "")
+    changed = (
+        f" (it was '{was}' when you stopped: the routine has changed)" if was and was != now else ""
+    )
     return found, f"Resuming at step {found + 1}: {now}.{changed}"
 
 
-def play(session: Session, name: str, routine: Routine,
-         poll_key: Callable[[float], str | None] | None,
-         status: Callable[[str], None] | None, observers: Sequence[Any]) -> player.Outcome:
+def play(
+    session: Session,
+    name: str,
+    routine: Routine,
+    poll_key: Callable[[float], str | None] | None,
+    status: Callable[[str], None] | None,
+    observers: Sequence[Any],
+) -> player.Outcome:
     """Play ``session`` of ``routine`` (its resume key ``name``) to the audio device,
     remembering each step as it starts and forgetting it when the session finishes;
     ``observers`` follow the session (coach.practice.Tracker: the practice history)."""
@@ -48,8 +54,13 @@ def play(session: Session, name: str, routine: Routine,
         else:
             resume.remember(name, routine, step)
 
-    outcome = player.play(session, poll_key=poll_key, status=status, on_chapter=reached,
-                          listener=Tracker(session.script, list(observers)))
+    outcome = player.play(
+        session,
+        poll_key=poll_key,
+        status=status,
+        on_chapter=reached,
+        listener=Tracker(session.script, list(observers)),
+    )
     if outcome is player.Outcome.FINISHED:
         resume.forget(name)
     return outcome

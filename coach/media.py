@@ -23,8 +23,10 @@ def ffmpeg() -> str:
     """The ffmpeg program, or MissingPartError."""
     found = shutil.which("ffmpeg")
     if not found:
-        raise MissingPartError("ffmpeg is not installed; install it (apt-get install ffmpeg) "
-                               "or play the session live with 'coach play'")
+        raise MissingPartError(
+            "ffmpeg is not installed; install it (apt-get install ffmpeg) "
+            "or play the session live with 'coach play'"
+        )
     return found
 
 
@@ -41,8 +43,25 @@ def decode(path: Path, channels: int, seconds: float, option: str = "") -> np.nd
     (samples, ``channels``). InputError naming the file (an OptionError of ``option``, such
     as ``--bed``, when given) when it is not audio, holds no samples, is silent (``SILENT``)
     or takes too long; MissingPartError without ffmpeg."""
-    cmd = [ffmpeg(), "-nostdin", "-v", "error", "-i", file_arg(path), "-t", str(seconds),
-           "-map", "0:a:0", "-f", "f32le", "-ac", str(channels), "-ar", str(RATE), "pipe:1"]
+    cmd = [
+        ffmpeg(),
+        "-nostdin",
+        "-v",
+        "error",
+        "-i",
+        file_arg(path),
+        "-t",
+        str(seconds),
+        "-map",
+        "0:a:0",
+        "-f",
+        "f32le",
+        "-ac",
+        str(channels),
+        "-ar",
+        str(RATE),
+        "pipe:1",
+    ]
     try:
         done = subprocess.run(cmd, capture_output=True, timeout=DECODE_TIMEOUT)
     except subprocess.TimeoutExpired:

@@ -10,10 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-_EN = ("one two three four five six seven eight nine ten eleven twelve thirteen "
-       "fourteen fifteen sixteen seventeen eighteen nineteen twenty").split()
-_EN_TENS = {2: "twenty", 3: "thirty", 4: "forty", 5: "fifty", 6: "sixty", 7: "seventy",
-            8: "eighty", 9: "ninety"}
+_EN = (
+    "one two three four five six seven eight nine ten eleven twelve thirteen "
+    "fourteen fifteen sixteen seventeen eighteen nineteen twenty"
+).split()
+_EN_TENS = {
+    2: "twenty",
+    3: "thirty",
+    4: "forty",
+    5: "fifty",
+    6: "sixty",
+    7: "seventy",
+    8: "eighty",
+    9: "ninety",
+}
 
 
 def english(n: int) -> str:
@@ -41,17 +51,27 @@ def japanese(n: int) -> str:
     return out + (_KANJI[n - 1] if n else "")
 
 
-_DE = ("eins zwei drei vier fünf sechs sieben acht neun zehn elf zwölf dreizehn vierzehn "
-       "fünfzehn sechzehn siebzehn achtzehn neunzehn").split()
-_DE_TENS = {2: "zwanzig", 3: "dreißig", 4: "vierzig", 5: "fünfzig", 6: "sechzig", 7: "siebzig",
-            8: "achtzig", 9: "neunzig"}
+_DE = (
+    "eins zwei drei vier fünf sechs sieben acht neun zehn elf zwölf dreizehn vierzehn "
+    "fünfzehn sechzehn siebzehn achtzehn neunzehn"
+).split()
+_DE_TENS = {
+    2: "zwanzig",
+    3: "dreißig",
+    4: "vierzig",
+    5: "fünfzig",
+    6: "sechzig",
+    7: "siebzig",
+    8: "achtzig",
+    9: "neunzig",
+}
 
 
 def german(n: int) -> str:
     """German words for 1..999, written as one word as German does: einundzwanzig,
     hundertzwölf."""
     hundreds, rest = divmod(n, 100)
-    head = ("" if hundreds == 0 else "hundert" if hundreds == 1 else _DE[hundreds - 1] + "hundert")
+    head = "" if hundreds == 0 else "hundert" if hundreds == 1 else _DE[hundreds - 1] + "hundert"
     if rest == 0:
         return head
     if rest < 20:
@@ -61,8 +81,10 @@ def german(n: int) -> str:
     return head + unit + _DE_TENS[tens]
 
 
-_FR = ("un deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze "
-       "seize dix-sept dix-huit dix-neuf").split()
+_FR = (
+    "un deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze "
+    "seize dix-sept dix-huit dix-neuf"
+).split()
 _FR_TENS = {2: "vingt", 3: "trente", 4: "quarante", 5: "cinquante", 6: "soixante"}
 
 
@@ -96,14 +118,31 @@ def _french_below_100(n: int) -> str:
     return f"{base}-{_FR[rest - 1]}"
 
 
-_ES = ("uno dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce quince "
-       "dieciséis diecisiete dieciocho diecinueve veinte veintiuno veintidós veintitrés "
-       "veinticuatro veinticinco veintiséis veintisiete veintiocho veintinueve").split()
-_ES_TENS = {3: "treinta", 4: "cuarenta", 5: "cincuenta", 6: "sesenta", 7: "setenta",
-            8: "ochenta", 9: "noventa"}
-_ES_HUNDREDS = {1: "ciento", 2: "doscientos", 3: "trescientos", 4: "cuatrocientos",
-                5: "quinientos", 6: "seiscientos", 7: "setecientos", 8: "ochocientos",
-                9: "novecientos"}
+_ES = (
+    "uno dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce quince "
+    "dieciséis diecisiete dieciocho diecinueve veinte veintiuno veintidós veintitrés "
+    "veinticuatro veinticinco veintiséis veintisiete veintiocho veintinueve"
+).split()
+_ES_TENS = {
+    3: "treinta",
+    4: "cuarenta",
+    5: "cincuenta",
+    6: "sesenta",
+    7: "setenta",
+    8: "ochenta",
+    9: "noventa",
+}
+_ES_HUNDREDS = {
+    1: "ciento",
+    2: "doscientos",
+    3: "trescientos",
+    4: "cuatrocientos",
+    5: "quinientos",
+    6: "seiscientos",
+    7: "setecientos",
+    8: "ochocientos",
+    9: "novecientos",
+}
 
 
 def spanish(n: int) -> str:
@@ -122,8 +161,13 @@ def spanish(n: int) -> str:
     return f"{head} {tail}" if head else tail
 
 
-WORDS: dict[str, Callable[[int], str]] = {"en": english, "ja": japanese, "de": german,
-                                          "fr": french, "es": spanish}
+WORDS: dict[str, Callable[[int], str]] = {
+    "en": english,
+    "ja": japanese,
+    "de": german,
+    "fr": french,
+    "es": spanish,
+}
 
 
 def words(n: int, language: str) -> str:

@@ -19,8 +19,10 @@ from coach.script import Pace, Talk
 
 #: ``--rate``'s bounds over every language (words or morae per minute); a session checks
 #: its own language's range (coach.languages) once it knows the routine.
-RATE_RANGE = (min(lang.rate_range[0] for lang in languages.LANGUAGES.values()),
-              max(lang.rate_range[1] for lang in languages.LANGUAGES.values()))
+RATE_RANGE = (
+    min(lang.rate_range[0] for lang in languages.LANGUAGES.values()),
+    max(lang.rate_range[1] for lang in languages.LANGUAGES.values()),
+)
 #: dB ``--tone-volume`` may move the tones.
 TONE_VOLUME_RANGE = (-30.0, 10.0)
 #: dB ``--bed-volume`` may move the ambient bed.
@@ -84,65 +86,201 @@ def _values(enum: type[Pace] | type[Talk]) -> tuple[str, ...]:
     return tuple(m.value for m in enum)
 
 
-OPTIONS: dict[str, Option] = {o.name: o for o in (
-    Option("pace", Kind.CHOICE, Pace.NORMAL.value, ("--pace", "-p"),
-           "slow, normal or fast: scales repetitions, holds and pauses (x1.25, x1, x0.8).",
-           PLANNED, "slow, normal or fast", '"slow"', choices=_values(Pace)),
-    Option("voice", Kind.TEXT, None, ("--voice", "-v"),
-           "Voice id, name or language code (see 'coach voices'); eSpeak NG variants like "
-           "en-us+f3 work.", PLANNED, "a voice id, name or language code (coach voices)",
-           '"en-gb-x-rp"', metavar="VOICE"),
-    Option("rate", Kind.INT, None, ("--rate", "-r"),
-           "Speaking rate: words per minute, 80-400 (default: 130 on the neural voice, 140 on "
-           "eSpeak NG, at the normal pace); in Japanese morae per minute, 150-900 (default 330).",
-           PLANNED, "speaking rate, in the session language's unit (words or morae per minute)",
-           "130", low=RATE_RANGE[0], high=RATE_RANGE[1], metavar="RATE"),
-    Option("talk", Kind.CHOICE, Talk.NORMAL.value, ("--talk",),
-           "less, normal or more: how much is said beyond the instructions.",
-           PLANNED, "less, normal or more", '"less"', choices=_values(Talk)),
-    Option("count", Kind.BOOL, False, ("--count/--no-count",),
-           "Count every repetition aloud (repetitions of 1.2 s or longer).",
-           PLANNED, "count every repetition aloud", "true"),
-    Option("minutes", Kind.NUMBER, None, ("--minutes", "-m"),
-           "Fit the session to about this many minutes by scaling repetitions.",
-           PLANNED - {"config"}, low=MINUTES_RANGE[0], high=MINUTES_RANGE[1], metavar="N"),
-    Option("mono", Kind.BOOL, False, ("--mono/--stereo",), "One channel; no left/right panning.",
-           SESSION, "one channel, no panning", "true"),
-    Option("tone-volume", Kind.NUMBER, 0.0, ("--tone-volume",),
-           f"Raise or lower the tones, in dB ({TONE_VOLUME_RANGE[0]:g} to "
-           f"{TONE_VOLUME_RANGE[1]:g}).", SESSION, "dB added to the tones", "-6.0",
-           low=TONE_VOLUME_RANGE[0], high=TONE_VOLUME_RANGE[1], metavar="DB"),
-    Option("no-tones", Kind.BOOL, False, ("--no-tones/--tones",),
-           "Voice only: no rhythm tones or bells.", PLANNED, "voice only", "true"),
-    Option("sounds", Kind.FOLDER, None, ("--sounds",),
-           "A folder of your own sounds (bell.ogg, circle.flac, ...) replacing the built-in "
-           "ones; see 'coach sounds'.", SESSION | {"sounds"},
-           "a folder of your own sounds (coach sounds)", '"~/sounds/soft"', metavar="DIR"),
-    Option("bed", Kind.BED, None, ("--bed",),
-           "An ambient bed under the session, lowered while the voice speaks: waves, rain, "
-           "drone, or any sound file (looped); none for no bed.", PLANNED,
-           "an ambient bed under the session: waves, rain, drone, a sound file, or none",
-           '"rain"', metavar="BED"),
-    Option("bed-volume", Kind.NUMBER, 0.0, ("--bed-volume",),
-           f"Raise or lower the bed, in dB ({BED_VOLUME_RANGE[0]:g} to "
-           f"{BED_VOLUME_RANGE[1]:g}).", PLANNED, "dB added to the ambient bed", "-6.0",
-           low=BED_VOLUME_RANGE[0], high=BED_VOLUME_RANGE[1], metavar="DB"),
-    Option("language", Kind.TEXT, None, ("--language",),
-           "Speak the routine in this language (en, ja, ...: one it is written in; 'coach "
-           "routines' lists them). Default: the routine file's own.",
-           frozenset({"play", "export", "script"}), metavar="LANG"),
-    Option("output-dir", Kind.FOLDER, None, (), "", frozenset({"export", "config"}),
-           "where coach export writes when -o is not given", '"~/Music/coach"'),
-    Option("history", Kind.BOOL, True, ("--history/--no-history",),
-           "Record this session in your practice history (default: the history setting, on).",
-           frozenset({"play", "today", "config"}), "record every coach play in your practice history",
-           "false"),
-    Option("streaks", Kind.BOOL, True, (), "", frozenset({"config"}),
-           "show streaks in coach stats and coach program", "false"),
-    Option("day-starts", Kind.TIME, "04:00", (), "", frozenset({"config"}),
-           "the hour a practice day starts (a session before it counts for the day before)",
-           '"04:00"'),
-)}
+OPTIONS: dict[str, Option] = {
+    o.name: o
+    for o in (
+        Option(
+            "pace",
+            Kind.CHOICE,
+            Pace.NORMAL.value,
+            ("--pace", "-p"),
+            "slow, normal or fast: scales repetitions, holds and pauses (x1.25, x1, x0.8).",
+            PLANNED,
+            "slow, normal or fast",
+            '"slow"',
+            choices=_values(Pace),
+        ),
+        Option(
+            "voice",
+            Kind.TEXT,
+            None,
+            ("--voice", "-v"),
+            "Voice id, name or language code (see 'coach voices'); eSpeak NG variants like "
+            "en-us+f3 work.",
+            PLANNED,
+            "a voice id, name or language code (coach voices)",
+            '"en-gb-x-rp"',
+            metavar="VOICE",
+        ),
+        Option(
+            "rate",
+            Kind.INT,
+            None,
+            ("--rate", "-r"),
+            "Speaking rate: words per minute, 80-400 (default: 130 on the neural voice, 140 on "
+            "eSpeak NG, at the normal pace); in Japanese morae per minute, 150-900 (default 330).",
+            PLANNED,
+            "speaking rate, in the session language's unit (words or morae per minute)",
+            "130",
+            low=RATE_RANGE[0],
+            high=RATE_RANGE[1],
+            metavar="RATE",
+        ),
+        Option(
+            "talk",
+            Kind.CHOICE,
+            Talk.NORMAL.value,
+            ("--talk",),
+            "less, normal or more: how much is said beyond the instructions.",
+            PLANNED,
+            "less, normal or more",
+            '"less"',
+            choices=_values(Talk),
+        ),
+        Option(
+            "count",
+            Kind.BOOL,
+            False,
+            ("--count/--no-count",),
+            "Count every repetition aloud (repetitions of 1.2 s or longer).",
+            PLANNED,
+            "count every repetition aloud",
+            "true",
+        ),
+        Option(
+            "minutes",
+            Kind.NUMBER,
+            None,
+            ("--minutes", "-m"),
+            "Fit the session to about this many minutes by scaling repetitions.",
+            PLANNED - {"config"},
+            low=MINUTES_RANGE[0],
+            high=MINUTES_RANGE[1],
+            metavar="N",
+        ),
+        Option(
+            "mono",
+            Kind.BOOL,
+            False,
+            ("--mono/--stereo",),
+            "One channel; no left/right panning.",
+            SESSION,
+            "one channel, no panning",
+            "true",
+        ),
+        Option(
+            "tone-volume",
+            Kind.NUMBER,
+            0.0,
+            ("--tone-volume",),
+            f"Raise or lower the tones, in dB ({TONE_VOLUME_RANGE[0]:g} to "
+            f"{TONE_VOLUME_RANGE[1]:g}).",
+            SESSION,
+            "dB added to the tones",
+            "-6.0",
+            low=TONE_VOLUME_RANGE[0],
+            high=TONE_VOLUME_RANGE[1],
+            metavar="DB",
+        ),
+        Option(
+            "no-tones",
+            Kind.BOOL,
+            False,
+            ("--no-tones/--tones",),
+            "Voice only: no rhythm tones or bells.",
+            PLANNED,
+            "voice only",
+            "true",
+        ),
+        Option(
+            "sounds",
+            Kind.FOLDER,
+            None,
+            ("--sounds",),
+            "A folder of your own sounds (bell.ogg, circle.flac, ...) replacing the built-in "
+            "ones; see 'coach sounds'.",
+            SESSION | {"sounds"},
+            "a folder of your own sounds (coach sounds)",
+            '"~/sounds/soft"',
+            metavar="DIR",
+        ),
+        Option(
+            "bed",
+            Kind.BED,
+            None,
+            ("--bed",),
+            "An ambient bed under the session, lowered while the voice speaks: waves, rain, "
+            "drone, or any sound file (looped); none for no bed.",
+            PLANNED,
+            "an ambient bed under the session: waves, rain, drone, a sound file, or none",
+            '"rain"',
+            metavar="BED",
+        ),
+        Option(
+            "bed-volume",
+            Kind.NUMBER,
+            0.0,
+            ("--bed-volume",),
+            f"Raise or lower the bed, in dB ({BED_VOLUME_RANGE[0]:g} to {BED_VOLUME_RANGE[1]:g}).",
+            PLANNED,
+            "dB added to the ambient bed",
+            "-6.0",
+            low=BED_VOLUME_RANGE[0],
+            high=BED_VOLUME_RANGE[1],
+            metavar="DB",
+        ),
+        Option(
+            "language",
+            Kind.TEXT,
+            None,
+            ("--language",),
+            "Speak the routine in this language (en, ja, ...: one it is written in; 'coach "
+            "routines' lists them). Default: the routine file's own.",
+            frozenset({"play", "export", "script"}),
+            metavar="LANG",
+        ),
+        Option(
+            "output-dir",
+            Kind.FOLDER,
+            None,
+            (),
+            "",
+            frozenset({"export", "config"}),
+            "where coach export writes when -o is not given",
+            '"~/Music/coach"',
+        ),
+        Option(
+            "history",
+            Kind.BOOL,
+            True,
+            ("--history/--no-history",),
+            "Record this session in your practice history (default: the history setting, on).",
+            frozenset({"play", "today", "config"}),
+            "record every coach play in your practice history",
+            "false",
+        ),
+        Option(
+            "streaks",
+            Kind.BOOL,
+            True,
+            (),
+            "",
+            frozenset({"config"}),
+            "show streaks in coach stats and coach program",
+            "false",
+        ),
+        Option(
+            "day-starts",
+            Kind.TIME,
+            "04:00",
+            (),
+            "",
+            frozenset({"config"}),
+            "the hour a practice day starts (a session before it counts for the day before)",
+            '"04:00"',
+        ),
+    )
+}
 
 #: The settings file's keys, in the order the template lists them.
 KEYS: dict[str, Option] = {name: o for name, o in OPTIONS.items() if o.key}

@@ -70,9 +70,11 @@ SIDES: dict[str, str] = {"left": "left", "right": "right"}
 def messages() -> list[tuple[str, str]]:
     """Every (context, English text) a catalog must translate, in a stable order: the
     phrases by key, the spare coaching lines (context ``coaching``), the sides (``side``)."""
-    return (list(PHRASES.items())
-            + [("coaching", text) for text in SPARE_COACHING]
-            + [("side", text) for text in SIDES.values()])
+    return (
+        list(PHRASES.items())
+        + [("coaching", text) for text in SPARE_COACHING]
+        + [("side", text) for text in SIDES.values()]
+    )
 
 
 class Phrases:
@@ -90,7 +92,9 @@ class Phrases:
         full: dict[str, object] = {}
         for name, value in values.items():
             text = str(value)
-            full[name[:1].lower() + name[1:]] = text[:1].lower() + text[1:] if name[:1].isupper() else value
+            full[name[:1].lower() + name[1:]] = (
+                text[:1].lower() + text[1:] if name[:1].isupper() else value
+            )
             full[name[:1].upper() + name[1:]] = text[:1].upper() + text[1:]
             full[name] = value
         return self._t.pgettext(key, PHRASES[key]).format(**full)
@@ -122,20 +126,23 @@ def _translations(code: str, option: str) -> gettext.NullTranslations:
     try:
         found = gettext.translation(DOMAIN, LOCALE, languages=[code])
     except OSError:
-        raise InputError(f"{option} {code}: coach's phrases have no {name} catalog yet; "
-                         "a language needs one (see README, Languages)") from None
+        raise InputError(
+            f"{option} {code}: coach's phrases have no {name} catalog yet; "
+            "a language needs one (see README, Languages)"
+        ) from None
     missing = missing_messages(found)
     if missing:
-        raise InputError(f"{option} {code}: coach's {name} catalog lacks {len(missing)} of its "
-                         f"phrases (such as {missing[0][1]!r}); it is not spoken half in English")
+        raise InputError(
+            f"{option} {code}: coach's {name} catalog lacks {len(missing)} of its "
+            f"phrases (such as {missing[0][1]!r}); it is not spoken half in English"
+        )
     return found
 
 
 def missing_messages(catalog: gettext.NullTranslations) -> list[tuple[str, str]]:
     """The messages (``messages()``) ``catalog`` has no translation for."""
     held = getattr(catalog, "_catalog", {})
-    return [(ctx, text) for ctx, text in messages()
-            if not held.get(f"{ctx}\x04{text}")]
+    return [(ctx, text) for ctx, text in messages() if not held.get(f"{ctx}\x04{text}")]
 
 
 def available() -> list[str]:

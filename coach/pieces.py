@@ -39,8 +39,7 @@ WORD_PAUSE = 0.1
 #: space after it).
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+(?![a-z])|(?<=[。！？])\s*")
 _FULL_WIDTH = "。！？、，；："
-_LEVELS = ((re.compile(r"(?<=[,;:—–、，；：])\s*"), CLAUSE_PAUSE),
-           (re.compile(r"\s+"), WORD_PAUSE))
+_LEVELS = ((re.compile(r"(?<=[,;:—–、，；：])\s*"), CLAUSE_PAUSE), (re.compile(r"\s+"), WORD_PAUSE))
 
 
 @dataclass(frozen=True)
@@ -51,8 +50,9 @@ class Piece:
     pause: float
 
 
-def pieces(text: str, sentence_limit: int = SENTENCE_CHARS,
-           limit: int = PIECE_CHARS) -> list[Piece]:
+def pieces(
+    text: str, sentence_limit: int = SENTENCE_CHARS, limit: int = PIECE_CHARS
+) -> list[Piece]:
     """``text`` in pieces: whole sentences of at most ``sentence_limit`` characters read
     aloud each, together up to ``limit``; a longer sentence cut alone into pieces of at
     most ``sentence_limit``. Each piece has the pause after it. The pieces hold all of

@@ -77,8 +77,9 @@ def new_file_mode() -> int:
     return 0o666 & ~umask
 
 
-def write_atomically(path: Path, text: str, make_folder: bool = True,
-                     mode: int | None = None) -> None:
+def write_atomically(
+    path: Path, text: str, make_folder: bool = True, mode: int | None = None
+) -> None:
     """Put ``text`` (UTF-8) at ``path`` whole or not at all: written to a hidden temporary
     file beside it, then renamed over it, with the permissions ``mode``, else those of the
     file it replaces, else those of any new file (``new_file_mode``). The folder is made

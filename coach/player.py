@@ -63,8 +63,9 @@ def _silence_alsa() -> None:
     except OSError:
         _alsa_quiet = False
         return
-    handler_type = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
-                                    ctypes.c_int, ctypes.c_char_p)
+    handler_type = ctypes.CFUNCTYPE(
+        None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p
+    )
     _alsa_quiet = handler_type(lambda *args: None)  # kept alive: ALSA holds the pointer
     lib.snd_lib_error_set_handler(_alsa_quiet)
 
@@ -73,7 +74,9 @@ def _simpleaudio() -> Any:
     try:
         import simpleaudio
     except ImportError as exc:
-        raise MissingPartError(f"no audio player ({exc}); reinstall coach, or use 'coach export'") from None
+        raise MissingPartError(
+            f"no audio player ({exc}); reinstall coach, or use 'coach export'"
+        ) from None
     _silence_alsa()
     return simpleaudio
 
@@ -160,8 +163,9 @@ class Playing(Protocol):
 class Device(Protocol):
     """Where PCM is played: the simpleaudio module, or a stand-in for a test."""
 
-    def play_buffer(self, data: bytes, channels: int, bytes_per_sample: int,
-                    rate: int) -> Playing: ...
+    def play_buffer(
+        self, data: bytes, channels: int, bytes_per_sample: int, rate: int
+    ) -> Playing: ...
 
     def stop_all(self) -> None: ...
 
@@ -172,11 +176,15 @@ def _no_keys(timeout: float) -> None:
     return None
 
 
-def play(session: Session, poll_key: Callable[[float], str | None] | None = None,
-         status: Callable[[str], None] | None = None,
-         on_chapter: Callable[[int], None] | None = None, device: Device | None = None,
-         clock: Callable[[], float] = time.monotonic,
-         listener: Listener | None = None) -> Outcome:
+def play(
+    session: Session,
+    poll_key: Callable[[float], str | None] | None = None,
+    status: Callable[[str], None] | None = None,
+    on_chapter: Callable[[int], None] | None = None,
+    device: Device | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    listener: Listener | None = None,
+) -> Outcome:
     """Play ``session`` to the default audio device (or ``device``).
 
     ``poll_key(timeout)`` waits up to ``timeout`` seconds and returns a key pressed or
@@ -212,8 +220,11 @@ def play(session: Session, poll_key: Callable[[float], str | None] | None = None
             listener.sound_started()
         if lead_obj is not None:
             title = session.chapter_title(0)
-            show = (lambda left: status(f"{title} · Starting · {minutes_seconds(left)} left")) \
-                if status else None
+            show = (
+                (lambda left: status(f"{title} · Starting · {minutes_seconds(left)} left"))
+                if status
+                else None
+            )
             total = session.seconds_from(0)
             key, offset = _wait_lead(lead_obj, poll, show, total, len(lead), clock)
             played += offset
@@ -245,7 +256,9 @@ def play(session: Session, poll_key: Callable[[float], str | None] | None = None
                         shown, after = second, session.seconds_from(index + 1)
                     left = (chapter.length - pos) / rate + after
                     where = _label_at(chapter, pos)
-                    state = "paused — space to resume" if paused else minutes_seconds(left) + " left"
+                    state = (
+                        "paused — space to resume" if paused else minutes_seconds(left) + " left"
+                    )
                     status(f"{chapter.title}{' · ' + where if where else ''} · {state}")
                 # Only how soon the next chapter starts depends on TICK.
                 key = poll(TICK)
@@ -293,9 +306,14 @@ def play(session: Session, poll_key: Callable[[float], str | None] | None = None
             listener.sound_ended(played, outcome is Outcome.FINISHED)
 
 
-def _wait_lead(obj: Playing, poll_key: Callable[[float], str | None],
-               status: Callable[[float], None] | None, total: float,
-               length: int, clock: Callable[[], float]) -> tuple[str | None, int]:
+def _wait_lead(
+    obj: Playing,
+    poll_key: Callable[[float], str | None],
+    status: Callable[[float], None] | None,
+    total: float,
+    length: int,
+    clock: Callable[[], float],
+) -> tuple[str | None, int]:
     """Wait for the lead-in (``length`` samples) to finish, or for a key (space, n, b, q)
     that stops it. Returns the key (None when it played out) and the sample reached.
     ``status`` gets the seconds left of the session (``total`` at the start)."""
@@ -311,13 +329,16 @@ def _wait_lead(obj: Playing, poll_key: Callable[[float], str | None],
     return None, length
 
 
-def _start(sa: Device, chapter: ChapterAudio | np.ndarray, offset: int, channels: int,
-           rate: int) -> Playing:
+def _start(
+    sa: Device, chapter: ChapterAudio | np.ndarray, offset: int, channels: int, rate: int
+) -> Playing:
     pcm = chapter.pcm if isinstance(chapter, ChapterAudio) else chapter
     data = pcm[offset:].tobytes()
     try:
         return sa.play_buffer(data, channels, 2, rate)
     except Exception as exc:  # simpleaudio raises its own error type for device failures
         detail = str(exc).rsplit("MSG:", 1)[-1].strip()
-        raise MissingPartError(f"no audio device could be opened ({detail}); "
-                               "'coach export' makes an MP3 to play elsewhere") from None
+        raise MissingPartError(
+            f"no audio device could be opened ({detail}); "
+            "'coach export' makes an MP3 to play elsewhere"
+        ) from None

@@ -78,8 +78,16 @@ def options_record(options: Options) -> dict[str, Any]:
     (pace, minutes, talk, counting, the step it started from, voice, rate, bed, tones)."""
     s = options.settings
     bed = options.mix.bed
-    record: dict[str, Any] = {"pace": s.pace.value, "talk": s.talk.value, "count": s.count,
-                              "minutes": s.minutes, "from": s.start + 1, "voice": options.voice,
-                              "rate": options.rate, "bed": bed.name or str(bed.path) if bed else None,
-                              "tones": s.tones, "mono": options.mix.channels == 1}
+    record: dict[str, Any] = {
+        "pace": s.pace.value,
+        "talk": s.talk.value,
+        "count": s.count,
+        "minutes": s.minutes,
+        "from": s.start + 1,
+        "voice": options.voice,
+        "rate": options.rate,
+        "bed": bed.name or str(bed.path) if bed else None,
+        "tones": s.tones,
+        "mono": options.mix.channels == 1,
+    }
     return {k: v for k, v in record.items() if v is not None}

@@ -146,16 +146,23 @@ def _sessions(raw: Any, p: _Problems) -> dict[str, Session]:
             continue
         for key in table:
             if key not in _SESSION_KEYS:
-                p.items.append(_with_line(p, f"{place}.{key}", unknown_key(key, _SESSION_KEYS, place)))
+                p.items.append(
+                    _with_line(p, f"{place}.{key}", unknown_key(key, _SESSION_KEYS, place))
+                )
         routine = table.get("routine")
         out[name] = Session(name, str(routine), "")  # (the weeks may name it, even if bad)
         if not isinstance(routine, str) or not routine:
-            p.add(f"{place}.routine", "is missing" if routine is None else "must be a routine's name")
+            p.add(
+                f"{place}.routine", "is missing" if routine is None else "must be a routine's name"
+            )
             continue
         if routine not in known:
             near = difflib.get_close_matches(routine, known, n=1)
             hint = f" (did you mean '{near[0]}'?)" if near else ""
-            p.add(f"{place}.routine", f"no routine named '{routine}'{hint}; routines: {', '.join(known)}")
+            p.add(
+                f"{place}.routine",
+                f"no routine named '{routine}'{hint}; routines: {', '.join(known)}",
+            )
             continue
         options: dict[str, Any] = {}
         for key in OPTION_KEYS:
@@ -163,9 +170,16 @@ def _sessions(raw: Any, p: _Problems) -> dict[str, Session]:
                 continue
             value = table[key]
             if key == "minutes":
-                ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 240
+                ok = (
+                    isinstance(value, (int, float))
+                    and not isinstance(value, bool)
+                    and 0 < value <= 240
+                )
                 if not ok:
-                    p.add(f"{place}.minutes", "must be a number of minutes, more than 0 and at most 240")
+                    p.add(
+                        f"{place}.minutes",
+                        "must be a number of minutes, more than 0 and at most 240",
+                    )
                     continue
                 options[key] = float(value)
                 continue
@@ -174,10 +188,14 @@ def _sessions(raw: Any, p: _Problems) -> dict[str, Session]:
             except ValueError as exc:
                 p.add(f"{place}.{key}", str(exc))
         title = table.get("title")
-        if title is not None and (not isinstance(title, str) or not title.strip() or len(title) > 80):
+        if title is not None and (
+            not isinstance(title, str) or not title.strip() or len(title) > 80
+        ):
             p.add(f"{place}.title", "must be text of 1 to 80 characters")
             title = None
-        out[name] = Session(name, routine, title.strip() if title else "", MappingProxyType(options))
+        out[name] = Session(
+            name, routine, title.strip() if title else "", MappingProxyType(options)
+        )
     return out
 
 
@@ -202,7 +220,7 @@ def _weeks(raw: Any, sessions: dict[str, Session], p: _Problems) -> list[Session
             continue
         listed = week["days"]
         if not isinstance(listed, list) or len(listed) != 7:
-            p.add(f"{place}.days", "must list 7 days, each a session's name or \"rest\"")
+            p.add(f"{place}.days", 'must list 7 days, each a session\'s name or "rest"')
             continue
         for d, item in enumerate(listed):
             if item == REST:
@@ -212,8 +230,11 @@ def _weeks(raw: Any, sessions: dict[str, Session], p: _Problems) -> list[Session
             else:
                 near = difflib.get_close_matches(str(item), allowed, n=1)
                 hint = f" (did you mean '{near[0]}'?)" if near else ""
-                p.add(f"{place}.days", f"day {d + 1}: '{item}' is no session of this program"
-                                       f"{hint}; sessions: {', '.join(allowed)}")
+                p.add(
+                    f"{place}.days",
+                    f"day {d + 1}: '{item}' is no session of this program"
+                    f"{hint}; sessions: {', '.join(allowed)}",
+                )
                 days.append(None)
     if days and all(d is None for d in days):
         p.add("weeks", "every day is a rest day")

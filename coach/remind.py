@@ -53,11 +53,15 @@ def parse_days(text: str) -> tuple[int, ...]:
     found: set[int] = set()
     for part in text.split(","):
         word = part.strip().lower()
-        match = [n for n, name in enumerate(WEEKDAYS) if word and
-                 (word == name or (len(word) > 3 and _FULL[n].startswith(word)))]
+        match = [
+            n
+            for n, name in enumerate(WEEKDAYS)
+            if word and (word == name or (len(word) > 3 and _FULL[n].startswith(word)))
+        ]
         if not match:
-            raise OptionError("--days", text, f"'{part.strip()}' is not a day: use "
-                              f"{','.join(WEEKDAYS)}")
+            raise OptionError(
+                "--days", text, f"'{part.strip()}' is not a day: use {','.join(WEEKDAYS)}"
+            )
         found.add(match[0])
     return tuple(sorted(found))
 
@@ -95,8 +99,11 @@ def calendar(reminders: Sequence[Reminder], at: time, name: str = "coach") -> by
         event.add("dtstart", start)
         event.add("duration", timedelta(minutes=max(1, round(r.minutes))))
         if r.weekdays:
-            rule = ({"freq": "daily"} if len(r.weekdays) == 7
-                    else {"freq": "weekly", "byday": [_ICAL_DAYS[d] for d in r.weekdays]})
+            rule = (
+                {"freq": "daily"}
+                if len(r.weekdays) == 7
+                else {"freq": "weekly", "byday": [_ICAL_DAYS[d] for d in r.weekdays]}
+            )
             event.add("rrule", rule)
         alarm = Alarm()
         alarm.add("action", "DISPLAY")

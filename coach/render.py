@@ -82,8 +82,10 @@ LEVELLING = 4
 def speech_level_tag(mix: Mix) -> str:
     """Everything that decides what ``prepare_speech`` makes of a clip under ``mix``:
     levelled clips are cached under it."""
-    return (f"levelled v{LEVELLING} lufs={line_lufs(mix):.6f} ceiling={SPEECH_CEILING_DB} "
-            f"fade={levels.EDGE_FADE} limiter={levels.LIMIT_WINDOW}")
+    return (
+        f"levelled v{LEVELLING} lufs={line_lufs(mix):.6f} ceiling={SPEECH_CEILING_DB} "
+        f"fade={levels.EDGE_FADE} limiter={levels.LIMIT_WINDOW}"
+    )
 
 
 def prepare_speech(raw: np.ndarray, rate: int, mix: Mix) -> np.ndarray:
@@ -117,8 +119,6 @@ def line_lufs(mix: Mix) -> float:
     return SPEECH_LUFS + mix.gain - 10 * math.log10(mix.channels)
 
 
-
-
 def pan_gains(pan: float, channels: int) -> tuple[float, ...]:
     """Per-channel gains for a stereo position -1 (left) .. +1 (right): the far side
     fades, the near side stays at full level, so the centre is unchanged."""
@@ -128,8 +128,9 @@ def pan_gains(pan: float, channels: int) -> tuple[float, ...]:
 
 
 @functools.lru_cache(maxsize=64)
-def _tone_audio(sound: Sound, length: int, sustain: bool, gain: float,
-                pack: SoundPack | None = None) -> np.ndarray:
+def _tone_audio(
+    sound: Sound, length: int, sustain: bool, gain: float, pack: SoundPack | None = None
+) -> np.ndarray:
     """A tone event's audio, exactly ``length`` samples or shorter: cut with a fade at
     the end of its slot, with the sustain pad under it when asked."""
     x = tones.load(sound, pack)[:length] * gain
@@ -147,7 +148,9 @@ def tone_gain(mix: Mix) -> float:
     # In one channel a tone is 3 dB louder, so the mono mix is the stereo one folded down
     # (lines are levelled in the output's layout already).
     folded = 10 * math.log10(2 / mix.channels)
-    return levels.db(TONE_PEAK_DB + folded + mix.tone_volume + mix.gain + mix.tone_boost) / tones.PEAK
+    return (
+        levels.db(TONE_PEAK_DB + folded + mix.tone_volume + mix.gain + mix.tone_boost) / tones.PEAK
+    )
 
 
 # ---- the plan's loudness ------------------------------------------------------------------
@@ -193,13 +196,14 @@ def plan_loudness(events: Sequence[Event], length: int, mix: Mix) -> float:
             return
         per_cell = energy / (b - a)
         cells[i] += per_cell * (i + 1 - a)
-        cells[i + 1: j] += per_cell
+        cells[i + 1 : j] += per_cell
         cells[j] += per_cell * (b - j)
 
     def place(start: int, cumulative: np.ndarray, gain: float) -> None:  # a known profile
         end = start + len(cumulative) - 1
-        bounds = np.unique(np.concatenate(([start], np.arange(-(-start // _CELL) * _CELL, end, _CELL),
-                                           [end])))
+        bounds = np.unique(
+            np.concatenate(([start], np.arange(-(-start // _CELL) * _CELL, end, _CELL), [end]))
+        )
         np.add.at(cells, bounds[:-1] // _CELL, np.diff(cumulative[bounds - start]) * gain)
 
     line_power = 10 ** ((line_lufs(mix) + 0.691) / 10)
@@ -252,7 +256,8 @@ class Renderer:
 
     def __init__(self, events: Sequence[Event], clips: Mapping[str, np.ndarray], mix: Mix) -> None:
         self.events: list[Speech | Tone] = [
-            e for e in events if isinstance(e, Speech) or (isinstance(e, Tone) and mix.tones)]
+            e for e in events if isinstance(e, Speech) or (isinstance(e, Tone) and mix.tones)
+        ]
         self.clips, self.mix = clips, mix
         self.starts = np.array([e.start for e in self.events], dtype=np.int64)
         self.ends = np.array([e.end for e in self.events], dtype=np.int64)
@@ -272,14 +277,13 @@ class Renderer:
             lo, hi = max(start, e.start), min(end, e.start + len(src))
             if hi <= lo:
                 continue
-            piece = src[lo - e.start: hi - e.start]
+            piece = src[lo - e.start : hi - e.start]
             if piece.dtype == np.int16:
                 piece = piece.astype(np.float32) * np.float32(1 / 32767)
             for ch, g in enumerate(pan_gains(e.pan, self.mix.channels)):
-                out[lo - start: hi - start, ch] += piece * g
+                out[lo - start : hi - start, ch] += piece * g
         return levels.soft_ceiling(out, levels.db(MIX_CEILING_DB))
 
     def pcm(self, start: int, end: int) -> np.ndarray:
         """Samples [start, end) as interleaved int16, shape (end - start, channels)."""
         return tones.to_pcm16(self.render(start, end))
-

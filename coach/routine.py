@@ -116,8 +116,10 @@ def find_step(routine: Routine, spec: str, option: str = "--from") -> int:
 
 
 def _ambiguous(option: str, spec: str, titles: list[str]) -> NoReturn:
-    raise InputError(f"{option} {spec}: fits {len(titles)} steps ({', '.join(titles)}); "
-                     "type more of the title, or the step's number")
+    raise InputError(
+        f"{option} {spec}: fits {len(titles)} steps ({', '.join(titles)}); "
+        "type more of the title, or the step's number"
+    )
 
 
 def describe_routine(routine: Routine, seconds: float) -> list[str]:
@@ -125,7 +127,9 @@ def describe_routine(routine: Routine, seconds: float) -> list[str]:
     built script estimates it), then each step with its phases."""
     from coach.clock import about
 
-    lines = [f"{routine.title} ({routine.name}, {len(routine.steps)} steps, about {about(seconds)})"]
+    lines = [
+        f"{routine.title} ({routine.name}, {len(routine.steps)} steps, about {about(seconds)})"
+    ]
     if routine.summary:
         lines.append(routine.summary)
     for k, step in enumerate(routine.steps, 1):
@@ -140,6 +144,8 @@ def describe_routine(routine: Routine, seconds: float) -> list[str]:
                 what = f"{'resting ' if phase.resting else ''}hold {phase.seconds:g} s"
             else:
                 what = f"{phase.motion.value} {phase.seconds:g} s"
-            lines.append(f"   - {phase.reps} x {what}{hold}{each}{sides}"
-                         + (f": {phase.say}" if phase.say else ""))
+            lines.append(
+                f"   - {phase.reps} x {what}{hold}{each}{sides}"
+                + (f": {phase.say}" if phase.say else "")
+            )
     return lines

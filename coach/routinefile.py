@@ -122,7 +122,7 @@ def key_lines(text: str) -> dict[str, int]:
         if place in places:
             return {}
         places[place] = number
-        value = line[key.end():]
+        value = line[key.end() :]
         for quotes in ('"""', "'''"):
             if value.count(quotes) % 2:
                 closing = quotes
@@ -157,8 +157,16 @@ def _unknown_keys(table: dict[str, Any], allowed: set[str], place: str, p: _Prob
             p.add(key_place(key, place), functools.partial(unknown, key, allowed))
 
 
-def _text(table: dict[str, Any], key: str, place: str, p: _Problems, *, required: bool = False,
-          limit: int = MAX_TEXT_CHARS, lines: bool = False) -> str:
+def _text(
+    table: dict[str, Any],
+    key: str,
+    place: str,
+    p: _Problems,
+    *,
+    required: bool = False,
+    limit: int = MAX_TEXT_CHARS,
+    lines: bool = False,
+) -> str:
     """The text at ``table[key]``, whitespace collapsed; with ``lines`` its newlines are
     kept (one between lines), without they become spaces. Tab and newline are the only
     control characters allowed."""
@@ -184,13 +192,23 @@ def _text(table: dict[str, Any], key: str, place: str, p: _Problems, *, required
     elif len(text) > limit:
         p.add(where, f"is {len(text)} characters long; the limit is {limit}")
     elif (aloud := spoken_length(text)) > limit:  # "987654321" is 90 characters read aloud
-        p.add(where, f"is {aloud} characters long read aloud (numbers as words); the limit "
-                     f"is {limit}")
+        p.add(
+            where, f"is {aloud} characters long read aloud (numbers as words); the limit is {limit}"
+        )
     return text
 
 
-def _number(table: dict[str, Any], key: str, place: str, p: _Problems, *, low: float,
-            high: float, default: float | None = None, whole: bool = False) -> float:
+def _number(
+    table: dict[str, Any],
+    key: str,
+    place: str,
+    p: _Problems,
+    *,
+    low: float,
+    high: float,
+    default: float | None = None,
+    whole: bool = False,
+) -> float:
     where = f"{place}.{key}"
     if key not in table:
         if default is None:
@@ -209,8 +227,14 @@ def _number(table: dict[str, Any], key: str, place: str, p: _Problems, *, low: f
 
 
 def _kind(value: Any) -> str:
-    return {str: "text", bool: "true/false", int: "a number", float: "a number",
-            list: "a list", dict: "a table"}.get(type(value), type(value).__name__)
+    return {
+        str: "text",
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
 
 
 def _choice(value: Any, enum: type[Enum], where: str, p: _Problems) -> Any:
@@ -223,7 +247,9 @@ def _choice(value: Any, enum: type[Enum], where: str, p: _Problems) -> Any:
     return None
 
 
-def _phase(table: dict[str, Any], place: str, p: _Problems, *, check_keys: bool = True) -> Phase | None:
+def _phase(
+    table: dict[str, Any], place: str, p: _Problems, *, check_keys: bool = True
+) -> Phase | None:
     if check_keys:
         _unknown_keys(table, _PHASE_KEYS, place, p)
     before = p.count
@@ -238,8 +264,11 @@ def _phase(table: dict[str, Any], place: str, p: _Problems, *, check_keys: bool 
         seconds = 0.0  # a breath takes the voice's time: in, a pause, out, a pause
         for key in ("seconds", "hold", "sides"):
             if key in table:
-                p.add(f"{place}.{key}", "a breathe motion keeps its own time (one slow breath "
-                      f"a repetition); leave out '{key}'")
+                p.add(
+                    f"{place}.{key}",
+                    "a breathe motion keeps its own time (one slow breath "
+                    f"a repetition); leave out '{key}'",
+                )
     else:
         seconds = float(_number(table, "seconds", place, p, low=MIN_SECONDS, high=MAX_SECONDS))
     hold = float(_number(table, "hold", place, p, low=0, high=MAX_HOLD, default=0.0))
@@ -268,8 +297,16 @@ def _phase(table: dict[str, Any], place: str, p: _Problems, *, check_keys: bool 
         p.add(f"{place}.hold", "a hold motion is already a hold; give its length in 'seconds'")
     if p.count > before or motion is None:
         return None
-    return Phase(motion=motion, reps=reps, seconds=seconds, say=say, hold=hold, sides=tuple(sides),
-                 resting=resting, coaching=coaching)
+    return Phase(
+        motion=motion,
+        reps=reps,
+        seconds=seconds,
+        say=say,
+        hold=hold,
+        sides=tuple(sides),
+        resting=resting,
+        coaching=coaching,
+    )
 
 
 def _lines(table: dict[str, Any], key: str, place: str, p: _Problems) -> tuple[str, ...]:
@@ -324,8 +361,9 @@ def _step(table: Any, place: str, p: _Problems) -> Step | None:
                     phases.append(_phase(item, where, p))
     elif inline & table.keys():
         # The short form: a step with a single phase written inline; its `say` is the step's.
-        phases.append(_phase({k: v for k, v in table.items() if k in inline}, place, p,
-                             check_keys=False))
+        phases.append(
+            _phase({k: v for k, v in table.items() if k in inline}, place, p, check_keys=False)
+        )
     else:
         p.add(place, "has no movement: give motion, reps and seconds, or [[steps.phases]]")
     if p.count > before or not all(phases):
@@ -333,8 +371,9 @@ def _step(table: Any, place: str, p: _Problems) -> Step | None:
     return Step(title=title, phases=tuple(ph for ph in phases if ph), say=say)
 
 
-def parse(data: dict[str, Any], name: str, source: str,
-          lines: dict[str, int] | None = None) -> Routine:
+def parse(
+    data: dict[str, Any], name: str, source: str, lines: dict[str, int] | None = None
+) -> Routine:
     """Validate a parsed TOML document into a Routine; raise InputError naming every problem
     (with its line when ``lines``, from ``key_lines``, knows it)."""
     p = _Problems(source, lines)
@@ -360,13 +399,24 @@ def parse(data: dict[str, Any], name: str, source: str,
                 continue
             key = step.title.casefold()
             if key in seen:
-                p.add(f"steps[{i}].title", f"'{step.title}' is also the title of steps[{seen[key]}]; "
-                      "each step needs its own title (it names a chapter)")
+                p.add(
+                    f"steps[{i}].title",
+                    f"'{step.title}' is also the title of steps[{seen[key]}]; "
+                    "each step needs its own title (it names a chapter)",
+                )
             seen.setdefault(key, i)
             steps.append(step)
     p.raise_if_any()
-    return Routine(name=name, title=title, steps=tuple(steps), summary=summary, intro=intro,
-                   outro=outro, source=source, language=language)
+    return Routine(
+        name=name,
+        title=title,
+        steps=tuple(steps),
+        summary=summary,
+        intro=intro,
+        outro=outro,
+        source=source,
+        language=language,
+    )
 
 
 def _language(data: dict[str, Any], p: _Problems) -> str:
@@ -378,7 +428,7 @@ def _language(data: dict[str, Any], p: _Problems) -> str:
         return languages.DEFAULT
     value = data["language"]
     if not isinstance(value, str):
-        p.add("language", f"must be text, a language code such as \"ja\", not {_kind(value)}")
+        p.add("language", f'must be text, a language code such as "ja", not {_kind(value)}')
         return languages.DEFAULT
     try:
         return languages.get(value, option="").code

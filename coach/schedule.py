@@ -83,12 +83,19 @@ class Place:
         with the calendar day each falls on if none is missed."""
         first = self.index + 1 if self.done_today else self.index
         start = self.today + timedelta(days=1) if self.done_today else self.today
-        return [(start + timedelta(days=k), i, self.program.days[i])
-                for k, i in enumerate(range(first, min(first + count, len(self.program.days))))]
+        return [
+            (start + timedelta(days=k), i, self.program.days[i])
+            for k, i in enumerate(range(first, min(first + count, len(self.program.days))))
+        ]
 
 
-def where(program: Program, started: date, today: date, entries: Iterable[Entry],
-          day_starts: str = rules.DEFAULT_DAY_STARTS) -> Place:
+def where(
+    program: Program,
+    started: date,
+    today: date,
+    entries: Iterable[Entry],
+    day_starts: str = rules.DEFAULT_DAY_STARTS,
+) -> Place:
     """Where you are in ``program`` begun on ``started``, on practice day ``today``, by the
     sessions in ``entries`` (the module's rule)."""
     offset = rules.day_starts(day_starts)
@@ -115,6 +122,7 @@ def where(program: Program, started: date, today: date, entries: Iterable[Entry]
 
 
 # ---- the program you follow -----------------------------------------------------------
+
 
 def _file() -> Path:
     return places.state_dir() / "program.json"
@@ -159,4 +167,3 @@ def stop() -> Following | None:
 def title(session: Session, routine_title: str) -> str:
     """How a program's session is called: its own title, else its routine's."""
     return session.title or routine_title
-

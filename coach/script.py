@@ -82,8 +82,13 @@ class Talk(Enum):
     MORE = "more"
 
 
-MOTION_SOUND = {Motion.CIRCLE: Sound.CIRCLE, Motion.STROKE: Sound.STROKE,
-                Motion.PRESS: Sound.PRESS, Motion.PLUCK: Sound.PLUCK, Motion.HOLD: Sound.HOLD}
+MOTION_SOUND = {
+    Motion.CIRCLE: Sound.CIRCLE,
+    Motion.STROKE: Sound.STROKE,
+    Motion.PRESS: Sound.PRESS,
+    Motion.PLUCK: Sound.PLUCK,
+    Motion.HOLD: Sound.HOLD,
+}
 
 
 @dataclass(frozen=True)
@@ -185,16 +190,18 @@ def texts(cues: tuple[Cue, ...]) -> list[str]:
     return list(dict.fromkeys(c.text for c in cues if isinstance(c, Say)))
 
 
-def estimate_seconds(cues: tuple[Cue, ...], pace: Pace, wpm: float | None = None,
-                     language: str = languages.DEFAULT) -> float:
+def estimate_seconds(
+    cues: tuple[Cue, ...], pace: Pace, wpm: float | None = None, language: str = languages.DEFAULT
+) -> float:
     """Approximate seconds ``cues`` last, speech in ``language`` at ``wpm`` (see
     speech_estimate)."""
     return sum(_estimate(c, pace, wpm, language) for c in cues)
 
 
 @functools.lru_cache(maxsize=4096)  # fitting --minutes builds dozens of scripts of the same lines
-def speech_estimate(text: str, pace: Pace, wpm: float | None = None,
-                    language: str = languages.DEFAULT) -> float:
+def speech_estimate(
+    text: str, pace: Pace, wpm: float | None = None, language: str = languages.DEFAULT
+) -> float:
     """Rough seconds to speak ``text`` in ``language`` at ``wpm`` (the language's rate unit:
     words, or in Japanese morae, per minute; None: the default rate for ``pace``). English
     from its length read aloud: numbers count as the words they are read as, emoji and
@@ -208,8 +215,9 @@ def speech_estimate(text: str, pace: Pace, wpm: float | None = None,
     return seconds * lang.estimate_rate / wpm if wpm else seconds / pace.speech
 
 
-def _estimate(cue: Cue, pace: Pace, wpm: float | None = None,
-              language: str = languages.DEFAULT) -> float:
+def _estimate(
+    cue: Cue, pace: Pace, wpm: float | None = None, language: str = languages.DEFAULT
+) -> float:
     if isinstance(cue, Say):
         return 0.0 if cue.over else speech_estimate(cue.text, pace, wpm, language)
     if isinstance(cue, Beat | Rest):
@@ -273,8 +281,11 @@ def _pan(side: Side | None) -> float:
 
 def _uses_markers(routine: Routine, start: int) -> bool:
     """Whether the hold and release markers sound in the session from step ``start``."""
-    return any(phase.motion is Motion.HOLD or phase.hold
-               for step in routine.steps[start:] for phase in step.phases)
+    return any(
+        phase.motion is Motion.HOLD or phase.hold
+        for step in routine.steps[start:]
+        for phase in step.phases
+    )
 
 
 class _Builder:
@@ -329,7 +340,10 @@ class _Builder:
 
     def build(self) -> tuple[Cue, ...]:
         r, start = self.r, self.s.start
-        self.add(Chapter(self.t("introduction")), Beat(Sound.START, round(2.5 * self.f, 6), label="Starting"))
+        self.add(
+            Chapter(self.t("introduction")),
+            Beat(Sound.START, round(2.5 * self.f, 6), label="Starting"),
+        )
         if start:  # picking up part-way: the person has heard the full introduction before
             self.line(self.t("from_step", title=r.title, number=self.t.number(start + 1)))
         else:
@@ -337,7 +351,10 @@ class _Builder:
         if self.s.tones and _uses_markers(r, start):
             # Each marker heard once, named, before it is needed.
             self.gap(0.8)
-            for line, sound in ((self.t("teach_hold"), Sound.HOLD), (self.t("teach_release"), Sound.RELEASE)):
+            for line, sound in (
+                (self.t("teach_hold"), Sound.HOLD),
+                (self.t("teach_release"), Sound.RELEASE),
+            ):
                 self.line(line)
                 self.rest(0.3)
                 self.add(Beat(sound, round(1.2 * self.f, 6)))
@@ -348,18 +365,28 @@ class _Builder:
             bell = 2.0 * self.f if self.s.tones else 1.0  # without tones the bell is only time
             # The label says where in the routine the bell is: the chapter's title is
             # shown beside it already ("Smile lines · Smile lines" said nothing).
-            self.add(Chapter(step.title), Beat(Sound.BELL, round(bell, 6),
-                                               label=f"step {k + 1} of {len(r.steps)}"))
-            self.line(self.t("step", number=self.t.number(k + 1), count=self.t.number(len(r.steps)),
-                             title=step.title))
+            self.add(
+                Chapter(step.title),
+                Beat(Sound.BELL, round(bell, 6), label=f"step {k + 1} of {len(r.steps)}"),
+            )
+            self.line(
+                self.t(
+                    "step",
+                    number=self.t.number(k + 1),
+                    count=self.t.number(len(r.steps)),
+                    title=step.title,
+                )
+            )
             if step.say:
                 self.gap(0.4)
                 self.say(step.say)
             for phase in step.phases:
                 self.phase(phase)
             self.gap(1.5)
-        self.add(Chapter(self.t("closing")), Beat(Sound.BELL, round(2.0 * self.f if self.s.tones else 1.0, 6),
-                                          label="last bell"))
+        self.add(
+            Chapter(self.t("closing")),
+            Beat(Sound.BELL, round(2.0 * self.f if self.s.tones else 1.0, 6), label="last bell"),
+        )
         self.say(r.outro or self.t("default_outro"), between=CLOSING_GAP, least=CLOSING_LEAST)
         if self.s.tones:
             self.gap(1.0)
@@ -451,16 +478,22 @@ class _Builder:
         # number fits in one, else a light count ("and one", "and two") over every few.
         group = 1  # repetitions per counted word; a last short group joins the one before
         counted = not self.s.tones and not held
-        while counted and group < reps and not self.fits(
-                self.count_word(reps // group, group), slot * group):
+        while (
+            counted
+            and group < reps
+            and not self.fits(self.count_word(reps // group, group), slot * group)
+        ):
             group += 1
         starts = list(range(0, reps - reps % group if group > 1 else reps, group)) or [0]
         lines: dict[int, str] = {}
         if counted:
             lines = {i: self.count_word(n, group) for n, i in enumerate(starts, 1)}
         elif self.s.count and slot >= MIN_COUNTED_SLOT and not held:
-            lines = {i: self.t.number(i + 1) for i in range(reps)
-                     if self.fits(self.t.number(i + 1), slot)}
+            lines = {
+                i: self.t.number(i + 1)
+                for i in range(reps)
+                if self.fits(self.t.number(i + 1), slot)
+            }
         elif talk is not Talk.LESS:
             marks = {reps // 2: "halfway"} if reps >= 6 else {}
             if reps >= 8:
@@ -476,7 +509,9 @@ class _Builder:
             if not free or not self.fits(text, period):
                 left.append(text)
                 continue
-            lines[free[(len(self.coached) * 7 + 1) % len(free)]] = text  # spread, not always the first
+            lines[free[(len(self.coached) * 7 + 1) % len(free)]] = (
+                text  # spread, not always the first
+            )
             self.coached.add(text)
         for i in range(reps):
             label = f"{where}{phase.motion.value} {i + 1} of {reps}"
@@ -510,7 +545,9 @@ class _Builder:
     def hold(self, seconds: float, pan: float, label: str) -> None:
         if not self.s.tones:
             self.add(Say(self.t("hold"), pan=pan, over=True))
-        self.add(Beat(Sound.HOLD, round(seconds, 6), pan, sustain=seconds >= SUSTAIN_FROM, label=label))
+        self.add(
+            Beat(Sound.HOLD, round(seconds, 6), pan, sustain=seconds >= SUSTAIN_FROM, label=label)
+        )
         if not self.s.tones:
             self.add(Say(self.t("release"), pan=pan, over=True))
         self.add(Beat(Sound.RELEASE, round(RELEASE_SLOT * self.f, 6), pan, label=label))
@@ -604,8 +641,9 @@ def build(routine: Routine, settings: Settings = Settings(), wpm: float | None =
     longer than MAX_SESSION_SECONDS (speech estimated at ``wpm``).
     """
     if not 0 <= settings.start < len(routine.steps):
-        raise InputError(f"--from {settings.start + 1}: {routine.title} has "
-                         f"{len(routine.steps)} steps")
+        raise InputError(
+            f"--from {settings.start + 1}: {routine.title} has {len(routine.steps)} steps"
+        )
     if settings.minutes is not None:
         script = _fit(routine, settings)
     else:
@@ -619,12 +657,15 @@ def build(routine: Routine, settings: Settings = Settings(), wpm: float | None =
     return script
 
 
-def _too_long(routine: Routine, settings: Settings, total: float,
-              wpm: float | None = None) -> InputError:
+def _too_long(
+    routine: Routine, settings: Settings, total: float, wpm: float | None = None
+) -> InputError:
     rate = f" and {wpm:g} words per minute" if wpm else ""
-    return InputError(f"{routine.source or routine.name}: the session would last about "
-                      f"{about(total)} at the {settings.pace.value} pace{rate}; the limit is "
-                      "4 hours")
+    return InputError(
+        f"{routine.source or routine.name}: the session would last about "
+        f"{about(total)} at the {settings.pace.value} pace{rate}; the limit is "
+        "4 hours"
+    )
 
 
 def rhythm_seconds(routine: Routine, pace: Pace, rep_scale: float = 1.0, start: int = 0) -> float:
@@ -640,8 +681,9 @@ def rhythm_seconds(routine: Routine, pace: Pace, rep_scale: float = 1.0, start: 
             if phase.motion is Motion.BREATHE:
                 total += reps * sides * BREATH_SECONDS  # a breath keeps its time at any pace
             elif phase.resting:
-                total += sides * (_resting_breaths(reps * phase.seconds * f) * BREATH_SECONDS
-                                  + RELEASE_SLOT * f)
+                total += sides * (
+                    _resting_breaths(reps * phase.seconds * f) * BREATH_SECONDS + RELEASE_SLOT * f
+                )
             else:
                 held = phase.motion is Motion.HOLD or phase.hold
                 rep = phase.seconds + phase.hold + (RELEASE_SLOT if held else 0.0)
@@ -699,15 +741,21 @@ def _fit(routine: Routine, settings: Settings) -> Script:
             fits -= 0.1 if fits * 60 > high else 0
             bound = f"at most {minutes_seconds(high)} (-m {fits:.1f} or less fits)"
         hint = _shorter_routine(routine, settings) if target < low else ""
-        raise InputError(f"--minutes {settings.minutes:g}: {routine.title} cannot fit; "
-                         f"at the {settings.pace.value} pace it lasts {bound}{hint}")
+        raise InputError(
+            f"--minutes {settings.minutes:g}: {routine.title} cannot fit; "
+            f"at the {settings.pace.value} pace it lasts {bound}{hint}"
+        )
     # Estimated length grows with the scale in steps; bisect for the closest scale. The
     # rhythm alone (cheap: no cues) already reaches the target at some scale, and the
     # estimate is never below the rhythm, so the search starts under that scale.
     lo, hi = 0.0, float(MAX_REPS)
     for _ in range(30):
         mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if rhythm_seconds(routine, settings.pace, mid, settings.start) < target else (lo, mid)
+        lo, hi = (
+            (mid, hi)
+            if rhythm_seconds(routine, settings.pace, mid, settings.start) < target
+            else (lo, mid)
+        )
     lo, hi = 0.0, hi
     best = near(1.0) or shortest
     for _ in range(18):
@@ -734,7 +782,11 @@ def _shorter_routine(routine: Routine, settings: Settings) -> str:
     and ``routine`` is not it, else ""."""
     from coach.catalog import builtin, builtin_names
 
-    if routine.name == SHORT_ROUTINE or routine.name not in builtin_names() or routine != builtin(routine.name):
+    if (
+        routine.name == SHORT_ROUTINE
+        or routine.name not in builtin_names()
+        or routine != builtin(routine.name)
+    ):
         return ""  # a routine of the user's own may be long for reasons of its own
     short = builtin(SHORT_ROUTINE)
     if _script(short, replace(settings, start=0), 0.0).estimate_seconds() > settings.minutes * 60:  # type: ignore[operator]
@@ -749,9 +801,12 @@ def _side(pan: float) -> str:
 def describe(script: Script) -> list[str]:
     """The script as readable lines: one per cue, runs of identical beats folded."""
     s = script.settings
-    lines = [f"{script.title} — pace {s.pace.value}, talk {s.talk.value}"
-             f"{', counting' if s.count else ''}{'' if s.tones else ', voice only'}"
-             f"{f', from step {s.start + 1}' if s.start else ''}, about {about(script.estimate_seconds())}"]
+    lines = [
+        f"{script.title} — pace {s.pace.value}, talk {s.talk.value}"
+        f"{', counting' if s.count else ''}{'' if s.tones else ', voice only'}"
+        f"{f', from step {s.start + 1}' if s.start else ''}, about {about(script.estimate_seconds())}"
+    ]
+
     # Identical beats in a row fold into one line; every other cue keeps its own.
     def fold(pair: tuple[int, Cue]) -> object:
         i, cue = pair
@@ -769,6 +824,8 @@ def describe(script: Script) -> list[str]:
         else:
             times = f" x{len(run)}" if len(run) > 1 else ""
             extra = " sustained" if cue.sustain else ""
-            lines.append(f"  {'tone':9}{cue.sound.value} {cue.seconds:g} s{extra}{times}"
-                         f"{_side(cue.pan)}{'  ' + cue.label if cue.label else ''}")
+            lines.append(
+                f"  {'tone':9}{cue.sound.value} {cue.seconds:g} s{extra}{times}"
+                f"{_side(cue.pan)}{'  ' + cue.label if cue.label else ''}"
+            )
     return lines

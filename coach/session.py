@@ -79,13 +79,22 @@ class Session:
     a bad routine plan, voice or rate; MissingPartError when the chosen engine cannot run.
     """
 
-    def __init__(self, routine: Routine, options: Options, speaker: Speaker | None = None,
-                 notify: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        routine: Routine,
+        options: Options,
+        speaker: Speaker | None = None,
+        notify: Callable[[str], None] | None = None,
+    ) -> None:
         self.routine, self.options = routine, options
         self.script: Script = build(routine, options.settings, options.rate)
-        self.speaker = speaker or open_speaker(options.voice, options.rate,
-                                               options.settings.pace.speech, notify=notify,
-                                               language=routine.language)
+        self.speaker = speaker or open_speaker(
+            options.voice,
+            options.rate,
+            options.settings.pace.speech,
+            notify=notify,
+            language=routine.language,
+        )
         self.clips = Clips(self.speaker, lambda: self.mix)
         self._laid: dict[int, tuple[tuple[Event, ...], int]] = {}  # chapter -> events from 0, end
         self._mix: Mix | None = None
@@ -109,8 +118,9 @@ class Session:
         (coach.speech), so words per minute is the common measure; the Speaker's own rate,
         not a fallback's, keeps the plan the same however the session is made."""
         if text not in self._estimates:
-            seconds = speech_estimate(text, self.script.settings.pace, self.speaker.rate,
-                                      self.script.language)
+            seconds = speech_estimate(
+                text, self.script.settings.pace, self.speaker.rate, self.script.language
+            )
             self._estimates[text] = round(seconds * RATE)
         return self._estimates[text]
 
@@ -140,9 +150,15 @@ class Session:
             if all(text in frames for text in texts(cues)):
                 total += self._laid_out(k)[1]  # nothing is spoken for it: all lines exist
             else:
-                total += round(sum(c.seconds for c in cues if isinstance(c, Beat | Rest)) * RATE
-                               + speed * sum(self._estimated_frames(c.text) for c in cues
-                                             if isinstance(c, Say) and not c.over))
+                total += round(
+                    sum(c.seconds for c in cues if isinstance(c, Beat | Rest)) * RATE
+                    + speed
+                    * sum(
+                        self._estimated_frames(c.text)
+                        for c in cues
+                        if isinstance(c, Say) and not c.over
+                    )
+                )
         return total / RATE
 
     def close(self) -> None:
@@ -203,7 +219,8 @@ class Session:
             cues = self._chapter_cues[0]
             found, _ = timeline.layout_chapter(cues, _NO_FRAMES, RATE)
             envelope = ducking.envelope(
-                [(e.start, e.end) for e in found if isinstance(e, Speech)], end, None)
+                [(e.start, e.end) for e in found if isinstance(e, Speech)], end, None
+            )
             pcm = bed.lay(pcm, self._bed_loop(), envelope.gain(0, end), 0)
         return pcm
 
@@ -233,8 +250,12 @@ class Session:
         events, end = self._laid_out(index)
         # The bed follows the session's clock, so with one this chapter needs its place in it.
         start = sum(self._laid_out(i)[1] for i in range(index)) if self.options.mix.bed else 0
-        pcm = np.concatenate([*self._mixed(index, events, end, start, max(1, end)),
-                              np.zeros((0, self.channels), np.int16)])
+        pcm = np.concatenate(
+            [
+                *self._mixed(index, events, end, start, max(1, end)),
+                np.zeros((0, self.channels), np.int16),
+            ]
+        )
         return ChapterAudio(index, self.chapter_title(index), events, pcm)
 
     def _laid_out(self, index: int) -> tuple[tuple[Event, ...], int]:
@@ -249,8 +270,9 @@ class Session:
         assert self.options.mix.bed is not None
         return bed.loop(self.options.mix.bed, self.options.mix.channels)
 
-    def _bed_envelope(self, index: int, start: int, end: int,
-                      lines: list[tuple[int, int]]) -> ducking.Envelope:
+    def _bed_envelope(
+        self, index: int, start: int, end: int, lines: list[tuple[int, int]]
+    ) -> ducking.Envelope:
         """The bed's envelope for chapter ``index`` at [start, end) of the session with its
         spoken ``lines``: the ducking there depends on this chapter's lines plus the
         nearest line of the chapters on either side, and on nothing further (see
@@ -268,7 +290,7 @@ class Session:
             if start - pos > reach:
                 break
         pos = end
-        for cues in self._chapter_cues[index + 1:]:  # on to the next line after it
+        for cues in self._chapter_cues[index + 1 :]:  # on to the next line after it
             # Where the next chapter's first line starts depends on no clip's length, so
             # it is known without speaking anything: play starts no later for it.
             found, chapter_end = timeline.layout_chapter(cues, _NO_FRAMES, RATE, pos)
@@ -288,8 +310,9 @@ class Session:
         if self.options.mix.bed is None or not tl.chapters:
             return None
         lines = [(e.start, e.end) for e in tl.events if isinstance(e, Speech)]
-        return ducking.envelope(lines, self._opening()[1],
-                                (tl.chapters[-1].start, tl.chapters[-1].end))
+        return ducking.envelope(
+            lines, self._opening()[1], (tl.chapters[-1].start, tl.chapters[-1].end)
+        )
 
     def timeline(self) -> Timeline:
         """The whole session on one clock (synthesizes every line)."""
@@ -312,16 +335,24 @@ class Session:
             yield from self._mixed(index, events, length, start, block)
             start += length
 
-    def _mixed(self, index: int, events: tuple[Event, ...], length: int, start: int,
-               block: int) -> Iterator[np.ndarray]:
+    def _mixed(
+        self, index: int, events: tuple[Event, ...], length: int, start: int, block: int
+    ) -> Iterator[np.ndarray]:
         """Chapter ``index`` (``events`` laid out from 0, ``length`` samples) mixed as int16
         blocks of at most ``block`` samples, with the bed under it at sample ``start`` of the
         session's clock: the one render path of ``chapter`` and ``blocks``."""
         renderer = Renderer(events, self.clips, self.mix)
         mix = self.options.mix
-        envelope = None if mix.bed is None else self._bed_envelope(
-            index, start, start + length,
-            [(e.start + start, e.end + start) for e in events if isinstance(e, Speech)])
+        envelope = (
+            None
+            if mix.bed is None
+            else self._bed_envelope(
+                index,
+                start,
+                start + length,
+                [(e.start + start, e.end + start) for e in events if isinstance(e, Speech)],
+            )
+        )
         for s in range(0, length, block):
             e = min(length, s + block)
             pcm = renderer.pcm(s, e)

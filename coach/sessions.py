@@ -107,11 +107,13 @@ def key(routine: Routine, options: Options, fmt: str) -> str:
     fields = {
         "routine": repr(routine),
         "settings": repr(options.settings),
-        "voice": options.voice, "rate": options.rate,
+        "voice": options.voice,
+        "rate": options.rate,
         "mix": [mix.channels, mix.tones, mix.tone_volume, mix.gain, mix.tone_boost],
         "sounds": _stamp(mix.sounds.folder) if mix.sounds else None,
         "bed": None if mix.bed is None else [mix.bed.name, _stamp(mix.bed.path), mix.bed.volume],
-        "fmt": fmt, "versions": _versions(),
+        "fmt": fmt,
+        "versions": _versions(),
     }
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 
@@ -128,9 +130,16 @@ class Store:
         record = self.root / f"{name}.json"
         try:
             data = json.loads(record.read_text("utf-8"))
-            kept = Kept(name, self.root / f"{name}{data['fmt']}",
-                        self.root / f"{name}.chapters.json", data["fmt"], int(data["size"]),
-                        data["sha256"], float(data["seconds"]), float(data["made"]))
+            kept = Kept(
+                name,
+                self.root / f"{name}{data['fmt']}",
+                self.root / f"{name}.chapters.json",
+                data["fmt"],
+                int(data["size"]),
+                data["sha256"],
+                float(data["seconds"]),
+                float(data["made"]),
+            )
             if kept.audio.stat().st_size != kept.size or not kept.chapters.is_file():
                 return None
             os.utime(record)  # least recently used goes first when trimming
@@ -138,9 +147,15 @@ class Store:
             return None
         return kept
 
-    def render(self, name: str, routine: Routine, options: Options, fmt: str,
-               stop: threading.Event | None = None,
-               notify: Callable[[str], None] | None = None) -> Kept:
+    def render(
+        self,
+        name: str,
+        routine: Routine,
+        options: Options,
+        fmt: str,
+        stop: threading.Event | None = None,
+        notify: Callable[[str], None] | None = None,
+    ) -> Kept:
         """Render the session ``name`` (its key) with the export job and keep it. ``stop``,
         once set, ends the render at its next block (Stopped; nothing is left behind)."""
         from coach import job
@@ -153,14 +168,21 @@ class Store:
         self.root.mkdir(parents=True, exist_ok=True)
         audio = self.root / f"{name}{fmt}"
         chapters = self.root / f"{name}.chapters.json"
-        result = job.run(routine, options, job.Targets(audio, fmt, chapters=chapters), progress,
-                         notify=notify)
+        result = job.run(
+            routine, options, job.Targets(audio, fmt, chapters=chapters), progress, notify=notify
+        )
         digest = hashlib.sha256()
         with open(audio, "rb") as f:
             while block := f.read(1 << 20):
                 digest.update(block)
-        record = {"fmt": fmt, "size": audio.stat().st_size, "sha256": digest.hexdigest(),
-                  "seconds": result.seconds, "routine": routine.name, "made": time.time()}
+        record = {
+            "fmt": fmt,
+            "size": audio.stat().st_size,
+            "sha256": digest.hexdigest(),
+            "seconds": result.seconds,
+            "routine": routine.name,
+            "made": time.time(),
+        }
         write_atomically(self.root / f"{name}.json", json.dumps(record) + "\n")
         self.trim(keep=name)
         kept = self.find(name)
@@ -191,8 +213,11 @@ class Store:
 
     def info(self) -> StoreInfo:
         kept = self._sessions()
-        return StoreInfo(self.root, sum(1 for k in kept if self.find(k)),
-                         sum(size for _, size, _ in kept.values()))
+        return StoreInfo(
+            self.root,
+            sum(1 for k in kept if self.find(k)),
+            sum(size for _, size, _ in kept.values()),
+        )
 
     def trim(self, keep: str = "") -> int:
         """Remove the least recently used sessions (never ``keep``) while the folder is over

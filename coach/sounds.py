@@ -27,7 +27,15 @@ class Sound(Enum):
 #: How long each built-in sound sounds when played whole, seconds: tones synthesizes each
 #: exactly this long, ending where it has died away (tests/test_tones.py checks).
 SECONDS: dict[Sound, float] = {
-    Sound.CIRCLE: 0.9, Sound.STROKE: 0.55, Sound.PRESS: 0.5, Sound.PLUCK: 0.16,
-    Sound.PULSE: 0.3, Sound.HOLD: 0.64, Sound.RELEASE: 0.57, Sound.SUSTAIN: 1.0,
-    Sound.BELL: 2.4, Sound.START: 2.3, Sound.END: 3.0,
+    Sound.CIRCLE: 0.9,
+    Sound.STROKE: 0.55,
+    Sound.PRESS: 0.5,
+    Sound.PLUCK: 0.16,
+    Sound.PULSE: 0.3,
+    Sound.HOLD: 0.64,
+    Sound.RELEASE: 0.57,
+    Sound.SUSTAIN: 1.0,
+    Sound.BELL: 2.4,
+    Sound.START: 2.3,
+    Sound.END: 3.0,
 }

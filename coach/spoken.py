@@ -30,8 +30,7 @@ def speakable(text: str) -> str:
     whitespace (including newlines) collapsed to single spaces. Letters, digits,
     punctuation, currency and plain arithmetic signs are kept. Pure; "" when nothing of
     ``text`` can be spoken (a line of emoji only)."""
-    kept = "".join(ch for ch in _SELECTORS.sub("", text)
-                   if not _silent(ch))
+    kept = "".join(ch for ch in _SELECTORS.sub("", text) if not _silent(ch))
     kept = _SPACES.sub(" ", kept).strip()
     return _SPACE_BEFORE_STOP.sub(r"\1", kept)
 
@@ -47,12 +46,25 @@ def is_speakable(text: str) -> bool:
 
 
 _DIGITS = re.compile(r"\d+")
-_SMALL = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
-          "fourteen fifteen sixteen seventeen eighteen nineteen").split()
+_SMALL = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+    "fourteen fifteen sixteen seventeen eighteen nineteen"
+).split()
 _TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
-_SCALES = ("", " thousand", " million", " billion", " trillion", " quadrillion",
-           " quintillion", " sextillion", " septillion", " octillion", " nonillion",
-           " decillion")
+_SCALES = (
+    "",
+    " thousand",
+    " million",
+    " billion",
+    " trillion",
+    " quadrillion",
+    " quintillion",
+    " sextillion",
+    " septillion",
+    " octillion",
+    " nonillion",
+    " decillion",
+)
 
 
 def spoken_length(text: str) -> int:
@@ -61,8 +73,9 @@ def spoken_length(text: str) -> int:
     hundred eighty-seven million ...": 90 characters, not 9). The measure of a line's
     length for estimates, limits and splitting (coach.speech.pieces)."""
     spoken = speakable(text)
-    return len(spoken) + sum(number_length(m.group()) - len(m.group())
-                             for m in _DIGITS.finditer(spoken))
+    return len(spoken) + sum(
+        number_length(m.group()) - len(m.group()) for m in _DIGITS.finditer(spoken)
+    )
 
 
 def number_length(digits: str) -> int:

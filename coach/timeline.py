@@ -98,8 +98,12 @@ class Timeline:
             if isinstance(e, Speech):
                 out.update(kind="speech", text=e.text, pan=e.pan)
             elif isinstance(e, Tone):
-                out.update(kind="tone" if tones else "timing", sound=e.sound.value,
-                           sustain=e.sustain, pan=e.pan)
+                out.update(
+                    kind="tone" if tones else "timing",
+                    sound=e.sound.value,
+                    sustain=e.sustain,
+                    pan=e.pan,
+                )
                 if e.label:
                     out["label"] = e.label
             else:
@@ -112,14 +116,17 @@ class Timeline:
             "language": self.language,
             "sample_rate": self.rate,
             "duration": self.length / sec,
-            "chapters": [{"title": c.title, "start": c.start / sec, "end": c.end / sec}
-                         for c in self.chapters],
+            "chapters": [
+                {"title": c.title, "start": c.start / sec, "end": c.end / sec}
+                for c in self.chapters
+            ],
             "events": [event(e) for e in self.events],
         }
 
 
-def layout_chapter(cues: Sequence[Cue], clip_frames: Mapping[str, int], rate: int,
-                   start: int = 0) -> tuple[list[Event], int]:
+def layout_chapter(
+    cues: Sequence[Cue], clip_frames: Mapping[str, int], rate: int, start: int = 0
+) -> tuple[list[Event], int]:
     """Lay one chapter's cues (no Chapter cues) from sample ``start``.
 
     ``clip_frames`` maps each spoken text to its clip's length in samples at ``rate``.
@@ -156,8 +163,16 @@ def layout_chapter(cues: Sequence[Cue], clip_frames: Mapping[str, int], rate: in
             anchor, offset = speech_end, 0.0
         elif isinstance(cue, Beat):
             offset += cue.seconds
-            events.append(Tone(at, now() - at, sound=cue.sound, pan=cue.pan,
-                               sustain=cue.sustain, label=cue.label))
+            events.append(
+                Tone(
+                    at,
+                    now() - at,
+                    sound=cue.sound,
+                    pan=cue.pan,
+                    sustain=cue.sustain,
+                    label=cue.label,
+                )
+            )
         elif isinstance(cue, Rest):
             offset += cue.seconds
             if now() > at:
@@ -181,5 +196,6 @@ def layout(script: Script, clip_frames: Mapping[str, int], rate: int) -> Timelin
         chapters.append(ChapterSpan(title, t, end))
         events.extend(chapter_events)
         t = end
-    return Timeline(script.name, script.title, rate, tuple(chapters), tuple(events), script.language)
-
+    return Timeline(
+        script.name, script.title, rate, tuple(chapters), tuple(events), script.language
+    )

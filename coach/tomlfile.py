@@ -62,8 +62,10 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
     TOML. Shared by routine files and the config file."""
     deep = _overlong_key(text)
     if deep:
-        raise InputError(f"{source}: line {deep}: a key of more than {MAX_KEY_PARTS} dotted "
-                         "parts; nothing coach reads nests that deep")
+        raise InputError(
+            f"{source}: line {deep}: a key of more than {MAX_KEY_PARTS} dotted "
+            "parts; nothing coach reads nests that deep"
+        )
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -75,7 +77,8 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
 # The pieces of TOML text that matter for counting a key's parts: strings and comments
 # (taken whole, so dots inside them do not count), a dot (with the spaces TOML allows
 # around it), a bare word, a quote that opens no string, anything else.
-_TOKEN = re.compile(r'''
+_TOKEN = re.compile(
+    r'''
     (?P<string>"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*""""{0,2}
              | \'\'\'[^']*(?:'(?!'')[^']*)*\'\'\''{0,2}
              | "[^"\\\n]*(?:\\.[^"\\\n]*)*"
@@ -85,8 +88,10 @@ _TOKEN = re.compile(r'''
   | (?P<word>[A-Za-z0-9_+:-]+)
   | (?P<quote>["'])
   | [^"'#.A-Za-z0-9_+:-]+
-''', re.VERBOSE | re.DOTALL)
-_PART = r'''(?:[A-Za-z0-9_+:-]+|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\n]*')'''
+''',
+    re.VERBOSE | re.DOTALL,
+)
+_PART = r"""(?:[A-Za-z0-9_+:-]+|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\n]*')"""
 
 # A run of more than MAX_KEY_PARTS parts anywhere, strings and comments included: one
 # quick look that clears almost every file before the exact pass.
@@ -128,8 +133,7 @@ def _toml_message(exc: tomllib.TOMLDecodeError, text: str) -> str:
     return f"not valid TOML: {exc}"
 
 
-def read_text(path: Path, what: str, source: str | None = None,
-              limit: int = MAX_FILE_BYTES) -> str:
+def read_text(path: Path, what: str, source: str | None = None, limit: int = MAX_FILE_BYTES) -> str:
     """A small UTF-8 text file (``what`` names its kind in messages: "routine file"), at
     most ``limit`` bytes, without a byte-order mark. InputError naming the file otherwise
     (by ``source``, the path as the user gave it, so the message points at that very file:
@@ -152,22 +156,29 @@ def read_text(path: Path, what: str, source: str | None = None,
     except OSError as exc:
         raise InputError(f"{source}: cannot read it: {exc.strerror or exc}") from None
     if len(raw) > limit:
-        raise InputError(f"{source}: larger than {limit // 1_000_000} MB"
-                         + (f"; a {what} is a few kilobytes" if limit == MAX_FILE_BYTES else ""))
+        raise InputError(
+            f"{source}: larger than {limit // 1_000_000} MB"
+            + (f"; a {what} is a few kilobytes" if limit == MAX_FILE_BYTES else "")
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise InputError(f"{source}: line {line}, column {col}: not UTF-8 text "
-                         f"(byte 0x{raw[exc.start]:02x}); save the file as UTF-8") from None
+        raise InputError(
+            f"{source}: line {line}, column {col}: not UTF-8 text "
+            f"(byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
+        ) from None
     return text.removeprefix("\ufeff")
 
 
 def _file_kind(mode: int) -> str:
     """What a file that is not a regular file is, for messages: ``a named pipe (FIFO)``."""
-    for test, kind in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
-                       (stat.S_ISSOCK, "a socket")):
+    for test, kind in (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
         if test(mode):
             return kind
     return "a device"

@@ -34,12 +34,17 @@ def _envelope(n: int, attack: float, decay: float) -> np.ndarray:
     a = max(1, int(attack * RATE))
     env[:a] *= 0.5 - 0.5 * np.cos(np.linspace(0, np.pi, a))
     tail = min(n, int(0.03 * RATE))
-    env[n - tail:] *= np.linspace(1, 0, tail)
+    env[n - tail :] *= np.linspace(1, 0, tail)
     return env
 
 
-def _tone(freqs: list[tuple[float, float]], seconds: float, attack: float, decay: float,
-          glide: float = 1.0) -> np.ndarray:
+def _tone(
+    freqs: list[tuple[float, float]],
+    seconds: float,
+    attack: float,
+    decay: float,
+    glide: float = 1.0,
+) -> np.ndarray:
     """Partials (frequency Hz, amplitude); ``glide``: the pitch ratio reached at the end."""
     n = int(seconds * RATE)
     t = np.arange(n) / RATE
@@ -57,7 +62,7 @@ def _seq(*parts: tuple[float, np.ndarray]) -> np.ndarray:
     out = np.zeros(n)
     for at, p in parts:
         i = int(at * RATE)
-        out[i:i + len(p)] += p
+        out[i : i + len(p)] += p
     return out
 
 
@@ -70,7 +75,9 @@ def synthesize(sound: Sound) -> np.ndarray:
     """The sound as float32 mono at RATE, peak PEAK. Deterministic."""
     soft = [(1.0, 1.0), (2.0, 0.18), (3.0, 0.05)]
 
-    def note(f: float, seconds: float, attack: float, decay: float, glide: float = 1.0) -> np.ndarray:
+    def note(
+        f: float, seconds: float, attack: float, decay: float, glide: float = 1.0
+    ) -> np.ndarray:
         return _tone([(f * m, a) for m, a in soft], seconds, attack, decay, glide)
 
     match sound:
@@ -90,16 +97,25 @@ def synthesize(sound: Sound) -> np.ndarray:
             x = _seq((0.0, note(659.0, 0.3, 0.01, 0.12)), (0.12, note(440.0, 0.45, 0.01, 0.18)))
         case Sound.SUSTAIN:  # a one-second seamless loop (whole cycles of each partial)
             t = np.arange(RATE) / RATE
-            x = (np.sin(2 * np.pi * 220 * t) + 0.5 * np.sin(2 * np.pi * 330 * t)
-                 + 0.2 * np.sin(2 * np.pi * 440 * t)) * (0.85 + 0.15 * np.sin(2 * np.pi * 2 * t))
+            x = (
+                np.sin(2 * np.pi * 220 * t)
+                + 0.5 * np.sin(2 * np.pi * 330 * t)
+                + 0.2 * np.sin(2 * np.pi * 440 * t)
+            ) * (0.85 + 0.15 * np.sin(2 * np.pi * 2 * t))
         case Sound.BELL:
             x = _bell(528.0, 2.4)
         case Sound.START:
-            x = _seq((0.0, note(392.0, 1.0, 0.02, 0.35)), (0.25, note(494.0, 1.0, 0.02, 0.35)),
-                     (0.5, _bell(587.0, 1.8)))
+            x = _seq(
+                (0.0, note(392.0, 1.0, 0.02, 0.35)),
+                (0.25, note(494.0, 1.0, 0.02, 0.35)),
+                (0.5, _bell(587.0, 1.8)),
+            )
         case Sound.END:
-            x = _seq((0.0, note(587.0, 1.0, 0.02, 0.35)), (0.3, note(494.0, 1.0, 0.02, 0.35)),
-                     (0.6, _bell(392.0, 2.4)))
+            x = _seq(
+                (0.0, note(587.0, 1.0, 0.02, 0.35)),
+                (0.3, note(494.0, 1.0, 0.02, 0.35)),
+                (0.6, _bell(392.0, 2.4)),
+            )
         case _:  # pragma: no cover - every Sound is handled above
             raise ValueError(sound)
     return (x * (PEAK / np.max(np.abs(x)))).astype(np.float32)
@@ -176,8 +192,12 @@ def sound_pack(folder: Path, option: str = "--sounds") -> SoundPack:
             found.setdefault(sound, []).append(path)
     for sound, paths in found.items():
         if len(paths) > 1:
-            raise OptionError(option, folder, f"{len(paths)} files for the {sound.value} sound "
-                             f"({', '.join(p.name for p in paths)}); keep one")
+            raise OptionError(
+                option,
+                folder,
+                f"{len(paths)} files for the {sound.value} sound "
+                f"({', '.join(p.name for p in paths)}); keep one",
+            )
     pack = SoundPack(folder, tuple((s, found[s][0]) for s in Sound if s in found), tuple(ignored))
     for sound, _ in pack.files:
         load(sound, pack)
@@ -199,7 +219,10 @@ def _levelled(sound: Sound, x: np.ndarray) -> np.ndarray:
 
     gain = PEAK / float(np.max(np.abs(x)))
     # Loudness needs 0.4 s of sound; shorter ones (a pluck) are levelled by their peak.
-    theirs, ours = levels.loudness([x.astype(np.float64)], RATE), levels.loudness([load(sound).astype(np.float64)], RATE)
+    theirs, ours = (
+        levels.loudness([x.astype(np.float64)], RATE),
+        levels.loudness([load(sound).astype(np.float64)], RATE),
+    )
     if np.isfinite(theirs) and np.isfinite(ours):
         gain = min(gain, float(levels.db(ours - theirs)))
     return (x * gain).astype(np.float32)
@@ -228,7 +251,7 @@ def _read(sound: Sound, pack: SoundPack | None) -> np.ndarray:
         with wave.open(str(path), "rb") as w:
             if (w.getnchannels(), w.getsampwidth(), w.getframerate()) == (1, 2, RATE):
                 data = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
-                return (data.astype(np.float32) / 32767.0)
+                return data.astype(np.float32) / 32767.0
     except (OSError, EOFError, wave.Error):
         pass
     return synthesize(sound)
@@ -250,5 +273,5 @@ def sustain(length: int, pack: SoundPack | None = None) -> np.ndarray:
     if fade:
         ramp = (0.5 - 0.5 * np.cos(np.linspace(0, np.pi, fade))).astype(np.float32)
         out[:fade] *= ramp
-        out[length - fade:] *= ramp[::-1]
+        out[length - fade :] *= ramp[::-1]
     return out

@@ -26,8 +26,14 @@ def template() -> Any:
     """The catalog template (a babel Catalog) of every message coach.phrases defines."""
     from babel.messages.catalog import Catalog
 
-    catalog = Catalog(project="coach", domain=phrases.DOMAIN, charset="utf-8",
-                      creation_date=_date(), revision_date=_date(), fuzzy=False)
+    catalog = Catalog(
+        project="coach",
+        domain=phrases.DOMAIN,
+        charset="utf-8",
+        creation_date=_date(),
+        revision_date=_date(),
+        fuzzy=False,
+    )
     for context, text in phrases.messages():
         catalog.add(text, context=context)
     return catalog
@@ -39,7 +45,9 @@ def po_path(code: str) -> Path:
 
 def catalog_codes() -> list[str]:
     """The languages that have a ``.po`` file."""
-    return sorted(p.parent.parent.name for p in phrases.LOCALE.glob(f"*/LC_MESSAGES/{phrases.DOMAIN}.po"))
+    return sorted(
+        p.parent.parent.name for p in phrases.LOCALE.glob(f"*/LC_MESSAGES/{phrases.DOMAIN}.po")
+    )
 
 
 def read_po(code: str) -> Any:
@@ -53,8 +61,15 @@ def _po_bytes(catalog: Any) -> bytes:
     from babel.messages.pofile import write_po
 
     out = io.BytesIO()
-    write_po(out, catalog, width=100, omit_header=False, sort_output=False, no_location=True,
-             ignore_obsolete=True)
+    write_po(
+        out,
+        catalog,
+        width=100,
+        omit_header=False,
+        sort_output=False,
+        no_location=True,
+        ignore_obsolete=True,
+    )
     return out.getvalue()
 
 
@@ -91,8 +106,15 @@ def init(code: str) -> Path:
     """A new ``.po`` for ``code`` from the template, every message untranslated."""
     from babel.messages.catalog import Catalog
 
-    catalog = Catalog(locale=code, project="coach", domain=phrases.DOMAIN, charset="utf-8",
-                      creation_date=_date(), revision_date=_date(), fuzzy=False)
+    catalog = Catalog(
+        locale=code,
+        project="coach",
+        domain=phrases.DOMAIN,
+        charset="utf-8",
+        creation_date=_date(),
+        revision_date=_date(),
+        fuzzy=False,
+    )
     catalog.update(template())
     path = po_path(code)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -157,42 +157,77 @@ def unprivileged() -> list[str]:
     return ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"]
 
 
-def run_coach(*args: str | os.PathLike, env: dict[str, str] | None = None, cwd: Path | None = None,
-              timeout: float = 300, input: str | None = None,
-              as_user: bool = False) -> subprocess.CompletedProcess[str]:
+def run_coach(
+    *args: str | os.PathLike,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 300,
+    input: str | None = None,
+    as_user: bool = False,
+) -> subprocess.CompletedProcess[str]:
     """Run the real ``coach`` entry point; output captured as text. ``as_user``: with file
     permissions applying even under root (``unprivileged``)."""
     full_env = {**os.environ, **(env or {})}
     prefix = unprivileged() if as_user else []
-    return subprocess.run([*prefix, str(coach_bin()), *map(str, args)], capture_output=True,
-                          text=True, env=full_env, cwd=cwd, timeout=timeout, input=input)
+    return subprocess.run(
+        [*prefix, str(coach_bin()), *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=timeout,
+        input=input,
+    )
 
 
 #: Variables under which onnxruntime 1.23+ keeps its telemetry off by itself (its CI
 #: detection, its own test harness, the switch coach sets): a footprint test removes them,
 #: so it proves what coach does, not what the test machine happens to set.
-ONNX_QUIET_VARIABLES = ("CI", "TF_BUILD", "GITHUB_ACTIONS", "GITLAB_CI", "CIRCLECI", "TRAVIS",
-                        "JENKINS_URL", "CODEBUILD_BUILD_ID", "BUILDKITE", "TEAMCITY_VERSION",
-                        "APPVEYOR", "BITBUCKET_BUILD_NUMBER", "SYSTEM_TEAMFOUNDATIONCOLLECTIONURI",
-                        "ORT_RUNNING_UNIT_TESTS", "ORT_DISABLE_TELEMETRY")
+ONNX_QUIET_VARIABLES = (
+    "CI",
+    "TF_BUILD",
+    "GITHUB_ACTIONS",
+    "GITLAB_CI",
+    "CIRCLECI",
+    "TRAVIS",
+    "JENKINS_URL",
+    "CODEBUILD_BUILD_ID",
+    "BUILDKITE",
+    "TEAMCITY_VERSION",
+    "APPVEYOR",
+    "BITBUCKET_BUILD_NUMBER",
+    "SYSTEM_TEAMFOUNDATIONCOLLECTIONURI",
+    "ORT_RUNNING_UNIT_TESTS",
+    "ORT_DISABLE_TELEMETRY",
+)
 
 
 def empty_home_env(home: Path, **extra: str) -> dict[str, str]:
     """This environment with HOME the new, empty folder ``home``, no XDG_* variables and
     none of ONNX_QUIET_VARIABLES, plus ``extra``."""
     home.mkdir()
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("XDG_") and k not in ONNX_QUIET_VARIABLES}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("XDG_") and k not in ONNX_QUIET_VARIABLES
+    }
     env.update(HOME=str(home), **extra)
     return env
 
 
-def run_in_empty_home(home: Path, *args: str | os.PathLike, cwd: Path,
-                      timeout: float = 300) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+def run_in_empty_home(
+    home: Path, *args: str | os.PathLike, cwd: Path, timeout: float = 300
+) -> tuple[subprocess.CompletedProcess[str], list[str]]:
     """The real ``coach ARGS`` under ``empty_home_env(home)``; (its result, every file then
     under HOME, relative to it)."""
-    r = subprocess.run([str(coach_bin()), *map(str, args)], capture_output=True, text=True,
-                       env=empty_home_env(home), cwd=cwd, timeout=timeout)
+    r = subprocess.run(
+        [str(coach_bin()), *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=empty_home_env(home),
+        cwd=cwd,
+        timeout=timeout,
+    )
     written = sorted(str(p.relative_to(home)) for p in home.rglob("*") if p.is_file())
     return r, written
 
@@ -201,25 +236,68 @@ def decode(path: Path, channels: int | None = None) -> np.ndarray:
     """Decode any audio file with ffmpeg to int16 samples, shape (n, channels), at RATE."""
     if channels is None:
         channels = int(probe(path)["streams"][0]["channels"])
-    out = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-ac",
-                          str(channels), "-ar", str(RATE), "-"], capture_output=True, check=True)
+    out = subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-f",
+            "s16le",
+            "-ac",
+            str(channels),
+            "-ar",
+            str(RATE),
+            "-",
+        ],
+        capture_output=True,
+        check=True,
+    )
     return np.frombuffer(out.stdout, dtype="<i2").reshape(-1, channels)
 
 
 def probe(path: Path) -> dict:
     """ffprobe's view of a file: format (with tags), streams and chapters."""
-    out = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_format",
-                          "-show_streams", "-show_chapters", str(path)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-print_format",
+            "json",
+            "-show_format",
+            "-show_streams",
+            "-show_chapters",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout)
 
 
 def ebur128(path: Path) -> tuple[float, float]:
     """(integrated loudness LUFS, true peak dBTP) as ffmpeg's ebur128 filter measures them."""
-    out = subprocess.run(["ffmpeg", "-nostats", "-hide_banner", "-i", str(path), "-af",
-                          "ebur128=peak=true:framelog=verbose", "-f", "null", "-"],
-                         capture_output=True, text=True, check=True).stderr
-    summary = out[out.rindex("Summary:"):]
+    out = subprocess.run(
+        [
+            "ffmpeg",
+            "-nostats",
+            "-hide_banner",
+            "-i",
+            str(path),
+            "-af",
+            "ebur128=peak=true:framelog=verbose",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
+    summary = out[out.rindex("Summary:") :]
     integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
     peak = float(re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary).group(1))
     return integrated, peak
@@ -240,8 +318,9 @@ def longest_silence(audio: np.ndarray, threshold_db: float = -55.0) -> tuple[flo
     silent): a frame is silent when its power is under ``threshold_db`` dBFS."""
     frame = int(0.05 * RATE)
     n = len(audio) // frame
-    power = np.mean((audio[:n * frame].astype(np.float64) / 32768.0).reshape(n, frame, -1) ** 2,
-                    axis=(1, 2))
+    power = np.mean(
+        (audio[: n * frame].astype(np.float64) / 32768.0).reshape(n, frame, -1) ** 2, axis=(1, 2)
+    )
     silent = 10 * np.log10(np.maximum(power, 1e-20)) < threshold_db
     longest = run = 0
     for s in silent:
@@ -279,7 +358,8 @@ PROCESS = frozenset({"run_coach", "coach_bin", "run_in_empty_home"})
 # Property tests try 60 examples each; the fast lane 15 (scripts/test --fast sets
 # COACH_TEST_EXAMPLES).
 hypothesis.settings.register_profile(
-    "coach", max_examples=int(os.environ.get("COACH_TEST_EXAMPLES", "60")))
+    "coach", max_examples=int(os.environ.get("COACH_TEST_EXAMPLES", "60"))
+)
 hypothesis.settings.load_profile("coach")
 ROOT = frozenset({"tmpfs"})
 
@@ -323,8 +403,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         funcs = [getattr(item, "function", None)]
         info = getattr(item, "_fixtureinfo", None)
         if info is not None:
-            funcs += [defs[-1].func for name in info.names_closure
-                      for defs in [info.name2fixturedefs.get(name, ())] if defs]
+            funcs += [
+                defs[-1].func
+                for name in info.names_closure
+                for defs in [info.name2fixturedefs.get(name, ())]
+                if defs
+            ]
         for marker, targets in (("process", PROCESS), ("root", ROOT)):
             if any(_reaches(f, targets) for f in funcs if f is not None):
                 item.add_marker(marker)
@@ -335,11 +419,16 @@ def tmpfs(mount_point: Path, size: str) -> Iterator[Path]:
     """A tmpfs of ``size`` (``200k``) at ``mount_point`` for the block (the suite runs as
     root; not being able to mount is a failure, since the disk-full path would go untested)."""
     mount_point.mkdir()
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount_point)],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount_point)],
+        capture_output=True,
+        text=True,
+    )
     if r.returncode != 0:
-        pytest.fail(f"cannot mount a small tmpfs to test a full disk (needs root and "
-                    f"mount rights): {r.stderr.strip() or r.returncode}")
+        pytest.fail(
+            f"cannot mount a small tmpfs to test a full disk (needs root and "
+            f"mount rights): {r.stderr.strip() or r.returncode}"
+        )
     try:
         yield mount_point
     finally:
@@ -372,18 +461,26 @@ def _no_user_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
 
 
 @pytest.fixture(autouse=True)
-def own_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+def own_folders(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, Path]:
     """Every test (and every coach it starts) gets empty settings, state and data folders
     of its own: the user's real settings file, routines, resume state and practice history
     never leak in, and a test's plays never reach the user's history."""
     base = tmp_path_factory.mktemp("xdg")
-    folders = {"XDG_CONFIG_HOME": base / "config", "XDG_STATE_HOME": base / "state",
-               "XDG_DATA_HOME": base / "data"}
+    folders = {
+        "XDG_CONFIG_HOME": base / "config",
+        "XDG_STATE_HOME": base / "state",
+        "XDG_DATA_HOME": base / "data",
+    }
     for name, path in folders.items():
         monkeypatch.setenv(name, str(path))
     monkeypatch.delenv("COACH_CONFIG", raising=False)
-    return {"config": folders["XDG_CONFIG_HOME"] / "coach", "state": folders["XDG_STATE_HOME"] / "coach",
-            "data": folders["XDG_DATA_HOME"] / "coach"}
+    return {
+        "config": folders["XDG_CONFIG_HOME"] / "coach",
+        "state": folders["XDG_STATE_HOME"] / "coach",
+        "data": folders["XDG_DATA_HOME"] / "coach",
+    }
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -394,6 +491,7 @@ def _real_parts() -> None:
 
 
 # ---- coach serve: a real uvicorn server on the loopback, in a thread of the test ----------
+
 
 def user_routine(own_folders: dict[str, Path], name: str = "mini", text: str = MINI) -> Path:
     """Put the routine ``text`` among the user's own, as ``name``."""
@@ -411,8 +509,13 @@ class Served:
     def __init__(self, base: str, token: str, server: object) -> None:
         self.base, self.token, self.server = base, token, server
 
-    def get(self, path: str, headers: dict[str, str] | None = None, token: bool = True,
-            timeout: float = 300) -> tuple[int, dict[str, str], bytes]:
+    def get(
+        self,
+        path: str,
+        headers: dict[str, str] | None = None,
+        token: bool = True,
+        timeout: float = 300,
+    ) -> tuple[int, dict[str, str], bytes]:
         """(status, headers with lower-case names, body) of a GET of ``path``; the token
         goes in the query unless ``token`` is False."""
         import http.client
@@ -448,8 +551,9 @@ def served(own_folders: dict[str, Path]) -> Iterator[Served]:
     sock.listen(64)
     port = sock.getsockname()[1]
     server = Server(token=access.token(), hosts=access.hosts("127.0.0.1"), store=store())
-    config = uvicorn.Config(create(server), log_level="warning", lifespan="off",
-                            timeout_graceful_shutdown=2)
+    config = uvicorn.Config(
+        create(server), log_level="warning", lifespan="off", timeout_graceful_shutdown=2
+    )
     running = uvicorn.Server(config)
     thread = threading.Thread(target=running.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -40,12 +40,16 @@ def test_a_bare_name_is_a_routine_whatever_the_current_folder_holds(tmp_path, mo
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "neck").write_text("my notes about the neck, not TOML\n")
-    (tmp_path / "quick").write_text((resources.files("coach") / "routines" / "neck.toml").read_text())
+    (tmp_path / "quick").write_text(
+        (resources.files("coach") / "routines" / "neck.toml").read_text()
+    )
     assert resolve("neck") == builtin("neck")
     assert resolve("quick") == builtin("quick")
     assert resolve("./quick").title == builtin("neck").title
     (tmp_path / "notes").write_text(GOOD)
-    with pytest.raises(InputError, match=r"no routine named 'notes' \(for the file 'notes' here, give ./notes\)"):
+    with pytest.raises(
+        InputError, match=r"no routine named 'notes' \(for the file 'notes' here, give ./notes\)"
+    ):
         resolve("notes")
 
 
@@ -64,9 +68,11 @@ def test_a_broken_routine_of_yours_says_how_to_get_the_builtin_back(own_folders)
     mine.write_text("title = \n")
     with pytest.raises(InputError) as info:
         resolve("anma")
-    assert str(info.value) == (f"{mine}: line 1, column 9: not valid TOML: invalid value (your {mine} "
-                               "is used in place of the built-in 'anma'; remove or rename it to get "
-                               "the built-in back)")
+    assert str(info.value) == (
+        f"{mine}: line 1, column 9: not valid TOML: invalid value (your {mine} "
+        "is used in place of the built-in 'anma'; remove or rename it to get "
+        "the built-in back)"
+    )
     mine.unlink()
     assert resolve("anma") == builtin("anma")
 
@@ -126,7 +132,10 @@ def test_user_routine_takes_a_builtin_name_and_a_broken_one_hides_nothing(own_fo
     assert set(entries) == {"anma", "broken", "fine", "evening", "neck", "quick"}
     assert entries["anma"].user and entries["anma"].shadows and entries["anma"].routine.title == "T"
     assert entries["broken"].routine is None
-    assert entries["broken"].error == f"{folder / 'broken.toml'}: line 6: steps[0].reps: must be a whole number from 1 to 200"
+    assert (
+        entries["broken"].error
+        == f"{folder / 'broken.toml'}: line 6: steps[0].reps: must be a whole number from 1 to 200"
+    )
     assert entries["fine"].routine.title == "Mini" and not entries["fine"].shadows
     assert not entries["quick"].user and entries["quick"].routine == builtin("quick")
 
@@ -137,8 +146,19 @@ def test_the_starter_is_a_valid_routine_file(tmp_path: Path):
     text = starter("my-face", tmp_path / "my-face.toml")
     r = loads(text, name="my-face", source="starter.toml")
     assert r.title == "My face" and len(r.steps) == 2
-    for key in ("summary", "intro", "outro", "say", "motion", "reps", "seconds", "sides", "hold",
-                "coaching", "resting"):
+    for key in (
+        "summary",
+        "intro",
+        "outro",
+        "say",
+        "motion",
+        "reps",
+        "seconds",
+        "sides",
+        "hold",
+        "coaching",
+        "resting",
+    ):
         assert f"\n{key} = " in text
 
 
@@ -159,15 +179,34 @@ def test_new_into_a_shut_routines_folder_is_one_line(own_folders):
     finally:
         folder.chmod(0o755)
     assert r.returncode == 2
-    assert one_line(r.stderr) == f"coach: {folder / 'mine.toml'}: cannot write it: Permission denied"
+    assert (
+        one_line(r.stderr) == f"coach: {folder / 'mine.toml'}: cannot write it: Permission denied"
+    )
     assert list(folder.iterdir()) == []
 
 
 def _shape(routine):
     """Everything but the words: what the hands do and when."""
-    return [(len(step.phases), [(p.motion, p.reps, p.seconds, p.hold, p.sides, bool(p.say),
-                                 getattr(p, "resting", False), len(getattr(p, "coaching", ())))
-                                for p in step.phases], bool(step.say)) for step in routine.steps]
+    return [
+        (
+            len(step.phases),
+            [
+                (
+                    p.motion,
+                    p.reps,
+                    p.seconds,
+                    p.hold,
+                    p.sides,
+                    bool(p.say),
+                    getattr(p, "resting", False),
+                    len(getattr(p, "coaching", ())),
+                )
+                for p in step.phases
+            ],
+            bool(step.say),
+        )
+        for step in routine.steps
+    ]
 
 
 @pytest.mark.parametrize("name", builtin_names())
@@ -206,8 +245,10 @@ def test_a_file_s_translation_sits_beside_it(mini_ja_path):
 
 def test_a_translation_saying_another_language_is_refused(mini_ja_path):
     bad = mini_ja_path.parent / "ja" / "mini.toml"
-    bad.write_text(bad.read_text(encoding="utf-8").replace('language = "ja"', 'language = "en"'),
-                   encoding="utf-8")
+    bad.write_text(
+        bad.read_text(encoding="utf-8").replace('language = "ja"', 'language = "en"'),
+        encoding="utf-8",
+    )
     with pytest.raises(InputError, match="language: is 'en', but the file is the 'ja' translation"):
         resolve(str(mini_ja_path), "ja")
 

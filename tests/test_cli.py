@@ -27,13 +27,36 @@ def _run(capsys, *args: str) -> tuple[int, str, str]:
 def test_help_lists_every_command(capsys):
     status, out, _ = _run(capsys, "--help")
     assert status == 0
-    for command in ("routines", "validate", "script", "voices", "export", "play", "new", "config", "sounds",
-                    "completion"):
+    for command in (
+        "routines",
+        "validate",
+        "script",
+        "voices",
+        "export",
+        "play",
+        "new",
+        "config",
+        "sounds",
+        "completion",
+    ):
         assert command in out
 
 
-@pytest.mark.parametrize("command", ["routines", "validate", "script", "voices", "export", "play",
-                                     "new", "config", "sounds", "completion"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "routines",
+        "validate",
+        "script",
+        "voices",
+        "export",
+        "play",
+        "new",
+        "config",
+        "sounds",
+        "completion",
+    ],
+)
 def test_every_command_has_help(capsys, command):
     status, out, _ = _run(capsys, command, "--help")
     assert status == 0
@@ -48,14 +71,18 @@ def _documented_surface() -> tuple[list[str], list[tuple[str, str]]]:
 
     root = typer.main.get_command(cli.app)
     assert isinstance(root, TyperGroup)
-    options = [("", opt) for p in root.params for opt in p.opts if opt.startswith("--")
-               and opt != "--help"]
+    options = [
+        ("", opt) for p in root.params for opt in p.opts if opt.startswith("--") and opt != "--help"
+    ]
     commands = sorted(root.commands)
     for name in commands:
         for param in root.commands[name].params:
             if isinstance(param, TyperOption):
-                options += [(name, opt) for opt in param.opts + param.secondary_opts
-                            if opt.startswith("--") and opt != "--help"]
+                options += [
+                    (name, opt)
+                    for opt in param.opts + param.secondary_opts
+                    if opt.startswith("--") and opt != "--help"
+                ]
     return commands, options
 
 
@@ -71,21 +98,35 @@ def test_every_command_and_option_is_in_the_readme():
         assert f"coach {name}" in readme, f"command {name} is not documented in README"
     for name, option in options:
         # The whole option, not a longer one that starts the same.
-        assert re.search(re.escape(option) + r"(?![\w-])", readme), \
+        assert re.search(re.escape(option) + r"(?![\w-])", readme), (
             f"{name or 'coach'} {option} is not documented in README"
+        )
 
 
 def test_help_names_values_and_shows_the_defaults_in_effect(capsys, own_folders, monkeypatch):
     # The new user saw `<bool>`, `<str>`, `<list[Path]>` and `[default: normal]` though the
     # settings file set `slow`.
     monkeypatch.setenv("COLUMNS", "200")
-    for command in ("play", "export", "script", "config", "validate", "sounds", "new", "voices",
-                    "routines", "completion", "cache"):
+    for command in (
+        "play",
+        "export",
+        "script",
+        "config",
+        "validate",
+        "sounds",
+        "new",
+        "voices",
+        "routines",
+        "completion",
+        "cache",
+    ):
         status, out, _ = _run(capsys, command, "--help")
         assert status == 0
         assert not re.search(r"<\w+(\[\w+\])?>", out), (command, out)
     status, out, _ = _run(capsys, "play", "--help")
-    assert re.search(r"--rate\s+-r\s+RATE\s", out) and re.search(r"--pace\s+-p\s+slow\|normal\|fast\s", out)
+    assert re.search(r"--rate\s+-r\s+RATE\s", out) and re.search(
+        r"--pace\s+-p\s+slow\|normal\|fast\s", out
+    )
     assert "[default: normal]" in out and "[default: no-count]" in out  # pace and talk, count
     own_folders["config"].mkdir(parents=True)
     (own_folders["config"] / "config.toml").write_text('pace = "slow"\ncount = true\n')
@@ -120,7 +161,11 @@ def test_script_prints_chapters_and_cues(capsys, mini_path):
     assert status == 0
     assert out.splitlines()[0].startswith("Mini — pace normal")
     assert [l for l in out.splitlines() if l.startswith("==")] == [
-        "== Introduction", "== Circles", "== Strokes", "== Closing"]
+        "== Introduction",
+        "== Circles",
+        "== Strokes",
+        "== Closing",
+    ]
     assert "(left)" in out and "(right)" in out
 
 
@@ -129,50 +174,76 @@ def test_validate_reports_each_file(capsys, tmp_path, mini_path):
     bad.write_text(MINI.replace("reps = 3", "reps = 0"))
     status, out, err = _run(capsys, "validate", mini_path, bad)
     assert status == 2
-    assert re.fullmatch(rf"{re.escape(str(mini_path))}: ok \(2 steps, about \d:[0-5]\d\)", out.strip())
+    assert re.fullmatch(
+        rf"{re.escape(str(mini_path))}: ok \(2 steps, about \d:[0-5]\d\)", out.strip()
+    )
     # The file as the user named it, and the line of the value at fault.
     assert err.strip() == f"{bad}: line 10: steps[0].reps: must be a whole number from 1 to 200"
 
 
 def test_validate_says_one_step(capsys, tmp_path):
     one = tmp_path / "one.toml"
-    one.write_text('title = "One"\n[[steps]]\ntitle = "A"\nmotion = "press"\nreps = 2\nseconds = 1\n')
+    one.write_text(
+        'title = "One"\n[[steps]]\ntitle = "A"\nmotion = "press"\nreps = 2\nseconds = 1\n'
+    )
     status, out, _ = _run(capsys, "validate", one)
     assert status == 0
     assert re.fullmatch(rf"{re.escape(str(one))}: ok \(1 step, about 0:[0-5]\d\)", out.strip())
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["script", "--pace", "brisk"], "--pace brisk: must be one of slow, normal, fast"),
-    (["script", "--talk", "loud"], "--talk loud: must be one of less, normal, more"),
-    (["script", "--minutes", "0"], "--minutes 0"),
-    (["script", "--minutes", "1"], "cannot fit"),
-    (["export", "--tone-volume", "40"], "--tone-volume 40"),
-    (["export", "--rate", "5", "-o", "x.wav"], "--rate 5: must be from 80 to 900 (words per "
-                                                "minute 80-400; in Japanese, morae per minute 150-900)"),
-    (["script", "--rate", "999"], "--rate 999: must be from 80 to 900"),
-    (["script", "--rate", "500"], "--rate 500: must be from 80 to 400 words per minute in English"),
-    (["script", "--language", "ja", "--rate", "120"],
-     "--rate 120: must be from 150 to 900 morae per minute in Japanese"),
-    (["script", "--language", "tlh"], "--language tlh: coach speaks en, ja"),
-    (["script", "--json", "--rate", "79"], "--rate 79"),
-    (["play", "--rate", "401"], "--rate 401"),
-    (["play", "--tone-volume", "nan"], "--tone-volume nan"),
-    (["script", "--minutes", "inf"], "--minutes inf"),
-    (["script", "--bogus"], "No such option: --bogus"),
-    (["script", "nosuch"], "no routine named 'nosuch'"),
-    (["script", "missing.toml"], "missing.toml: no such routine file"),
-    (["export", "-o", "/nonexistent/folder/x.mp3"], "does not exist"),
-    (["export", "-o", "x.flac"], "unknown format '.flac'"),
-    (["script", "--json", "--voice", "nosuch"], "coach voices"),
-    (["voices", "--lang", "xx-nosuch"], "--lang xx-nosuch"),
-    # What the new user met: a far-fetched did-you-mean, four lines, the wrong help.
-    (["export", "--resume"], "No such option: --resume (it is an option of coach play) "
-                             "(see 'coach export --help')"),
-    (["play", "--pase", "slow"], "No such option: --pase (did you mean --pace?) (see 'coach play --help')"),
-    (["completion"], "Missing argument 'SHELL'. Choose from: bash, zsh, fish (see 'coach completion --help')"),
-    (["routines", "--show"], "Option '--show' requires an argument. (see 'coach routines --help')"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["script", "--pace", "brisk"], "--pace brisk: must be one of slow, normal, fast"),
+        (["script", "--talk", "loud"], "--talk loud: must be one of less, normal, more"),
+        (["script", "--minutes", "0"], "--minutes 0"),
+        (["script", "--minutes", "1"], "cannot fit"),
+        (["export", "--tone-volume", "40"], "--tone-volume 40"),
+        (
+            ["export", "--rate", "5", "-o", "x.wav"],
+            "--rate 5: must be from 80 to 900 (words per "
+            "minute 80-400; in Japanese, morae per minute 150-900)",
+        ),
+        (["script", "--rate", "999"], "--rate 999: must be from 80 to 900"),
+        (
+            ["script", "--rate", "500"],
+            "--rate 500: must be from 80 to 400 words per minute in English",
+        ),
+        (
+            ["script", "--language", "ja", "--rate", "120"],
+            "--rate 120: must be from 150 to 900 morae per minute in Japanese",
+        ),
+        (["script", "--language", "tlh"], "--language tlh: coach speaks en, ja"),
+        (["script", "--json", "--rate", "79"], "--rate 79"),
+        (["play", "--rate", "401"], "--rate 401"),
+        (["play", "--tone-volume", "nan"], "--tone-volume nan"),
+        (["script", "--minutes", "inf"], "--minutes inf"),
+        (["script", "--bogus"], "No such option: --bogus"),
+        (["script", "nosuch"], "no routine named 'nosuch'"),
+        (["script", "missing.toml"], "missing.toml: no such routine file"),
+        (["export", "-o", "/nonexistent/folder/x.mp3"], "does not exist"),
+        (["export", "-o", "x.flac"], "unknown format '.flac'"),
+        (["script", "--json", "--voice", "nosuch"], "coach voices"),
+        (["voices", "--lang", "xx-nosuch"], "--lang xx-nosuch"),
+        # What the new user met: a far-fetched did-you-mean, four lines, the wrong help.
+        (
+            ["export", "--resume"],
+            "No such option: --resume (it is an option of coach play) (see 'coach export --help')",
+        ),
+        (
+            ["play", "--pase", "slow"],
+            "No such option: --pase (did you mean --pace?) (see 'coach play --help')",
+        ),
+        (
+            ["completion"],
+            "Missing argument 'SHELL'. Choose from: bash, zsh, fish (see 'coach completion --help')",
+        ),
+        (
+            ["routines", "--show"],
+            "Option '--show' requires an argument. (see 'coach routines --help')",
+        ),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(capsys, tmp_path, monkeypatch, args, fragment):
     monkeypatch.chdir(tmp_path)
     status, out, err = _run(capsys, *args)
@@ -194,8 +265,10 @@ def test_real_entry_point_bad_input(mini_path, tmp_path):
 
 
 def test_debug_shows_the_traceback(tmp_path):
-    for args, env in ((["--debug", "script", "nosuch"], None),
-                      (["script", "nosuch"], {"COACH_DEBUG": "1"})):
+    for args, env in (
+        (["--debug", "script", "nosuch"], None),
+        (["script", "nosuch"], {"COACH_DEBUG": "1"}),
+    ):
         result = run_coach(*args, env=env)
         assert result.returncode == 2
         assert "Traceback" in result.stderr
@@ -204,8 +277,9 @@ def test_debug_shows_the_traceback(tmp_path):
 
 @pytest.mark.process  # python -m coach
 def test_python_dash_m_and_version():
-    result = subprocess.run([sys.executable, "-m", "coach", "--version"], capture_output=True,
-                            text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "coach", "--version"], capture_output=True, text=True
+    )
     assert result.returncode == 0
     assert result.stdout.startswith("coach ")
 
@@ -237,8 +311,9 @@ def test_export_default_name_and_report(tmp_path, mini_path):
 
 @pytest.mark.process  # scripts/run, as a user starts it
 def test_scripts_run_lists_routines():
-    result = subprocess.run([str(ROOT / "scripts" / "run"), "routines"], capture_output=True,
-                            text=True, timeout=600)
+    result = subprocess.run(
+        [str(ROOT / "scripts" / "run"), "routines"], capture_output=True, text=True, timeout=600
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[1].startswith("anma")
 
@@ -247,10 +322,15 @@ def test_scripts_run_lists_routines():
 def test_scripts_run_without_a_device_exports_instead(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
-    (home / ".asoundrc").write_text('pcm.!default { type hw; card 9; device 0 }\n')
-    result = subprocess.run([str(ROOT / "scripts" / "run")], capture_output=True, text=True,
-                            cwd=tmp_path, env={"PATH": "/usr/local/bin:/usr/bin:/bin",
-                                               "HOME": str(home)}, timeout=600)
+    (home / ".asoundrc").write_text("pcm.!default { type hw; card 9; device 0 }\n")
+    result = subprocess.run(
+        [str(ROOT / "scripts" / "run")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home)},
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     assert "No audio device here: exporting the session to anma.mp3 instead." in result.stderr
     assert len(decode(tmp_path / "anma.mp3")) > 5 * 60 * RATE
@@ -258,8 +338,22 @@ def test_scripts_run_without_a_device_exports_instead(tmp_path):
 
 @pytest.mark.slow  # builds a wheel
 def test_wheel_ships_sounds_and_routines(tmp_path):
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-                    "-w", str(tmp_path), str(ROOT)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
     wheel = next(tmp_path.glob("coach-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "coach/routines/anma.toml" in names
@@ -269,6 +363,7 @@ def test_wheel_ships_sounds_and_routines(tmp_path):
 
 # ---- your own routines ---------------------------------------------------------------------
 
+
 def test_new_routine_is_listed_shown_and_exported_by_name(own_folders, tmp_path):
     made = run_coach("new", "my-face")
     assert made.returncode == 0, made.stderr
@@ -276,7 +371,10 @@ def test_new_routine_is_listed_shown_and_exported_by_name(own_folders, tmp_path)
     assert made.stdout == f"{path}\n"
     again = run_coach("new", "my-face")
     assert again.returncode == 2
-    assert again.stderr == f"coach: {path}: already exists; edit it, or use --force to replace it with the starter routine\n"
+    assert (
+        again.stderr
+        == f"coach: {path}: already exists; edit it, or use --force to replace it with the starter routine\n"
+    )
     assert run_coach("new", "my-face", "--force").returncode == 0
 
     listed = run_coach("routines")
@@ -311,9 +409,14 @@ def test_routines_marks_a_shadowing_routine_and_reports_a_broken_one(own_folders
     assert result.returncode == 2
     rows = {l.split()[0]: l for l in result.stdout.splitlines()[1:-1]}
     assert set(rows) == {"anma", "broken", "evening", "neck", "quick"}
-    assert rows["quick"].split()[1] == "yours" and rows["quick"].endswith("Mini (in place of the built-in)")
+    assert rows["quick"].split()[1] == "yours" and rows["quick"].endswith(
+        "Mini (in place of the built-in)"
+    )
     assert "broken" in rows["broken"] and rows["anma"].split()[1] == "built-in"
-    assert result.stderr == f"coach: {folder / 'broken.toml'}: line 1, column 9: not valid TOML: invalid value\n"
+    assert (
+        result.stderr
+        == f"coach: {folder / 'broken.toml'}: line 1, column 9: not valid TOML: invalid value\n"
+    )
     # The shadowing routine is what the name plays.
     assert run_coach("script", "quick").stdout.startswith("Mini — ")
 
@@ -327,13 +430,20 @@ def test_routines_show_a_builtin(capsys):
 
 # ---- --from ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("step", ["3", "smile", "Smile Lines"])
 def test_script_from_a_step_by_number_or_title(capsys, step):
     status, out, _ = _run(capsys, "script", "anma", "--from", step)
     assert status == 0
     chapters = [l[3:] for l in out.splitlines() if l.startswith("== ")]
-    assert chapters == ["Introduction", "Smile lines", "Brows, eyes and forehead", "Lip plucks",
-                        "Wind down", "Closing"]
+    assert chapters == [
+        "Introduction",
+        "Smile lines",
+        "Brows, eyes and forehead",
+        "Lip plucks",
+        "Wind down",
+        "Closing",
+    ]
     assert "'Anma facial massage, from step three.'" in out
 
 
@@ -341,10 +451,16 @@ def test_export_from_a_step_has_the_chapters_from_there(tmp_path, mini_path):
     out = tmp_path / "from.ogg"
     result = run_coach("export", mini_path, "--from", "str", "-o", out)
     assert result.returncode == 0, result.stderr
-    assert [c["tags"]["title"] for c in probe(out)["chapters"]] == ["Introduction", "Strokes", "Closing"]
+    assert [c["tags"]["title"] for c in probe(out)["chapters"]] == [
+        "Introduction",
+        "Strokes",
+        "Closing",
+    ]
 
 
-def test_a_partial_export_never_replaces_the_whole_and_its_tags_say_it_is_a_part(tmp_path, mini_path):
+def test_a_partial_export_never_replaces_the_whole_and_its_tags_say_it_is_a_part(
+    tmp_path, mini_path
+):
     import mutagen
 
     whole = tmp_path / "mini.mp3"
@@ -355,15 +471,23 @@ def test_a_partial_export_never_replaces_the_whole_and_its_tags_say_it_is_a_part
     part = mutagen.File(tmp_path / "mini-from-2.mp3")
     assert str(part.tags["TIT2"]) == "Mini (from step 2: Strokes)"
     assert str(part.tags["TALB"]) == "Mini"
-    assert str(part.tags["COMM::eng"]).startswith("from step 2 of 2 (a partial session), pace normal")
+    assert str(part.tags["COMM::eng"]).startswith(
+        "from step 2 of 2 (a partial session), pace normal"
+    )
     assert result.stdout.startswith("Wrote mini-from-2.mp3 (")
 
 
-@pytest.mark.parametrize("args, message", [
-    (["script", "anma", "--from", "9"], "--from 9: Anma facial massage has steps 1 to 6"),
-    (["export", "anma", "--from", "nose"], "--from nose: no step by that number or title; steps: 1 Cheek circles;"),
-    (["play", "anma", "--from", "2", "--resume"], "--resume and --from: give one of them"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["script", "anma", "--from", "9"], "--from 9: Anma facial massage has steps 1 to 6"),
+        (
+            ["export", "anma", "--from", "nose"],
+            "--from nose: no step by that number or title; steps: 1 Cheek circles;",
+        ),
+        (["play", "anma", "--from", "2", "--resume"], "--resume and --from: give one of them"),
+    ],
+)
 def test_bad_from(capsys, args, message):
     status, out, err = _run(capsys, *args)
     assert status == 2
@@ -371,6 +495,7 @@ def test_bad_from(capsys, args, message):
 
 
 # ---- sounds -----------------------------------------------------------------------------------
+
 
 def test_sounds_lists_every_sound_and_its_file(capsys, tmp_path, own_folders):
     import subprocess
@@ -385,21 +510,36 @@ def test_sounds_lists_every_sound_and_its_file(capsys, tmp_path, own_folders):
     assert rows["bell"] == f"{sounds_dir() / 'bell.wav'} (built-in)"
     pack = tmp_path / "pack"
     pack.mkdir()
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=duration=0.5",
-                    str(pack / "bell.flac")], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=duration=0.5",
+            str(pack / "bell.flac"),
+        ],
+        check=True,
+    )
     own_folders["config"].mkdir(parents=True)
     (own_folders["config"] / "config.toml").write_text(f'sounds = "{pack}"\n')
     status, out, _ = _run(capsys, "sounds", "bell", "end")
     assert status == 0
-    assert out.splitlines()[1:] == [f"bell      {pack / 'bell.flac'}",
-                                    f"end       {sounds_dir() / 'end.wav'} (built-in)"]
+    assert out.splitlines()[1:] == [
+        f"bell      {pack / 'bell.flac'}",
+        f"end       {sounds_dir() / 'end.wav'} (built-in)",
+    ]
     status, _, err = _run(capsys, "sounds", "gong")
     assert status == 2 and err.startswith("coach: sound 'gong': no such sound; sounds: circle, ")
 
 
 def _sine(path: Path, seconds: float = 0.5) -> Path:
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", f"sine=duration={seconds}",
-                    str(path)], check=True)
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", f"sine=duration={seconds}", str(path)],
+        check=True,
+    )
     return path
 
 
@@ -416,10 +556,14 @@ def test_sounds_checks_the_folder_given_with_sounds(capsys, tmp_path):
     assert status == 0, err
     from coach.tones import sounds_dir
 
-    assert out.splitlines()[1:] == [f"bell      {pack / 'bell.wav'}",
-                                    f"stroke    {sounds_dir() / 'stroke.wav'} (built-in)"]
-    assert err == (f"coach: --sounds {pack}: ignored bell.wav.bak, gong.wav (not named after a "
-                   "sound: circle, stroke, press, pluck, pulse, hold, release, sustain, bell, start, end)\n")
+    assert out.splitlines()[1:] == [
+        f"bell      {pack / 'bell.wav'}",
+        f"stroke    {sounds_dir() / 'stroke.wav'} (built-in)",
+    ]
+    assert err == (
+        f"coach: --sounds {pack}: ignored bell.wav.bak, gong.wav (not named after a "
+        "sound: circle, stroke, press, pluck, pulse, hold, release, sustain, bell, start, end)\n"
+    )
 
 
 def test_a_bare_name_is_a_routine_even_with_a_file_of_that_name_here(tmp_path):
@@ -439,8 +583,10 @@ def test_new_over_a_builtin_says_so_and_how_to_get_it_back(own_folders):
     made = run_coach("new", "anma")
     path = own_folders["config"] / "routines" / "anma.toml"
     assert made.returncode == 0 and made.stdout == f"{path}\n"
-    assert made.stderr == (f"coach: your {path} is used in place of the built-in 'anma'; remove "
-                           "or rename it to get the built-in back\n")
+    assert made.stderr == (
+        f"coach: your {path} is used in place of the built-in 'anma'; remove "
+        "or rename it to get the built-in back\n"
+    )
     path.write_text("title = \n")
     broken = run_coach("script", "anma")
     assert broken.returncode == 2
@@ -459,27 +605,44 @@ def test_new_files_follow_the_umask_as_exports_do(own_folders, tmp_path, mini_pa
     from conftest import coach_bin
 
     def run(*args: str) -> None:
-        done = subprocess.run([str(coach_bin()), *args], capture_output=True, text=True,
-                              preexec_fn=lambda: os.umask(umask), env={**os.environ, "EDITOR": "true"})
+        done = subprocess.run(
+            [str(coach_bin()), *args],
+            capture_output=True,
+            text=True,
+            preexec_fn=lambda: os.umask(umask),
+            env={**os.environ, "EDITOR": "true"},
+        )
         assert done.returncode == 0, done.stderr
 
     run("new", "mine")
     run("config", "--edit")
     run("export", str(mini_path), "-o", str(tmp_path / "q.wav"))
-    for path in (own_folders["config"] / "routines" / "mine.toml", own_folders["config"] / "config.toml",
-                 tmp_path / "q.wav"):
+    for path in (
+        own_folders["config"] / "routines" / "mine.toml",
+        own_folders["config"] / "config.toml",
+        tmp_path / "q.wav",
+    ):
         assert stat.S_IMODE(path.stat().st_mode) == mode, path
 
 
 # ---- completion ---------------------------------------------------------------------------------
 
+
 def _complete(words: str, env: dict[str, str] | None = None) -> list[str]:
     """What bash completion offers for the command line ``words`` (the last word partial)."""
     parts = words.split(" ")
-    result = run_coach(env={"_COACH_COMPLETE": "complete_bash", "COMP_WORDS": words,
-                            "COMP_CWORD": str(len(parts) - 1), **(env or {})})
+    result = run_coach(
+        env={
+            "_COACH_COMPLETE": "complete_bash",
+            "COMP_WORDS": words,
+            "COMP_CWORD": str(len(parts) - 1),
+            **(env or {}),
+        }
+    )
     assert result.returncode == 0, result.stderr
-    return [line.partition(",")[2] for line in result.stdout.splitlines() if line.startswith("plain,")]
+    return [
+        line.partition(",")[2] for line in result.stdout.splitlines() if line.startswith("plain,")
+    ]
 
 
 def test_completion_of_routine_names_built_in_and_yours(own_folders):
@@ -503,8 +666,14 @@ def test_completion_of_voices():
     assert "en-gb-x-rp" in offered
 
 
-@pytest.mark.parametrize("shell, marker", [("bash", "complete -F _coach_completion coach"), ("zsh", "#compdef coach"),
-                                           ("fish", "complete --command coach")])
+@pytest.mark.parametrize(
+    "shell, marker",
+    [
+        ("bash", "complete -F _coach_completion coach"),
+        ("zsh", "#compdef coach"),
+        ("fish", "complete --command coach"),
+    ],
+)
 def test_completion_prints_the_script(shell, marker):
     result = run_coach("completion", shell)
     assert result.returncode == 0
@@ -513,6 +682,7 @@ def test_completion_prints_the_script(shell, marker):
 
 # ---- standard output: a reader that stops, a full disk, none at all --------------------
 
+
 def _closed_pipe() -> int:
     """The write end of a pipe whose reader has already gone: every write is EPIPE."""
     read, write = os.pipe()
@@ -520,15 +690,26 @@ def _closed_pipe() -> int:
     return write
 
 
-@pytest.mark.parametrize("args", [["voices"], ["script", "neck"], ["script", "--json", "quick"],
-                                  ["routines"], ["completion", "bash"], ["cache"], ["sounds"]],
-                         ids=" ".join)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["voices"],
+        ["script", "neck"],
+        ["script", "--json", "quick"],
+        ["routines"],
+        ["completion", "bash"],
+        ["cache"],
+        ["sounds"],
+    ],
+    ids=" ".join,
+)
 def test_a_listing_whose_reader_has_gone_ends_quietly_with_status_0(args):
     # `coach voices | head -1` was status 1 with no message in 3 runs of 4.
     write = _closed_pipe()
     try:
-        r = subprocess.run([str(coach_bin()), *args], stdout=write, stderr=subprocess.PIPE,
-                           text=True, timeout=300)
+        r = subprocess.run(
+            [str(coach_bin()), *args], stdout=write, stderr=subprocess.PIPE, text=True, timeout=300
+        )
     finally:
         os.close(write)
     assert (r.returncode, r.stderr) == (0, "")
@@ -536,17 +717,23 @@ def test_a_listing_whose_reader_has_gone_ends_quietly_with_status_0(args):
 
 def test_coach_piped_into_head_in_a_real_shell():
     for command in ("voices", "script neck"):
-        r = subprocess.run(["bash", "-o", "pipefail", "-c", f"'{coach_bin()}' {command} | head -1"],
-                           capture_output=True, text=True, timeout=300)
+        r = subprocess.run(
+            ["bash", "-o", "pipefail", "-c", f"'{coach_bin()}' {command} | head -1"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert (r.returncode, r.stderr) == (0, ""), command
         assert r.stdout.count("\n") == 1
 
 
-@pytest.mark.parametrize("args", [["script", "neck"], ["routines"], ["completion", "bash"]],
-                         ids=" ".join)
+@pytest.mark.parametrize(
+    "args", [["script", "neck"], ["routines"], ["completion", "bash"]], ids=" ".join
+)
 def test_a_listing_to_a_full_disk_is_status_3_and_one_line(args):
     with open("/dev/full", "wb") as full:
-        r = subprocess.run([str(coach_bin()), *args], stdout=full, stderr=subprocess.PIPE,
-                           text=True, timeout=300)
+        r = subprocess.run(
+            [str(coach_bin()), *args], stdout=full, stderr=subprocess.PIPE, text=True, timeout=300
+        )
     assert r.returncode == 3
     assert one_line(r.stderr) == "coach: standard output: the disk is full"

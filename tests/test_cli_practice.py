@@ -32,12 +32,23 @@ def _week(today: date) -> list:
             continue  # a grace day
         day = today - timedelta(days=n)
         started = datetime(day.year, day.month, day.day, 21, 30).astimezone()
-        out.append(entry(uid=f"w{n}", started=started, ended=started + timedelta(minutes=7),
-                         seconds=405.0))
+        out.append(
+            entry(uid=f"w{n}", started=started, ended=started + timedelta(minutes=7), seconds=405.0)
+        )
     day = today - timedelta(days=1)  # and a short one that does not count
     started = datetime(day.year, day.month, day.day, 7, 0).astimezone()
-    out.append(entry(uid="short", routine="neck", started=started, seconds=30.0, steps_done=1,
-                     steps_total=6, closing=False, outcome=Outcome.STOPPED))
+    out.append(
+        entry(
+            uid="short",
+            routine="neck",
+            started=started,
+            seconds=30.0,
+            steps_done=1,
+            steps_total=6,
+            closing=False,
+            outcome=Outcome.STOPPED,
+        )
+    )
     return out
 
 
@@ -59,7 +70,9 @@ def test_import_twice_adds_nothing(week, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("form", ["--json", "--csv"])
-def test_export_and_import_give_the_same_log(week, tmp_path, capsys, monkeypatch, own_folders, form):
+def test_export_and_import_give_the_same_log(
+    week, tmp_path, capsys, monkeypatch, own_folders, form
+):
     _, before, _ = _run(capsys, "log", "--json")
     _, exported, _ = _run(capsys, "log", form)
     path = tmp_path / f"export{form.replace('--', '.')}"
@@ -105,7 +118,9 @@ def test_stats_of_the_week(week, capsys):
     assert figures["all"] == {"sessions": 7, "minutes": 41.0, "counted": 6}
     assert [r["routine"] for r in figures["routines"]] == ["anma", "neck"]
     current = figures["streaks"]["current"]
-    assert current["days"] == 7 and current["grace_days"] == [(week - timedelta(days=3)).isoformat()]
+    assert current["days"] == 7 and current["grace_days"] == [
+        (week - timedelta(days=3)).isoformat()
+    ]
     assert figures["calendar"][-1]["date"] == week.isoformat()
     status, out, _ = _run(capsys, "stats")
     assert "Current streak: 7 days" in out and "(with 1 grace day)" in out
@@ -125,8 +140,9 @@ def test_program_after_a_week(week, capsys, own_folders):
     # the rest day of week one (day 7), a day late.
     state = own_folders["state"]
     state.mkdir(parents=True)
-    (state / "program.json").write_text(json.dumps({"name": "four-weeks",
-                                                     "started": (week - timedelta(days=7)).isoformat()}))
+    (state / "program.json").write_text(
+        json.dumps({"name": "four-weeks", "started": (week - timedelta(days=7)).isoformat()})
+    )
     status, out, err = _run(capsys, "program")
     assert status == 0, err
     assert "Today: day 7 of 28 (week 1 of 4): rest day" in out
@@ -140,22 +156,25 @@ def test_today_on_a_rest_day_and_without_a_program(capsys, own_folders):
     assert status == 2 and "no program started" in err
     own_folders["state"].mkdir(parents=True)
     today = (datetime.now().astimezone() - timedelta(hours=4)).date()
-    (own_folders["state"] / "program.json").write_text(json.dumps(
-        {"name": "gentle-start", "started": (today - timedelta(days=1)).isoformat()}))
+    (own_folders["state"] / "program.json").write_text(
+        json.dumps({"name": "gentle-start", "started": (today - timedelta(days=1)).isoformat()})
+    )
     # Day one (quick) was missed yesterday: the program waited, today is still day one.
     status, out, _ = _run(capsys, "program")
     assert "Today: day 1 of 14" in out and "1 missed day" in out
     # Two days ago, with day one done: today is day two, a rest day.
-    (own_folders["state"] / "program.json").write_text(json.dumps(
-        {"name": "gentle-start", "started": today.isoformat()}))
+    (own_folders["state"] / "program.json").write_text(
+        json.dumps({"name": "gentle-start", "started": today.isoformat()})
+    )
     day = today
     started = datetime(day.year, day.month, day.day, 12, 0).astimezone()
     from coach.history.store import open_store
 
     with open_store() as s:
         s.add(entry(uid="q", routine="quick", started=started - timedelta(days=1)))
-    (own_folders["state"] / "program.json").write_text(json.dumps(
-        {"name": "gentle-start", "started": (today - timedelta(days=1)).isoformat()}))
+    (own_folders["state"] / "program.json").write_text(
+        json.dumps({"name": "gentle-start", "started": (today - timedelta(days=1)).isoformat()})
+    )
     status, out, _ = _run(capsys, "today")
     assert status == 0 and "Day 2 of 14 of A gentle start: a rest day" in out
 
@@ -165,8 +184,10 @@ def test_coach_today_plays_todays_session(tmp_path, own_folders):
     env, capture = _home(tmp_path)
     played = run_coach("today", env=env)
     assert played.returncode == 0, played.stderr
-    assert "Day 1 of 28 of Four weeks of anma: A short anma (4 minutes) (anma, 4 minutes)." \
+    assert (
+        "Day 1 of 28 of Four weeks of anma: A short anma (4 minutes) (anma, 4 minutes)."
         in played.stderr
+    )
     exported = run_coach("export", "anma", "--minutes", "4", "-o", tmp_path / "short.wav")
     assert exported.returncode == 0, exported.stderr
     assert np.array_equal(_captured(capture), decode(tmp_path / "short.wav", 2))
@@ -176,7 +197,9 @@ def test_coach_today_plays_todays_session(tmp_path, own_folders):
     assert again.returncode == 0 and "done today" in again.stdout
 
 
-def test_on_a_terminal_coach_asks_before_delete_all_and_offers_a_new_history(week, own_folders, tmp_path):
+def test_on_a_terminal_coach_asks_before_delete_all_and_offers_a_new_history(
+    week, own_folders, tmp_path
+):
     from test_player import Terminal, _until_screen_shows
 
     with Terminal(["log", "--delete-all"], {}) as term:

@@ -41,9 +41,15 @@ class Bash:
         rc.write_text(RC.format(load=f". {BASH_COMPLETION}" if bash_completion else ""))
         env = {**os.environ, "TERM": "dumb", "PATH": f"{coach_bin().parent}:{os.environ['PATH']}"}
         self.master, slave = pty.openpty()
-        self.process = subprocess.Popen(["bash", "--noprofile", "--rcfile", str(rc), "-i"],
-                                        stdin=slave, stdout=slave, stderr=slave, env=env,
-                                        cwd=folder, start_new_session=True)
+        self.process = subprocess.Popen(
+            ["bash", "--noprofile", "--rcfile", str(rc), "-i"],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            cwd=folder,
+            start_new_session=True,
+        )
         os.close(slave)
         self._read_until(b"READY> ")
 
@@ -59,11 +65,14 @@ class Bash:
         """Type ``typed`` and one Tab: (the line then, the words listed below it)."""
         os.write(self.master, typed.encode() + b"\t\x14")
         screen = self._read_until(b">>>\r\n")
-        line = screen[screen.rindex("<<<") + 3:screen.rindex(">>>")]
-        before = screen[:screen.rindex("<<<")]
+        line = screen[screen.rindex("<<<") + 3 : screen.rindex(">>>")]
+        before = screen[: screen.rindex("<<<")]
         # A list, when there is one, sits between the typed line and the prompt drawn again.
-        words = sorted(before[before.index("\r\n"):before.rindex("READY> ")].split()
-                       if "READY> " in before else [])
+        words = sorted(
+            before[before.index("\r\n") : before.rindex("READY> ")].split()
+            if "READY> " in before
+            else []
+        )
         os.write(self.master, b"\x15")  # clear the line for the next one
         return line, words
 
@@ -98,7 +107,13 @@ def test_option_values_are_offered(bash):
     assert bash.tab("coach play --pace ")[1] == ["fast", "normal", "slow"]
     assert bash.tab("coach script --talk m")[0] == "coach script --talk more "
     assert bash.tab("coach export --format o")[0] == "coach export --format ogg "
-    assert bash.tab("coach export --bed ")[1] == ["bashrc", "drone", "none", "rain", "waves"]  # and files
+    assert bash.tab("coach export --bed ")[1] == [
+        "bashrc",
+        "drone",
+        "none",
+        "rain",
+        "waves",
+    ]  # and files
 
 
 def test_steps_are_offered_by_number_and_title_of_the_routine_on_the_line(bash):
@@ -120,7 +135,10 @@ def test_routines_and_files_where_a_file_is_meant_and_only_there(bash, tmp_path)
 def test_the_script_is_coachs_own_for_bash_and_typers_for_zsh_and_fish():
     bash = run_coach("completion", "bash")
     assert bash.returncode == 0
-    assert "_get_comp_words_by_ref -n :" in bash.stdout and "complete -F _coach_completion coach" in bash.stdout
+    assert (
+        "_get_comp_words_by_ref -n :" in bash.stdout
+        and "complete -F _coach_completion coach" in bash.stdout
+    )
     assert "-o default" not in bash.stdout  # nothing matching is not a reason to list files
     assert subprocess.run(["bash", "-n"], input=bash.stdout, text=True).returncode == 0
     for shell, marker in (("zsh", "#compdef coach"), ("fish", "complete --command coach")):
@@ -129,10 +147,17 @@ def test_the_script_is_coachs_own_for_bash_and_typers_for_zsh_and_fish():
 
 def test_the_completer_protocol_is_typed_lines():
     # The raw answers the script reads: plain values, then `file,` where a path may go.
-    env = {"_COACH_COMPLETE": "complete_bash", "COMP_WORDS": "coach play --bed r", "COMP_CWORD": "3"}
-    done = subprocess.run([str(coach_bin())], env={**os.environ, **env}, capture_output=True, text=True)
+    env = {
+        "_COACH_COMPLETE": "complete_bash",
+        "COMP_WORDS": "coach play --bed r",
+        "COMP_CWORD": "3",
+    }
+    done = subprocess.run(
+        [str(coach_bin())], env={**os.environ, **env}, capture_output=True, text=True
+    )
     assert done.stdout.splitlines() == ["plain,rain", "file,"]
     env["COMP_WORDS"], env["COMP_CWORD"] = "coach play --voice hibari:", "3"
-    done = subprocess.run([sys.executable, "-m", "coach"], env={**os.environ, **env},
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "coach"], env={**os.environ, **env}, capture_output=True, text=True
+    )
     assert done.stdout.splitlines() == ["plain,hibari:heart"]

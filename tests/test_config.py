@@ -17,8 +17,14 @@ from conftest import one_line, probe, run_coach
 LAYERS: dict[str, tuple[str, str, list[str] | None, str, str, str]] = {
     # key: (file value, COACH_CONFIG value, command line, shown for each)
     "pace": ('"slow"', '"fast"', ["--pace", "normal"], '"slow"', '"fast"', '"normal"'),
-    "voice": ('"en-us"', '"en-gb"', ["--voice", "en-gb-x-rp"], '"en-us" (espeak:gmw/en-us)',
-              '"en-gb" (espeak:gmw/en)', '"en-gb-x-rp" (espeak:gmw/en-gb-x-rp)'),
+    "voice": (
+        '"en-us"',
+        '"en-gb"',
+        ["--voice", "en-gb-x-rp"],
+        '"en-us" (espeak:gmw/en-us)',
+        '"en-gb" (espeak:gmw/en)',
+        '"en-gb-x-rp" (espeak:gmw/en-gb-x-rp)',
+    ),
     "rate": ("120", "150", ["--rate", "170"], "120", "150", "170"),
     "talk": ('"less"', '"more"', ["--talk", "normal"], '"less"', '"more"', '"normal"'),
     "count": ("true", "false", ["--count"], "true", "false", "true"),
@@ -62,9 +68,11 @@ def test_precedence_for_every_key(key, capsys, own_folders, tmp_path, monkeypatc
     other = tmp_path / "other.toml"
 
     def expect(shown: str) -> str:
-        return {"A": str(folder / ("packs/a" if key == "sounds" else "out/a")),
-                "B": str(tmp_path / ("packs/b" if key == "sounds" else "out/b")),
-                "C": str(tmp_path / "pack_c")}.get(shown, shown).join('""' if len(shown) == 1 else ("", ""))
+        return {
+            "A": str(folder / ("packs/a" if key == "sounds" else "out/a")),
+            "B": str(tmp_path / ("packs/b" if key == "sounds" else "out/b")),
+            "C": str(tmp_path / "pack_c"),
+        }.get(shown, shown).join('""' if len(shown) == 1 else ("", ""))
 
     # 1. Nothing set: the default.
     value, source = _shown(capsys)[key]
@@ -87,11 +95,15 @@ def test_precedence_for_every_key(key, capsys, own_folders, tmp_path, monkeypatc
 
 def test_the_command_line_can_turn_off_what_the_file_turns_on(capsys, own_folders):
     own_folders["config"].mkdir(parents=True)
-    (own_folders["config"] / "config.toml").write_text("count = true\nmono = true\nno-tones = true\n")
+    (own_folders["config"] / "config.toml").write_text(
+        "count = true\nmono = true\nno-tones = true\n"
+    )
     shown = _shown(capsys, "--no-count", "--stereo", "--tones")
     assert {k: shown[k] for k in ("count", "mono", "no-tones")} == {
-        "count": ("false", "command line"), "mono": ("false", "command line"),
-        "no-tones": ("false", "command line")}
+        "count": ("false", "command line"),
+        "mono": ("false", "command line"),
+        "no-tones": ("false", "command line"),
+    }
 
 
 def test_typing_the_default_value_still_counts_as_the_command_line(capsys, own_folders):
@@ -103,9 +115,12 @@ def test_typing_the_default_value_still_counts_as_the_command_line(capsys, own_f
 
 # ---- the settings reach the session ----------------------------------------------------------
 
+
 def test_script_follows_the_settings_file_and_the_command_line(own_folders, mini_path):
     own_folders["config"].mkdir(parents=True)
-    (own_folders["config"] / "config.toml").write_text('pace = "slow"\ntalk = "less"\ncount = true\n')
+    (own_folders["config"] / "config.toml").write_text(
+        'pace = "slow"\ntalk = "less"\ncount = true\n'
+    )
     result = run_coach("script", mini_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == "Mini — pace slow, talk less, counting, about 1 min"
@@ -115,7 +130,9 @@ def test_script_follows_the_settings_file_and_the_command_line(own_folders, mini
 
 def test_export_follows_output_dir_and_mono_from_the_file(own_folders, mini_path, tmp_path):
     own_folders["config"].mkdir(parents=True)
-    (own_folders["config"] / "config.toml").write_text(f'output-dir = "{tmp_path / "music"}"\nmono = true\n')
+    (own_folders["config"] / "config.toml").write_text(
+        f'output-dir = "{tmp_path / "music"}"\nmono = true\n'
+    )
     (tmp_path / "music").mkdir()
     result = run_coach("export", mini_path, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -126,20 +143,36 @@ def test_export_follows_output_dir_and_mono_from_the_file(own_folders, mini_path
 
 # ---- a bad settings file -----------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, message", [
-    ('pace = "slo"\n', 'config.toml: line 1: pace: must be one of slow, normal, fast (did you mean \'slow\'?)'),
-    ('\n\ntone_volume = 3\n', "config.toml: line 3: tone_volume: unknown key (did you mean 'tone-volume'?); known keys: bed, "),
-    ("rate = 1000\n", "config.toml: line 1: rate: must be a whole number from 80 to 900"),
-    ("rate = 150.5\n", "config.toml: line 1: rate: must be a whole number from 80 to 900"),
-    ('mono = "yes"\n', "config.toml: line 1: mono: must be true or false"),
-    ("tone-volume = 11\n", "config.toml: line 1: tone-volume: must be a number from -30 to 10"),
-    ('"voice" = ""\n', "config.toml: line 1: voice: must be non-empty text in quotes"),
-    ("[pace]\nx = 1\n", "config.toml: line 1: pace: must be non-empty text in quotes"),
-    ("pace = \n", "config.toml: line 1, column 8: not valid TOML: invalid value"),
-    ('day-starts = "4am"\n', 'config.toml: line 1: day-starts: must be a time of day as "HH:MM", 00:00 to 23:59'),
-    ('day-starts = "24:00"\n', 'config.toml: line 1: day-starts: must be a time of day as "HH:MM"'),
-    ("history = 0\n", "config.toml: line 1: history: must be true or false"),
-])
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            'pace = "slo"\n',
+            "config.toml: line 1: pace: must be one of slow, normal, fast (did you mean 'slow'?)",
+        ),
+        (
+            "\n\ntone_volume = 3\n",
+            "config.toml: line 3: tone_volume: unknown key (did you mean 'tone-volume'?); known keys: bed, ",
+        ),
+        ("rate = 1000\n", "config.toml: line 1: rate: must be a whole number from 80 to 900"),
+        ("rate = 150.5\n", "config.toml: line 1: rate: must be a whole number from 80 to 900"),
+        ('mono = "yes"\n', "config.toml: line 1: mono: must be true or false"),
+        ("tone-volume = 11\n", "config.toml: line 1: tone-volume: must be a number from -30 to 10"),
+        ('"voice" = ""\n', "config.toml: line 1: voice: must be non-empty text in quotes"),
+        ("[pace]\nx = 1\n", "config.toml: line 1: pace: must be non-empty text in quotes"),
+        ("pace = \n", "config.toml: line 1, column 8: not valid TOML: invalid value"),
+        (
+            'day-starts = "4am"\n',
+            'config.toml: line 1: day-starts: must be a time of day as "HH:MM", 00:00 to 23:59',
+        ),
+        (
+            'day-starts = "24:00"\n',
+            'config.toml: line 1: day-starts: must be a time of day as "HH:MM"',
+        ),
+        ("history = 0\n", "config.toml: line 1: history: must be true or false"),
+    ],
+)
 def test_bad_settings_file(own_folders, text, message):
     own_folders["config"].mkdir(parents=True)
     path = own_folders["config"] / "config.toml"
@@ -149,11 +182,17 @@ def test_bad_settings_file(own_folders, text, message):
     assert str(info.value).startswith(f"{path.parent}/{message}")
 
 
-def test_bad_settings_file_stops_every_session_command_with_one_line(own_folders, mini_path, tmp_path):
+def test_bad_settings_file_stops_every_session_command_with_one_line(
+    own_folders, mini_path, tmp_path
+):
     own_folders["config"].mkdir(parents=True)
     (own_folders["config"] / "config.toml").write_text('pace = "brisk"\n')
-    for args in (["script", mini_path], ["export", mini_path, "-o", tmp_path / "x.mp3"],
-                 ["play", mini_path], ["config"]):
+    for args in (
+        ["script", mini_path],
+        ["export", mini_path, "-o", tmp_path / "x.mp3"],
+        ["play", mini_path],
+        ["config"],
+    ):
         result = run_coach(*args)
         assert result.returncode == 2, args
         assert result.stderr.count("\n") == 1 and result.stderr.startswith("coach: ")
@@ -169,22 +208,29 @@ def test_twenty_thousand_unknown_keys_are_one_line_with_their_lines(own_folders,
 
     calls = []
     real = difflib.get_close_matches
-    monkeypatch.setattr(difflib, "get_close_matches", lambda *a, **k: calls.append(a) or real(*a, **k))
+    monkeypatch.setattr(
+        difflib, "get_close_matches", lambda *a, **k: calls.append(a) or real(*a, **k)
+    )
     own_folders["config"].mkdir(parents=True)
     path = own_folders["config"] / "config.toml"
-    path.write_text('pace = "slow"\n' + "".join(f"k{i} = 1\n" for i in range(20_000))
-                    + '"quoted key" = 1\n[table]\n')
+    path.write_text(
+        'pace = "slow"\n'
+        + "".join(f"k{i} = 1\n" for i in range(20_000))
+        + '"quoted key" = 1\n[table]\n'
+    )
     with pytest.raises(InputError) as info:
         config.load()
     message = str(info.value)
     assert message.startswith(f"{path}: 20002 problems: line 2: k0: unknown key")
     assert "line 11: k9: unknown key" in message and message.endswith("; and 19992 more")
     assert len(calls) == 10
-    path.write_text('\n"rate" = 1\n[\'bed\']\n')
+    path.write_text("\n\"rate\" = 1\n['bed']\n")
     with pytest.raises(InputError) as info:
         config.load()
-    assert str(info.value) == (f"{path}: 2 problems: line 2: rate: must be a whole number from "
-                               "80 to 900; line 3: bed: must be non-empty text in quotes")
+    assert str(info.value) == (
+        f"{path}: 2 problems: line 2: rate: must be a whole number from "
+        "80 to 900; line 3: bed: must be non-empty text in quotes"
+    )
 
 
 def test_a_fifo_as_the_settings_file_is_one_line(own_folders, mini_path):
@@ -205,6 +251,7 @@ def test_missing_coach_config_file_is_bad_input(tmp_path, monkeypatch):
 
 # ---- coach config --edit --------------------------------------------------------------------------
 
+
 def test_edit_creates_a_commented_file_and_opens_the_editor(own_folders, tmp_path):
     seen = tmp_path / "seen"
     editor = tmp_path / "editor"
@@ -218,7 +265,9 @@ def test_edit_creates_a_commented_file_and_opens_the_editor(own_folders, tmp_pat
     for key in config.KEYS:
         assert f"# {key} = " in path.read_text()
     # Uncommenting any line gives a valid file.
-    path.write_text("\n".join(l.lstrip("# ") if " = " in l else l for l in path.read_text().splitlines()))
+    path.write_text(
+        "\n".join(l.lstrip("# ") if " = " in l else l for l in path.read_text().splitlines())
+    )
     assert set(config.load().values) == set(config.KEYS)
 
 
@@ -227,7 +276,10 @@ def test_edit_opens_a_broken_file_and_checks_it_when_the_editor_closes(own_folde
     path = own_folders["config"] / "config.toml"
     path.write_text("pace = \n")
     result = run_coach("config", "--edit", env={"EDITOR": "true", "VISUAL": ""})
-    assert (result.returncode, result.stderr) == (2, f"coach: {path}: line 1, column 8: not valid TOML: invalid value\n")
+    assert (result.returncode, result.stderr) == (
+        2,
+        f"coach: {path}: line 1, column 8: not valid TOML: invalid value\n",
+    )
     assert path.read_text() == "pace = \n"
     # An edit that leaves a duplicate key is caught at once, not by the next command.
     editor = tmp_path / "editor"
@@ -241,22 +293,34 @@ def test_edit_opens_a_broken_file_and_checks_it_when_the_editor_closes(own_folde
     assert (result.returncode, result.stderr) == (0, "")
 
 
-@pytest.mark.parametrize("env, status, message", [
-    ({"EDITOR": "vim 'oops", "VISUAL": ""}, 2,
-     "coach: $EDITOR vim 'oops: cannot be read as a command (No closing quotation); fix $EDITOR\n"),
-    ({"EDITOR": "false", "VISUAL": ""}, 2,
-     "Created {path}\ncoach: $EDITOR false exited with status 1; {path} was not checked\n"),
-    ({"EDITOR": "true", "VISUAL": "nope"}, 3,
-     "coach: $VISUAL nope: no such program; set VISUAL or EDITOR, or edit {path}\n"),
-    ({"EDITOR": "   ", "VISUAL": " "}, 0, "Created {path}\n"),  # blank is not set: vi
-    ({"EDITOR": "", "VISUAL": ""}, 0, "Created {path}\n"),
-])
+@pytest.mark.parametrize(
+    "env, status, message",
+    [
+        (
+            {"EDITOR": "vim 'oops", "VISUAL": ""},
+            2,
+            "coach: $EDITOR vim 'oops: cannot be read as a command (No closing quotation); fix $EDITOR\n",
+        ),
+        (
+            {"EDITOR": "false", "VISUAL": ""},
+            2,
+            "Created {path}\ncoach: $EDITOR false exited with status 1; {path} was not checked\n",
+        ),
+        (
+            {"EDITOR": "true", "VISUAL": "nope"},
+            3,
+            "coach: $VISUAL nope: no such program; set VISUAL or EDITOR, or edit {path}\n",
+        ),
+        ({"EDITOR": "   ", "VISUAL": " "}, 0, "Created {path}\n"),  # blank is not set: vi
+        ({"EDITOR": "", "VISUAL": ""}, 0, "Created {path}\n"),
+    ],
+)
 def test_edit_with_a_bad_or_blank_editor(own_folders, tmp_path, env, status, message):
     import shutil
 
     folder = tmp_path / "bin"
     folder.mkdir()
-    (folder / "vi").write_text(f"#!/bin/sh\necho \"$@\" > {tmp_path / 'vi-ran'}\n")
+    (folder / "vi").write_text(f'#!/bin/sh\necho "$@" > {tmp_path / "vi-ran"}\n')
     (folder / "vi").chmod(0o755)
     for tool in ("false", "true"):
         (folder / tool).symlink_to(shutil.which(tool))
@@ -273,22 +337,44 @@ def test_edit_never_makes_the_folder_coach_config_names(tmp_path, monkeypatch, c
     monkeypatch.setenv("EDITOR", "true")
     status = cli.run(["config", "--edit"])
     assert status == 2
-    assert capsys.readouterr().err == f"coach: {tmp_path / 'nonexistent' / 'c.toml'}: no such folder for the settings file\n"
+    assert (
+        capsys.readouterr().err
+        == f"coach: {tmp_path / 'nonexistent' / 'c.toml'}: no such folder for the settings file\n"
+    )
     assert not (tmp_path / "nonexistent").exists()
 
 
 # ---- values from the file are judged as if typed, and reported where they were given --------------
 
-@pytest.mark.parametrize("text, message", [
-    ('pace = "slow"\nvoice = "zzzz"\n', 'line 2: voice = "zzzz": no such voice here; \'coach voices\' lists them'),
-    ('sounds = "nope"\n', 'line 1: sounds = "{folder}/nope": no such folder'),
-    ('\n\nbed = "b.flac"\n', 'line 3: bed = "{folder}/b.flac": no such file, and not a built-in bed (waves, '
-                              'rain, drone, or none)'),
-])
-@pytest.mark.parametrize("command", [["config"], ["script", "quick"], ["export", "quick", "-o", "x.mp3"],
-                                     ["play", "quick"], ["sounds"]])
-def test_a_bad_value_in_the_file_names_the_file_line_and_key(own_folders, capsys, tmp_path, monkeypatch,
-                                                             text, message, command):
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            'pace = "slow"\nvoice = "zzzz"\n',
+            "line 2: voice = \"zzzz\": no such voice here; 'coach voices' lists them",
+        ),
+        ('sounds = "nope"\n', 'line 1: sounds = "{folder}/nope": no such folder'),
+        (
+            '\n\nbed = "b.flac"\n',
+            'line 3: bed = "{folder}/b.flac": no such file, and not a built-in bed (waves, '
+            "rain, drone, or none)",
+        ),
+    ],
+)
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["config"],
+        ["script", "quick"],
+        ["export", "quick", "-o", "x.mp3"],
+        ["play", "quick"],
+        ["sounds"],
+    ],
+)
+def test_a_bad_value_in_the_file_names_the_file_line_and_key(
+    own_folders, capsys, tmp_path, monkeypatch, text, message, command
+):
     if (command[0], "sounds" in text) in (("sounds", False), ("script", True)):
         return  # `sounds` reads only the pack; `script` makes no sound, so reads no pack
     monkeypatch.chdir(tmp_path)
@@ -304,17 +390,32 @@ def test_a_bad_value_in_the_file_names_the_file_line_and_key(own_folders, capsys
     option = text.split()[0]
     if option != "voice" and command[0] in ("config", "script"):
         status = cli.run([*command, f"--{option}", "nowhere-at-all"])
-        assert status == 2 and capsys.readouterr().err.startswith(f"coach: --{option} nowhere-at-all: ")
+        assert status == 2 and capsys.readouterr().err.startswith(
+            f"coach: --{option} nowhere-at-all: "
+        )
 
 
-def test_every_path_in_the_file_is_from_its_folder_bed_too(own_folders, capsys, tmp_path, monkeypatch):
+def test_every_path_in_the_file_is_from_its_folder_bed_too(
+    own_folders, capsys, tmp_path, monkeypatch
+):
     import subprocess
 
     monkeypatch.chdir(tmp_path)
     folder = own_folders["config"]
     (folder / "beds").mkdir(parents=True)
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=duration=3",
-                    str(folder / "beds" / "b.flac")], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=duration=3",
+            str(folder / "beds" / "b.flac"),
+        ],
+        check=True,
+    )
     (folder / "config.toml").write_text('bed = "beds/b.flac"\nsounds = "."\noutput-dir = "out"\n')
     shown = _shown(capsys)
     assert shown["bed"] == (f'"{folder / "beds" / "b.flac"}"', str(folder / "config.toml"))
@@ -323,18 +424,30 @@ def test_every_path_in_the_file_is_from_its_folder_bed_too(own_folders, capsys, 
     assert _shown(capsys)["bed"][0] == '"Rain"'  # a built-in name stays a name
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--rate", "79"], "--rate 79: must be from 80 to 900 (words per minute 80-400; in Japanese, "
-                       "morae per minute 150-900)"),
-    (["--pace", "bogus"], "--pace bogus: must be one of slow, normal, fast"),
-    (["--talk", "loud"], "--talk loud: must be one of less, normal, more"),
-    (["--tone-volume", "99"], "--tone-volume 99: must be from -30 to 10 dB"),
-    (["--bed-volume", "99"], "--bed-volume 99: must be from -30 to 10 dB"),
-    (["--bed", "ocean"], "--bed ocean: no such file, and not a built-in bed (waves, rain, drone, or none)"),
-    (["--voice", "zzz"], "--voice zzz: no such voice here; 'coach voices' lists them"),
-    (["-m", "5"], "No such option: -m (it is an option of coach script and coach export and coach play "
-                  "and coach today) (see 'coach config --help')"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["--rate", "79"],
+            "--rate 79: must be from 80 to 900 (words per minute 80-400; in Japanese, "
+            "morae per minute 150-900)",
+        ),
+        (["--pace", "bogus"], "--pace bogus: must be one of slow, normal, fast"),
+        (["--talk", "loud"], "--talk loud: must be one of less, normal, more"),
+        (["--tone-volume", "99"], "--tone-volume 99: must be from -30 to 10 dB"),
+        (["--bed-volume", "99"], "--bed-volume 99: must be from -30 to 10 dB"),
+        (
+            ["--bed", "ocean"],
+            "--bed ocean: no such file, and not a built-in bed (waves, rain, drone, or none)",
+        ),
+        (["--voice", "zzz"], "--voice zzz: no such voice here; 'coach voices' lists them"),
+        (
+            ["-m", "5"],
+            "No such option: -m (it is an option of coach script and coach export and coach play "
+            "and coach today) (see 'coach config --help')",
+        ),
+    ],
+)
 def test_config_refuses_what_play_refuses(capsys, args, message):
     for command in (["config"], ["play", "quick"]):
         if command[0] == "play" and args[0] == "-m":
@@ -361,7 +474,9 @@ def test_a_settings_folder_shut_to_coach_is_one_line(own_folders, mini_path):
         for args in (["script", mini_path], ["export", mini_path, "-o", "-"], ["config"]):
             r = run_coach(*args, as_user=True)
             assert r.returncode == 2, args
-            assert one_line(r.stderr) == (f"coach: {own_folders['config'] / 'config.toml'}: "
-                                          "cannot read it (permission denied)")
+            assert one_line(r.stderr) == (
+                f"coach: {own_folders['config'] / 'config.toml'}: "
+                "cannot read it (permission denied)"
+            )
     finally:
         own_folders["config"].chmod(0o755)

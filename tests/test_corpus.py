@@ -76,12 +76,14 @@ def test_ssml_reaches_the_say_cue_unchanged():
 
 # ---- generated cases ---------------------------------------------------------------------
 
+
 def test_non_utf8_bytes(tmp_path: Path):
     path = tmp_path / "latin1.toml"
     path.write_bytes(b'title = "Hostile"\n\n[[steps]]\ntitle = "Caf\xe9 \xff"\n')
     message = refused(path)
-    assert message == (f"{path}: line 4, column 13: not UTF-8 text (byte 0xe9); "
-                       "save the file as UTF-8")
+    assert message == (
+        f"{path}: line 4, column 13: not UTF-8 text (byte 0xe9); save the file as UTF-8"
+    )
 
 
 def test_non_utf8_in_first_line(tmp_path: Path):
@@ -92,14 +94,17 @@ def test_non_utf8_in_first_line(tmp_path: Path):
 
 def test_ten_megabyte_file(tmp_path: Path):
     path = tmp_path / "huge.toml"
-    line = '# ' + "x" * 1021 + "\n"
+    line = "# " + "x" * 1021 + "\n"
     path.write_text('title = "Hostile"\n' + line * 10_240, encoding="utf-8")
     assert path.stat().st_size > 10_000_000
     assert refused(path) == f"{path}: larger than 1 MB; a routine file is a few kilobytes"
 
 
-@pytest.mark.parametrize(("opening", "closing", "inner"), [("[", "]", ""), ("{a=", "}", "1")],
-                         ids=["arrays", "inline-tables"])
+@pytest.mark.parametrize(
+    ("opening", "closing", "inner"),
+    [("[", "]", ""), ("{a=", "}", "1")],
+    ids=["arrays", "inline-tables"],
+)
 def test_5000_deep_nesting(tmp_path: Path, opening: str, closing: str, inner: str):
     path = tmp_path / "deep.toml"
     path.write_text("x = " + opening * 5000 + inner + closing * 5000 + "\n", encoding="utf-8")
@@ -109,8 +114,9 @@ def test_5000_deep_nesting(tmp_path: Path, opening: str, closing: str, inner: st
 def test_5000_deep_table_header(tmp_path: Path):
     path = tmp_path / "header.toml"
     path.write_text("[" + ".".join(["a"] * 5000) + "]\nb = 1\n", encoding="utf-8")
-    assert refused(path) == (f"{path}: line 1: a key of more than 16 dotted parts; nothing coach "
-                             "reads nests that deep")
+    assert refused(path) == (
+        f"{path}: line 1: a key of more than 16 dotted parts; nothing coach reads nests that deep"
+    )
 
 
 def test_nesting_just_parsed_is_still_a_plain_error(tmp_path: Path):
@@ -120,6 +126,7 @@ def test_nesting_just_parsed_is_still_a_plain_error(tmp_path: Path):
 
 
 # ---- the real command line ---------------------------------------------------------------
+
 
 def test_validate_prints_one_line_per_bad_file():
     names = ["reps_as_string", "deep_arrays", "over_4_hours", "unknown_key_with_newline"]
@@ -142,6 +149,7 @@ def test_validate_mixed_good_and_bad(tmp_path: Path):
     result = run_coach("validate", good, bad)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr + result.stdout
-    assert result.stderr.splitlines() == [f"{bad}: line 1, column 10: not UTF-8 text (byte 0xff); "
-                                          "save the file as UTF-8"]
+    assert result.stderr.splitlines() == [
+        f"{bad}: line 1, column 10: not UTF-8 text (byte 0xff); save the file as UTF-8"
+    ]
     assert result.stdout.startswith(f"{good}: ok (1 step,")

@@ -37,8 +37,7 @@ SPOKEN = [re.sub(r"\n\s*\n+", "\n", t) for t in HOSTILE]
 
 def timeline(texts: list[str], titles: list[str]) -> Timeline:
     """Speech events of 1.5 s every 2 s; chapters splitting them evenly."""
-    events = tuple(Speech(i * 2 * RATE + 17, RATE * 3 // 2, text=t)
-                   for i, t in enumerate(texts))
+    events = tuple(Speech(i * 2 * RATE + 17, RATE * 3 // 2, text=t) for i, t in enumerate(texts))
     length = len(texts) * 2 * RATE
     bounds = [length * i // len(titles) for i in range(len(titles) + 1)]
     chapters = tuple(ChapterSpan(t, a, b) for t, a, b in zip(titles, bounds, bounds[1:]))
@@ -69,8 +68,11 @@ def test_webvtt_py_reads_back_every_line(tl):
         assert milliseconds(caption.start) == e.start * 1000 // RATE
         assert milliseconds(caption.end) == e.end * 1000 // RATE
     body = text.split("\n\n", 1)[1]
-    assert all("-->" not in line for line in body.splitlines()
-               if not re.fullmatch(r"\d\d:\d\d:\d\d\.\d{3} --> \d\d:\d\d:\d\d\.\d{3}", line))
+    assert all(
+        "-->" not in line
+        for line in body.splitlines()
+        if not re.fullmatch(r"\d\d:\d\d:\d\d\.\d{3} --> \d\d:\d\d:\d\d\.\d{3}", line)
+    )
 
 
 def test_srt_reads_back_every_line(tl):
@@ -108,15 +110,15 @@ def parse_cue(text: str) -> dict:
     token = re.compile(r'"((?:[^"\\]|\\.)*)"|(\S+)')
     sheet: dict = {"tracks": []}
     for line in text.splitlines():
-        words = [(re.sub(r"\\(.)", r"\1", q) if q else w)
-                 for q, w in token.findall(line)]
+        words = [(re.sub(r"\\(.)", r"\1", q) if q else w) for q, w in token.findall(line)]
         assert len(token.sub("", line).strip()) == 0, line
         command, args = words[0], words[1:]
         if command == "TRACK":
             sheet["tracks"].append({"number": int(args[0]), "type": args[1]})
         elif sheet["tracks"]:
             sheet["tracks"][-1][command if command != "INDEX" else f"INDEX {args[0]}"] = (
-                args[-1] if command != "INDEX" else args[1])
+                args[-1] if command != "INDEX" else args[1]
+            )
         else:
             sheet[command] = args
     return sheet
@@ -149,7 +151,7 @@ def test_wav_cue_sheet_names_wave_and_the_relative_file(tmp_path):
     assert parse_cue(cuesheet.render_chapters(tl, ".cue", "s.wav"))["FILE"] == ["s.wav", "WAVE"]
 
 
-HOSTILE_ROUTINE = '''\
+HOSTILE_ROUTINE = """\
 title = "Salt & <b>pepper</b>"
 
 [[steps]]
@@ -158,7 +160,7 @@ say = "Salt & pepper. A <b>bold</b> word, x --> y, and the rest."
 motion = "press"
 reps = 1
 seconds = 1.0
-'''
+"""
 
 
 def test_export_writes_cue_files_parsers_read_back(tmp_path):
@@ -168,11 +170,27 @@ def test_export_writes_cue_files_parsers_read_back(tmp_path):
 
     routine = tmp_path / "hostile.toml"
     routine.write_text(HOSTILE_ROUTINE, encoding="utf-8")
-    r = run_coach("export", routine, "-o", tmp_path / "h.wav", "--cues", tmp_path / "h.vtt",
-                  "--chapters", tmp_path / "h.cue")
+    r = run_coach(
+        "export",
+        routine,
+        "-o",
+        tmp_path / "h.wav",
+        "--cues",
+        tmp_path / "h.vtt",
+        "--chapters",
+        tmp_path / "h.cue",
+    )
     assert r.returncode == 0, r.stderr
-    r = run_coach("export", routine, "-o", tmp_path / "h.ogg", "--cues", tmp_path / "h.srt",
-                  "--chapters", tmp_path / "h.json")
+    r = run_coach(
+        "export",
+        routine,
+        "-o",
+        tmp_path / "h.ogg",
+        "--cues",
+        tmp_path / "h.srt",
+        "--chapters",
+        tmp_path / "h.json",
+    )
     assert r.returncode == 0, r.stderr
     p = plan(routine)
     lines = [e["text"] for e in p["events"] if e["kind"] == "speech"]
@@ -191,8 +209,11 @@ def test_export_writes_cue_files_parsers_read_back(tmp_path):
 
 # ---- lines with emoji, accents and other scripts ------------------------------------
 
-LINES = [("Welcome. Smile 😊", 0, RATE * 2), ("Café, naïve — 按摩.", RATE * 3 + 12, RATE * 5),
-         ("Next: Jaw to cheekbone.", RATE * 61 + 1, RATE * 64 - 1)]
+LINES = [
+    ("Welcome. Smile 😊", 0, RATE * 2),
+    ("Café, naïve — 按摩.", RATE * 3 + 12, RATE * 5),
+    ("Next: Jaw to cheekbone.", RATE * 61 + 1, RATE * 64 - 1),
+]
 
 
 def _lines_timeline() -> Timeline:
@@ -233,5 +254,8 @@ def test_srt_reads_every_spoken_line_with_its_times():
 def test_lrc_gives_each_line_its_start_in_hundredths():
     lines = cuesheet.render(_lines_timeline(), ".lrc").splitlines()
     assert lines[:2] == ["[ti:Test]", "[by:coach]"]
-    assert lines[2:] == ["[00:00.00]Welcome. Smile 😊", "[00:03.00]Café, naïve — 按摩.",
-                         "[01:01.00]Next: Jaw to cheekbone."]
+    assert lines[2:] == [
+        "[00:00.00]Welcome. Smile 😊",
+        "[00:03.00]Café, naïve — 按摩.",
+        "[01:01.00]Next: Jaw to cheekbone.",
+    ]

@@ -69,6 +69,7 @@ def power_mean_db(levels_db: list[float]) -> float:
 
 # ---- fixtures -------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def anma(anma_export) -> tuple[Path, dict, np.ndarray]:
     path, p = anma_export
@@ -131,6 +132,7 @@ def mini_plan(mini_file) -> Callable[..., dict]:
 
 
 # ---- the anma MP3 against its plan ----------------------------------------------------
+
 
 def test_duration_matches_the_plan(anma):
     path, p, audio = anma
@@ -235,8 +237,10 @@ def test_every_line_and_tone_is_heard_and_every_pause_is_silent(anma):
         level = dbfs(audio[a:b])
         counts[kind] += 1
         if kind in ("speech", "tone") and not level > HEARD_DB:
-            problems.append(f"{kind} at {e['start']:.3f} s ({e.get('text') or e.get('sound')}): "
-                            f"{level:.1f} dBFS")
+            problems.append(
+                f"{kind} at {e['start']:.3f} s ({e.get('text') or e.get('sound')}): "
+                f"{level:.1f} dBFS"
+            )
         if kind == "pause" and not level < SILENT_DB:
             problems.append(f"pause {e['start']:.3f}-{e['end']:.3f} s: {level:.1f} dBFS")
     assert problems == []
@@ -252,6 +256,7 @@ def test_no_silence_longer_than_five_seconds(anma):
 
 
 # ---- loudness -------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("option", ["", "--no-tones", "--mono"])
 def test_loudness_and_true_peak(anma, anma_variant, option):
@@ -290,7 +295,9 @@ def test_no_tones_export_has_only_the_voice(anma, anma_variant):
 
 def test_tones_sit_well_below_the_voice(anma):
     _, p, audio = anma
-    speech = [dbfs(audio[slice(*window(e, "speech"))]) for e in p["events"] if e["kind"] == "speech"]
+    speech = [
+        dbfs(audio[slice(*window(e, "speech"))]) for e in p["events"] if e["kind"] == "speech"
+    ]
     tone = [dbfs(audio[slice(*window(e, "tone"))]) for e in tone_only(p["events"])]
     gap = power_mean_db(speech) - power_mean_db(tone)
     assert gap >= 10.0, f"tones only {gap:.1f} dB under the voice"
@@ -306,8 +313,12 @@ def test_tone_volume_moves_the_tones_against_the_voice(mini_export, mini_plan):
     quiet = decode(mini_export("quiet.wav", "--tone-volume", "-10"))
     assert base.shape == quiet.shape
     tones_ = [e for e in p["events"] if e["kind"] == "tone"]
-    speech = [slice(*window(e, "speech")) for e in p["events"] if e["kind"] == "speech"
-              and not any(t["start"] < e["end"] and e["start"] < t["end"] for t in tones_)]
+    speech = [
+        slice(*window(e, "speech"))
+        for e in p["events"]
+        if e["kind"] == "speech"
+        and not any(t["start"] < e["end"] and e["start"] < t["end"] for t in tones_)
+    ]
     assert len(speech) >= 5
     shift = [dbfs(quiet[w]) - dbfs(base[w]) for w in speech]
     common = float(np.median(shift))  # the change of the session's gain
@@ -321,6 +332,7 @@ def test_tone_volume_moves_the_tones_against_the_voice(mini_export, mini_plan):
 
 
 # ---- panning --------------------------------------------------------------------------
+
 
 def test_one_side_at_a_time_is_panned(mini_export, mini_plan):
     p = mini_plan()
@@ -356,10 +368,14 @@ def test_one_side_at_a_time_is_panned(mini_export, mini_plan):
 
 # ---- pace -----------------------------------------------------------------------------
 
+
 def _stroke_onsets_in_plan(p: dict) -> list[tuple[int, float]]:
     """(start sample, pan) of each stroke tone."""
-    return [(samples(e["start"]), e["pan"]) for e in p["events"]
-            if e["kind"] == "tone" and e["sound"] == "stroke"]
+    return [
+        (samples(e["start"]), e["pan"])
+        for e in p["events"]
+        if e["kind"] == "tone" and e["sound"] == "stroke"
+    ]
 
 
 def _stroke_onsets_in_audio(audio: np.ndarray) -> list[int]:
@@ -369,10 +385,10 @@ def _stroke_onsets_in_audio(audio: np.ndarray) -> list[int]:
     t = tones.load(Sound.STROKE).astype(np.float64)
     n = len(x) + len(t)
     n_fft = 1 << (n - 1).bit_length()
-    corr = np.fft.irfft(np.fft.rfft(x, n_fft) * np.conj(np.fft.rfft(t, n_fft)), n_fft)[:len(x)]
-    energy = np.concatenate(([0.0], np.cumsum(x ** 2)))
+    corr = np.fft.irfft(np.fft.rfft(x, n_fft) * np.conj(np.fft.rfft(t, n_fft)), n_fft)[: len(x)]
+    energy = np.concatenate(([0.0], np.cumsum(x**2)))
     ends = np.minimum(np.arange(len(x)) + len(t), len(x))
-    local = energy[ends] - energy[:len(x)]
+    local = energy[ends] - energy[: len(x)]
     score = corr / (np.sqrt(np.maximum(local, 1e-9)) * np.linalg.norm(t))
     peaks = []
     for i in np.flatnonzero(score > 0.95):
@@ -410,6 +426,7 @@ def test_pace_scales_the_rhythm(mini_export, mini_plan):
 
 # ---- formats and names ----------------------------------------------------------------
 
+
 def test_wav_and_ogg_have_the_same_length(mini_export, mini_plan):
     p = mini_plan()
     wav, ogg = mini_export("mini.wav"), mini_export("mini.ogg")
@@ -423,8 +440,13 @@ def test_wav_and_ogg_have_the_same_length(mini_export, mini_plan):
     # chapters (OGG as CHAPTERnnn comments, WAV as cue points with labels).
     for path in (wav, ogg):
         info = probe(path)
-        tags = {k.lower(): v for k, v in {**info["format"].get("tags", {}),
-                                          **info["streams"][0].get("tags", {})}.items()}
+        tags = {
+            k.lower(): v
+            for k, v in {
+                **info["format"].get("tags", {}),
+                **info["streams"][0].get("tags", {}),
+            }.items()
+        }
         assert tags["title"] == "Mini" and tags["artist"] == "coach", path
         found = info["chapters"]
         assert [c["tags"]["title"] for c in found] == [c["title"] for c in p["chapters"]], path
@@ -438,8 +460,8 @@ def riff_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
     assert struct.unpack("<I", data[4:8])[0] == len(data) - 8
     out, at = [], 12
     while at < len(data):
-        fourcc, size = data[at:at + 4], struct.unpack("<I", data[at + 4:at + 8])[0]
-        out.append((fourcc, data[at + 8:at + 8 + size]))
+        fourcc, size = data[at : at + 4], struct.unpack("<I", data[at + 4 : at + 8])[0]
+        out.append((fourcc, data[at + 8 : at + 8 + size]))
         at += 8 + size + size % 2
     assert at == len(data)
     return out
@@ -452,7 +474,7 @@ def test_wav_chapters_are_cue_points_with_labels(mini_export, mini_plan):
     assert len(chunks[b"data"]) == len(decode(wav)) * 4  # the sound is all in "data"
     cue = chunks[b"cue "]
     count = struct.unpack("<I", cue[:4])[0]
-    points = [struct.unpack("<II4sIII", cue[4 + 24 * i:28 + 24 * i]) for i in range(count)]
+    points = [struct.unpack("<II4sIII", cue[4 + 24 * i : 28 + 24 * i]) for i in range(count)]
     assert count == len(p["chapters"])
     for (_ident, position, chunk_id, _, _, offset), want in zip(points, p["chapters"]):
         assert chunk_id == b"data" and position == offset
@@ -461,8 +483,8 @@ def test_wav_chapters_are_cue_points_with_labels(mini_export, mini_plan):
     assert adtl is not None
     labels, at = {}, 4
     while at < len(adtl):
-        fourcc, size = adtl[at:at + 4], struct.unpack("<I", adtl[at + 4:at + 8])[0]
-        body = adtl[at + 8:at + 8 + size]
+        fourcc, size = adtl[at : at + 4], struct.unpack("<I", adtl[at + 4 : at + 8])[0]
+        body = adtl[at + 8 : at + 8 + size]
         assert fourcc == b"labl"
         labels[struct.unpack("<I", body[:4])[0]] = body[4:].rstrip(b"\0").decode("utf-8")
         at += 8 + size + size % 2
@@ -487,8 +509,12 @@ def test_wav_is_the_rendered_pcm(mini_export, mini_file):
     import subprocess
     import sys
 
-    r = subprocess.run([sys.executable, "-c", RENDER_PCM, str(mini_file)], capture_output=True,
-                       timeout=120, check=True)
+    r = subprocess.run(
+        [sys.executable, "-c", RENDER_PCM, str(mini_file)],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
     pcm = np.frombuffer(r.stdout, dtype=np.int16).reshape(-1, 2)
     audio = decode(mini_export("mini.wav"))
     assert audio.shape == pcm.shape
@@ -506,6 +532,7 @@ def test_default_output_name(mini_file, tmp_path):
 
 
 # ---- cue sheets -----------------------------------------------------------------------
+
 
 def _ms(seconds: float) -> int:
     return samples(seconds) * 1000 // RATE
@@ -525,14 +552,16 @@ def test_vtt_and_srt_cue_sheets(mini_file, mini_plan, tmp_path, audio, cues):
     lines = [e for e in p["events"] if e["kind"] == "speech"]
     if cues.endswith(".vtt"):
         assert text.startswith("WEBVTT\nLanguage: en\n\n")
-        text = text[len("WEBVTT\nLanguage: en\n"):]
+        text = text[len("WEBVTT\nLanguage: en\n") :]
     blocks = [b.splitlines() for b in text.strip().split("\n\n")]
     assert len(blocks) == len(lines)
     sep = "." if cues.endswith(".vtt") else ","
     for i, (block, e) in enumerate(zip(blocks, lines), 1):
         assert block[0] == str(i)
-        m = re.fullmatch(rf"(\d\d:\d\d:\d\d{re.escape(sep)}\d\d\d) --> (\d\d:\d\d:\d\d{re.escape(sep)}\d\d\d)",
-                         block[1])
+        m = re.fullmatch(
+            rf"(\d\d:\d\d:\d\d{re.escape(sep)}\d\d\d) --> (\d\d:\d\d:\d\d{re.escape(sep)}\d\d\d)",
+            block[1],
+        )
         assert m, block
         assert _parse_clock(m.group(1)) == _ms(e["start"]), (block, e)
         assert _parse_clock(m.group(2)) == _ms(e["end"]), (block, e)
@@ -580,6 +609,7 @@ def test_plan_json_is_consistent(mini_plan):
 
 # ---- the other built-in routines, and sound packs -----------------------------------------
 
+
 @pytest.mark.parametrize("name", ["quick", "evening", "neck"])
 def test_each_builtin_is_loud_enough_and_never_silent_for_long(name, tmp_path):
     out = tmp_path / f"{name}.mp3"
@@ -591,8 +621,9 @@ def test_each_builtin_is_loud_enough_and_never_silent_for_long(name, tmp_path):
     audio = decode(out)
     frame = samples(0.05)
     n = len(audio) // frame
-    power = np.mean((audio[:n * frame].astype(np.float64) / 32768.0).reshape(n, frame, -1) ** 2,
-                    axis=(1, 2))
+    power = np.mean(
+        (audio[: n * frame].astype(np.float64) / 32768.0).reshape(n, frame, -1) ** 2, axis=(1, 2)
+    )
     longest = run = 0
     for silent in 10 * np.log10(np.maximum(power, 1e-20)) < -55.0:
         run = run + 1 if silent else 0
@@ -606,12 +637,27 @@ def _pack(folder: Path) -> Path:
     import subprocess
 
     folder.mkdir()
-    for name, source, suffix in (("circle", "sine=frequency=300:duration=0.9", "ogg"),
-                                 ("stroke", "sine=frequency=440:duration=0.6", "flac"),
-                                 ("pluck", "sine=frequency=900:duration=0.15", "ogg"),
-                                 ("bell", "sine=frequency=528:duration=2.4", "flac")):
-        subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", source, "-af", "volume=0.9",
-                        str(folder / f"{name}.{suffix}")], check=True)
+    for name, source, suffix in (
+        ("circle", "sine=frequency=300:duration=0.9", "ogg"),
+        ("stroke", "sine=frequency=440:duration=0.6", "flac"),
+        ("pluck", "sine=frequency=900:duration=0.15", "ogg"),
+        ("bell", "sine=frequency=528:duration=2.4", "flac"),
+    ):
+        subprocess.run(
+            [
+                "ffmpeg",
+                "-v",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                source,
+                "-af",
+                "volume=0.9",
+                str(folder / f"{name}.{suffix}"),
+            ],
+            check=True,
+        )
     return folder
 
 
@@ -627,7 +673,7 @@ def test_a_sound_pack_is_heard_and_the_session_keeps_its_loudness(tmp_path, anma
     # The first circle tone is the pack's 300 Hz, not the built-in 392 Hz.
     _, p, _ = anma
     circle = next(e for e in p["events"] if e["kind"] == "tone" and e["sound"] == "circle")
-    audio = decode(out)[samples(circle["start"]) + 2000: samples(circle["start"]) + 2000 + 4800, 0]
+    audio = decode(out)[samples(circle["start"]) + 2000 : samples(circle["start"]) + 2000 + 4800, 0]
     spectrum = np.abs(np.fft.rfft(audio.astype(np.float64)))
     assert np.argmax(spectrum) * RATE / len(audio) == pytest.approx(300, abs=10)
 
@@ -639,8 +685,11 @@ def test_a_broken_sound_file_stops_export_before_any_audio(tmp_path):
     out.write_bytes(b"the previous file")
     result = run_coach("export", "anma", "--sounds", pack, "-o", out)
     assert result.returncode == 2
-    assert result.stderr == f"coach: {pack / 'hold.ogg'}: cannot be read as a sound " + \
-        result.stderr.split("cannot be read as a sound ", 1)[1]
+    assert (
+        result.stderr
+        == f"coach: {pack / 'hold.ogg'}: cannot be read as a sound "
+        + result.stderr.split("cannot be read as a sound ", 1)[1]
+    )
     assert result.stderr.count("\n") == 1
     assert out.read_bytes() == b"the previous file"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.mp3", "pack"]

@@ -32,7 +32,6 @@ def assert_nothing_lost(target: Path, others: tuple[str, ...] = ()) -> None:
     assert left == sorted((target.name, *others)), left
 
 
-
 @pytest.fixture
 def out_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "out"
@@ -41,6 +40,7 @@ def out_dir(tmp_path: Path) -> Path:
 
 
 # ---- ffmpeg missing or failing --------------------------------------------------------
+
 
 def test_no_ffmpeg_on_path(mini_path, out_dir, tmp_path):
     empty = tmp_path / "bin"
@@ -62,10 +62,12 @@ FAKES = {
     # Fails at once, without reading its input: coach meets a broken pipe.
     "at-once": 'echo "fake-ffmpeg: Invalid argument (simulated failure)" >&2\nexit 1\n',
     # Reads everything, writes part of a file, then fails.
-    "at-the-end": ('cat > /dev/null\nfor last; do :; done\nprintf "half a file" > "$last"\n'
-                   'echo "fake-ffmpeg: Invalid argument (simulated failure)" >&2\nexit 1\n'),
+    "at-the-end": (
+        'cat > /dev/null\nfor last; do :; done\nprintf "half a file" > "$last"\n'
+        'echo "fake-ffmpeg: Invalid argument (simulated failure)" >&2\nexit 1\n'
+    ),
     # Killed by a signal halfway.
-    "killed": 'head -c 100000 > /dev/null\nkill -9 $$\n',
+    "killed": "head -c 100000 > /dev/null\nkill -9 $$\n",
 }
 
 
@@ -78,8 +80,13 @@ def test_ffmpeg_fails(mini_path, out_dir, tmp_path, fake):
     program.chmod(0o755)
     target = out_dir / "session.wav"
     put_previous(target)
-    r = run_coach("export", mini_path, "-o", target,
-                  env={"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"})
+    r = run_coach(
+        "export",
+        mini_path,
+        "-o",
+        target,
+        env={"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"},
+    )
     assert r.returncode == 3, r.stderr
     line = one_line(r.stderr, "ffmpeg")
     if fake != "killed":
@@ -88,6 +95,7 @@ def test_ffmpeg_fails(mini_path, out_dir, tmp_path, fake):
 
 
 # ---- bad targets ----------------------------------------------------------------------
+
 
 def test_output_folder_missing(mini_path, tmp_path):
     target = tmp_path / "no" / "such" / "folder" / "session.mp3"
@@ -135,6 +143,7 @@ def test_failed_export_keeps_a_cue_sheet_too(mini_path, out_dir, tmp_path):
 
 # ---- disk full ------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("suffix", [".wav", ".mp3", ".ogg"])
 def test_disk_full(mini_path, small_disk, suffix):
     target = small_disk / f"session{suffix}"
@@ -160,6 +169,7 @@ def test_folder_not_writable(mini_path, small_disk):
 
 # ---- interrupted ----------------------------------------------------------------------
 
+
 def _ffmpeg_writing_to(folder: Path) -> list[int]:
     """Processes whose command line names ``folder`` (an ffmpeg left running)."""
     found = []
@@ -178,8 +188,12 @@ def _ffmpeg_writing_to(folder: Path) -> list[int]:
 def _export_writing(target: Path) -> subprocess.Popen[str]:
     """A real ``coach export anma -o target``, once ffmpeg is writing its hidden file."""
     folder = target.parent
-    proc = subprocess.Popen([str(coach_bin()), "export", "anma", "-o", str(target)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [str(coach_bin()), "export", "anma", "-o", str(target)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     try:
         while not any(p.stat().st_size > 0 for p in folder.glob(f".{target.name}.*.part")):
@@ -227,11 +241,17 @@ def test_interrupted_export(out_dir, signum):
 # The tester's Ctrl-C pressed twice, or INT then TERM within ~70 ms: the second signal cut
 # the clean-up short (.NAME.*.part files left in 12 runs of 14) and Python's shutdown
 # printed threading._shutdown tracebacks.
-@pytest.mark.parametrize("second, gap", [(signal.SIGINT, 0.0), (signal.SIGINT, 0.02),
-                                         (signal.SIGINT, 0.05), (signal.SIGTERM, 0.07),
-                                         (signal.SIGTERM, 0.0)],
-                         ids=["INT INT", "INT 20ms INT", "INT 50ms INT", "INT 70ms TERM",
-                              "INT TERM"])
+@pytest.mark.parametrize(
+    "second, gap",
+    [
+        (signal.SIGINT, 0.0),
+        (signal.SIGINT, 0.02),
+        (signal.SIGINT, 0.05),
+        (signal.SIGTERM, 0.07),
+        (signal.SIGTERM, 0.0),
+    ],
+    ids=["INT INT", "INT 20ms INT", "INT 50ms INT", "INT 70ms TERM", "INT TERM"],
+)
 def test_a_second_signal_does_not_stop_the_clean_up(out_dir, second, gap):
     target = out_dir / "anma.wav"
     put_previous(target)
@@ -269,9 +289,13 @@ def test_a_signal_while_coach_imports_its_command_line_is_one_line(tmp_path, out
     hook.mkdir()
     (hook / "sitecustomize.py").write_text(SLOW_TYPER.format(marker=str(marker)))
     path = os.pathsep.join(p for p in (str(hook), os.environ.get("PYTHONPATH", "")) if p)
-    proc = subprocess.Popen([str(coach_bin()), "export", "anma", "-o", str(target)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": path})
+    proc = subprocess.Popen(
+        [str(coach_bin()), "export", "anma", "-o", str(target)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": path},
+    )
     deadline = time.monotonic() + 60
     while not marker.exists():
         assert proc.poll() is None, proc.communicate()

@@ -35,8 +35,10 @@ def test_a_session_after_midnight_counts_for_the_evening_before():
     # ...so an evening at 23:00 and the next night at 01:00 are two days, not one.
     evening = entry(started=datetime(2026, 11, 2, 23, 0, tzinfo=paris))
     next_night = entry(started=datetime(2026, 11, 4, 1, 0, tzinfo=paris))
-    assert {day_of(evening, FOUR), day_of(late, FOUR), day_of(next_night, FOUR)} == \
-        {date(2026, 11, 2), date(2026, 11, 3)}
+    assert {day_of(evening, FOUR), day_of(late, FOUR), day_of(next_night, FOUR)} == {
+        date(2026, 11, 2),
+        date(2026, 11, 3),
+    }
     assert days.today(FOUR, datetime(2026, 11, 3, 3, 59, tzinfo=paris)) == date(2026, 11, 2)
 
 
@@ -76,8 +78,9 @@ def test_at_most_one_grace_day_in_seven():
     assert close.best == Streak(D, D + timedelta(days=5), grace=(D + timedelta(days=2),))
     # ...seven days apart, both are grace days.
     apart = streaks(_days(0, 1, 3, 4, 5, 6, 7, 8, 9, 11, 12), D + timedelta(days=12))
-    assert apart.current == Streak(D, D + timedelta(days=12),
-                                   grace=(D + timedelta(days=2), D + timedelta(days=10)))
+    assert apart.current == Streak(
+        D, D + timedelta(days=12), grace=(D + timedelta(days=2), D + timedelta(days=10))
+    )
 
 
 def test_today_not_yet_practised_ends_nothing_and_yesterday_may_be_grace():

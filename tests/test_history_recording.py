@@ -26,14 +26,17 @@ FOUR = """\
 title = "Four"
 intro = "Ready."
 outro = "Done."
-""" + "".join(f"""
+""" + "".join(
+    f"""
 [[steps]]
 title = "Step {n}"
 say = "Step {n}."
 motion = "circle"
 reps = 3
 seconds = 1.5
-""" for n in range(1, 5))
+"""
+    for n in range(1, 5)
+)
 
 
 @pytest.fixture
@@ -49,8 +52,12 @@ def _history(own_folders) -> Path:
 
 def _rows(path: Path) -> list[dict]:
     """The sessions as the sqlite3 shell reads them (another reader than coach)."""
-    out = subprocess.run(["sqlite3", "-json", str(path), "SELECT * FROM sessions ORDER BY id"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["sqlite3", "-json", str(path), "SELECT * FROM sessions ORDER BY id"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return json.loads(out) if out.strip() else []
 
 
@@ -87,8 +94,12 @@ def test_q_in_step_3_is_a_stopped_session_with_two_steps(tmp_path, four_path, ow
         assert term.wait() == 0
     lasted = time.monotonic() - began
     [row] = _rows(_history(own_folders))
-    assert (row["outcome"], row["steps_done"], row["steps_total"], row["closing"]) == \
-        ("stopped", 2, 4, 0)
+    assert (row["outcome"], row["steps_done"], row["steps_total"], row["closing"]) == (
+        "stopped",
+        2,
+        4,
+        0,
+    )
     # ALSA's file plugin captures what was handed to the device, a little ahead of what
     # was heard when a sound is cut short: an upper bound. The pause is not counted.
     sent = len(_captured(capture)) / RATE
@@ -113,8 +124,14 @@ def test_kill_9_mid_step_keeps_what_was_done(tmp_path, four_path, own_folders):
     shown = run_coach("log")
     assert "unfinished" in shown.stdout and "1/4" in shown.stdout
     # The file is whole: SQLite's own check.
-    assert subprocess.run(["sqlite3", str(_history(own_folders)), "PRAGMA integrity_check"],
-                          capture_output=True, text=True).stdout.strip() == "ok"
+    assert (
+        subprocess.run(
+            ["sqlite3", str(_history(own_folders)), "PRAGMA integrity_check"],
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        == "ok"
+    )
 
 
 def test_two_plays_at_once_both_record(tmp_path, mini_path, phases_path, own_folders):
@@ -122,9 +139,15 @@ def test_two_plays_at_once_both_record(tmp_path, mini_path, phases_path, own_fol
     for name, routine in (("a", mini_path), ("b", phases_path)):
         (tmp_path / name).mkdir()
         env, _ = _home(tmp_path / name)
-        runs.append(subprocess.Popen([str(coach_bin()), "play", str(routine)],
-                                     env={**os.environ, **env}, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True))
+        runs.append(
+            subprocess.Popen(
+                [str(coach_bin()), "play", str(routine)],
+                env={**os.environ, **env},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
     for proc in runs:
         _, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err
@@ -159,8 +182,12 @@ def test_a_full_disk_never_stops_a_session(tmp_path, mini_path):
         env, capture = _home(tmp_path)
         played = run_coach("play", mini_path, env={**env, "XDG_DATA_HOME": str(mount)})
         assert played.returncode == 0, played.stderr
-        one_line(played.stderr.replace("Finished. Well done.\n", ""),
-                 "could not record this session", "disk is full", "it plays on")
+        one_line(
+            played.stderr.replace("Finished. Well done.\n", ""),
+            "could not record this session",
+            "disk is full",
+            "it plays on",
+        )
     assert run_coach("export", mini_path, "-o", tmp_path / "m.wav").returncode == 0
     assert np.array_equal(_captured(capture), decode(tmp_path / "m.wav", 2))
 
@@ -176,8 +203,9 @@ def test_a_read_only_folder_never_stops_a_session(tmp_path, mini_path):
 
 
 @pytest.mark.parametrize("make", ["garbage", "foreign", "newer"])
-def test_a_bad_history_file_stops_play_before_any_sound_and_is_kept(tmp_path, mini_path,
-                                                                    own_folders, make):
+def test_a_bad_history_file_stops_play_before_any_sound_and_is_kept(
+    tmp_path, mini_path, own_folders, make
+):
     path = _history(own_folders)
     path.parent.mkdir(parents=True)
     if make == "garbage":

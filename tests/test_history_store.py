@@ -33,9 +33,19 @@ PARIS = timezone(timedelta(hours=1))
 
 def entry(n: int = 0, routine: str = "anma", **kw) -> Entry:
     started = datetime(2026, 11, 1, 21, 30, tzinfo=PARIS) + timedelta(days=n)
-    fields = {"uid": f"u{n}-{routine}", "routine": routine, "title": routine.title(), "started": started,
-                  "steps_total": 5, "ended": started + timedelta(minutes=7), "seconds": 400.0,
-                  "steps_done": 5, "closing": True, "outcome": Outcome.FINISHED, "options": {"pace": "slow"}}
+    fields = {
+        "uid": f"u{n}-{routine}",
+        "routine": routine,
+        "title": routine.title(),
+        "started": started,
+        "steps_total": 5,
+        "ended": started + timedelta(minutes=7),
+        "seconds": 400.0,
+        "steps_done": 5,
+        "closing": True,
+        "outcome": Outcome.FINISHED,
+        "options": {"pace": "slow"},
+    }
     fields.update(kw)
     return Entry(**fields)
 
@@ -49,11 +59,23 @@ def test_a_new_history_is_marked_versioned_and_in_wal_mode(tmp_path):
     with open_store(path) as s:
         s.add(entry())
     assert check(path)
-    shell = subprocess.run(["sqlite3", str(path), "PRAGMA application_id; PRAGMA user_version; "
-                            "PRAGMA journal_mode; SELECT routine, started, outcome FROM sessions"],
-                           capture_output=True, text=True, check=True).stdout.split()
-    assert shell == [str(APPLICATION_ID), str(SCHEMA_VERSION), "wal",
-                     "anma|2026-11-01T21:30:00+01:00|finished"]
+    shell = subprocess.run(
+        [
+            "sqlite3",
+            str(path),
+            "PRAGMA application_id; PRAGMA user_version; "
+            "PRAGMA journal_mode; SELECT routine, started, outcome FROM sessions",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert shell == [
+        str(APPLICATION_ID),
+        str(SCHEMA_VERSION),
+        "wal",
+        "anma|2026-11-01T21:30:00+01:00|finished",
+    ]
 
 
 def test_entries_newest_first_filtered_and_limited(tmp_path):
@@ -91,10 +113,13 @@ def test_open_without_create_makes_nothing(tmp_path):
     assert not (tmp_path / "none").exists()
 
 
-@pytest.mark.parametrize("content, words", [
-    (b"not a database at all" * 10, "not an SQLite database"),
-    (b"SQLite format 3\x00" + b"\x00" * 40, "not an SQLite database"),
-])
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (b"not a database at all" * 10, "not an SQLite database"),
+        (b"SQLite format 3\x00" + b"\x00" * 40, "not an SQLite database"),
+    ],
+)
 def test_a_damaged_file_is_refused_and_left_as_it_is(tmp_path, content, words):
     path = tmp_path / "history.sqlite3"
     path.write_bytes(content)
@@ -165,14 +190,24 @@ def _writer(path: str, n: int) -> None:
     with open_store(Path(path)) as s:
         for i in range(n):
             id = s.add(entry(i, routine=f"w{multiprocessing.current_process().name}"))
-            s.update(id, ended=datetime.now(UTC), seconds=1.0, steps_done=1,
-                     closing=False, outcome=Outcome.PLAYING)
+            s.update(
+                id,
+                ended=datetime.now(UTC),
+                seconds=1.0,
+                steps_done=1,
+                closing=False,
+                outcome=Outcome.PLAYING,
+            )
 
 
 def test_concurrent_writers_all_record(tmp_path):
     path = tmp_path / "history.sqlite3"
-    procs = [multiprocessing.get_context("spawn").Process(target=_writer, args=(str(path), 30),
-                                                          name=str(k)) for k in range(4)]
+    procs = [
+        multiprocessing.get_context("spawn").Process(
+            target=_writer, args=(str(path), 30), name=str(k)
+        )
+        for k in range(4)
+    ]
     for p in procs:
         p.start()
     for p in procs:

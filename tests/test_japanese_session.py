@@ -24,8 +24,19 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def japanese(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     folder = tmp_path_factory.mktemp("anma-ja")
-    r = run_coach("export", "anma", "--language", "ja", "-o", folder / "anma.mp3", "--cues",
-                  folder / "anma.vtt", "--chapters", folder / "anma.json", timeout=3600)
+    r = run_coach(
+        "export",
+        "anma",
+        "--language",
+        "ja",
+        "-o",
+        folder / "anma.mp3",
+        "--cues",
+        folder / "anma.vtt",
+        "--chapters",
+        folder / "anma.json",
+        timeout=3600,
+    )
     assert r.returncode == 0, r.stderr
     return folder, plan("anma", "--language", "ja")
 
@@ -89,5 +100,8 @@ def test_ogg_and_wav_name_the_language(mini_ja_path, tmp_path):
     assert OggVorbis(tmp_path / "m.ogg")["language"] == ["ja"]
     r = run_coach("export", mini_ja_path, "--language", "ja", "-o", tmp_path / "m.wav")
     assert r.returncode == 0, r.stderr
-    assert b"ILNG" in (tmp_path / "m.wav").read_bytes()[-4096:] or b"ILNG" in (tmp_path / "m.wav").read_bytes()[:4096]
+    assert (
+        b"ILNG" in (tmp_path / "m.wav").read_bytes()[-4096:]
+        or b"ILNG" in (tmp_path / "m.wav").read_bytes()[:4096]
+    )
     assert np.any(decode(tmp_path / "m.wav"))

@@ -24,7 +24,6 @@ def listing(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
 
 
-
 def export_args(out: Path, option: str, bad: Path) -> list[str | Path]:
     """All three outputs in ``out``, except ``option``, which goes to ``bad``."""
     args: list[str | Path] = []
@@ -47,8 +46,11 @@ def _proc(root: Path, name: str) -> tuple[Path, str]:
 
 
 @pytest.mark.parametrize("option", list(OPTIONS))
-@pytest.mark.parametrize("place", [_missing_folder, _file_as_folder, _proc],
-                         ids=["missing-folder", "file-as-folder", "proc"])
+@pytest.mark.parametrize(
+    "place",
+    [_missing_folder, _file_as_folder, _proc],
+    ids=["missing-folder", "file-as-folder", "proc"],
+)
 def test_a_bad_place_is_refused_before_any_work(mini_path, tmp_path, option, place):
     out = tmp_path / "out"
     out.mkdir()
@@ -74,7 +76,9 @@ def test_a_read_only_folder_is_refused_before_any_work(mini_path, tmp_path, opti
         r = run_coach("export", mini_path, *export_args(out, option, ro / OPTIONS[option]))
         assert r.returncode == 2, r.stderr
         one_line(r.stderr, "cannot write in the folder", "read-only")
-        assert listing(ro) == [OPTIONS[option]] and (ro / OPTIONS[option]).read_bytes() == b"previous"
+        assert (
+            listing(ro) == [OPTIONS[option]] and (ro / OPTIONS[option]).read_bytes() == b"previous"
+        )
     assert listing(out) == []
 
 
@@ -134,14 +138,23 @@ def test_a_file_where_a_folder_should_be_is_named(mini_path, tmp_path):
 
 
 def test_the_same_file_twice_is_refused(mini_path, tmp_path):
-    r = run_coach("export", mini_path, "-o", tmp_path / "s.mp3", "--chapters", tmp_path / "x.json",
-                  "--cues", tmp_path / "s.mp3")
+    r = run_coach(
+        "export",
+        mini_path,
+        "-o",
+        tmp_path / "s.mp3",
+        "--chapters",
+        tmp_path / "x.json",
+        "--cues",
+        tmp_path / "s.mp3",
+    )
     assert r.returncode == 2
     one_line(r.stderr, "--cues")
     assert listing(tmp_path) == ["mini.toml"]
 
 
 # ---- where the audio goes -------------------------------------------------------------
+
 
 @pytest.mark.parametrize("how", ["existing", "slash"])
 def test_a_folder_gets_routine_named_file(mini_path, tmp_path, how):
@@ -161,8 +174,13 @@ def test_a_folder_without_format_gets_mp3(mini_path, tmp_path):
     assert probe(tmp_path / "mini.mp3")["streams"][0]["codec_name"] == "mp3"
 
 
-@pytest.mark.parametrize("args,says", [(["--format", "flac"], "--format flac"),
-                                       (["-o", "x.mp3", "--format", "wav"], "does not match")])
+@pytest.mark.parametrize(
+    "args,says",
+    [
+        (["--format", "flac"], "--format flac"),
+        (["-o", "x.mp3", "--format", "wav"], "does not match"),
+    ],
+)
 def test_bad_format_option(mini_path, tmp_path, args, says):
     r = run_coach("export", mini_path, *args, cwd=tmp_path)
     assert r.returncode == 2
@@ -172,8 +190,14 @@ def test_bad_format_option(mini_path, tmp_path, args, says):
 
 def _to_stdout(mini_path: Path, tmp_path: Path, *args: str) -> tuple[bytes, str]:
     with open(tmp_path / "stream", "wb") as sink:
-        r = subprocess.run([str(coach_bin()), "export", str(mini_path), "-o", "-", *args],
-                           stdout=sink, stderr=subprocess.PIPE, text=True, cwd=tmp_path, timeout=300)
+        r = subprocess.run(
+            [str(coach_bin()), "export", str(mini_path), "-o", "-", *args],
+            stdout=sink,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+            timeout=300,
+        )
     assert r.returncode == 0, r.stderr
     return (tmp_path / "stream").read_bytes(), r.stderr
 
@@ -205,8 +229,10 @@ def test_stdout_ogg_and_wav(mini_path, tmp_path, fmt):
     p = plan(mini_path)
     info = probe(sink)
     assert info["streams"][0]["codec_name"] == ("vorbis" if fmt == "ogg" else "pcm_s16le")
-    tags = {k.lower(): v for k, v in {**info["format"].get("tags", {}),
-                                      **info["streams"][0].get("tags", {})}.items()}
+    tags = {
+        k.lower(): v
+        for k, v in {**info["format"].get("tags", {}), **info["streams"][0].get("tags", {})}.items()
+    }
     assert tags["title"] == "Mini"
     assert len(decode(sink)) == round(p["duration"] * RATE)
     if fmt == "ogg":
@@ -219,8 +245,14 @@ def test_stdout_ogg_and_wav(mini_path, tmp_path, fmt):
 def test_stdout_on_a_terminal_is_refused(mini_path, tmp_path):
     leader, follower = pty.openpty()
     try:
-        r = subprocess.run([str(coach_bin()), "export", str(mini_path), "-o", "-"], stdout=follower,
-                           stderr=subprocess.PIPE, text=True, timeout=120, cwd=tmp_path)
+        r = subprocess.run(
+            [str(coach_bin()), "export", str(mini_path), "-o", "-"],
+            stdout=follower,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+        )
     finally:
         os.close(follower)
         os.close(leader)
@@ -233,17 +265,28 @@ def test_stdout_on_a_terminal_is_refused(mini_path, tmp_path):
 def test_export_to_standard_output_on_a_full_disk_names_standard_output(mini_path, fmt):
     # WAV said ".: the disk is full"; MP3 was an internal error (status 1).
     with open("/dev/full", "wb") as full:
-        r = subprocess.run([str(coach_bin()), "export", str(mini_path), "-o", "-", "-f", fmt],
-                           stdout=full, stderr=subprocess.PIPE, text=True, timeout=300)
+        r = subprocess.run(
+            [str(coach_bin()), "export", str(mini_path), "-o", "-", "-f", fmt],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=300,
+        )
     assert r.returncode == 3
-    assert one_line(r.stderr) == ("coach: standard output: the disk is full before the end of "
-                                  "the session")
+    assert one_line(r.stderr) == (
+        "coach: standard output: the disk is full before the end of the session"
+    )
 
 
 def test_export_to_a_closed_standard_output_says_it_is_closed(mini_path, tmp_path):
     # It said "standard output is a terminal".
-    r = subprocess.run(["bash", "-c", f"exec '{coach_bin()}' export '{mini_path}' -o - >&-"],
-                       capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    r = subprocess.run(
+        ["bash", "-c", f"exec '{coach_bin()}' export '{mini_path}' -o - >&-"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     assert r.returncode == 2
     one_line(r.stderr, "-o -: standard output is closed")
     assert list(tmp_path.iterdir()) == [mini_path]
@@ -251,12 +294,21 @@ def test_export_to_a_closed_standard_output_says_it_is_closed(mini_path, tmp_pat
 
 # ---- permissions ----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("umask", [0o022, 0o027])
 def test_every_file_gets_the_umask_mode(mini_path, tmp_path, umask):
     old = os.umask(umask)
     try:
-        r = run_coach("export", mini_path, "-o", tmp_path / "s.wav", "--cues", tmp_path / "s.srt",
-                      "--chapters", tmp_path / "s.cue")
+        r = run_coach(
+            "export",
+            mini_path,
+            "-o",
+            tmp_path / "s.wav",
+            "--cues",
+            tmp_path / "s.srt",
+            "--chapters",
+            tmp_path / "s.cue",
+        )
     finally:
         os.umask(old)
     assert r.returncode == 0, r.stderr
@@ -266,8 +318,12 @@ def test_every_file_gets_the_umask_mode(mini_path, tmp_path, umask):
 
 def test_stdout_closed_early_is_one_line(mini_path, tmp_path):
     # The reader stops (``coach export -o - | head -c 100``): no traceback, status 3.
-    proc = subprocess.Popen([str(coach_bin()), "export", str(mini_path), "-o", "-"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    proc = subprocess.Popen(
+        [str(coach_bin()), "export", str(mini_path), "-o", "-"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.read(100)
     proc.stdout.close()
@@ -278,6 +334,7 @@ def test_stdout_closed_early_is_one_line(mini_path, tmp_path):
 
 
 # ---- the job as a library call, in-process ------------------------------------------------
+
 
 def _mini_in_process(mini_path: Path):
     from coach.routinefile import load
@@ -292,14 +349,17 @@ def test_in_process_run_writes_audio_cues_and_chapters(mini_path, tmp_path):
     from coach import job
 
     routine, options = _mini_in_process(mini_path)
-    targets = job.targets_for("mini", str(tmp_path) + "/", None, tmp_path / "c.vtt",
-                              tmp_path / "c.json")
+    targets = job.targets_for(
+        "mini", str(tmp_path) + "/", None, tmp_path / "c.vtt", tmp_path / "c.json"
+    )
     made: list[int] = []
     result = job.run(routine, options, targets, progress=made.append)
     assert result.audio == tmp_path / "mini.mp3" and result.fmt == ".mp3"
     assert result.also == (tmp_path / "c.vtt", tmp_path / "c.json")
     assert listing(tmp_path) == ["c.json", "c.vtt", "mini.mp3", "mini.toml"]  # no .part left
-    assert float(probe(result.audio)["format"]["duration"]) == pytest.approx(result.seconds, abs=0.1)
+    assert float(probe(result.audio)["format"]["duration"]) == pytest.approx(
+        result.seconds, abs=0.1
+    )
     chapters = json.loads((tmp_path / "c.json").read_text())["chapters"]
     assert len(chapters) == result.chapters == len(probe(result.audio)["chapters"])
     said = [c.text for c in webvtt.read(str(tmp_path / "c.vtt"))]

@@ -63,10 +63,14 @@ def test_a_german_session_speaks_german_with_espeak_and_says_so_once(tmp_path):
     path.write_text(MINI_DE, encoding="utf-8")
     r = run_coach("script", "--json", path)
     assert r.returncode == 0, r.stderr
-    assert r.stderr == ("coach: no neural voice for German installs with coach: eSpeak NG "
-                        "speaks it (clear, but robotic)\n")
+    assert r.stderr == (
+        "coach: no neural voice for German installs with coach: eSpeak NG "
+        "speaks it (clear, but robotic)\n"
+    )
     p = json.loads(r.stdout)
-    assert p["language"] == "de" and p["voice"]["engine"] == "espeak" and p["voice"]["id"] == "gmw/de"
+    assert (
+        p["language"] == "de" and p["voice"]["engine"] == "espeak" and p["voice"]["id"] == "gmw/de"
+    )
     said = [e["text"] for e in p["events"] if e["kind"] == "speech"]
     assert "Schritt eins von eins: Kreise." in said
     assert [c["title"] for c in p["chapters"]] == ["Einleitung", "Kreise", "Abschluss"]
@@ -77,5 +81,7 @@ def test_a_voice_that_does_not_speak_the_language_is_status_2(tmp_path):
     path.write_text(MINI_DE, encoding="utf-8")
     r = run_coach("script", path, "--voice", "hibari:heart")
     assert r.returncode == 2
-    assert r.stderr == ("coach: --voice hibari:heart: speaks en-us, not German; "
-                        "'coach voices --lang de' lists the German voices\n")
+    assert r.stderr == (
+        "coach: --voice hibari:heart: speaks en-us, not German; "
+        "'coach voices --lang de' lists the German voices\n"
+    )

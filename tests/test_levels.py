@@ -29,7 +29,7 @@ def _sine(freq: float, dbfs: float, seconds: float, phase: float = 0.0) -> np.nd
 
 def _noise(seconds: float, dbfs_rms: float, seed: int) -> np.ndarray:
     x = np.random.default_rng(seed).standard_normal(int(seconds * RATE))
-    return x * (levels.db(dbfs_rms) / np.sqrt(np.mean(x ** 2)))
+    return x * (levels.db(dbfs_rms) / np.sqrt(np.mean(x**2)))
 
 
 def _compare(tmp_path: Path, channels: list[np.ndarray]) -> tuple[float, float]:
@@ -39,8 +39,9 @@ def _compare(tmp_path: Path, channels: list[np.ndarray]) -> tuple[float, float]:
     tones.write_wav(path, frames.astype(np.float32))
     # Measure exactly what was written: the 16-bit samples, back to float.
     pcm = tones.to_pcm16(frames.astype(np.float32)).astype(np.float64) / 32767.0
-    ours = levels.loudness([pcm] if pcm.ndim == 1 else [pcm[:, c] for c in range(pcm.shape[1])],
-                           RATE)
+    ours = levels.loudness(
+        [pcm] if pcm.ndim == 1 else [pcm[:, c] for c in range(pcm.shape[1])], RATE
+    )
     theirs, _ = ebur128(path)
     return ours, theirs
 
@@ -53,8 +54,9 @@ def test_1khz_sine_at_minus_20_dbfs_reads_minus_23_lufs(tmp_path):
     assert theirs == pytest.approx(-23.0, abs=0.15)
 
 
-@pytest.mark.parametrize("freq,dbfs", [(60.0, -12.0), (100.0, -20.0), (440.0, -30.0),
-                                       (3000.0, -18.0), (8000.0, -25.0)])
+@pytest.mark.parametrize(
+    "freq,dbfs", [(60.0, -12.0), (100.0, -20.0), (440.0, -30.0), (3000.0, -18.0), (8000.0, -25.0)]
+)
 def test_sines_across_the_k_weighting_curve(tmp_path, freq, dbfs):
     # Low frequencies are cut by the high-pass stage, high ones lifted by the shelf: the
     # two implementations must agree on both sides of 1 kHz.
@@ -90,7 +92,9 @@ def test_speech_like_modulated_noise(tmp_path):
     # Noise under a syllable-rate envelope with pauses: close to what a voice line is.
     n = 8 * RATE
     t = np.arange(n) / RATE
-    envelope = np.clip(np.sin(2 * np.pi * 3.0 * t), 0, None) ** 2 * (np.sin(2 * np.pi * 0.3 * t) > -0.5)
+    envelope = np.clip(np.sin(2 * np.pi * 3.0 * t), 0, None) ** 2 * (
+        np.sin(2 * np.pi * 0.3 * t) > -0.5
+    )
     x = _noise(8.0, -14.0, seed=5) * envelope
     ours, theirs = _compare(tmp_path, [x])
     assert ours == pytest.approx(theirs, abs=TOLERANCE)
@@ -114,9 +118,9 @@ def test_gain_moves_loudness_by_the_same_amount():
 
 # ---- soft ceiling ----------------------------------------------------------------------------
 
+
 @settings(max_examples=200, deadline=None)
-@given(seed=st.integers(0, 2 ** 32 - 1), scale=st.floats(0.01, 100.0),
-       ceiling=st.floats(0.05, 1.0))
+@given(seed=st.integers(0, 2**32 - 1), scale=st.floats(0.01, 100.0), ceiling=st.floats(0.05, 1.0))
 def test_soft_ceiling_never_exceeds_the_ceiling(seed, scale, ceiling):
     x = np.random.default_rng(seed).standard_normal(2000) * scale
     y = levels.soft_ceiling(x, ceiling)
@@ -156,7 +160,7 @@ def test_limit_leaves_a_signal_under_the_ceiling_alone():
 def test_running_min_matches_a_plain_loop(width):
     x = np.random.default_rng(width).standard_normal(3000)
     padded = np.concatenate([np.ones(width // 2), x, np.ones(width // 2)])
-    want = np.array([padded[i: i + width].min() for i in range(len(x))])
+    want = np.array([padded[i : i + width].min() for i in range(len(x))])
     assert np.array_equal(levels._running_min(x, width), want)
 
 

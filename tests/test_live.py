@@ -18,7 +18,9 @@ def test_from_a_step_or_the_start():
 def test_resume_where_the_last_play_stopped_and_say_so():
     anma = builtin("anma")
     assert live.start_step("anma", anma, True, None) == (
-        0, "Nothing to resume for anma: starting at the beginning.")
+        0,
+        "Nothing to resume for anma: starting at the beginning.",
+    )
     resume.remember("anma", anma, 3)
     step, note = live.start_step("anma", anma, True, None)
     assert step == 3 and note == f"Resuming at step 4: {anma.steps[3].title}."

@@ -26,10 +26,24 @@ def test_folders_named_like_ffmpeg_protocols_are_folders(tmp_path, mini_path):
     folder.mkdir()
     ffmpeg_sound(folder / "bell.ogg", "sine=frequency=700", 1.0)
     ffmpeg_sound(folder / "bed.flac", "anoisesrc=color=pink:amplitude=0.1", 6.0)
-    proc = subprocess.Popen([str(coach_bin()), "export", str(mini_path), "--sounds", "pipe:",
-                             "--bed", "pipe:/bed.flac", "-o", "pipe:/out.mp3"],
-                            cwd=tmp_path, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            str(coach_bin()),
+            "export",
+            str(mini_path),
+            "--sounds",
+            "pipe:",
+            "--bed",
+            "pipe:/bed.flac",
+            "-o",
+            "pipe:/out.mp3",
+        ],
+        cwd=tmp_path,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         _, stderr = proc.communicate(timeout=120)
     finally:

@@ -7,8 +7,18 @@ import pytest
 from coach import morae
 
 
-@pytest.mark.parametrize("kana, n", [("イチ", 2), ("キャ", 1), ("ガッコー", 4), ("コンニチワ", 5),
-                                     ("ほっかいどう", 6), ("ジュー、イチ。", 4), ("", 0)])
+@pytest.mark.parametrize(
+    "kana, n",
+    [
+        ("イチ", 2),
+        ("キャ", 1),
+        ("ガッコー", 4),
+        ("コンニチワ", 5),
+        ("ほっかいどう", 6),
+        ("ジュー、イチ。", 4),
+        ("", 0),
+    ],
+)
 def test_count_reads_morae_in_kana(kana, n):
     assert morae.count(kana) == n
 

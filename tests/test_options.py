@@ -35,7 +35,10 @@ def test_commands_the_table_does_not_name_do_not_take_the_option():
         for name, command in _commands().items():
             if name not in option.commands and name != "config":
                 flags = {f for p in command.params for f in p.opts + p.secondary_opts}
-                assert not flags & {f for flag in option.flags for f in flag.split("/")}, (option.name, name)
+                assert not flags & {f for flag in option.flags for f in flag.split("/")}, (
+                    option.name,
+                    name,
+                )
 
 
 def test_the_settings_file_has_every_key_of_the_table_and_no_other():

@@ -22,9 +22,12 @@ def test_every_phrase_says_something_with_the_same_fields(code):
     p = Phrases(code)
     for key, english in phrases.PHRASES.items():
         translated = p._t.pgettext(key, english)
-        assert {f.casefold() for f in fields(translated)} == {f.casefold() for f in fields(english)}, \
-            (code, key, translated)
-        values = {name: f"<{name}>" for f in fields(english) for name in (f.lower(), f.capitalize())}
+        assert {f.casefold() for f in fields(translated)} == {
+            f.casefold() for f in fields(english)
+        }, (code, key, translated)
+        values = {
+            name: f"<{name}>" for f in fields(english) for name in (f.lower(), f.capitalize())
+        }
         assert p(key, **values).strip(), key
     assert len(set(p.coaching())) == len(phrases.SPARE_COACHING)
     assert p.side("left") != p.side("right")
@@ -53,8 +56,10 @@ def test_a_language_without_a_catalog_is_refused_in_one_line(tmp_path, monkeypat
     try:
         with pytest.raises(InputError) as e:
             Phrases("ja")
-        assert str(e.value) == ("--language ja: coach's phrases have no Japanese catalog yet; "
-                                "a language needs one (see README, Languages)")
+        assert str(e.value) == (
+            "--language ja: coach's phrases have no Japanese catalog yet; "
+            "a language needs one (see README, Languages)"
+        )
     finally:
         phrases._translations.cache_clear()
 

@@ -21,8 +21,10 @@ from coach.routine import MAX_TEXT_CHARS
 from coach.spoken import spoken_length
 from conftest import one_line, run_coach
 
-WORDS = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi "
-         "rho sigma tau upsilon phi chi psi omega ")
+WORDS = (
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi "
+    "rho sigma tau upsilon phi chi psi omega "
+)
 
 
 def longest_line() -> str:
@@ -32,16 +34,20 @@ def longest_line() -> str:
 
 def test_a_short_line_is_one_piece():
     assert [(p.text, p.pause) for p in pieces("Breathe in.  Breathe out.")] == [
-        ("Breathe in. Breathe out.", 0.0)]
+        ("Breathe in. Breathe out.", 0.0)
+    ]
 
 
-@pytest.mark.parametrize("text", [
-    longest_line(),
-    "This is a sentence, with a clause; and more. " * 40,
-    "x" * 2000,
-    "9" * 2000,
-    "Count 123456789123 456789123456 789123456789 " * 30,
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        longest_line(),
+        "This is a sentence, with a clause; and more. " * 40,
+        "x" * 2000,
+        "9" * 2000,
+        "Count 123456789123 456789123456 789123456789 " * 30,
+    ],
+)
 def test_every_piece_is_bounded_and_nothing_is_lost(text):
     got = pieces(text)
     assert len(got) > 1
@@ -87,9 +93,23 @@ print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, d
 
 def peak_kb(tmp_path, routine) -> int:
     env = {"XDG_CACHE_HOME": str(tmp_path / f"cache-{routine.stem}")}
-    done = subprocess.run([sys.executable, "-c", MAX_RSS, sys.executable, "-m", "coach", "script",
-                           "--json", str(routine)], capture_output=True, text=True,
-                          env={**os.environ, **env}, timeout=600)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            MAX_RSS,
+            sys.executable,
+            "-m",
+            "coach",
+            "script",
+            "--json",
+            str(routine),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=600,
+    )
     status, kb, stderr = done.stdout.split(" ", 2)
     assert status == "0", stderr
     return int(kb)
@@ -103,8 +123,11 @@ def test_the_longest_line_costs_what_a_short_session_costs(tmp_path, mini_path):
     # (scripts/bench: 1.2 times a 7-minute routine); against MINI, whose lines are a few
     # words each, 1.7 times leaves room for the pieces' longer sentences.
     routine = tmp_path / "long.toml"
-    routine.write_text(f'title = "Long"\n\n[[steps]]\ntitle = "One"\nsay = "{longest_line()}"\n'
-                       'motion = "press"\nreps = 1\nseconds = 1.0\n', encoding="utf-8")
+    routine.write_text(
+        f'title = "Long"\n\n[[steps]]\ntitle = "One"\nsay = "{longest_line()}"\n'
+        'motion = "press"\nreps = 1\nseconds = 1.0\n',
+        encoding="utf-8",
+    )
     long, short = peak_kb(tmp_path, routine), peak_kb(tmp_path, mini_path)
     assert long < 1.7 * short, (long, short)
 
@@ -113,11 +136,17 @@ def test_a_line_of_numbers_is_as_long_as_its_words(tmp_path):
     # What the tester did: 125 times "987654321987654 " (2,000 characters) passed as
     # "about 3:07" and took 21.6 GB. Read aloud it is 19,624 characters: refused at once.
     routine = tmp_path / "numbers.toml"
-    routine.write_text('title = "N"\n\n[[steps]]\ntitle = "One"\nsay = "'
-                       + ("987654321987654 " * 125).strip()
-                       + '"\nmotion = "press"\nreps = 1\nseconds = 1.0\n', encoding="utf-8")
+    routine.write_text(
+        'title = "N"\n\n[[steps]]\ntitle = "One"\nsay = "'
+        + ("987654321987654 " * 125).strip()
+        + '"\nmotion = "press"\nreps = 1\nseconds = 1.0\n',
+        encoding="utf-8",
+    )
     for command in ("validate", "script"):
         r = run_coach(command, routine)
         assert r.returncode == 2, r.stderr
-        one_line(r.stderr, f"{routine}: line 5: steps[0].say: is 19624 characters long read "
-                           "aloud (numbers as words); the limit is 2000")
+        one_line(
+            r.stderr,
+            f"{routine}: line 5: steps[0].say: is 19624 characters long read "
+            "aloud (numbers as words); the limit is 2000",
+        )

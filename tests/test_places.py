@@ -61,11 +61,15 @@ printf '%s\\n' "${COMPREPLY[@]}"
 
 FOOTPRINT = {
     "export, neural voice": (["coach", "export", "{routine}", "-o", "out.mp3"], "out.mp3"),
-    "export, eSpeak NG": (["coach", "export", "{routine}", "--voice", "espeak:en-us", "-o",
-                           "out.mp3"], "out.mp3"),
+    "export, eSpeak NG": (
+        ["coach", "export", "{routine}", "--voice", "espeak:en-us", "-o", "out.mp3"],
+        "out.mp3",
+    ),
     "export, fallback": (["coach", "export", "{routine}", "-o", "out.mp3"], "out.mp3"),
-    "script, eSpeak NG": (["coach", "script", "--json", "{routine}", "--voice", "espeak:en-gb"],
-                          '"espeak"'),
+    "script, eSpeak NG": (
+        ["coach", "script", "--json", "{routine}", "--voice", "espeak:en-gb"],
+        '"espeak"',
+    ),
     "voices": (["coach", "voices"], "  espeak  "),
     "completion of --voice": (["bash", "-c", TAB], "espeak:"),
 }
@@ -85,31 +89,53 @@ def test_nothing_is_written_outside_coach_folders(case, tmp_path, mini_path):
     home, tmp, work = tmp_path / "home", tmp_path / "tmp", tmp_path / "work"
     for folder in (tmp, work):
         folder.mkdir()
-    env = empty_home_env(home, TMPDIR=str(tmp),
-                         PATH=os.pathsep.join([str(coach_bin().parent), os.environ["PATH"]]))
+    env = empty_home_env(
+        home, TMPDIR=str(tmp), PATH=os.pathsep.join([str(coach_bin().parent), os.environ["PATH"]])
+    )
     if case == "export, fallback":
         env["PYTHONPATH"] = broken_onnxruntime(tmp_path)["PYTHONPATH"]
     command, expected = FOOTPRINT[case]
-    r = subprocess.run([arg.replace("{routine}", str(mini_path)) for arg in command], capture_output=True,
-                       text=True, env=env, cwd=work, timeout=300)
+    r = subprocess.run(
+        [arg.replace("{routine}", str(mini_path)) for arg in command],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=work,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     assert expected in r.stdout or (work / expected).exists(), r.stdout[-500:]
-    written = sorted(str(p.relative_to(home)) + ("/" if p.is_dir() else "")
-                     for p in home.rglob("*"))
+    written = sorted(
+        str(p.relative_to(home)) + ("/" if p.is_dir() else "") for p in home.rglob("*")
+    )
     stray = [w for w in written if not any(w.startswith(own) or own.startswith(w) for own in OWN)]
     assert stray == [], stray
     assert list(tmp.iterdir()) == []
     assert [p.name for p in work.iterdir()] == ([expected] if expected == "out.mp3" else [])
 
 
-@pytest.mark.parametrize("setting, args, message", [
-    ('output-dir = "~nosuchuser/x"', [], "config.toml: line 1: output-dir: ~nosuchuser/x: no such user's home folder"),
-    ('sounds = "~nosuchuser"', [], "config.toml: line 1: sounds: ~nosuchuser: no such user's home folder"),
-    ("", ["--bed", "~nosuchuser/x"], "--bed ~nosuchuser/x: no such user's home folder"),
-    ("", ["--sounds", "~nosuchuser"], "--sounds ~nosuchuser: no such user's home folder"),
-    (None, [], "COACH_CONFIG ~nosuchuser/c.toml: no such user's home folder"),
-], ids=["output-dir", "sounds", "--bed", "--sounds", "COACH_CONFIG"])
-def test_a_home_folder_of_no_such_user_is_one_line(own_folders, mini_path, tmp_path, setting, args, message):
+@pytest.mark.parametrize(
+    "setting, args, message",
+    [
+        (
+            'output-dir = "~nosuchuser/x"',
+            [],
+            "config.toml: line 1: output-dir: ~nosuchuser/x: no such user's home folder",
+        ),
+        (
+            'sounds = "~nosuchuser"',
+            [],
+            "config.toml: line 1: sounds: ~nosuchuser: no such user's home folder",
+        ),
+        ("", ["--bed", "~nosuchuser/x"], "--bed ~nosuchuser/x: no such user's home folder"),
+        ("", ["--sounds", "~nosuchuser"], "--sounds ~nosuchuser: no such user's home folder"),
+        (None, [], "COACH_CONFIG ~nosuchuser/c.toml: no such user's home folder"),
+    ],
+    ids=["output-dir", "sounds", "--bed", "--sounds", "COACH_CONFIG"],
+)
+def test_a_home_folder_of_no_such_user_is_one_line(
+    own_folders, mini_path, tmp_path, setting, args, message
+):
     # Each was an internal error (RuntimeError from Path.expanduser), status 1.
     env = {"COACH_CONFIG": "~nosuchuser/c.toml"} if setting is None else {}
     if setting:

@@ -51,7 +51,8 @@ def _home(tmp_path: Path, realtime: bool = False) -> tuple[dict[str, str], Path]
     else:
         sink = f"|cat >> {capture}"
     (home / ".asoundrc").write_text(
-        f'pcm.!default {{ type file; slave.pcm "null"; file "{sink}"; format "raw" }}\n')
+        f'pcm.!default {{ type file; slave.pcm "null"; file "{sink}"; format "raw" }}\n'
+    )
     return {"HOME": str(home)}, capture
 
 
@@ -59,8 +60,13 @@ def _captured(path: Path, channels: int = 2) -> np.ndarray:
     return np.fromfile(path, dtype="<i2").reshape(-1, channels)
 
 
-def assert_play_equals_export(tmp_path: Path, routine: Path | str, options: list[str],
-                              env: dict[str, str] | None = None, export_first: bool = False) -> None:
+def assert_play_equals_export(
+    tmp_path: Path,
+    routine: Path | str,
+    options: list[str],
+    env: dict[str, str] | None = None,
+    export_first: bool = False,
+) -> None:
     """``coach play ROUTINE OPTIONS`` sends the ALSA device exactly the samples that
     ``coach export`` writes (the export decoded by ffmpeg), in either order of runs."""
     home, capture = _home(tmp_path)
@@ -83,7 +89,7 @@ def test_play_sends_exactly_the_exported_audio(tmp_path, mini_path, options):
 def test_no_audio_device_is_one_line_and_exit_3(tmp_path, mini_path):
     home = tmp_path / "home"
     home.mkdir()
-    (home / ".asoundrc").write_text('pcm.!default { type hw; card 9; device 0 }\n')
+    (home / ".asoundrc").write_text("pcm.!default { type hw; card 9; device 0 }\n")
     result = run_coach("play", mini_path, env={"HOME": str(home)})
     assert result.returncode == 3
     lines = result.stderr.strip().splitlines()
@@ -98,9 +104,15 @@ class Terminal:
     def __init__(self, args: list[str], env: dict[str, str]) -> None:
         self.master, slave = pty.openpty()
         self.slave = slave
-        self.proc = subprocess.Popen([str(coach_bin()), *args], stdin=slave, stdout=slave,
-                                     stderr=slave, env={**os.environ, **env}, close_fds=True,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            [str(coach_bin()), *args],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env={**os.environ, **env},
+            close_fds=True,
+            start_new_session=True,
+        )
         self.screen = b""
 
     def read(self, seconds: float) -> str:
@@ -155,7 +167,7 @@ def _find(haystack: np.ndarray, needle: np.ndarray) -> list[int]:
     """Sample offsets where ``needle`` (frames) starts in ``haystack``."""
     flat_h, flat_n = haystack[:, 0], needle[:, 0]
     candidates = np.flatnonzero(flat_h[: len(flat_h) - len(flat_n) + 1] == flat_n[0])
-    return [int(i) for i in candidates if np.array_equal(haystack[i:i + len(needle)], needle)]
+    return [int(i) for i in candidates if np.array_equal(haystack[i : i + len(needle)], needle)]
 
 
 @pytest.fixture
@@ -170,19 +182,27 @@ def test_keys_skip_back_pause_and_quit(tmp_path, mini_path, mini_plan):
     full = decode(tmp_path / "same.wav", 2)
     chapters = mini_plan["chapters"]
     ch1 = round(chapters[1]["start"] * RATE)
-    ch1_head = full[ch1 + RATE // 10: ch1 + RATE // 10 + 2000]  # past the bell's silent start
+    ch1_head = full[ch1 + RATE // 10 : ch1 + RATE // 10 + 2000]  # past the bell's silent start
 
     with Terminal(["play", str(mini_path)], env) as term:
         screen = term.read(1.5)
         assert "Introduction" in screen  # the status line
         assert "left" in screen
         term.press("n")  # skip the rest of the introduction
-        _wait_for(lambda: len(_find(_captured(capture), ch1_head)) == 1 if _size(capture) > (ch1_head.size + RATE) * 4 else False)
+        _wait_for(
+            lambda: (
+                len(_find(_captured(capture), ch1_head)) == 1
+                if _size(capture) > (ch1_head.size + RATE) * 4
+                else False
+            )
+        )
         screen = term.read(0.5)
         assert "Circles" in screen
 
         term.press("b")  # back to the start of "Circles": its head is heard twice
-        _wait_for(lambda: len(_find(_captured(capture), ch1_head)) == 2 if _size(capture) else False)
+        _wait_for(
+            lambda: len(_find(_captured(capture), ch1_head)) == 2 if _size(capture) else False
+        )
 
         term.press(" ")  # pause: nothing more reaches the device
         term.read(1.0)
@@ -236,14 +256,19 @@ def test_without_a_terminal_plays_to_the_end_with_no_status_line(tmp_path, mini_
 def test_closed_standard_streams_are_no_terminal(tmp_path, mini_path):
     """Started with stdin and stderr closed (as some launchers do), it plays to the end."""
     env, capture = _home(tmp_path)
-    result = subprocess.run(["bash", "-c", 'exec "$0" play "$1" 0<&- 2>&-', str(coach_bin()),
-                             str(mini_path)], env={**os.environ, **env}, capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        ["bash", "-c", 'exec "$0" play "$1" 0<&- 2>&-', str(coach_bin()), str(mini_path)],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0
     assert _size(capture) > 0
 
 
 # ---- your own routine, --resume and going back a step ----------------------------------------
+
 
 def test_a_routine_made_by_coach_new_plays_by_name(tmp_path):
     env, capture = _home(tmp_path)
@@ -297,7 +322,10 @@ def test_resume_starts_where_play_stopped(tmp_path, mini_path, stop):
     capture.unlink()
     again = run_coach("play", mini_path, "--resume", env=env)
     assert again.returncode == 0
-    assert again.stderr.splitlines()[0] == f"Nothing to resume for {mini_path}: starting at the beginning."
+    assert (
+        again.stderr.splitlines()[0]
+        == f"Nothing to resume for {mini_path}: starting at the beginning."
+    )
     whole = run_coach("export", mini_path, "-o", tmp_path / "whole.wav")
     assert whole.returncode == 0
     assert np.array_equal(_captured(capture), decode(tmp_path / "whole.wav", 2))
@@ -310,17 +338,23 @@ def test_resume_is_kept_per_routine(tmp_path, mini_path, phases_path):
     assert other.stderr.splitlines()[0].startswith("Nothing to resume for ")
     mine = run_coach("script", mini_path, "--from", "2")
     assert mine.returncode == 0  # and the mini routine still resumes at its step:
-    assert run_coach("play", mini_path, "--resume", env=env).stderr.startswith("Resuming at step 2: Strokes.")
+    assert run_coach("play", mini_path, "--resume", env=env).stderr.startswith(
+        "Resuming at step 2: Strokes."
+    )
 
 
 def test_resume_says_what_changed_when_the_routine_was_edited(tmp_path, mini_path):
     _stop_in_strokes(tmp_path, mini_path, "q")
     env, _ = _home(tmp_path)
-    mini_path.write_text(mini_path.read_text().replace('title = "Strokes"', 'title = "Upward strokes"'))
+    mini_path.write_text(
+        mini_path.read_text().replace('title = "Strokes"', 'title = "Upward strokes"')
+    )
     edited = run_coach("play", mini_path, "--resume", env=env)
     assert edited.returncode == 0, edited.stderr
-    assert edited.stderr.splitlines()[0] == ("Resuming at step 2: Upward strokes. (it was 'Strokes' "
-                                             "when you stopped: the routine has changed)")
+    assert edited.stderr.splitlines()[0] == (
+        "Resuming at step 2: Upward strokes. (it was 'Strokes' "
+        "when you stopped: the routine has changed)"
+    )
 
 
 def test_b_twice_goes_to_the_previous_step(tmp_path, mini_path):
@@ -442,7 +476,7 @@ class _Buffer:
     def heard(self) -> np.ndarray:
         if self.stopped is None:
             return self.samples
-        return self.samples[:int((self.stopped - self.started) * RATE)]
+        return self.samples[: int((self.stopped - self.started) * RATE)]
 
 
 class _Device:
@@ -497,8 +531,14 @@ def _play(session, pressed: list[tuple[float, str]]):
     device = _Device(clock)
     reached: list[int] = []
     shown: list[str] = []
-    outcome = player.play(session, poll_key=_keys(clock, pressed), status=shown.append,
-                          on_chapter=reached.append, device=device, clock=clock)
+    outcome = player.play(
+        session,
+        poll_key=_keys(clock, pressed),
+        status=shown.append,
+        on_chapter=reached.append,
+        device=device,
+        clock=clock,
+    )
     return outcome, device.heard(), reached, shown
 
 
@@ -545,20 +585,29 @@ def test_in_process_n_skips_and_b_restarts_or_goes_back(mini_session):
     first = starts[1] / RATE  # where step 1 starts, give or take a tick
     # n a second into step 1: step 2 from its start; b in it: step 2 again, and again
     # (the b before was long ago); b once more at once: step 1; then on to the end.
-    pressed = [(first + 1.0, "n"), (first + 2.0, "b"), (first + 3.0 + 2 * DOUBLE_BACK, "b"),
-               (first + 3.1 + 2 * DOUBLE_BACK, "b")]
+    pressed = [
+        (first + 1.0, "n"),
+        (first + 2.0, "b"),
+        (first + 3.0 + 2 * DOUBLE_BACK, "b"),
+        (first + 3.1 + 2 * DOUBLE_BACK, "b"),
+    ]
     clock = _Clock()
     device = _Device(clock)
     reached: list[int] = []
-    outcome = player.play(session, poll_key=_keys(clock, pressed), on_chapter=reached.append,
-                          device=device, clock=clock)
+    outcome = player.play(
+        session,
+        poll_key=_keys(clock, pressed),
+        on_chapter=reached.append,
+        device=device,
+        clock=clock,
+    )
     assert outcome is Outcome.FINISHED
     assert reached == [0, 1, 2, 2, 2, *range(1, session.chapter_count)]
     # The opening chime, then each chapter from its start, whole where it played out.
     lead, *played = device.buffers
-    assert np.array_equal(lead.samples, whole[:len(lead.samples)])
-    assert np.array_equal(played[0].samples, whole[len(lead.samples):starts[1]])
+    assert np.array_equal(lead.samples, whole[: len(lead.samples)])
+    assert np.array_equal(played[0].samples, whole[len(lead.samples) : starts[1]])
     for buffer, k in zip(played[1:], reached[1:]):
-        assert np.array_equal(buffer.samples, whole[starts[k]:starts[k + 1]])
+        assert np.array_equal(buffer.samples, whole[starts[k] : starts[k + 1]])
     cut = [b.stopped is not None for b in played]
     assert cut == [False, True, True, True, True, *[False] * (len(played) - 5)]

@@ -33,8 +33,13 @@ class Notes:
 def _play(session, pressed, *observers):
     clock = _Clock()
     device = _Device(clock)
-    outcome = player.play(session, poll_key=_keys(clock, pressed), device=device, clock=clock,
-                          listener=Tracker(session.script, observers))
+    outcome = player.play(
+        session,
+        poll_key=_keys(clock, pressed),
+        device=device,
+        clock=clock,
+        listener=Tracker(session.script, observers),
+    )
     return outcome, device
 
 
@@ -48,7 +53,9 @@ def test_every_step_and_the_seconds_heard(mini_session):  # noqa: F811 (the fixt
     # Each step starts when what came before it has been heard, to the sample (the
     # first chapter goes on from the end of the opening chime).
     lead = len(session.lead_in()) / RATE
-    assert [c[2] for c in notes.calls if c[0] == "step"] == [lead] + [s / RATE for s in starts[1:-1]]
+    assert [c[2] for c in notes.calls if c[0] == "step"] == [lead] + [
+        s / RATE for s in starts[1:-1]
+    ]
     assert notes.calls[-1] == ("end", True, len(whole) / RATE)
 
 
@@ -57,8 +64,9 @@ def test_pauses_and_skips_are_not_played_time(mini_session):  # noqa: F811 (the 
     at = starts[1] / RATE + 1.0  # a second into the first step
     notes = Notes()
     # A pause of 30 seconds, then n to the next step, then q a second later.
-    outcome, device = _play(session, [(at, " "), (at + 30, " "), (at + 31, "n"), (at + 32, "q")],
-                            notes)
+    outcome, device = _play(
+        session, [(at, " "), (at + 30, " "), (at + 31, "n"), (at + 32, "q")], notes
+    )
     assert outcome is player.Outcome.QUIT
     heard = len(device.heard())
     end = notes.calls[-1]

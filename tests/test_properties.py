@@ -37,8 +37,9 @@ PROFILE = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 WORD = st.text(st.characters(categories=("L", "N", "P", "S")), min_size=1, max_size=8)
 SENTENCE = st.lists(WORD, min_size=1, max_size=6).map(" ".join)
-SETTINGS = st.builds(Settings, pace=st.sampled_from(Pace), talk=st.sampled_from(Talk),
-                     count=st.booleans())
+SETTINGS = st.builds(
+    Settings, pace=st.sampled_from(Pace), talk=st.sampled_from(Talk), count=st.booleans()
+)
 
 
 def toml_str(text: str) -> str:
@@ -54,13 +55,17 @@ def phase_lines(draw: st.DrawFn, *, with_say: bool) -> list[str]:
         lines.append(f"seconds = {draw(st.floats(0.3, 10.0))!r}")
         if motion != "hold" and draw(st.booleans()):
             lines.append(f"hold = {draw(st.floats(0.0, 5.0))!r}")
-        sides = draw(st.sampled_from([None, ["left"], ["right"], ["left", "right"], ["right", "left"]]))
+        sides = draw(
+            st.sampled_from([None, ["left"], ["right"], ["left", "right"], ["right", "left"]])
+        )
         if sides:
             lines.append(f"sides = {json.dumps(sides)}")
     if motion == "hold" and draw(st.booleans()):
         lines.append("resting = true")
     if draw(st.booleans()):
-        lines.append(f"coaching = {json.dumps(draw(st.lists(SENTENCE, min_size=1, max_size=3)), ensure_ascii=False)}")
+        lines.append(
+            f"coaching = {json.dumps(draw(st.lists(SENTENCE, min_size=1, max_size=3)), ensure_ascii=False)}"
+        )
     if with_say and draw(st.booleans()):
         lines.append(f"say = {toml_str(draw(SENTENCE))}")
     return lines
@@ -132,29 +137,51 @@ def test_generated_routines_load_build_and_lay_out(text: str, chosen: Settings):
 
 # ---- hostile documents: anything goes in, only InputError or a good session comes out ----
 
-SCALARS = st.one_of(st.text(max_size=12), st.integers(-(2**64), 2**64), st.floats(), st.booleans(),
-                    st.sampled_from(["circle", "stroke", "press", "pluck", "hold", "left", "right"]))
-VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3)
-                      | st.dictionaries(st.text(max_size=6), inner, max_size=3), max_leaves=8)
-PHASE_DICT = st.fixed_dictionaries({}, optional={
-    "motion": st.sampled_from([m.value for m in Motion]) | VALUES,
-    "reps": st.integers(-2, 202) | VALUES,
-    "seconds": st.floats(0.0, 70.0) | VALUES,
-    "hold": st.floats(-1.0, 130.0) | VALUES,
-    "sides": st.lists(st.sampled_from(["left", "right", "up"]), max_size=3) | VALUES,
-    "say": SENTENCE | VALUES,
-    "resting": st.booleans() | VALUES,
-    "coaching": st.lists(SENTENCE, max_size=3) | VALUES,
-    "moton": VALUES,
-})
+SCALARS = st.one_of(
+    st.text(max_size=12),
+    st.integers(-(2**64), 2**64),
+    st.floats(),
+    st.booleans(),
+    st.sampled_from(["circle", "stroke", "press", "pluck", "hold", "left", "right"]),
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+PHASE_DICT = st.fixed_dictionaries(
+    {},
+    optional={
+        "motion": st.sampled_from([m.value for m in Motion]) | VALUES,
+        "reps": st.integers(-2, 202) | VALUES,
+        "seconds": st.floats(0.0, 70.0) | VALUES,
+        "hold": st.floats(-1.0, 130.0) | VALUES,
+        "sides": st.lists(st.sampled_from(["left", "right", "up"]), max_size=3) | VALUES,
+        "say": SENTENCE | VALUES,
+        "resting": st.booleans() | VALUES,
+        "coaching": st.lists(SENTENCE, max_size=3) | VALUES,
+        "moton": VALUES,
+    },
+)
 STEP_DICT = st.one_of(
     PHASE_DICT.map(lambda d: {"title": "Step", **d}),
-    st.fixed_dictionaries({"title": SENTENCE | VALUES}, optional={
-        "phases": st.lists(PHASE_DICT | VALUES, max_size=3) | VALUES, "say": VALUES}),
-    VALUES)
-DOCUMENT = st.fixed_dictionaries({}, optional={
-    "title": SENTENCE | VALUES, "intro": SENTENCE | VALUES, "titel": VALUES,
-    "steps": st.lists(STEP_DICT, max_size=4) | VALUES})
+    st.fixed_dictionaries(
+        {"title": SENTENCE | VALUES},
+        optional={"phases": st.lists(PHASE_DICT | VALUES, max_size=3) | VALUES, "say": VALUES},
+    ),
+    VALUES,
+)
+DOCUMENT = st.fixed_dictionaries(
+    {},
+    optional={
+        "title": SENTENCE | VALUES,
+        "intro": SENTENCE | VALUES,
+        "titel": VALUES,
+        "steps": st.lists(STEP_DICT, max_size=4) | VALUES,
+    },
+)
 
 
 @PROFILE
@@ -240,8 +267,9 @@ def slow_enough_clips(script: Script) -> dict[str, int]:
 
 @PROFILE
 @given(text=routine_toml(), chosen=SETTINGS, with_tones=st.booleans())
-def test_no_session_is_silent_for_more_than_five_seconds(text: str, chosen: Settings,
-                                                          with_tones: bool):
+def test_no_session_is_silent_for_more_than_five_seconds(
+    text: str, chosen: Settings, with_tones: bool
+):
     # With tones, pulses fill long slots, rests and holds; without, the voice counts, says
     # "Hold." and "Release." and fills what is left with a word.
     chosen = Settings(pace=chosen.pace, talk=chosen.talk, count=chosen.count, tones=with_tones)
@@ -257,8 +285,10 @@ def test_no_session_is_silent_for_more_than_five_seconds(text: str, chosen: Sett
 def test_a_twelve_second_stroke_is_never_silent_for_five_seconds(with_tones: bool):
     # Found by a user: a 12 s stroke per repetition left 6.2 s of silence before the
     # closing bell; without tones, 19 s.
-    text = ('title = "Slow"\n[[steps]]\ntitle = "Long strokes"\nmotion = "stroke"\n'
-            'reps = 3\nseconds = 12\n')
+    text = (
+        'title = "Slow"\n[[steps]]\ntitle = "Long strokes"\nmotion = "stroke"\n'
+        "reps = 3\nseconds = 12\n"
+    )
     for extra in ("", "hold = 7\n"):
         for talk in Talk:
             script = build(loads(text + extra), Settings(talk=talk, tones=with_tones))

@@ -25,8 +25,18 @@ def _events(path) -> list:
 
 def test_a_weekly_reminder_for_a_routine(tmp_path, capsys):
     out = tmp_path / "coach.ics"
-    status, said, err = _run(capsys, "remind", "--at", "21:30", "--days", "mon,WED,friday",
-                             "--routine", "quick", "-o", out)
+    status, said, err = _run(
+        capsys,
+        "remind",
+        "--at",
+        "21:30",
+        "--days",
+        "mon,WED,friday",
+        "--routine",
+        "quick",
+        "-o",
+        out,
+    )
     assert status == 0, err
     assert said.strip() == f"Wrote {out} (1 event, repeating)"
     [event] = _events(out)
@@ -70,12 +80,15 @@ def test_with_a_program_one_event_per_session_day(tmp_path, capsys):
     assert status == 2 and "--days: a program sets its own days" in err
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--at", "25:00"], "--at 25:00: must be a time of day as HH:MM"),
-    (["--at", "21:30", "--days", "mon,someday"], "--days mon,someday: 'someday' is not a day"),
-    (["--at", "21:30", "-o", "NOFOLDER/x.ics"], "no such folder"),
-    (["--at", "21:30", "-o", "."], "is a folder"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--at", "25:00"], "--at 25:00: must be a time of day as HH:MM"),
+        (["--at", "21:30", "--days", "mon,someday"], "--days mon,someday: 'someday' is not a day"),
+        (["--at", "21:30", "-o", "NOFOLDER/x.ics"], "no such folder"),
+        (["--at", "21:30", "-o", "."], "is a folder"),
+    ],
+)
 def test_bad_options_are_one_line(capsys, tmp_path, args, words):
     args = [str(tmp_path / a) if a.startswith("NOFOLDER") else a for a in args]
     status, said, err = _run(capsys, "remind", *args)

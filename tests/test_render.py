@@ -24,7 +24,9 @@ def speech(start: int, text: str, clips: dict[str, np.ndarray], pan: float = 0.0
     return Speech(start, len(clips[text]), text=text, pan=pan)
 
 
-def tone(start: int, seconds: float, sound: Sound, pan: float = 0.0, sustain: bool = False) -> Event:
+def tone(
+    start: int, seconds: float, sound: Sound, pan: float = 0.0, sustain: bool = False
+) -> Event:
     return Tone(start, round(seconds * RATE), sound=sound, pan=pan, sustain=sustain)
 
 
@@ -32,11 +34,14 @@ def tone_gain(mix: Mix) -> float:
     """The tone level written out: peaks at TONE_PEAK_DB in stereo, 3 dB up in mono (the
     two channels folded into one), moved by --tone-volume and the session's gains."""
     folded = 3.0103 if mix.channels == 1 else 0.0
-    return levels.db(render.TONE_PEAK_DB + folded + mix.tone_volume + mix.gain
-                     + mix.tone_boost) / tones.PEAK
+    return (
+        levels.db(render.TONE_PEAK_DB + folded + mix.tone_volume + mix.gain + mix.tone_boost)
+        / tones.PEAK
+    )
 
 
 # ---- placement ------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("channels", [1, 2])
 def test_speech_lands_on_its_exact_start_sample(channels):
@@ -53,12 +58,23 @@ def test_speech_lands_on_its_exact_start_sample(channels):
 
 def test_any_window_is_the_same_samples_as_the_whole():
     clips = {"a": _clip(3000, 3), "b": _clip(2500, 4)}
-    events = [tone(0, 0.5, Sound.CIRCLE), speech(1000, "a", clips, pan=-0.6),
-              tone(3000, 0.3, Sound.PLUCK, pan=0.6), speech(3500, "b", clips),
-              tone(6000, 1.0, Sound.HOLD, sustain=True)]
+    events = [
+        tone(0, 0.5, Sound.CIRCLE),
+        speech(1000, "a", clips, pan=-0.6),
+        tone(3000, 0.3, Sound.PLUCK, pan=0.6),
+        speech(3500, "b", clips),
+        tone(6000, 1.0, Sound.HOLD, sustain=True),
+    ]
     r = Renderer(events, clips, Mix())
     whole = r.render(0, 30_000)
-    for start, end in [(0, 1), (999, 1001), (1500, 4100), (2999, 3000), (5999, 29_000), (25_000, 30_000)]:
+    for start, end in [
+        (0, 1),
+        (999, 1001),
+        (1500, 4100),
+        (2999, 3000),
+        (5999, 29_000),
+        (25_000, 30_000),
+    ]:
         assert np.array_equal(r.render(start, end), whole[start:end])
     pcm = np.concatenate([r.pcm(s, min(30_000, s + 4096)) for s in range(0, 30_000, 4096)])
     assert np.array_equal(pcm, r.pcm(0, 30_000))
@@ -75,6 +91,7 @@ def test_overlapping_events_are_summed():
 
 
 # ---- panning --------------------------------------------------------------------------
+
 
 def test_pan_gains():
     assert pan_gains(0.0, 2) == (1.0, 1.0)
@@ -113,6 +130,7 @@ def test_mono_ignores_pan_and_has_one_channel():
 
 # ---- tones ----------------------------------------------------------------------------
 
+
 def test_tone_is_cut_at_its_slot_end_with_a_fade():
     bell = tones.load(Sound.BELL)
     slot = round(0.5 * RATE)
@@ -120,13 +138,17 @@ def test_tone_is_cut_at_its_slot_end_with_a_fade():
     events = [tone(100, 0.5, Sound.BELL)]
     out = Renderer(events, {}, Mix()).render(0, 100 + len(bell) + 100)[:, 0]
     assert np.all(out[:100] == 0)
-    assert np.all(out[100 + slot:] == 0)  # nothing rings past the slot
-    heard = out[100:100 + slot]
+    assert np.all(out[100 + slot :] == 0)  # nothing rings past the slot
+    heard = out[100 : 100 + slot]
     fade = int(levels.EDGE_FADE * RATE)
     # Between the edge fades it is the bell at the tone level; the end fade reaches silence.
-    assert np.allclose(heard[fade:slot - fade], bell[fade:slot - fade] * tone_gain(Mix()), atol=1e-7)
+    assert np.allclose(
+        heard[fade : slot - fade], bell[fade : slot - fade] * tone_gain(Mix()), atol=1e-7
+    )
     assert heard[-1] == 0.0
-    assert np.max(np.abs(heard[-fade // 4:])) < 0.3 * np.max(np.abs(bell[slot - fade:slot])) * tone_gain(Mix())
+    assert np.max(np.abs(heard[-fade // 4 :])) < 0.3 * np.max(
+        np.abs(bell[slot - fade : slot])
+    ) * tone_gain(Mix())
 
 
 def test_tone_shorter_than_its_slot_plays_whole_then_silence():
@@ -134,8 +156,8 @@ def test_tone_shorter_than_its_slot_plays_whole_then_silence():
     events = [tone(0, 3.0, Sound.CIRCLE)]
     mix = Mix(channels=1)
     out = Renderer(events, {}, mix).render(0, 3 * RATE)[:, 0]
-    assert np.allclose(out[:len(circle)], circle * tone_gain(mix), atol=1e-7)
-    assert np.all(out[len(circle):] == 0)
+    assert np.allclose(out[: len(circle)], circle * tone_gain(mix), atol=1e-7)
+    assert np.all(out[len(circle) :] == 0)
     assert np.max(np.abs(out)) == pytest.approx(levels.db(render.TONE_PEAK_DB + 3.0103), rel=1e-3)
 
 
@@ -145,13 +167,14 @@ def test_sustained_tone_fills_its_slot():
     out = Renderer(events, {}, Mix(channels=1)).render(0, slot + 1000)[:, 0]
     assert np.all(out[slot:] == 0)
     frames = out[:slot].reshape(-1, RATE // 10)
-    rms = np.sqrt(np.mean(frames ** 2, axis=1))
+    rms = np.sqrt(np.mean(frames**2, axis=1))
     assert np.all(rms[1:-1] > levels.db(render.TONE_PEAK_DB + render.SUSTAIN_DB - 15))
     # The pad sits SUSTAIN_DB under the tones: its middle second is that much under a tone peak.
-    middle = out[RATE:2 * RATE]
+    middle = out[RATE : 2 * RATE]
     pad_peak = np.max(np.abs(middle))
     assert 20 * math.log10(pad_peak / (tone_gain(Mix(channels=1)) * tones.PEAK)) == pytest.approx(
-        render.SUSTAIN_DB, abs=0.5)
+        render.SUSTAIN_DB, abs=0.5
+    )
 
 
 def test_tone_volume_scales_tones_only():
@@ -165,8 +188,13 @@ def test_tone_volume_scales_tones_only():
 
 def test_no_tones_renders_only_speech():
     clips = {"a": _clip(3000, 9)}
-    events = [tone(0, 1.0, Sound.BELL), speech(500, "a", clips), Pause(4000, 2000),
-              tone(6000, 1.0, Sound.CIRCLE), tone(8000, 3.0, Sound.HOLD, sustain=True)]
+    events = [
+        tone(0, 1.0, Sound.BELL),
+        speech(500, "a", clips),
+        Pause(4000, 2000),
+        tone(6000, 1.0, Sound.CIRCLE),
+        tone(8000, 3.0, Sound.HOLD, sustain=True),
+    ]
     out = Renderer(events, clips, Mix(tones=False)).render(0, 8000 + 3 * RATE)
     expected = np.zeros(len(out), dtype=np.float32)
     expected[500:3500] = clips["a"]
@@ -182,14 +210,17 @@ def test_pauses_are_silent():
 
 # ---- prepare_speech -------------------------------------------------------------------
 
+
 def _voice_like(seconds: float, seed: int, crest: bool) -> np.ndarray:
     """Syllable-shaped noise; ``crest`` adds sharp peaks so the limiter must act."""
     rng = np.random.default_rng(seed)
     n = int(seconds * RATE)
     t = np.arange(n) / RATE
     # Vowel-like partials under a syllable envelope: a low peak-to-loudness ratio.
-    x = sum(a * np.sin(2 * np.pi * f * t + rng.uniform(0, 2 * np.pi))
-            for f, a in ((1200, 1.0), (2400, 0.2), (3600, 0.1)))
+    x = sum(
+        a * np.sin(2 * np.pi * f * t + rng.uniform(0, 2 * np.pi))
+        for f, a in ((1200, 1.0), (2400, 0.2), (3600, 0.1))
+    )
     x *= 0.8 + 0.2 * np.sin(2 * np.pi * 4 * t)
     if crest:
         spikes = rng.choice(n, 40, replace=False)
@@ -245,6 +276,7 @@ def test_prepare_speech_is_the_same_whatever_the_clip_level():
 
 # ---- the plan's loudness ----------------------------------------------------------------
 
+
 def _session_and_pcm(path, mix: Mix):
     from coach.routinefile import load
     from coach.session import Options, Session
@@ -254,8 +286,11 @@ def _session_and_pcm(path, mix: Mix):
     return session, pcm
 
 
-@pytest.mark.parametrize("mix", [Mix(), Mix(channels=1), Mix(tone_volume=10.0), Mix(tones=False)],
-                         ids=["stereo", "mono", "loud-tones", "no-tones"])
+@pytest.mark.parametrize(
+    "mix",
+    [Mix(), Mix(channels=1), Mix(tone_volume=10.0), Mix(tones=False)],
+    ids=["stereo", "mono", "loud-tones", "no-tones"],
+)
 def test_plan_loudness_predicts_the_rendered_session(mini_path, mix):
     # Laid out with the real clips' lengths, the model of the plan reads what BS.1770
     # reads on the rendered samples, within half a LU.
@@ -285,7 +320,9 @@ def test_plan_gain_lifts_a_rhythm_heavy_plan_on_the_tones(mini_path):
 
 
 def test_the_mix_ceiling_bends_only_what_is_over_its_knee():
-    loud = Renderer([tone(0, 1.0, Sound.BELL)], {}, Mix(tone_volume=10.0, gain=2.0, tone_boost=10.0))
+    loud = Renderer(
+        [tone(0, 1.0, Sound.BELL)], {}, Mix(tone_volume=10.0, gain=2.0, tone_boost=10.0)
+    )
     out = loud.render(0, RATE)
     assert np.max(np.abs(out)) <= levels.db(render.MIX_CEILING_DB)
     quiet = Renderer([tone(0, 1.0, Sound.BELL)], {}, Mix()).render(0, RATE)

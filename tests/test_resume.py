@@ -32,8 +32,11 @@ def test_a_step_is_found_again_by_its_title_then_by_its_index(own_folders):
     reordered = loads(MINI.replace('title = "Strokes"', 'title = "Upward strokes"'))
     assert resume.recall("mini", reordered) == 1  # the title is gone: the index ...
     assert resume.recorded_title("mini") == "Strokes"  # ... and what it was, to say so
-    shorter = loads(MINI.split("[[steps]]")[0] + "[[steps]]" + MINI.split("[[steps]]")[1]
-                    .replace('title = "Circles"', 'title = "Other"'))
+    shorter = loads(
+        MINI.split("[[steps]]")[0]
+        + "[[steps]]"
+        + MINI.split("[[steps]]")[1].replace('title = "Circles"', 'title = "Other"')
+    )
     assert resume.recall("mini", shorter) is None  # neither: start afresh
 
 

@@ -92,13 +92,23 @@ def routine(name: str) -> Routine:
 
 
 @cache
-def plan(name: str, pace: str = "normal", talk: str = "normal", count: bool = False,
-         tones: bool = True, minutes: float | None = None, start: int = 0) -> dict:
+def plan(
+    name: str,
+    pace: str = "normal",
+    talk: str = "normal",
+    count: bool = False,
+    tones: bool = True,
+    minutes: float | None = None,
+    start: int = 0,
+) -> dict:
     """The plan of a session, as ``coach script --json`` prints it, with EstimateEngine."""
-    settings = Settings(pace=Pace(pace), talk=Talk(talk), count=count, tones=tones,
-                        minutes=minutes, start=start)
+    settings = Settings(
+        pace=Pace(pace), talk=Talk(talk), count=count, tones=tones, minutes=minutes, start=start
+    )
     speaker = Speaker(EstimateEngine(), "plain", round(ESTIMATE_RATE * Pace(pace).speech))
-    with Session(routine(name), Options(settings=settings, mix=Mix(tones=tones)), speaker=speaker) as s:
+    with Session(
+        routine(name), Options(settings=settings, mix=Mix(tones=tones)), speaker=speaker
+    ) as s:
         return s.plan()
 
 
@@ -111,6 +121,7 @@ def shortest_minutes(name: str, pace: str, talk: str, count: bool, tones: bool) 
 
 # ---- reading a plan ---------------------------------------------------------------------
 
+
 def speeches(p: dict) -> list[dict]:
     return [e for e in p["events"] if e["kind"] == "speech"]
 
@@ -122,7 +133,9 @@ def heard(p: dict) -> list[dict]:
 
 def reps(p: dict) -> list[dict]:
     """The rhythm: tone or timing events of a repetition (labelled "... 3 of 12")."""
-    return [e for e in p["events"] if e["kind"] in ("tone", "timing") and REP.search(e.get("label", ""))]
+    return [
+        e for e in p["events"] if e["kind"] in ("tone", "timing") and REP.search(e.get("label", ""))
+    ]
 
 
 def rep_spans(p: dict) -> list[tuple[float, float, str]]:
@@ -161,13 +174,25 @@ def in_chapter(events: list[dict], c: dict) -> list[dict]:
 
 # ---- the checks: one per point of the issue, each on one plan ------------------------------
 
+
 def check_preparation(p: dict, name: str) -> None:
     texts = [s["text"] for s in speeches(p)]
     # The instruction itself ("Before you close your eyes, ..." is not it).
-    eyes = next(i for i, t in enumerate(texts) if re.search(r"(?<!before you )close your eyes", t.lower()))
+    eyes = next(
+        i for i, t in enumerate(texts) if re.search(r"(?<!before you )close your eyes", t.lower())
+    )
     before = " ".join(texts[:eyes]).lower()
-    for word in ("clean hands", "oil", "lenses", "glasses", "elbows", "hurts", "stop", "broken",
-                 "sunburnt"):
+    for word in (
+        "clean hands",
+        "oil",
+        "lenses",
+        "glasses",
+        "elbows",
+        "hurts",
+        "stop",
+        "broken",
+        "sunburnt",
+    ):
         assert word in before, (name, word)
     if name == "neck":
         for word in ("infection", "swollen", "thyroid", "carotid", "dizzy"):
@@ -233,7 +258,9 @@ def check_closing(p: dict) -> None:
 
 def check_titles_once(p: dict) -> None:
     for c in p["chapters"][1:-1]:
-        said = [s["start"] for s in speeches(p) if s["text"].lower().endswith(c["title"].lower() + ".")]
+        said = [
+            s["start"] for s in speeches(p) if s["text"].lower().endswith(c["title"].lower() + ".")
+        ]
         assert said, c["title"]
         for a, b in itertools.pairwise(said):
             assert b - a >= 10.0, (c["title"], said)
@@ -285,6 +312,7 @@ def check_all(p: dict, name: str, tones: bool, start: int = 0) -> None:
 
 # ---- the matrix -----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("tones", [True, False], ids=["tones", "no-tones"])
 @pytest.mark.parametrize("count", [False, True], ids=["", "count"])
 @pytest.mark.parametrize("talk", ["less", "normal", "more"])
@@ -298,8 +326,16 @@ def _minutes_cases() -> list[tuple]:
     """Each routine from its minimum to 30 minutes at each pace, with the options taking
     turns (every talk level, --count and --no-tones each met at the ends)."""
     cases = []
-    options = itertools.cycle([("normal", False, True), ("more", True, False), ("less", False, False),
-                               ("more", False, True), ("normal", True, True), ("less", True, False)])
+    options = itertools.cycle(
+        [
+            ("normal", False, True),
+            ("more", True, False),
+            ("less", False, False),
+            ("more", False, True),
+            ("normal", True, True),
+            ("less", True, False),
+        ]
+    )
     for name in ROUTINES:
         for pace in ("slow", "normal", "fast"):
             for at in ("least", "middle", "most"):
@@ -328,6 +364,7 @@ def test_from_a_later_step(name, tones):
 
 # ---- the points one by one, where a single plan shows them ------------------------------------
 
+
 @pytest.mark.parametrize("name", ROUTINES)
 def test_extra_minutes_go_to_strokes_breaths_and_rest_not_to_plucks_and_holds(name):
     short, long = plan(name), plan(name, minutes=30)
@@ -338,8 +375,10 @@ def test_extra_minutes_go_to_strokes_breaths_and_rest_not_to_plucks_and_holds(na
 
     for motion in ("pluck", "hold"):
         assert total(long, motion) <= total(short, motion), motion
-    assert total(long, "stroke") + total(long, "circle") + total(long, "press") > \
-        2 * (total(short, "stroke") + total(short, "circle") + total(short, "press"))
+    assert total(long, "stroke") + total(long, "circle") + total(long, "press") > 2 * (
+        total(short, "stroke") + total(short, "circle") + total(short, "press")
+    )
+
     def breaths(p: dict) -> int:
         return len([s for s in speeches(p) if s["text"].startswith(PHRASES["breathe_in"][:7])])
 
@@ -357,7 +396,11 @@ def test_too_short_for_anma_suggests_quick(capsys):
 
 @pytest.mark.parametrize("name", ROUTINES)
 def test_talk_more_coaches_each_phase_and_never_repeats_itself(name):
-    for pace, count, tones in [("normal", False, True), ("fast", True, False), ("slow", False, True)]:
+    for pace, count, tones in [
+        ("normal", False, True),
+        ("fast", True, False),
+        ("slow", False, True),
+    ]:
         more = [s["text"] for s in speeches(plan(name, pace, "more", count, tones))]
         normal = {s["text"] for s in speeches(plan(name, pace, "normal", count, tones))}
         extra = [t for t in more if t not in normal]
@@ -384,9 +427,14 @@ def test_no_tones_counts_plucks_as_a_light_count_and_holds_rest_continuously(nam
 
 
 def _runs(light: list[str]) -> list[list[str]]:
-    words = {w: str(i) for i, w in enumerate(
-        "one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-        "fifteen sixteen seventeen eighteen nineteen twenty".split(), start=1)}
+    words = {
+        w: str(i)
+        for i, w in enumerate(
+            "one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+            "fifteen sixteen seventeen eighteen nineteen twenty".split(),
+            start=1,
+        )
+    }
     runs: list[list[str]] = []
     for t in light:
         n = words[t.removeprefix("and ")]
@@ -399,8 +447,14 @@ def _runs(light: list[str]) -> list[list[str]]:
 @pytest.mark.parametrize("name", ROUTINES)
 def test_safety_by_zone_in_every_line(name):
     r = routine(name)
-    lines = [line for text in [r.intro, r.outro] + [s.say for s in r.steps]
-             + [ph.say for s in r.steps for ph in s.phases] for line in text.split("\n") if line]
+    lines = [
+        line
+        for text in [r.intro, r.outro]
+        + [s.say for s in r.steps]
+        + [ph.say for s in r.steps for ph in s.phases]
+        for line in text.split("\n")
+        if line
+    ]
     lines += [c for s in r.steps for ph in s.phases for c in ph.coaching]
     text = " ".join(lines).lower()
     assert "tilt your head back" not in text and "front of your neck" not in text
@@ -433,7 +487,11 @@ def test_anma_winds_down_before_its_closing():
     p = plan("anma")
     wind = chapter(p, "Wind down")
     assert p["chapters"][-2] is wind or p["chapters"][-2]["title"] == "Wind down"
-    rhythm = [e for e in p["events"] if wind["start"] <= e["start"] < wind["end"] and e["kind"] != "speech"]
+    rhythm = [
+        e
+        for e in p["events"]
+        if wind["start"] <= e["start"] < wind["end"] and e["kind"] != "speech"
+    ]
     assert 30 <= wind["end"] - wind["start"] <= 75
     assert any(e.get("label") == "resting hold" for e in rhythm)  # palms over the eyes
 
@@ -443,7 +501,7 @@ def test_evening_gives_the_palm_rub_its_time():
     lines = speeches(p)
     rub = next(i for i, s in enumerate(lines) if s["text"].startswith("Rub your palms"))
     breath_words = {PHRASES[k] for k in ("breathe_in_first", "breathe_in", "breathe_out")}
-    after = next(s for s in lines[rub + 1:] if s["text"] not in breath_words)
+    after = next(s for s in lines[rub + 1 :] if s["text"] not in breath_words)
     assert after["start"] - lines[rub]["end"] >= 8.0
 
 
@@ -464,15 +522,19 @@ def test_anma_and_evening_say_lower_lip_too():
 
 # ---- with the real voice: words over the rhythm fit their repetitions ---------------------------
 
+
 @pytest.mark.slow
-@pytest.mark.parametrize(("name", "args"), [
-    ("anma", []),
-    ("anma", ["--pace", "fast", "--count", "--talk", "more"]),
-    ("anma", ["--pace", "fast", "--no-tones"]),
-    ("quick", ["--pace", "fast", "--no-tones", "--talk", "more"]),
-    ("evening", ["--pace", "slow", "--count"]),
-    ("neck", ["--talk", "more", "--count", "--pace", "fast"]),
-])
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("anma", []),
+        ("anma", ["--pace", "fast", "--count", "--talk", "more"]),
+        ("anma", ["--pace", "fast", "--no-tones"]),
+        ("quick", ["--pace", "fast", "--no-tones", "--talk", "more"]),
+        ("evening", ["--pace", "slow", "--count"]),
+        ("neck", ["--talk", "more", "--count", "--pace", "fast"]),
+    ],
+)
 def test_with_the_real_voice(capsys, name, args):
     assert cli.run(["script", name, "--json", *args]) == 0
     p = json.loads(capsys.readouterr().out)

@@ -15,8 +15,12 @@ PARIS = timezone(timedelta(hours=1))
 
 
 def played(day: date, routine: str = "anma", hour: int = 21, **kw) -> object:
-    return entry(uid=f"{day}-{routine}-{hour}", routine=routine,
-                 started=datetime(day.year, day.month, day.day, hour, tzinfo=PARIS), **kw)
+    return entry(
+        uid=f"{day}-{routine}-{hour}",
+        routine=routine,
+        started=datetime(day.year, day.month, day.day, hour, tzinfo=PARIS),
+        **kw,
+    )
 
 
 def _day(n: int) -> date:
@@ -29,8 +33,16 @@ def test_a_program_followed_with_missed_days():
     history = [played(_day(n)) for n in (0, 1, 3, 4, 5, 6, 7)]
     place = where(plan, START, _day(8), history)
     marks = [p.mark for p in place.past]
-    assert marks == [Mark.DONE, Mark.DONE, Mark.MISSED, Mark.DONE, Mark.DONE, Mark.DONE,
-                     Mark.DONE, Mark.REST]
+    assert marks == [
+        Mark.DONE,
+        Mark.DONE,
+        Mark.MISSED,
+        Mark.DONE,
+        Mark.DONE,
+        Mark.DONE,
+        Mark.DONE,
+        Mark.REST,
+    ]
     # Six sessions done; the rest day came a day late (on the 8th calendar day, though
     # played: a rest day is taken as its day passes); today is week two's first day.
     assert place.index == 7 and place.missed == 1 and place.done == 6
@@ -42,8 +54,10 @@ def test_a_program_followed_with_missed_days():
 
 def test_only_the_program_days_routine_counts_and_only_a_session_that_counts():
     plan = program.resolve("four-weeks")
-    history = [played(_day(0), "neck"),  # another routine: not today's session
-               played(_day(1), closing=False, steps_done=1, outcome=Outcome.STOPPED)]  # too short
+    history = [
+        played(_day(0), "neck"),  # another routine: not today's session
+        played(_day(1), closing=False, steps_done=1, outcome=Outcome.STOPPED),
+    ]  # too short
     place = where(plan, START, _day(2), history)
     assert place.index == 0 and place.missed == 2
 
@@ -60,7 +74,9 @@ def test_done_today_and_the_day_boundary():
 
 def test_the_end_of_a_program():
     plan = program.resolve("gentle-start")
-    every = [played(_day(n), "quick") for n in range(14)] + [played(_day(n), "neck") for n in range(14)]
+    every = [played(_day(n), "quick") for n in range(14)] + [
+        played(_day(n), "neck") for n in range(14)
+    ]
     place = where(plan, START, _day(14), every)
     assert place.complete and place.done == plan.sessions and place.session is None
 

@@ -43,11 +43,15 @@ OVER_LINES = {"Halfway.", "Last three.", "Last one."}
 COACHING = {c for s in ANMA.steps for p in s.phases for c in p.coaching}
 
 
-def one_step(motion: str = "circle", reps: int = 8, seconds: float = 3.0, extra: str = "",
-             title: str = "One") -> Routine:
+def one_step(
+    motion: str = "circle", reps: int = 8, seconds: float = 3.0, extra: str = "", title: str = "One"
+) -> Routine:
     """A one-step routine in the short inline form."""
-    return loads(f'title = "{title}"\n[[steps]]\ntitle = "Only"\nmotion = "{motion}"\n'
-                 f"reps = {reps}\nseconds = {seconds}\n{extra}", source="one.toml")
+    return loads(
+        f'title = "{title}"\n[[steps]]\ntitle = "Only"\nmotion = "{motion}"\n'
+        f"reps = {reps}\nseconds = {seconds}\n{extra}",
+        source="one.toml",
+    )
 
 
 def chapter(script: Script, title: str) -> tuple:
@@ -64,12 +68,16 @@ def says(cues) -> list[str]:
 
 # ---- order --------------------------------------------------------------------------------
 
+
 def test_chapters_in_order():
     script = build(ANMA)
     assert script.cues[0] == Chapter("Introduction")
     assert [t for t, _ in script.chapters()] == ["Introduction", *STEP_TITLES, "Closing"]
-    assert [c.title for c in script.cues if isinstance(c, Chapter)] == \
-        ["Introduction", *STEP_TITLES, "Closing"]
+    assert [c.title for c in script.cues if isinstance(c, Chapter)] == [
+        "Introduction",
+        *STEP_TITLES,
+        "Closing",
+    ]
     assert (script.name, script.title) == ("anma", ANMA.title)
 
 
@@ -77,10 +85,15 @@ def test_start_bell_end_beats():
     script = build(ANMA)
     cues = script.cues
     assert cues[1] == Beat(Sound.START, 2.5, label="Starting")
-    bells = [cues[i + 1] for i, cue in enumerate(cues) if isinstance(cue, Chapter) and cue.title != "Introduction"]
+    bells = [
+        cues[i + 1]
+        for i, cue in enumerate(cues)
+        if isinstance(cue, Chapter) and cue.title != "Introduction"
+    ]
     # Each labelled with where it is (a status line shows the chapter's title beside it).
-    assert bells == [Beat(Sound.BELL, 2.0, label=f"step {k} of 6") for k in range(1, 7)] + \
-        [Beat(Sound.BELL, 2.0, label="last bell")]
+    assert bells == [Beat(Sound.BELL, 2.0, label=f"step {k} of 6") for k in range(1, 7)] + [
+        Beat(Sound.BELL, 2.0, label="last bell")
+    ]
     assert cues[-1] == Beat(Sound.END, 3.0, label="Finished")
     assert len(beats(cues, Sound.START)) == len(beats(cues, Sound.END)) == 1
     assert len(beats(cues, Sound.BELL)) == len(ANMA.steps) + 1
@@ -91,21 +104,26 @@ def test_spoken_frame_of_the_session():
     intro = chapter(script, "Introduction")
     # Each line of the intro is its own cue, with a pause between.
     # Then each marker is heard once, named, before it is needed.
-    assert says(intro) == [*ANMA.intro.split("\n"), "This sound means hold.", "And this one means release."]
+    assert says(intro) == [
+        *ANMA.intro.split("\n"),
+        "This sound means hold.",
+        "And this one means release.",
+    ]
     assert [b.sound for b in beats(intro)] == [Sound.START, Sound.HOLD, Sound.RELEASE]
     for k, title in enumerate(STEP_TITLES):
         spoken = says(chapter(script, title))
         assert spoken[0] == f"Step {number_word(k + 1)} of six: {title}."
     assert says(chapter(script, "Closing")) == ANMA.outro.split("\n")
     first = chapter(script, "Cheek circles")
-    assert says(first)[1:1 + len(ANMA.steps[0].say.split("\n"))] == ANMA.steps[0].say.split("\n")
+    assert says(first)[1 : 1 + len(ANMA.steps[0].say.split("\n"))] == ANMA.steps[0].say.split("\n")
 
 
 def test_default_intro_and_outro():
     script = build(one_step())
     assert script.cues[2] == Say("One. Sit comfortably and close your eyes.")
-    assert says(chapter(script, "Closing")) == \
-        ["That is all for today. Open your eyes when you are ready."]
+    assert says(chapter(script, "Closing")) == [
+        "That is all for today. Open your eyes when you are ready."
+    ]
 
 
 def test_each_step_title_is_said_once():
@@ -113,7 +131,9 @@ def test_each_step_title_is_said_once():
     for talk in Talk:
         spoken = says(build(ANMA, Settings(talk=talk)).cues)
         for k, title in enumerate(STEP_TITLES):
-            assert [t for t in spoken if title in t] == [f"Step {number_word(k + 1)} of six: {title}."]
+            assert [t for t in spoken if title in t] == [
+                f"Step {number_word(k + 1)} of six: {title}."
+            ]
 
 
 def test_a_count_in_before_the_first_repetition():
@@ -134,8 +154,11 @@ def test_a_breath_cue_is_followed_by_a_breath_of_quiet():
 def test_closing_lines_are_spaced():
     for pace in Pace:
         closing = chapter(build(ANMA, Settings(pace=pace)), "Closing")
-        gaps = [c.seconds for a, c, b in zip(closing, closing[1:], closing[2:])
-                if isinstance(a, Say) and isinstance(c, Rest) and isinstance(b, Say)]
+        gaps = [
+            c.seconds
+            for a, c, b in zip(closing, closing[1:], closing[2:])
+            if isinstance(a, Say) and isinstance(c, Rest) and isinstance(b, Say)
+        ]
         assert gaps and min(gaps) >= script_module.CLOSING_LEAST
 
 
@@ -146,39 +169,55 @@ def test_repeated_holds_are_announced():
 
 
 def test_step_say_and_first_phase_say_are_both_spoken():
-    r = loads('title = "T"\n[[steps]]\ntitle = "A"\nsay = "Step words."\n'
-              '[[steps.phases]]\nsay = "First phase."\nmotion = "press"\nreps = 1\nseconds = 1\n'
-              '[[steps.phases]]\nsay = "Second phase."\nmotion = "press"\nreps = 1\nseconds = 1\n')
+    r = loads(
+        'title = "T"\n[[steps]]\ntitle = "A"\nsay = "Step words."\n'
+        '[[steps.phases]]\nsay = "First phase."\nmotion = "press"\nreps = 1\nseconds = 1\n'
+        '[[steps.phases]]\nsay = "Second phase."\nmotion = "press"\nreps = 1\nseconds = 1\n'
+    )
     assert says(chapter(build(r), "A"))[1:4] == ["Step words.", "First phase.", "Second phase."]
 
 
 # ---- rhythm -------------------------------------------------------------------------------
 
+
 def test_one_beat_per_repetition_with_the_motion_sound():
-    for motion, sound in [("circle", Sound.CIRCLE), ("stroke", Sound.STROKE),
-                          ("press", Sound.PRESS), ("pluck", Sound.PLUCK)]:
+    for motion, sound in [
+        ("circle", Sound.CIRCLE),
+        ("stroke", Sound.STROKE),
+        ("press", Sound.PRESS),
+        ("pluck", Sound.PLUCK),
+    ]:
         cues = chapter(build(one_step(motion)), "Only")
         rhythm = [b for b in beats(cues)[1:] if b.label]  # after the bell; no rest pulses
         assert rhythm == [Beat(sound, 3.0, label=f"{motion} {i} of 8") for i in range(1, 9)]
 
 
 def test_phase_form_beats():
-    r = loads('title = "T"\n[[steps]]\ntitle = "A"\n[[steps.phases]]\nmotion = "circle"\n'
-              'reps = 8\nseconds = 3\n[[steps.phases]]\nmotion = "pluck"\nreps = 3\nseconds = 0.5\n')
+    r = loads(
+        'title = "T"\n[[steps]]\ntitle = "A"\n[[steps.phases]]\nmotion = "circle"\n'
+        'reps = 8\nseconds = 3\n[[steps.phases]]\nmotion = "pluck"\nreps = 3\nseconds = 0.5\n'
+    )
     cues = chapter(build(r), "A")
-    assert [(b.sound, b.seconds) for b in beats(cues)[1:]] == \
-        [(Sound.CIRCLE, 3.0)] * 8 + [(Sound.PLUCK, 0.5)] * 3
+    assert [(b.sound, b.seconds) for b in beats(cues)[1:]] == [(Sound.CIRCLE, 3.0)] * 8 + [
+        (Sound.PLUCK, 0.5)
+    ] * 3
 
 
 @pytest.mark.parametrize("pace", list(Pace))
 def test_no_beat_slot_longer_than_four_seconds_unless_a_sustained_hold(pace):
-    for routine in (ANMA, one_step(seconds=60, reps=3), one_step(seconds=4.1, reps=2),
-                    one_step("stroke", 2, 8.0, "hold = 30")):
+    for routine in (
+        ANMA,
+        one_step(seconds=60, reps=3),
+        one_step(seconds=4.1, reps=2),
+        one_step("stroke", 2, 8.0, "hold = 30"),
+    ):
         for beat in beats(build(routine, Settings(pace=pace)).cues):
             assert beat.seconds <= MAX_SLOT or (beat.sound is Sound.HOLD and beat.sustain), beat
 
 
-@pytest.mark.parametrize(("seconds", "parts"), [(4.0, 1), (4.1, 2), (8.0, 2), (10.0, 3), (60.0, 15)])
+@pytest.mark.parametrize(
+    ("seconds", "parts"), [(4.0, 1), (4.1, 2), (8.0, 2), (10.0, 3), (60.0, 15)]
+)
 def test_long_repetition_is_split_into_pulses(seconds, parts):
     cues = chapter(build(one_step("press", 2, seconds)), "Only")
     rhythm = [b for b in beats(cues)[1:] if b.label]  # not the pulses that fill a rest
@@ -201,12 +240,20 @@ def test_holds_after_each_repetition():
     assert hold.label == "left side, stroke 1 of 5, hold"
 
 
-@pytest.mark.parametrize(("hold", "pace", "sustain"), [
-    (2.5, Pace.NORMAL, True), (2.4, Pace.NORMAL, False), (3.0, Pace.FAST, False),
-    (2.0, Pace.SLOW, True), (30, Pace.NORMAL, True)])
+@pytest.mark.parametrize(
+    ("hold", "pace", "sustain"),
+    [
+        (2.5, Pace.NORMAL, True),
+        (2.4, Pace.NORMAL, False),
+        (3.0, Pace.FAST, False),
+        (2.0, Pace.SLOW, True),
+        (30, Pace.NORMAL, True),
+    ],
+)
 def test_sustain_from_two_and_a_half_seconds_as_played(hold, pace, sustain):
-    rhythm = beats(chapter(build(one_step("press", 1, 1.0, f"hold = {hold}"), Settings(pace=pace)),
-                           "Only"))[1:]
+    rhythm = beats(
+        chapter(build(one_step("press", 1, 1.0, f"hold = {hold}"), Settings(pace=pace)), "Only")
+    )[1:]
     assert [b.sound for b in rhythm] == [Sound.PRESS, Sound.HOLD, Sound.RELEASE]
     assert rhythm[1].sustain is sustain
     assert rhythm[1].seconds == pytest.approx(hold * pace.factor)
@@ -215,22 +262,26 @@ def test_sustain_from_two_and_a_half_seconds_as_played(hold, pace, sustain):
 def test_hold_motion_is_a_hold_then_release():
     cues = chapter(build(ANMA), "Brows, eyes and forehead")
     rhythm = beats(cues)[1:5]
-    assert [(b.sound, b.seconds, b.sustain) for b in rhythm] == \
-        [(Sound.HOLD, 8.0, True), (Sound.RELEASE, 1.6, False)] * 2
+    assert [(b.sound, b.seconds, b.sustain) for b in rhythm] == [
+        (Sound.HOLD, 8.0, True),
+        (Sound.RELEASE, 1.6, False),
+    ] * 2
 
 
 # ---- sides --------------------------------------------------------------------------------
+
 
 def test_sides_give_equal_panned_blocks():
     cues = list(chapter(build(ANMA), "Jaw to cheekbone"))
     left_at = cues.index(Say("Left side.", pan=-SIDE_PAN))
     right_at = cues.index(Say("Now the right side.", pan=SIDE_PAN))
     assert left_at < right_at
-    left, right = cues[left_at + 1:right_at], cues[right_at + 1:]
+    left, right = cues[left_at + 1 : right_at], cues[right_at + 1 :]
     left_beats, right_beats = beats(left), beats(right)
     assert len(left_beats) == len(right_beats) == 5 * 3
-    assert [(b.sound, b.seconds, b.sustain) for b in left_beats] == \
-        [(b.sound, b.seconds, b.sustain) for b in right_beats]
+    assert [(b.sound, b.seconds, b.sustain) for b in left_beats] == [
+        (b.sound, b.seconds, b.sustain) for b in right_beats
+    ]
     assert all(b.pan == -SIDE_PAN < 0 for b in left_beats)
     assert all(b.pan == SIDE_PAN > 0 for b in right_beats)
     assert all(b.label.startswith("left side, ") for b in left_beats)
@@ -240,8 +291,13 @@ def test_sides_give_equal_panned_blocks():
         over = [c for c in block if isinstance(c, Say) and c.over]
         assert over and all(c.pan * sign > 0 for c in over)
     # Nothing else in the session is panned.
-    elsewhere = [c for t, cs in build(ANMA).chapters() if t != "Jaw to cheekbone" for c in cs
-                 if isinstance(c, Say | Beat)]
+    elsewhere = [
+        c
+        for t, cs in build(ANMA).chapters()
+        if t != "Jaw to cheekbone"
+        for c in cs
+        if isinstance(c, Say | Beat)
+    ]
     assert all(c.pan == 0 for c in elsewhere)
 
 
@@ -252,6 +308,7 @@ def test_single_side():
 
 
 # ---- pace ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("pace", [Pace.SLOW, Pace.FAST])
 def test_pace_scales_every_beat_and_rest(pace):
@@ -271,8 +328,11 @@ def test_pace_scales_every_beat_and_rest(pace):
 
 def test_pace_scales_anma_totals_but_not_its_breaths():
     def rhythm(pace: Pace) -> float:
-        return sum(c.seconds for c in build(ANMA, Settings(pace=pace)).cues
-                   if isinstance(c, Beat | Rest) and c != Rest(script_module.BREATH_QUIET))
+        return sum(
+            c.seconds
+            for c in build(ANMA, Settings(pace=pace)).cues
+            if isinstance(c, Beat | Rest) and c != Rest(script_module.BREATH_QUIET)
+        )
 
     # A breath keeps the body's time, and the count-in never drops under its least.
     assert rhythm(Pace.SLOW) == pytest.approx(rhythm(Pace.NORMAL) * 1.25, abs=1e-3)
@@ -281,6 +341,7 @@ def test_pace_scales_anma_totals_but_not_its_breaths():
 
 
 # ---- talk and counting --------------------------------------------------------------------
+
 
 def test_talk_normal_has_progress_lines():
     cues = chapter(build(ANMA), "Cheek circles")
@@ -324,20 +385,34 @@ def test_talk_more_without_coaching_lines_uses_a_spare_line_at_most_once():
 
 def test_count_aloud_over_the_rhythm():
     cues = chapter(build(one_step(reps=3, seconds=1.5), Settings(count=True)), "Only")
-    assert [(c.text, c.over) for c in cues if isinstance(c, Say) and c.over] == \
-        [("one", True), ("two", True), ("three", True)]
+    assert [(c.text, c.over) for c in cues if isinstance(c, Say) and c.over] == [
+        ("one", True),
+        ("two", True),
+        ("three", True),
+    ]
     for i, cue in enumerate(cues):
         if isinstance(cue, Say) and cue.over:
             assert isinstance(cues[i + 1], Beat) and cues[i + 1].sound is Sound.CIRCLE
 
 
-@pytest.mark.parametrize(("seconds", "pace", "counted"), [
-    (1.2, Pace.NORMAL, True), (1.19, Pace.NORMAL, False), (0.75, Pace.NORMAL, False),
-    (1.0, Pace.SLOW, True), (1.4, Pace.FAST, False), (2.0, Pace.FAST, True)])
+@pytest.mark.parametrize(
+    ("seconds", "pace", "counted"),
+    [
+        (1.2, Pace.NORMAL, True),
+        (1.19, Pace.NORMAL, False),
+        (0.75, Pace.NORMAL, False),
+        (1.0, Pace.SLOW, True),
+        (1.4, Pace.FAST, False),
+        (2.0, Pace.FAST, True),
+    ],
+)
 def test_count_needs_a_repetition_of_at_least_1_2_seconds(seconds, pace, counted):
     settings = Settings(count=True, talk=Talk.LESS, pace=pace)
-    over = [c.text for c in build(one_step(reps=3, seconds=seconds), settings).cues
-            if isinstance(c, Say) and c.over]
+    over = [
+        c.text
+        for c in build(one_step(reps=3, seconds=seconds), settings).cues
+        if isinstance(c, Say) and c.over
+    ]
     assert over == (["one", "two", "three"] if counted else [])
 
 
@@ -348,13 +423,19 @@ def test_count_replaces_progress_lines():
 
 
 def test_count_restarts_on_each_side():
-    cues = build(one_step(reps=2, seconds=2.0, extra='sides = ["left", "right"]'),
-                 Settings(count=True)).cues
-    assert [(c.text, c.pan) for c in cues if isinstance(c, Say) and c.over] == \
-        [("one", -SIDE_PAN), ("two", -SIDE_PAN), ("one", SIDE_PAN), ("two", SIDE_PAN)]
+    cues = build(
+        one_step(reps=2, seconds=2.0, extra='sides = ["left", "right"]'), Settings(count=True)
+    ).cues
+    assert [(c.text, c.pan) for c in cues if isinstance(c, Say) and c.over] == [
+        ("one", -SIDE_PAN),
+        ("two", -SIDE_PAN),
+        ("one", SIDE_PAN),
+        ("two", SIDE_PAN),
+    ]
 
 
 # ---- fitting --minutes ---------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("minutes", [7, 12])
 def test_minutes_fit_within_ten_percent(minutes):
@@ -376,8 +457,11 @@ def test_minutes_longer_means_more_repetitions():
 def test_minutes_cap_plucks_and_holds():
     def counts(minutes: float) -> tuple[int, int, int]:
         cues = build(ANMA, Settings(minutes=minutes)).cues
-        return (len(beats(cues, Sound.PLUCK)), len([b for b in beats(cues, Sound.HOLD) if b.label.startswith("hold")]),
-                len(beats(cues, Sound.STROKE)))
+        return (
+            len(beats(cues, Sound.PLUCK)),
+            len([b for b in beats(cues, Sound.HOLD) if b.label.startswith("hold")]),
+            len(beats(cues, Sound.STROKE)),
+        )
 
     plucks, holds, strokes = counts(30)
     assert (plucks, holds) == (32, 2)  # as written: 16 a lip, two brow holds
@@ -385,16 +469,21 @@ def test_minutes_cap_plucks_and_holds():
 
 
 def test_minutes_too_few_for_anma_suggests_quick():
-    with pytest.raises(InputError, match=r"^--minutes 3: Anma facial massage cannot fit; .*; "
-                                         r"for a short session try quick \(coach play quick -m 3\)$"):
+    with pytest.raises(
+        InputError,
+        match=r"^--minutes 3: Anma facial massage cannot fit; .*; "
+        r"for a short session try quick \(coach play quick -m 3\)$",
+    ):
         build(ANMA, Settings(minutes=3))
     with pytest.raises(InputError, match=r"lasts at least \d+:\d\d \(-m [\d.]+ or more fits\)$"):
         build(builtin("quick"), Settings(minutes=2))
 
 
 def test_minutes_never_drop_a_phase_below_one_repetition():
-    r = loads('title = "T"\n[[steps]]\ntitle = "Tiny"\nmotion = "press"\nreps = 1\nseconds = 1\n'
-              '[[steps]]\ntitle = "Big"\nmotion = "circle"\nreps = 100\nseconds = 3\n')
+    r = loads(
+        'title = "T"\n[[steps]]\ntitle = "Tiny"\nmotion = "press"\nreps = 1\nseconds = 1\n'
+        '[[steps]]\ntitle = "Big"\nmotion = "circle"\nreps = 100\nseconds = 3\n'
+    )
     script = build(r, Settings(minutes=2))
     assert script.estimate_seconds() == pytest.approx(120, rel=0.10)
     assert len(beats(chapter(script, "Tiny"), Sound.PRESS)) == 1
@@ -426,9 +515,12 @@ def test_the_refusal_names_the_real_bound_and_it_fits(name):
 
 # ---- limits and numbers ---------------------------------------------------------------------
 
+
 def test_session_over_four_hours_is_refused():
-    text = "".join(f'[[steps]]\ntitle = "S{i}"\nmotion = "press"\nreps = 200\nseconds = 60\n'
-                   for i in range(10))
+    text = "".join(
+        f'[[steps]]\ntitle = "S{i}"\nmotion = "press"\nreps = 200\nseconds = 60\n'
+        for i in range(10)
+    )
     r = loads('title = "Marathon"\n' + text, source="long.toml")
     with pytest.raises(InputError) as info:
         build(r)
@@ -442,21 +534,30 @@ def test_the_four_hour_cap_counts_the_rate_and_numbers_as_words():
     # What the tester did: a talk-heavy routine that passes at the default rate got past
     # the cap at --rate 80 (and numbers, read as words, are longer than they look).
     line = ("Let the shoulders fall and breathe out slowly through the mouth " * 30)[:1900]
-    text = "".join(f'[[steps]]\ntitle = "S{i}"\nsay = "{line}"\nmotion = "press"\nreps = 1\n'
-                   f'seconds = 1\n' for i in range(60))
+    text = "".join(
+        f'[[steps]]\ntitle = "S{i}"\nsay = "{line}"\nmotion = "press"\nreps = 1\nseconds = 1\n'
+        for i in range(60)
+    )
     r = loads('title = "Talk"\n' + text, source="talk.toml")
     assert build(r).estimate_seconds() < MAX_SESSION_SECONDS
-    with pytest.raises(InputError, match=r"^talk\.toml: the session would last about .* at the "
-                                         r"normal pace and 80 words per minute; the limit is 4 hours$"):
+    with pytest.raises(
+        InputError,
+        match=r"^talk\.toml: the session would last about .* at the "
+        r"normal pace and 80 words per minute; the limit is 4 hours$",
+    ):
         build(r, wpm=80)
     # "987654321" is read as 90 characters of words, not 9.
-    assert speech_estimate("987654321", Pace.NORMAL) == pytest.approx(LINE_SECONDS + 90 * CHAR_SECONDS)
+    assert speech_estimate("987654321", Pace.NORMAL) == pytest.approx(
+        LINE_SECONDS + 90 * CHAR_SECONDS
+    )
 
 
 def test_a_long_line_is_spoken_in_pieces_with_their_pauses():
     line = ", ".join(["one two three four five six seven eight nine"] * 8) + "."
-    r = loads(f'title = "Long"\n[[steps]]\ntitle = "S"\nsay = "{line}"\nmotion = "press"\n'
-              'reps = 1\nseconds = 1\n')
+    r = loads(
+        f'title = "Long"\n[[steps]]\ntitle = "S"\nsay = "{line}"\nmotion = "press"\n'
+        "reps = 1\nseconds = 1\n"
+    )
     cues = chapter(build(r), "S")
     says = [i for i, c in enumerate(cues) if isinstance(c, Say) and "one two" in c.text]
     assert len(says) > 1
@@ -469,26 +570,34 @@ def test_huge_routine_is_refused_before_any_cue_is_built(monkeypatch: pytest.Mon
     # 100 steps x 20 phases x 200 reps x 2 sides of 60 s: a 150 kB file asking for 12
     # million beats. It must be refused from its numbers, not after building them.
     phase = '{motion = "press", reps = 200, seconds = 60, sides = ["left", "right"]}'
-    text = "".join(f'[[steps]]\ntitle = "S{i}"\nphases = [{", ".join([phase] * 20)}]\n'
-                   for i in range(100))
+    text = "".join(
+        f'[[steps]]\ntitle = "S{i}"\nphases = [{", ".join([phase] * 20)}]\n' for i in range(100)
+    )
     r = loads('title = "Huge"\n' + text, source="huge.toml")
 
     def no_building(*args, **kwargs):
         raise AssertionError("the cues were built")
 
     monkeypatch.setattr(script_module._Builder, "build", no_building)
-    with pytest.raises(InputError, match=r"^huge\.toml: the session would last about 13333 h 20 min "
-                                         r"at the normal pace; the limit is 4 hours$"):
+    with pytest.raises(
+        InputError,
+        match=r"^huge\.toml: the session would last about 13333 h 20 min "
+        r"at the normal pace; the limit is 4 hours$",
+    ):
         build(r)
 
 
-@pytest.mark.parametrize(("steps", "reps", "minutes", "fits"), [
-    (100, 200, 30, False), pytest.param(5, 1, 30, True, marks=pytest.mark.slow)])
-def test_fitting_a_huge_routine_builds_no_huge_script(monkeypatch: pytest.MonkeyPatch, steps, reps,
-                                                      minutes, fits):
+@pytest.mark.parametrize(
+    ("steps", "reps", "minutes", "fits"),
+    [(100, 200, 30, False), pytest.param(5, 1, 30, True, marks=pytest.mark.slow)],
+)
+def test_fitting_a_huge_routine_builds_no_huge_script(
+    monkeypatch: pytest.MonkeyPatch, steps, reps, minutes, fits
+):
     phase = f'{{motion = "press", reps = {reps}, seconds = 0.3, sides = ["left", "right"]}}'
-    text = "".join(f'[[steps]]\ntitle = "S{i}"\nphases = [{", ".join([phase] * 20)}]\n'
-                   for i in range(steps))
+    text = "".join(
+        f'[[steps]]\ntitle = "S{i}"\nphases = [{", ".join([phase] * 20)}]\n' for i in range(steps)
+    )
     r = loads('title = "Huge"\n' + text, source="huge.toml")
     built: list[int] = []
     real = script_module._Builder.build
@@ -503,8 +612,11 @@ def test_fitting_a_huge_routine_builds_no_huge_script(monkeypatch: pytest.Monkey
         script = build(r, Settings(minutes=minutes))
         assert script.estimate_seconds() == pytest.approx(minutes * 60, rel=0.10)
     else:
-        with pytest.raises(InputError, match=r"^--minutes 30: Huge cannot fit; at the normal pace "
-                                             r"it lasts at least [\d:]+ \(-m [\d.]+ or more fits\)$"):
+        with pytest.raises(
+            InputError,
+            match=r"^--minutes 30: Huge cannot fit; at the normal pace "
+            r"it lasts at least [\d:]+ \(-m [\d.]+ or more fits\)$",
+        ):
             build(r, Settings(minutes=minutes))
     # No script much longer than the target is built (rhythm at most twice the target:
     # 12000 beats of 0.3 s), though the longest scale asks for 200 x 20 x 2 x steps beats.
@@ -515,13 +627,20 @@ def test_fitting_a_huge_routine_builds_no_huge_script(monkeypatch: pytest.Monkey
 def test_rhythm_seconds_is_a_lower_bound_of_the_estimate(pace):
     for routine in (loads(MINI), one_step("hold", 3, 5.0), one_step(extra="hold = 2")):
         script = build(routine, Settings(pace=pace))
-        rhythm = sum(c.seconds for c in script.cues if isinstance(c, Beat)
-                     and c.label and c.sound not in (Sound.START, Sound.BELL, Sound.END))
+        rhythm = sum(
+            c.seconds
+            for c in script.cues
+            if isinstance(c, Beat)
+            and c.label
+            and c.sound not in (Sound.START, Sound.BELL, Sound.END)
+        )
         assert rhythm_seconds(routine, pace) == pytest.approx(rhythm, abs=1e-3)
         assert rhythm_seconds(routine, pace) < script.estimate_seconds()
     breathe = loads('title = "B"\n[[steps]]\ntitle = "Air"\nmotion = "breathe"\nreps = 3\n')
     for routine in (ANMA, builtin("evening"), breathe):
-        assert rhythm_seconds(routine, pace) < build(routine, Settings(pace=pace)).estimate_seconds()
+        assert (
+            rhythm_seconds(routine, pace) < build(routine, Settings(pace=pace)).estimate_seconds()
+        )
 
 
 def test_session_just_under_four_hours_is_built():
@@ -532,18 +651,35 @@ def test_session_just_under_four_hours_is_built():
 
 def test_estimate_is_the_sum_of_the_cues():
     script = build(ANMA)
-    expected = sum(c.seconds for c in script.cues if isinstance(c, Beat | Rest)) + \
-        sum(speech_estimate(c.text, Pace.NORMAL) for c in script.cues if isinstance(c, Say) and not c.over)
+    expected = sum(c.seconds for c in script.cues if isinstance(c, Beat | Rest)) + sum(
+        speech_estimate(c.text, Pace.NORMAL)
+        for c in script.cues
+        if isinstance(c, Say) and not c.over
+    )
     assert script.estimate_seconds() == pytest.approx(expected)
     assert estimate_seconds(script.cues, Pace.NORMAL) == script.estimate_seconds()
     assert 5 * 60 < script.estimate_seconds() < 9 * 60
 
 
-@pytest.mark.parametrize(("n", "word"), [
-    (1, "one"), (7, "seven"), (13, "thirteen"), (20, "twenty"), (21, "twenty one"),
-    (40, "forty"), (58, "fifty eight"), (99, "ninety nine"), (100, "one hundred"),
-    (101, "one hundred and one"), (115, "one hundred and fifteen"),
-    (142, "one hundred and forty two"), (190, "one hundred and ninety"), (200, "two hundred")])
+@pytest.mark.parametrize(
+    ("n", "word"),
+    [
+        (1, "one"),
+        (7, "seven"),
+        (13, "thirteen"),
+        (20, "twenty"),
+        (21, "twenty one"),
+        (40, "forty"),
+        (58, "fifty eight"),
+        (99, "ninety nine"),
+        (100, "one hundred"),
+        (101, "one hundred and one"),
+        (115, "one hundred and fifteen"),
+        (142, "one hundred and forty two"),
+        (190, "one hundred and ninety"),
+        (200, "two hundred"),
+    ],
+)
 def test_number_word(n, word):
     assert number_word(n) == word
 
@@ -564,13 +700,15 @@ def test_texts_are_distinct_in_order():
 
 # ---- describe -------------------------------------------------------------------------------
 
+
 def test_describe():
     script = build(ANMA, Settings(talk=Talk.LESS, pace=Pace.SLOW, count=True))
     lines = describe(script)
     assert lines[0].startswith("Anma facial massage — pace slow, talk less, counting, about ")
     assert re.search(r"about \d+ min$", lines[0])
-    assert [l for l in lines if l.startswith("== ")] == \
-        [f"== {t}" for t in ["Introduction", *STEP_TITLES, "Closing"]]
+    assert [l for l in lines if l.startswith("== ")] == [
+        f"== {t}" for t in ["Introduction", *STEP_TITLES, "Closing"]
+    ]
     assert not any("\n" in l for l in lines)
 
 
@@ -583,12 +721,16 @@ def test_describe_folds_runs_of_beats():
     assert any(l.startswith("  say over 'Last one.' (right)") for l in describe(build(ANMA)))
     assert "  rest     1.5 s" in lines
     # Folding loses no beat: the runs add up to every Beat cue.
-    count = sum(int(m.group(1)) if (m := re.search(r" x(\d+)", l)) else 1
-                for l in lines if l.startswith("  tone"))
+    count = sum(
+        int(m.group(1)) if (m := re.search(r" x(\d+)", l)) else 1
+        for l in lines
+        if l.startswith("  tone")
+    )
     assert count == len(beats(build(ANMA, Settings(talk=Talk.LESS)).cues))
 
 
 # ---- starting part-way ----------------------------------------------------------------------
+
 
 def test_from_a_step_skips_the_ones_before_and_shortens_the_introduction():
     script = build(ANMA, Settings(start=2))
@@ -629,6 +771,7 @@ def test_step_of_each_chapter(start):
 
 # ---- the built-in routines, silence at the script level ---------------------------------------
 
+
 @pytest.mark.parametrize("name", ["anma", "quick", "evening", "neck"])
 @pytest.mark.parametrize("pace", list(Pace))
 def test_no_builtin_leaves_a_long_silence(name, pace):
@@ -652,8 +795,11 @@ def test_a_newline_in_spoken_text_is_a_pause_between_two_cues():
 
 
 def test_a_line_of_emoji_only_is_not_a_cue_and_emoji_stay_in_spoken_lines():
-    r = loads(MINI.replace('say = "Draw small circles."', 'say = "Smile 😊\\n🙂👍🏽"')
-                  .replace('outro = "All done."', 'outro = "✨"'))
+    r = loads(
+        MINI.replace('say = "Draw small circles."', 'say = "Smile 😊\\n🙂👍🏽"').replace(
+            'outro = "All done."', 'outro = "✨"'
+        )
+    )
     spoken = says(build(r).cues)
     assert "Smile 😊" in spoken  # kept as written (cue sheets show it); not spoken
     assert not [t for t in spoken if t in ("🙂👍🏽", "✨")]

@@ -32,9 +32,13 @@ class Running:
     """``coach serve ARGS`` started with its output on pipes; stopped with SIGINT."""
 
     def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
-        self.proc = subprocess.Popen([str(coach_bin()), "serve", *args], stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True,
-                                     env={**os.environ, **(env or {})})
+        self.proc = subprocess.Popen(
+            [str(coach_bin()), "serve", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **(env or {})},
+        )
         assert self.proc.stdout is not None
         self.line = self.proc.stdout.readline().rstrip("\n")
 
@@ -83,21 +87,31 @@ def test_a_busy_port_is_one_line_and_status_2():
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         port = taken.getsockname()[1]
-        r = subprocess.run([str(coach_bin()), "serve", "--port", str(port)], capture_output=True,
-                           text=True, timeout=60)
+        r = subprocess.run(
+            [str(coach_bin()), "serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert r.returncode == 2 and r.stdout == ""
-    assert r.stderr == (f"coach: --port {port}: already in use on 127.0.0.1; stop what uses it "
-                        "or choose another port with --port\n")
+    assert r.stderr == (
+        f"coach: --port {port}: already in use on 127.0.0.1; stop what uses it "
+        "or choose another port with --port\n"
+    )
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--host", "example.com"], "--host example.com: not an IP address"),
-    (["--host", "192.0.2.1"], "--host 192.0.2.1: not an address of this machine"),
-    (["--port", "70000"], "--port 70000: must be from 1 to 65535"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--host", "example.com"], "--host example.com: not an IP address"),
+        (["--host", "192.0.2.1"], "--host 192.0.2.1: not an address of this machine"),
+        (["--port", "70000"], "--port 70000: must be from 1 to 65535"),
+    ],
+)
 def test_bad_places_to_listen_are_one_line_and_status_2(args, words):
-    r = subprocess.run([str(coach_bin()), "serve", *args], capture_output=True, text=True,
-                       timeout=60)
+    r = subprocess.run(
+        [str(coach_bin()), "serve", *args], capture_output=True, text=True, timeout=60
+    )
     assert r.returncode == 2 and r.stderr.startswith(f"coach: {words}")
     assert len(r.stderr.splitlines()) == 1
 
@@ -105,8 +119,12 @@ def test_bad_places_to_listen_are_one_line_and_status_2(args, words):
 def test_on_a_terminal_a_qr_code_follows_the_line():
     port = _free_port()
     leader, follower = pty.openpty()
-    proc = subprocess.Popen([str(coach_bin()), "serve", "--port", str(port)], stdout=follower,
-                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(coach_bin()), "serve", "--port", str(port)],
+        stdout=follower,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
     os.close(follower)
     seen = b""
     try:

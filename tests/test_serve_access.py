@@ -30,7 +30,9 @@ def test_a_token_folder_that_cannot_be_written_is_one_line(own_folders, tmp_path
 
 
 def test_the_token_comes_from_bearer_query_or_cookie():
-    assert access.presented({"token": "q"}, {access.COOKIE: "c"}, {"authorization": "Bearer b"}) == "b"
+    assert (
+        access.presented({"token": "q"}, {access.COOKIE: "c"}, {"authorization": "Bearer b"}) == "b"
+    )
     assert access.presented({"token": "q"}, {access.COOKIE: "c"}, {}) == "q"
     assert access.presented({}, {access.COOKIE: "c"}, {}) == "c"
     assert access.presented({}, {}, {}) == ""
@@ -38,10 +40,17 @@ def test_the_token_comes_from_bearer_query_or_cookie():
     assert not access.allowed("abd", "abc")
 
 
-@pytest.mark.parametrize("header, name", [
-    ("127.0.0.1:8765", "127.0.0.1"), ("LOCALHOST:80", "localhost"), ("[::1]:8765", "::1"),
-    ("[::1]", "::1"), ("example.com", "example.com"), ("", ""),
-])
+@pytest.mark.parametrize(
+    "header, name",
+    [
+        ("127.0.0.1:8765", "127.0.0.1"),
+        ("LOCALHOST:80", "localhost"),
+        ("[::1]:8765", "::1"),
+        ("[::1]", "::1"),
+        ("example.com", "example.com"),
+        ("", ""),
+    ],
+)
 def test_host_names_lose_their_port(header, name):
     assert access.host_name(header) == name
 

@@ -76,20 +76,24 @@ def _cli_error(capsys, *args: str) -> str:
     return err.removeprefix("coach: ")
 
 
-@pytest.mark.parametrize("query, args", [
-    ("pace=brisk", ["--pace", "brisk"]),
-    ("talk=lots", ["--talk", "lots"]),
-    ("minutes=0", ["--minutes", "0"]),
-    ("minutes=500", ["--minutes", "500"]),
-    ("rate=20", ["--rate", "20"]),
-    ("tone-volume=40", ["--tone-volume", "40"]),
-    ("bed-volume=-99", ["--bed-volume", "-99"]),
-    ("bed=forest", ["--bed", "forest"]),
-    ("from=9", ["--from", "9"]),
-    ("from=zz", ["--from", "zz"]),
-])
-def test_every_bad_option_is_400_with_the_command_lines_message(served, capsys, tmp_path, query,
-                                                                 args):
+@pytest.mark.parametrize(
+    "query, args",
+    [
+        ("pace=brisk", ["--pace", "brisk"]),
+        ("talk=lots", ["--talk", "lots"]),
+        ("minutes=0", ["--minutes", "0"]),
+        ("minutes=500", ["--minutes", "500"]),
+        ("rate=20", ["--rate", "20"]),
+        ("tone-volume=40", ["--tone-volume", "40"]),
+        ("bed-volume=-99", ["--bed-volume", "-99"]),
+        ("bed=forest", ["--bed", "forest"]),
+        ("from=9", ["--from", "9"]),
+        ("from=zz", ["--from", "zz"]),
+    ],
+)
+def test_every_bad_option_is_400_with_the_command_lines_message(
+    served, capsys, tmp_path, query, args
+):
     expected = _cli_error(capsys, "export", "quick", "-o", str(tmp_path / "q.mp3"), *args)
     assert not list(tmp_path.iterdir())
     for path in ("/api/session.mp3", "/api/chapters.json", "/api/script"):
@@ -99,17 +103,20 @@ def test_every_bad_option_is_400_with_the_command_lines_message(served, capsys, 
         assert _json(body) == {"error": expected}
 
 
-@pytest.mark.parametrize("query, words", [
-    ("count=maybe", ["--count maybe", "true or false"]),
-    ("no-tones=perhaps", ["--no-tones perhaps", "true or false"]),
-    ("minutes=soon", ["--minutes soon", "a number"]),
-    ("rate=fast", ["--rate fast", "whole number"]),
-    ("bed=/etc/passwd", ["--bed /etc/passwd", "not a built-in bed"]),
-    ("bed=../../x.wav", ["not a built-in bed"]),
-    ("color=red", ["unknown option 'color'"]),
-    ("sounds=/tmp", ["unknown option 'sounds'"]),
-    ("output-dir=/tmp", ["unknown option 'output-dir'"]),
-])
+@pytest.mark.parametrize(
+    "query, words",
+    [
+        ("count=maybe", ["--count maybe", "true or false"]),
+        ("no-tones=perhaps", ["--no-tones perhaps", "true or false"]),
+        ("minutes=soon", ["--minutes soon", "a number"]),
+        ("rate=fast", ["--rate fast", "whole number"]),
+        ("bed=/etc/passwd", ["--bed /etc/passwd", "not a built-in bed"]),
+        ("bed=../../x.wav", ["not a built-in bed"]),
+        ("color=red", ["unknown option 'color'"]),
+        ("sounds=/tmp", ["unknown option 'sounds'"]),
+        ("output-dir=/tmp", ["unknown option 'output-dir'"]),
+    ],
+)
 def test_values_the_web_cannot_take_are_400_naming_the_option(served, query, words):
     status, _, body = served.get(f"/api/session.mp3?routine=quick&{query}")
     assert status == 400
@@ -138,8 +145,18 @@ def test_session_bytes_equal_coach_export_and_ranges_are_those_bytes(served, own
     query = "/api/session.mp3?routine=mini&pace=fast&bed=rain"
     status, headers, body = served.get(query)
     assert status == 200 and headers["content-type"] == "audio/mpeg"
-    r = run_coach("export", "mini", "--pace", "fast", "--bed", "rain", "-o", tmp_path / "m.mp3",
-                  "--chapters", tmp_path / "m.json")
+    r = run_coach(
+        "export",
+        "mini",
+        "--pace",
+        "fast",
+        "--bed",
+        "rain",
+        "-o",
+        tmp_path / "m.mp3",
+        "--chapters",
+        tmp_path / "m.json",
+    )
     assert r.returncode == 0, r.stderr
     exported = (tmp_path / "m.mp3").read_bytes()
     assert body == exported
@@ -260,8 +277,12 @@ def _post(served: Served, path: str, body: object) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection(where.hostname, where.port, timeout=60)
     try:
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        conn.request("POST", f"{path}&token={served.token}", body=data,
-                     headers={"Content-Type": "application/json"})
+        conn.request(
+            "POST",
+            f"{path}&token={served.token}",
+            body=data,
+            headers={"Content-Type": "application/json"},
+        )
         answer = conn.getresponse()
         return answer.status, answer.read()
     finally:
@@ -277,17 +298,21 @@ def test_the_pages_practice_is_recorded_in_the_history(served, own_folders, caps
     user_routine(own_folders)
     path = "/api/progress?routine=mini&pace=fast"
     uid = "ab" * 16
-    for report in ({"session": uid, "event": "start"},
-                   {"session": uid, "event": "chapter", "chapter": 0, "seconds": 0},
-                   {"session": uid, "event": "chapter", "chapter": 1, "seconds": 7.5},
-                   {"session": uid, "event": "chapter", "chapter": 2, "seconds": 21.25}):
+    for report in (
+        {"session": uid, "event": "start"},
+        {"session": uid, "event": "chapter", "chapter": 0, "seconds": 0},
+        {"session": uid, "event": "chapter", "chapter": 1, "seconds": 7.5},
+        {"session": uid, "event": "chapter", "chapter": 2, "seconds": 21.25},
+    ):
         assert _post(served, path, report)[0] == 204
     (entry,) = _history(capsys)
     assert entry["routine"] == "mini" and entry["outcome"] == "playing"
     assert entry["steps_done"] == 1 and entry["steps_total"] == 2
     assert entry["options"]["pace"] == "fast"
-    assert _post(served, path, {"session": uid, "event": "end", "finished": True,
-                                "seconds": 56.0})[0] == 204
+    assert (
+        _post(served, path, {"session": uid, "event": "end", "finished": True, "seconds": 56.0})[0]
+        == 204
+    )
     (entry,) = _history(capsys)
     assert entry["outcome"] == "finished" and entry["steps_done"] == 2 and entry["seconds"] == 56.0
     # A report for a session no one started is no error and records nothing.
@@ -304,15 +329,18 @@ def test_history_off_in_the_settings_records_nothing(served, own_folders, capsys
     assert json.loads(capsys.readouterr().out or "[]") == []
 
 
-@pytest.mark.parametrize("body, words", [
-    (b"not json", "a JSON object"),
-    ({"session": "x", "event": "start"}, "'session'"),
-    ({"session": "ab" * 16, "event": "jump"}, "'event'"),
-    ({"session": "ab" * 16, "event": "chapter", "chapter": -1}, "'chapter'"),
-    ({"session": "ab" * 16, "event": "end", "seconds": "long"}, "'seconds'"),
-    ({"session": "ab" * 16, "event": "end", "finished": "yes"}, "'finished'"),
-    (b"{" + b" " * 5000 + b"}", "at most 4096 bytes"),
-])
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        (b"not json", "a JSON object"),
+        ({"session": "x", "event": "start"}, "'session'"),
+        ({"session": "ab" * 16, "event": "jump"}, "'event'"),
+        ({"session": "ab" * 16, "event": "chapter", "chapter": -1}, "'chapter'"),
+        ({"session": "ab" * 16, "event": "end", "seconds": "long"}, "'seconds'"),
+        ({"session": "ab" * 16, "event": "end", "finished": "yes"}, "'finished'"),
+        (b"{" + b" " * 5000 + b"}", "at most 4096 bytes"),
+    ],
+)
 def test_a_bad_progress_report_is_400(served, body, words):
     status, answer = _post(served, "/api/progress?routine=quick", body)
     assert status == 400 and words in _json(answer)["error"]
@@ -323,8 +351,9 @@ def test_a_damaged_history_is_400_with_its_line(served, own_folders):
     history = own_folders["data"] / "history.sqlite3"
     history.parent.mkdir(parents=True)
     history.write_bytes(b"not a database at all " * 10)
-    status, answer = _post(served, "/api/progress?routine=mini", {"session": "ab" * 16,
-                                                                   "event": "start"})
+    status, answer = _post(
+        served, "/api/progress?routine=mini", {"session": "ab" * 16, "event": "start"}
+    )
     message = _json(answer)["error"]
     assert status == 400 and str(history) in message and "\n" not in message
     assert history.read_bytes() == b"not a database at all " * 10  # left as it was

@@ -33,7 +33,9 @@ def test_the_feed_has_one_exact_episode_per_routine(served: Served, own_folders,
     mini = user_routine(own_folders)
     user_routine(own_folders, "broken", "title = 3\n")  # left out, not a failure
     # Saved settings: every episode is made at them (eSpeak NG: quick to make the five).
-    (own_folders["config"] / "config.toml").write_text('pace = "fast"\nmono = true\nvoice = "en-us"\n')
+    (own_folders["config"] / "config.toml").write_text(
+        'pace = "fast"\nmono = true\nvoice = "en-us"\n'
+    )
     port = urlsplit(served.base).port
     status, headers, xml = served.get("/feed.xml", {"Host": f"localhost:{port}"}, timeout=900)
     assert status == 200 and headers["content-type"].startswith("application/rss+xml")
@@ -46,8 +48,13 @@ def test_the_feed_has_one_exact_episode_per_routine(served: Served, own_folders,
     entries = {e.title: e for e in feed.entries}
     items = ElementTree.fromstring(xml).iter("item")
     chapter_links = {item.findtext("guid"): item.find(f"{{{PODCAST}}}chapters") for item in items}
-    assert set(entries) == {"Anma facial massage", "Evening anma", "Neck strokes", "Quick anma",
-                            "Mini"}
+    assert set(entries) == {
+        "Anma facial massage",
+        "Evening anma",
+        "Neck strokes",
+        "Quick anma",
+        "Mini",
+    }
     for entry in feed.entries:
         (enclosure,) = entry.enclosures
         assert enclosure.type == "audio/mpeg"
@@ -77,6 +84,8 @@ def test_the_feed_has_one_exact_episode_per_routine(served: Served, own_folders,
     assert {e.title: e.id for e in again.entries} == {e.title: e.id for e in feed.entries}
     assert again.entries[0].enclosures[0].href.startswith(served.base)  # the host it was asked by
     mini.write_text(MINI.replace("All done.", "All done, well done."))
-    changed = {e.title: e.id for e in feedparser.parse(served.get("/feed.xml", timeout=900)[2]).entries}
+    changed = {
+        e.title: e.id for e in feedparser.parse(served.get("/feed.xml", timeout=900)[2]).entries
+    }
     assert changed["Mini"] != entries["Mini"].id
     assert changed["Quick anma"] == entries["Quick anma"].id

@@ -28,8 +28,11 @@ def browser() -> Iterator[object]:
     assert Path(CHROMIUM).exists(), "chromium is not installed: run scripts/setup"
     with sync_playwright() as p:
         # Autoplay allowed: a test has no user to tap play.
-        found = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                  args=["--autoplay-policy=no-user-gesture-required"])
+        found = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--autoplay-policy=no-user-gesture-required"],
+        )
         try:
             yield found
         finally:
@@ -66,14 +69,17 @@ def _player(p: object) -> None:
     assert p.is_hidden("#error"), p.text_content("#error")  # type: ignore[attr-defined]
 
 
-def test_a_deep_link_plays_with_chapters_and_lock_screen_metadata(served: Served, own_folders,
-                                                                   page: Page, tmp_path):
+def test_a_deep_link_plays_with_chapters_and_lock_screen_metadata(
+    served: Served, own_folders, page: Page, tmp_path
+):
     user_routine(own_folders)
     p = page.page
     p.goto(f"{served.base}/?routine=mini&pace=fast&autoplay=1&token={served.token}")
     _player(p)
-    starts = [float(s) for s in p.eval_on_selector_all(
-        "#chapters button", "bs => bs.map(b => b.dataset.start)")]
+    starts = [
+        float(s)
+        for s in p.eval_on_selector_all("#chapters button", "bs => bs.map(b => b.dataset.start)")
+    ]
     chapters = served.get("/api/chapters.json?routine=mini&pace=fast")[2]
     expected = json.loads(chapters)["chapters"]
     assert starts == [c["startTime"] for c in expected]
@@ -83,8 +89,10 @@ def test_a_deep_link_plays_with_chapters_and_lock_screen_metadata(served: Served
     p.wait_for_function("document.getElementById('audio').currentTime > 0.5", timeout=30_000)
     assert p.evaluate("document.getElementById('audio').paused") is False
     assert p.get_attribute("#chapters li:nth-child(1)", "aria-current") == "step"
-    meta = p.evaluate("(() => { const m = navigator.mediaSession.metadata; "
-                      "return m && {title: m.title, album: m.album, artist: m.artist}; })()")
+    meta = p.evaluate(
+        "(() => { const m = navigator.mediaSession.metadata; "
+        "return m && {title: m.title, album: m.album, artist: m.artist}; })()"
+    )
     assert meta == {"title": expected[0]["title"], "album": "Mini", "artist": "coach"}
     left = p.text_content("#left")
     assert left and left.endswith(" left")
@@ -96,13 +104,18 @@ def test_a_deep_link_plays_with_chapters_and_lock_screen_metadata(served: Served
     p.wait_for_function(
         f"(() => {{ const a = document.getElementById('audio'); "
         f"return !a.seeking && a.currentTime >= {start} && a.currentTime < {start} + 2; }})()",
-        timeout=30_000)
-    p.wait_for_function(f"document.querySelector('#chapters li:nth-child({target})')"
-                        ".getAttribute('aria-current') === 'step'", timeout=10_000)
+        timeout=30_000,
+    )
+    p.wait_for_function(
+        f"document.querySelector('#chapters li:nth-child({target})')"
+        ".getAttribute('aria-current') === 'step'",
+        timeout=10_000,
+    )
     assert p.evaluate("navigator.mediaSession.metadata.title") == expected[target - 1]["title"]
     assert p.text_content("#step").startswith(f"{target}/{len(expected)} ")
-    p.wait_for_function(f"document.getElementById('audio').currentTime > {start} + 0.3",
-                        timeout=30_000)  # and plays on from there
+    p.wait_for_function(
+        f"document.getElementById('audio').currentTime > {start} + 0.3", timeout=30_000
+    )  # and plays on from there
     assert p.is_visible("#wake")
     assert p.get_attribute("#download", "href").startswith("/api/session.mp3?")
     _screenshot(p, tmp_path / "serve-player.png")
@@ -148,9 +161,9 @@ def _screenshot(p: object, path: Path) -> None:
         shutil.copyfile(path, Path(wanted) / path.name)
 
 
-def test_the_chooser_lists_routines_with_lengths_and_links_to_the_player(served: Served,
-                                                                         own_folders, page: Page,
-                                                                         tmp_path):
+def test_the_chooser_lists_routines_with_lengths_and_links_to_the_player(
+    served: Served, own_folders, page: Page, tmp_path
+):
     user_routine(own_folders)
     (own_folders["config"] / "config.toml").write_text('pace = "slow"\n')
     p = page.page
@@ -173,8 +186,9 @@ def test_the_chooser_lists_routines_with_lengths_and_links_to_the_player(served:
     assert page.errors == []
 
 
-def test_an_error_shows_the_command_lines_message(served: Served, own_folders, page: Page,
-                                                  capsys, tmp_path):
+def test_an_error_shows_the_command_lines_message(
+    served: Served, own_folders, page: Page, capsys, tmp_path
+):
     from coach import cli
 
     p = page.page

@@ -53,18 +53,42 @@ ROUTINES = {"mini": MINI, "phases": PHASES, "rhythm": RHYTHM}
 MATRIX = [
     pytest.param("mini", Options(), id="mini"),
     pytest.param("mini", Options(mix=Mix(channels=1)), id="mini mono"),
-    pytest.param("mini", Options(settings=Settings(talk=Talk.LESS), mix=Mix(tone_volume=10.0)),
-                 id="mini talk less, tones +10"),
-    pytest.param("mini", Options(rate=300, mix=Mix(tone_volume=-30.0)), id="mini rate 300, tones -30", marks=pytest.mark.slow),
-    pytest.param("mini", Options(settings=Settings(count=True, tones=False), mix=Mix(tones=False)),
-                 id="mini counting, no tones", marks=pytest.mark.slow),
-    pytest.param("phases", Options(settings=Settings(talk=Talk.LESS)), id="phases talk less", marks=pytest.mark.slow),
-    pytest.param("phases", Options(settings=Settings(pace=Pace.SLOW, talk=Talk.MORE),
-                                   mix=Mix(channels=1)),
-                 id="phases slow, talk more, mono", marks=pytest.mark.slow),
+    pytest.param(
+        "mini",
+        Options(settings=Settings(talk=Talk.LESS), mix=Mix(tone_volume=10.0)),
+        id="mini talk less, tones +10",
+    ),
+    pytest.param(
+        "mini",
+        Options(rate=300, mix=Mix(tone_volume=-30.0)),
+        id="mini rate 300, tones -30",
+        marks=pytest.mark.slow,
+    ),
+    pytest.param(
+        "mini",
+        Options(settings=Settings(count=True, tones=False), mix=Mix(tones=False)),
+        id="mini counting, no tones",
+        marks=pytest.mark.slow,
+    ),
+    pytest.param(
+        "phases",
+        Options(settings=Settings(talk=Talk.LESS)),
+        id="phases talk less",
+        marks=pytest.mark.slow,
+    ),
+    pytest.param(
+        "phases",
+        Options(settings=Settings(pace=Pace.SLOW, talk=Talk.MORE), mix=Mix(channels=1)),
+        id="phases slow, talk more, mono",
+        marks=pytest.mark.slow,
+    ),
     pytest.param("rhythm", Options(), id="rhythm", marks=pytest.mark.slow),
-    pytest.param("rhythm", Options(mix=Mix(channels=1, tone_volume=-10.0)),
-                 id="rhythm mono, tones -10", marks=pytest.mark.slow),
+    pytest.param(
+        "rhythm",
+        Options(mix=Mix(channels=1, tone_volume=-10.0)),
+        id="rhythm mono, tones -10",
+        marks=pytest.mark.slow,
+    ),
 ]
 #: ... and end to end, as a listener's tools read the exported file (ffmpeg's ebur128).
 EXPORTS = [
@@ -86,8 +110,9 @@ def test_every_session_lands_at_its_loudness(name, options):
     assert true_peak <= MAX_TRUE_PEAK, f"{true_peak} dBTP"
 
 
-@pytest.mark.parametrize(("name", "args", "fmt"), EXPORTS,
-                         ids=[f"{n} {' '.join(a)} {f}" for n, a, f in EXPORTS])
+@pytest.mark.parametrize(
+    ("name", "args", "fmt"), EXPORTS, ids=[f"{n} {' '.join(a)} {f}" for n, a, f in EXPORTS]
+)
 def test_every_exported_session_lands_at_its_loudness(tmp_path: Path, name, args, fmt):
     routine = name
     if name in ROUTINES:
@@ -156,9 +181,11 @@ def test_a_slow_routine_is_never_silent_for_five_seconds(tmp_path: Path, args):
     assert silent_frames > 20  # there are pauses, and the scan finds them
 
 
-TALKY = "title = \"Talky\"\n\n" + "\n".join(
-    f"[[steps]]\ntitle = \"Step {n}\"\nsay = \"Line {n}. Breathe in slowly, and let step {n} "
-    f"go.\"\nmotion = \"press\"\nreps = 1\nseconds = 1.0\n" for n in range(1, 13))
+TALKY = 'title = "Talky"\n\n' + "\n".join(
+    f'[[steps]]\ntitle = "Step {n}"\nsay = "Line {n}. Breathe in slowly, and let step {n} '
+    f'go."\nmotion = "press"\nreps = 1\nseconds = 1.0\n'
+    for n in range(1, 13)
+)
 
 
 @pytest.mark.slow  # renders twelve chapters twice
@@ -179,8 +206,9 @@ def test_a_session_keeps_only_the_clips_it_used_last(monkeypatch):
         sizes.append(bounded.clips.kept_bytes)
     assert np.array_equal(np.concatenate(got), expected)
     assert max(sizes) <= 3 * kept  # levelled (int16) and spoken (float32) at most a clip each
-    assert np.array_equal(np.concatenate([bounded.chapter(k).pcm for k in range(bounded.chapter_count)]),
-                          expected)
+    assert np.array_equal(
+        np.concatenate([bounded.chapter(k).pcm for k in range(bounded.chapter_count)]), expected
+    )
     whole.close()
     bounded.close()
 

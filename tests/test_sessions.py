@@ -31,28 +31,38 @@ def test_a_kept_session_is_the_file_coach_export_writes(tmp_path, mini, mini_pat
     options = _options(pace="fast")
     name = sessions.key(mini, options, ".mp3")
     kept = store.render(name, mini, options, ".mp3")
-    r = run_coach("export", mini_path, "--pace", "fast", "-o", tmp_path / "e.mp3",
-                  "--chapters", tmp_path / "e.json")
+    r = run_coach(
+        "export",
+        mini_path,
+        "--pace",
+        "fast",
+        "-o",
+        tmp_path / "e.mp3",
+        "--chapters",
+        tmp_path / "e.json",
+    )
     assert r.returncode == 0, r.stderr
     assert kept.audio.read_bytes() == (tmp_path / "e.mp3").read_bytes()
     assert kept.chapters.read_bytes() == (tmp_path / "e.json").read_bytes()
     assert kept.size == kept.audio.stat().st_size and len(kept.sha256) == 64
     assert store.find(name) == kept
     assert sorted(p.name for p in store.root.iterdir()) == sorted(
-        [f"{name}.mp3", f"{name}.json", f"{name}.chapters.json"])
+        [f"{name}.mp3", f"{name}.json", f"{name}.chapters.json"]
+    )
 
 
 def test_keys_follow_everything_that_decides_the_audio(mini, mini_path):
     base = sessions.key(mini, _options(), ".mp3")
     assert sessions.key(mini, _options(), ".mp3") == base
-    others = [sessions.key(mini, _options(pace="slow"), ".mp3"),
-              sessions.key(mini, _options(bed="rain"), ".mp3"),
-              sessions.key(mini, _options(bed="rain", bed_volume=-3), ".mp3"),
-              sessions.key(mini, _options(voice="en-us"), ".mp3"),
-              sessions.key(mini, _options(mono=True), ".mp3"),
-              sessions.key(mini, _options(), ".wav"),
-              sessions.key(load(_write(mini_path, "All done", "Done"), name="mini"),
-                           _options(), ".mp3")]
+    others = [
+        sessions.key(mini, _options(pace="slow"), ".mp3"),
+        sessions.key(mini, _options(bed="rain"), ".mp3"),
+        sessions.key(mini, _options(bed="rain", bed_volume=-3), ".mp3"),
+        sessions.key(mini, _options(voice="en-us"), ".mp3"),
+        sessions.key(mini, _options(mono=True), ".mp3"),
+        sessions.key(mini, _options(), ".wav"),
+        sessions.key(load(_write(mini_path, "All done", "Done"), name="mini"), _options(), ".mp3"),
+    ]
     assert len({base, *others}) == len(others) + 1
 
 

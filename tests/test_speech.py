@@ -88,7 +88,7 @@ def test_sentences_are_joined_with_coach_pause():
     # Resampled 16 kHz -> RATE: 0.3 s of tone plus the kept lead and tail.
     assert len(one) == pytest.approx((0.3 + speaker_mod.LEAD + speaker_mod.TAIL) * RATE, abs=2)
     assert len(two) == 2 * len(one) + round(SENTENCE_PAUSE * RATE)
-    gap = two[len(one): len(one) + round(SENTENCE_PAUSE * RATE)]
+    gap = two[len(one) : len(one) + round(SENTENCE_PAUSE * RATE)]
     assert not gap.any()
     # Every edge is faded: no piece starts or ends on a click.
     assert abs(one[0]) < 1e-3 and abs(one[-1]) < 1e-3
@@ -149,7 +149,9 @@ def test_default_voice_is_the_neural_one():
 
 @pytest.mark.parametrize("spec", ["hibari:heart", "heart", "HIBARI:Heart", "hibari:"])
 def test_neural_specs(spec):
-    assert speech.open_speaker(spec, 150, cache=False).choice == speech.VoiceChoice("hibari", "heart", 150)
+    assert speech.open_speaker(spec, 150, cache=False).choice == speech.VoiceChoice(
+        "hibari", "heart", 150
+    )
 
 
 @pytest.mark.parametrize("spec", ["hibari:emma", "hibari:nope", "nope:heart"])
@@ -165,7 +167,12 @@ def test_voices_lists_every_engine_and_no_downloads():
     assert engines == {"hibari", "kokoro-ja", "espeak"}
     assert [v.id for v in found if v.engine == "hibari"] == ["heart"]
     assert [v.id for v in found if v.engine == "kokoro-ja"] == [
-        "jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo"]
+        "jf_alpha",
+        "jf_gongitsune",
+        "jf_nezumi",
+        "jf_tebukuro",
+        "jm_kumo",
+    ]
     assert found[0].spec == speech.default_spec()
     specs = {v.spec for v in found}
     for code in languages.names():  # every language's default voice is there

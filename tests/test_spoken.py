@@ -10,18 +10,21 @@ from hypothesis import strategies as st
 from coach.spoken import is_speakable, speakable, spoken_length
 
 
-@pytest.mark.parametrize(("text", "spoken"), [
-    ("Smile 😊", "Smile"),
-    ("Smile 😊.", "Smile."),
-    ("Relax ✨ your jaw 👍🏽, then rest", "Relax your jaw, then rest"),
-    ("👨‍👩‍👧 together", "together"),          # a zero-width-joined family
-    ("Flags 🇯🇵!", "Flags!"),                   # regional indicators
-    ("Press ❤️ lightly", "Press lightly"),       # a variation selector after the heart
-    ("Go → up ↑", "Go up"),                     # arrows are pictures too
-    ("Café, naïve, São Paulo", "Café, naïve, São Paulo"),
-    ("Count 1, 2, 3: 50% and $5 + tax = more", "Count 1, 2, 3: 50% and $5 + tax = more"),
-    ("按摩 (anma), «press»", "按摩 (anma), «press»"),
-])
+@pytest.mark.parametrize(
+    ("text", "spoken"),
+    [
+        ("Smile 😊", "Smile"),
+        ("Smile 😊.", "Smile."),
+        ("Relax ✨ your jaw 👍🏽, then rest", "Relax your jaw, then rest"),
+        ("👨‍👩‍👧 together", "together"),  # a zero-width-joined family
+        ("Flags 🇯🇵!", "Flags!"),  # regional indicators
+        ("Press ❤️ lightly", "Press lightly"),  # a variation selector after the heart
+        ("Go → up ↑", "Go up"),  # arrows are pictures too
+        ("Café, naïve, São Paulo", "Café, naïve, São Paulo"),
+        ("Count 1, 2, 3: 50% and $5 + tax = more", "Count 1, 2, 3: 50% and $5 + tax = more"),
+        ("按摩 (anma), «press»", "按摩 (anma), «press»"),
+    ],
+)
 def test_speakable(text, spoken):
     assert speakable(text) == spoken
 
@@ -53,14 +56,22 @@ def test_an_emoji_is_not_spoken_by_the_real_voice(mini_path):
     assert np.array_equal(session.clip("Smile 😊"), session.clip("Smile"))
 
 
-@pytest.mark.parametrize(("text", "length"), [
-    ("Breathe in.", 11),
-    ("Hold for 30 seconds.", len("Hold for thirty seconds.")),
-    ("987654321", len("nine hundred eighty-seven million six hundred fifty-four thousand "
-                      "three hundred twenty-one")),
-    ("1000000", len("one million")),
-    ("Smile 😊", 5),
-    ("1" * 40, 6 * 40),  # past the named scales: digit by digit
-])
+@pytest.mark.parametrize(
+    ("text", "length"),
+    [
+        ("Breathe in.", 11),
+        ("Hold for 30 seconds.", len("Hold for thirty seconds.")),
+        (
+            "987654321",
+            len(
+                "nine hundred eighty-seven million six hundred fifty-four thousand "
+                "three hundred twenty-one"
+            ),
+        ),
+        ("1000000", len("one million")),
+        ("Smile 😊", 5),
+        ("1" * 40, 6 * 40),  # past the named scales: digit by digit
+    ],
+)
 def test_spoken_length_counts_numbers_as_their_words(text, length):
     assert spoken_length(text) == length

@@ -97,7 +97,12 @@ def test_write_wav_round_trip(tmp_path):
     x = np.array([[0.0, 1.0], [-1.0, 0.5], [2.0, -2.0]], dtype=np.float32)
     tones.write_wav(tmp_path / "x.wav", x)
     with wave.open(str(tmp_path / "x.wav"), "rb") as w:
-        assert (w.getnchannels(), w.getsampwidth(), w.getframerate(), w.getnframes()) == (2, 2, RATE, 3)
+        assert (w.getnchannels(), w.getsampwidth(), w.getframerate(), w.getnframes()) == (
+            2,
+            2,
+            RATE,
+            3,
+        )
         data = np.frombuffer(w.readframes(3), dtype="<i2").reshape(3, 2)
     assert data.tolist() == [[0, 32767], [-32767, 16384], [32767, -32768]]
 
@@ -147,8 +152,24 @@ from coach.errors import InputError  # noqa: E402
 
 def ffmpeg_sound(path: Path, source: str, seconds: float) -> Path:
     """A sound file made by ffmpeg from a lavfi ``source``; the format follows the suffix."""
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"{source}:duration={seconds}",
-                    "-ar", "44100", "-ac", "2", str(path)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"{source}:duration={seconds}",
+            "-ar",
+            "44100",
+            "-ac",
+            "2",
+            str(path),
+        ],
+        check=True,
+    )
     return path
 
 
@@ -165,7 +186,10 @@ def pack_folder(tmp_path):
 def test_pack_replaces_its_sounds_and_leaves_the_others(pack_folder):
     (pack_folder / "bell.ogg.bak").write_bytes(b"an old copy: not a second bell")
     pack = tones.sound_pack(pack_folder)
-    assert pack.files == ((Sound.CIRCLE, pack_folder / "Circle.flac"), (Sound.BELL, pack_folder / "bell.ogg"))
+    assert pack.files == (
+        (Sound.CIRCLE, pack_folder / "Circle.flac"),
+        (Sound.BELL, pack_folder / "bell.ogg"),
+    )
     assert pack.ignored == ("bell.ogg.bak", "readme.txt")
     bell = tones.load(Sound.BELL, pack)
     assert bell.dtype == np.float32 and len(bell) == pytest.approx(2.0 * RATE, abs=RATE // 100)
@@ -190,8 +214,21 @@ def test_a_loud_file_is_turned_down_and_a_quiet_one_up(tmp_path):
     for name, volume in (("loud", "1.0"), ("quiet", "0.01")):
         folder = tmp_path / name
         folder.mkdir()
-        subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "anoisesrc=duration=1:seed=3",
-                        "-af", f"volume={volume}", str(folder / "press.wav")], check=True)
+        subprocess.run(
+            [
+                "ffmpeg",
+                "-v",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                "anoisesrc=duration=1:seed=3",
+                "-af",
+                f"volume={volume}",
+                str(folder / "press.wav"),
+            ],
+            check=True,
+        )
     loud = tones.load(Sound.PRESS, tones.sound_pack(tmp_path / "loud"))
     quiet = tones.load(Sound.PRESS, tones.sound_pack(tmp_path / "quiet"))
     assert np.max(np.abs(loud)) == pytest.approx(np.max(np.abs(quiet)), rel=0.01)
@@ -204,15 +241,29 @@ def test_a_file_that_will_not_decode_is_named(pack_folder):
 
 
 def test_a_silent_file_is_named(pack_folder):
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "anullsrc=duration=1",
-                    str(pack_folder / "end.wav")], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "anullsrc=duration=1",
+            str(pack_folder / "end.wav"),
+        ],
+        check=True,
+    )
     with pytest.raises(InputError, match=r"pack/end\.wav: is silent"):
         tones.sound_pack(pack_folder)
 
 
 def test_two_files_for_one_sound(pack_folder):
     ffmpeg_sound(pack_folder / "bell.wav", "sine=frequency=700", 0.5)
-    with pytest.raises(InputError, match=r"--sounds .*pack: 2 files for the bell sound \(bell\.ogg, bell\.wav\); keep one"):
+    with pytest.raises(
+        InputError,
+        match=r"--sounds .*pack: 2 files for the bell sound \(bell\.ogg, bell\.wav\); keep one",
+    ):
         tones.sound_pack(pack_folder)
 
 
@@ -238,7 +289,7 @@ def test_seconds_is_how_long_a_sound_sounds(sound):
     assert tones.seconds(sound) == len(x) / RATE
     assert 0.1 < tones.seconds(sound) <= 3.0
     if sound is not Sound.SUSTAIN:  # the loop is seamless, not faded
-        assert np.max(np.abs(x[-RATE // 100:])) < 0.1 * np.max(np.abs(x))  # 20 dB down
+        assert np.max(np.abs(x[-RATE // 100 :])) < 0.1 * np.max(np.abs(x))  # 20 dB down
 
 
 def test_the_listed_lengths_are_the_sounds_own():
@@ -258,7 +309,9 @@ def test_the_script_engine_needs_no_audio_library():
 
     # The pure stages and the settings file load no audio library (nor any engine, bed or
     # renderer): python -c "import coach.timeline, coach.config, ..." loads no numpy.
-    code = ("import sys, coach.timeline, coach.config, coach.script, coach.routine, "
-            "coach.cuesheet, coach.options; print('numpy' in sys.modules)")
+    code = (
+        "import sys, coach.timeline, coach.config, coach.script, coach.routine, "
+        "coach.cuesheet, coach.options; print('numpy' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -33,8 +33,10 @@ def test_a_missing_untranslated_or_changed_message_is_named():
     catalog.get(phrases.PHRASES["release"], context="release").string = ""
     catalog.get(phrases.PHRASES["halfway"], context="halfway").flags.add("fuzzy")
     assert translations.problems(catalog) == [
-        "fuzzy (the English changed): [halfway] 'Halfway.'", "missing: [hold] 'Hold.'",
-        "untranslated: [release] 'Release.'"]
+        "fuzzy (the English changed): [halfway] 'Halfway.'",
+        "missing: [hold] 'Hold.'",
+        "untranslated: [release] 'Release.'",
+    ]
 
 
 def test_japanese_has_a_catalog():
@@ -42,6 +44,10 @@ def test_japanese_has_a_catalog():
 
 
 def test_catalogs_check_passes_on_the_committed_files():
-    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "catalogs"), "--check"],
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "catalogs"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stdout + r.stderr

@@ -87,8 +87,11 @@ def resolve(spec: str, volume: float = 0.0) -> Bed | None:
     except ValueError as exc:
         raise OptionError("--bed", spec, str(exc)) from None
     if not path.exists():
-        raise OptionError("--bed", spec, "no such file, and not a built-in bed "
-                          f"({', '.join(builtin_names())}, or {NONE})")
+        raise OptionError(
+            "--bed",
+            spec,
+            f"no such file, and not a built-in bed ({', '.join(builtin_names())}, or {NONE})",
+        )
     if not path.is_file():
         raise OptionError("--bed", spec, "is not a file")
     path = path.resolve()
@@ -137,7 +140,7 @@ def seamless(x: np.ndarray, rate: int = RATE) -> np.ndarray:
     mono = x.astype(np.float64).sum(axis=1)
     h = mono[:fade]
     for cut in range(n - fade, n - fade - search - 1, -max(1, rate // 2000)):
-        t = mono[cut: cut + fade]
+        t = mono[cut : cut + fade]
         denom = np.sqrt(np.dot(h, h) * np.dot(t, t))
         r = float(np.dot(h, t) / denom) if denom > 0 else 0.0
         if r > best_r:
@@ -147,7 +150,7 @@ def seamless(x: np.ndarray, rate: int = RATE) -> np.ndarray:
         theta = np.linspace(0, 0.5 * np.pi, fade, endpoint=False)[:, None]
         a, b = np.sin(theta), np.cos(theta)
         r = max(0.0, best_r)
-        tail = x[best: best + fade].astype(np.float64)
+        tail = x[best : best + fade].astype(np.float64)
         loop[:fade] = ((head * a + tail * b) / np.sqrt(1 + 2 * r * a * b)).astype(np.float32)
     return loop
 
@@ -186,14 +189,22 @@ def _builtin(name: str) -> tuple[np.ndarray, tuple[float, float]]:
     stored_name = f"{name}-v{SYNTH_VERSION}-{RATE}.npz"
     try:
         with owned.folder(cache_folder()) as folder:
-            fd = os.open(stored_name, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC,
-                         dir_fd=folder)
+            fd = os.open(
+                stored_name,
+                os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC,
+                dir_fd=folder,
+            )
             with open(fd, "rb") as raw:
                 if not stat.S_ISREG(os.fstat(fd).st_mode):
                     raise OSError(errno.EINVAL, "not a regular file")
                 with np.load(raw, allow_pickle=False) as f:
                     stored, lufs = f["loop"], f["lufs"]
-        if stored.ndim == 2 and stored.shape[1] == 2 and stored.dtype == np.int16 and len(lufs) == 2:
+        if (
+            stored.ndim == 2
+            and stored.shape[1] == 2
+            and stored.dtype == np.int16
+            and len(lufs) == 2
+        ):
             return stored, (float(lufs[0]), float(lufs[1]))
     except Exception:
         pass
@@ -205,8 +216,9 @@ def _builtin(name: str) -> tuple[np.ndarray, tuple[float, float]]:
     measured = (levels.loudness([x.mean(axis=1)], RATE), levels.loudness([x[:, 0], x[:, 1]], RATE))
     try:
         with owned.folder(cache_folder(), create=True) as folder:
-            owned.replace(folder, stored_name,
-                          lambda out: np.savez(out, loop=stored, lufs=np.array(measured)))
+            owned.replace(
+                folder, stored_name, lambda out: np.savez(out, loop=stored, lufs=np.array(measured))
+            )
             for stale in owned.names(folder, lambda n: _is_loop(n) and n.startswith(f"{name}-v")):
                 if stale != stored_name:  # made by an older coach
                     owned.remove(folder, stale)
@@ -241,7 +253,9 @@ def cached() -> list[tuple[str, int]]:
             found = []
             for name in sorted(owned.names(folder, _is_loop)):
                 try:
-                    found.append((name, os.stat(name, dir_fd=folder, follow_symlinks=False).st_size))
+                    found.append(
+                        (name, os.stat(name, dir_fd=folder, follow_symlinks=False).st_size)
+                    )
                 except FileNotFoundError:
                     continue
             return found
@@ -269,7 +283,7 @@ def window(samples: np.ndarray, start: int, stop: int) -> np.ndarray:
     left = stop - start
     while left > 0:
         take = min(left, n - at)
-        parts.append(samples[at: at + take])
+        parts.append(samples[at : at + take])
         left, at = left - take, 0
     return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
@@ -288,11 +302,16 @@ def describe(bed: Bed, envelope: Envelope, rate: int = RATE) -> list[str]:
     """The bed and its ducking windows as lines for ``coach script``."""
     from coach.bed import ducking
 
-    lines = [f"== Bed: {bed.label}, {BED_LUFS + bed.volume:g} LUFS ({bed.volume:+g} dB); "
-             f"{ducking.DEPTH_DB:g} dB lower under the voice, fading in over "
-             f"{envelope.fade_in / rate:.1f} s"
-             + (f" and out over {(envelope.end - envelope.fade_out) / rate:.1f} s"
-                if envelope.end is not None and envelope.fade_out is not None else "")]
+    lines = [
+        f"== Bed: {bed.label}, {BED_LUFS + bed.volume:g} LUFS ({bed.volume:+g} dB); "
+        f"{ducking.DEPTH_DB:g} dB lower under the voice, fading in over "
+        f"{envelope.fade_in / rate:.1f} s"
+        + (
+            f" and out over {(envelope.end - envelope.fade_out) / rate:.1f} s"
+            if envelope.end is not None and envelope.fade_out is not None
+            else ""
+        )
+    ]
     for d in envelope.ducks:
         lines.append(f"  lowered  {stamp(max(0, d.start), rate)} - {stamp(d.end, rate)}")
     return lines
@@ -300,5 +319,10 @@ def describe(bed: Bed, envelope: Envelope, rate: int = RATE) -> list[str]:
 
 def to_json(bed: Bed, envelope: Envelope, rate: int = RATE) -> dict[str, Any]:
     """The bed for ``coach script --json``: what it is, its level, and its envelope."""
-    return {"name": bed.label, "builtin": bool(bed.name), "volume_db": bed.volume,
-            "level_lufs": BED_LUFS + bed.volume, **envelope.to_json(rate)}
+    return {
+        "name": bed.label,
+        "builtin": bool(bed.name),
+        "volume_db": bed.volume,
+        "level_lufs": BED_LUFS + bed.volume,
+        **envelope.to_json(rate),
+    }

@@ -76,19 +76,30 @@ class Envelope:
             if d.end + ramp_up <= start or d.start - ramp_down >= stop:
                 continue
             # Down over the ramp before, all the way inside, up over the ramp after.
-            _part(g, start, d.start - ramp_down, d.start,
-                  lambda t: _ducked((t - (d.start - ramp_down)) / ramp_down))  # noqa: B023 (called at once)
+            _part(
+                g,
+                start,
+                d.start - ramp_down,
+                d.start,
+                lambda t: _ducked((t - (d.start - ramp_down)) / ramp_down),  # noqa: B023 (called at once)
+            )
             lo, hi = max(start, d.start), min(stop, d.end)
             if hi > lo:
-                g[lo - start: hi - start] = DEPTH
-            _part(g, start, d.end, d.end + ramp_up, lambda t: _ducked((d.end + ramp_up - t) / ramp_up))  # noqa: B023
+                g[lo - start : hi - start] = DEPTH
+            _part(
+                g,
+                start,
+                d.end,
+                d.end + ramp_up,
+                lambda t: _ducked((d.end + ramp_up - t) / ramp_up),  # noqa: B023
+            )
         if start < self.fade_in:
             _part(g, start, 0, self.fade_in, lambda t: _rise(t / self.fade_in))
         if self.fade_out is not None and self.end is not None and stop > self.fade_out:
             span = max(1, self.end - self.fade_out)
             _part(g, start, self.fade_out, self.end, lambda t: _rise((self.end - t) / span))
             if stop > self.end:
-                g[max(0, self.end - start):] = 0.0
+                g[max(0, self.end - start) :] = 0.0
         if start < 0:
             g[: min(len(g), -start)] = 0.0
         return g
@@ -100,8 +111,11 @@ class Envelope:
             "ramp_down": RAMP_DOWN,
             "ramp_up": RAMP_UP,
             "fade_in": {"start": 0.0, "end": self.fade_in / rate},
-            "fade_out": (None if self.fade_out is None or self.end is None
-                         else {"start": self.fade_out / rate, "end": self.end / rate}),
+            "fade_out": (
+                None
+                if self.fade_out is None or self.end is None
+                else {"start": self.fade_out / rate, "end": self.end / rate}
+            ),
             "ducking": [{"start": d.start / rate, "end": d.end / rate} for d in self.ducks],
         }
 
@@ -110,13 +124,14 @@ class Envelope:
 DEPTH = np.float32(10 ** (-DEPTH_DB / 20))
 
 
-def _part(g: np.ndarray, origin: int, lo: int, hi: int,
-          factor: Callable[[np.ndarray], np.ndarray]) -> None:
+def _part(
+    g: np.ndarray, origin: int, lo: int, hi: int, factor: Callable[[np.ndarray], np.ndarray]
+) -> None:
     """Multiply ``g`` (samples from ``origin``) over [lo, hi) by ``factor(t)``, ``t`` the
     sample positions there."""
     a, b = max(lo, origin), min(hi, origin + len(g))
     if b > a:
-        g[a - origin: b - origin] *= factor(np.arange(a, b, dtype=np.float64)).astype(np.float32)
+        g[a - origin : b - origin] *= factor(np.arange(a, b, dtype=np.float64)).astype(np.float32)
 
 
 def _ducked(x: np.ndarray) -> np.ndarray:
@@ -147,8 +162,9 @@ def ducks(lines: Sequence[tuple[int, int]]) -> tuple[Duck, ...]:
     return tuple(out)
 
 
-def envelope(lines: Sequence[tuple[int, int]], opening: int,
-             last_chapter: tuple[int, int] | None) -> Envelope:
+def envelope(
+    lines: Sequence[tuple[int, int]], opening: int, last_chapter: tuple[int, int] | None
+) -> Envelope:
     """The bed's envelope for ``lines`` (the spoken lines in view). ``opening``: how long
     the session's opening before its first line is, when the first chapter is in view,
     else 0 (the fade-in is at most that long: it is over before anything is spoken, and

@@ -50,20 +50,21 @@ def _coloured(rng: np.random.Generator, n: int, shape: np.ndarray) -> np.ndarray
     out = np.empty((n, 2), dtype=np.float32)
     for ch in (0, 1):
         out[:, ch] = a * shared + b * one()
-    return out / np.float32(max(1e-12, float(np.sqrt(np.mean(out ** 2)))))
+    return out / np.float32(max(1e-12, float(np.sqrt(np.mean(out**2)))))
 
 
 def _pink_band(f: np.ndarray, low: float, high: float, slope: float = 1.0) -> np.ndarray:
     """A 1/f^slope (power) spectrum between soft 2nd-order corners at ``low`` and ``high`` Hz."""
     f = np.maximum(f, 1e-3)
     shape = f ** (-slope / 2)
-    shape *= (f / low) ** 2 / (1 + (f / low) ** 2)          # high-pass corner
-    shape *= 1 / (1 + (f / high) ** 4) ** 0.5                # low-pass corner, 4th order
+    shape *= (f / low) ** 2 / (1 + (f / low) ** 2)  # high-pass corner
+    shape *= 1 / (1 + (f / high) ** 4) ** 0.5  # low-pass corner, 4th order
     return shape
 
 
-def _cyclic_bumps(rng: np.random.Generator, n: int, count: int, rise: float, fall: float,
-                  jitter: float) -> list[tuple[int, np.ndarray]]:
+def _cyclic_bumps(
+    rng: np.random.Generator, n: int, count: int, rise: float, fall: float, jitter: float
+) -> list[tuple[int, np.ndarray]]:
     """``count`` swell envelopes over a loop of ``n`` samples: a slow raised-cosine rise
     over ``rise`` s then a long exponential fall (time constant ``fall`` s), placed about
     evenly with ``jitter`` (fraction of the spacing), each wrapped around the loop end.
@@ -86,7 +87,7 @@ def _wrap_add(target: np.ndarray, start: int, piece: np.ndarray) -> None:
     start %= n
     while len(piece):
         take = min(len(piece), n - start)
-        target[start:start + take] += piece[:take]
+        target[start : start + take] += piece[:take]
         piece, start = piece[take:], 0
 
 
@@ -106,7 +107,7 @@ def waves(n: int = LOOP, seed: int = SEED) -> np.ndarray:
         for ch, g in enumerate((1 - pan, 1 + pan)):
             _wrap_add(swell[:, ch], start, env * g)
     swell = np.clip(swell, 0, 1.3)
-    out = body * (0.3 + 0.2 * swell) + wash * (0.05 + 0.7 * swell) + foam * 0.25 * swell ** 2
+    out = body * (0.3 + 0.2 * swell) + wash * (0.05 + 0.7 * swell) + foam * 0.25 * swell**2
     return out.astype(np.float32)
 
 
@@ -151,13 +152,20 @@ def drone(n: int = LOOP, seed: int = SEED + 2) -> np.ndarray:
     on the loop's frequency grid, so it is exactly periodic."""
     rng = np.random.default_rng(seed)
     root = 65.41
-    partials = [(1.0, 1.0), (1.5, 0.45), (2.0, 0.5), (3.0, 0.22), (4.0, 0.12), (5.0, 0.06),
-                (6.0, 0.05)]
+    partials = [
+        (1.0, 1.0),
+        (1.5, 0.45),
+        (2.0, 0.5),
+        (3.0, 0.22),
+        (4.0, 0.12),
+        (5.0, 0.06),
+        (6.0, 0.05),
+    ]
     bins = n // 2 + 1
     spectra = np.zeros((2, bins), dtype=complex)
     for ratio, amp in partials:
-        detune = rng.uniform(0.04, 0.1) * ratio ** 0.5  # Hz: a slow chorus, 10-25 s beats
-        cycles = int(rng.integers(1, 5))                  # level moves 1..4 times a loop
+        detune = rng.uniform(0.04, 0.1) * ratio**0.5  # Hz: a slow chorus, 10-25 s beats
+        cycles = int(rng.integers(1, 5))  # level moves 1..4 times a loop
         depth = rng.uniform(0.3, 0.6)
         lfo_phase = rng.uniform(0, 2 * np.pi)
         centre = rng.uniform(0, 2 * np.pi)
@@ -166,9 +174,10 @@ def drone(n: int = LOOP, seed: int = SEED + 2) -> np.ndarray:
         # 60 degrees apart, so nothing cancels in mono; the chorus moves each partial by
         # only about 2.5 dB, and the partials move independently.
         for ch in (0, 1):
-            voices = [(root * ratio, 1.0, centre + ch * rng.uniform(-np.pi / 3, np.pi / 3)),
-                      (root * ratio + (detune if ch == 0 else -detune), 0.3,
-                       rng.uniform(0, 2 * np.pi))]
+            voices = [
+                (root * ratio, 1.0, centre + ch * rng.uniform(-np.pi / 3, np.pi / 3)),
+                (root * ratio + (detune if ch == 0 else -detune), 0.3, rng.uniform(0, 2 * np.pi)),
+            ]
             for freq, gain, phi in voices:
                 k = int(round(freq * n / RATE))
                 line = amp * gain * np.exp(1j * phi)
@@ -180,7 +189,7 @@ def drone(n: int = LOOP, seed: int = SEED + 2) -> np.ndarray:
     for ch in (0, 1):
         tone[:, ch] = np.fft.irfft(spectra[ch], n)
     del spectra
-    tone /= np.float32(np.sqrt(np.mean(tone ** 2)))
+    tone /= np.float32(np.sqrt(np.mean(tone**2)))
     air = _coloured(rng, n, _pink_band(_spectrum_freqs(n), 60, 700, slope=1.5))
     out = tone + air * 0.08
     return out.astype(np.float32)

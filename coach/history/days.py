@@ -101,7 +101,9 @@ def streaks(days: Iterable[date], on: date) -> Streaks:
         current = Streak(first, last, tuple(grace), pending=on - timedelta(days=1))
     runs.append(current or Streak(first, last, tuple(grace)))
     best = max(runs, key=lambda s: (s.days, -s.first.toordinal()))
-    every = {g for s in runs for g in s.grace} | ({current.pending} if current and current.pending else set())
+    every = {g for s in runs for g in s.grace} | (
+        {current.pending} if current and current.pending else set()
+    )
     return Streaks(current, best, frozenset(every))
 
 

@@ -22,8 +22,20 @@ from typing import Any
 from coach.errors import InputError
 from coach.history.store import Entry, Outcome
 
-FIELDS = ("id", "uid", "routine", "title", "started", "ended", "seconds", "steps_done",
-          "steps_total", "closing", "outcome", "options")
+FIELDS = (
+    "id",
+    "uid",
+    "routine",
+    "title",
+    "started",
+    "ended",
+    "seconds",
+    "steps_done",
+    "steps_total",
+    "closing",
+    "outcome",
+    "options",
+)
 #: Sessions in one file to import, at most (10 years of daily sessions is about 4,000).
 MAX_ENTRIES = 1_000_000
 #: The largest export file read, bytes (about 300 bytes a session).
@@ -32,10 +44,20 @@ MAX_FILE_BYTES = 300_000_000
 
 def as_dict(entry: Entry) -> dict[str, Any]:
     """``entry`` with the keys of FIELDS, as JSON gives it."""
-    return {"id": entry.id, "uid": entry.uid, "routine": entry.routine, "title": entry.title,
-            "started": entry.started.isoformat(), "ended": entry.ended.isoformat() if entry.ended else None,
-            "seconds": entry.seconds, "steps_done": entry.steps_done, "steps_total": entry.steps_total,
-            "closing": entry.closing, "outcome": entry.outcome.value, "options": dict(entry.options)}
+    return {
+        "id": entry.id,
+        "uid": entry.uid,
+        "routine": entry.routine,
+        "title": entry.title,
+        "started": entry.started.isoformat(),
+        "ended": entry.ended.isoformat() if entry.ended else None,
+        "seconds": entry.seconds,
+        "steps_done": entry.steps_done,
+        "steps_total": entry.steps_total,
+        "closing": entry.closing,
+        "outcome": entry.outcome.value,
+        "options": dict(entry.options),
+    }
 
 
 def to_json(entries: Sequence[Entry]) -> str:
@@ -72,8 +94,9 @@ def _from_json(text: str, source: str) -> list[Entry]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(f"{source}: line {exc.lineno}, column {exc.colno}: not valid JSON: "
-                         f"{exc.msg}") from None
+        raise InputError(
+            f"{source}: line {exc.lineno}, column {exc.colno}: not valid JSON: {exc.msg}"
+        ) from None
     except RecursionError:
         raise InputError(f"{source}: nested too deeply to be a coach history") from None
     if not isinstance(data, list):
@@ -89,25 +112,31 @@ def _from_csv(text: str, source: str) -> list[Entry]:
         header = next(rows, None)
         if header is None:
             raise InputError(f"{source}: empty; expected a CSV export of 'coach log --csv' or JSON")
-        missing = [f for f in FIELDS if f not in header and f not in ("id", "uid", "ended", "options")]
+        missing = [
+            f for f in FIELDS if f not in header and f not in ("id", "uid", "ended", "options")
+        ]
         if missing:
-            raise InputError(f"{source}: line 1: not a coach history export: no column "
-                             f"{', '.join(missing)}")
+            raise InputError(
+                f"{source}: line 1: not a coach history export: no column {', '.join(missing)}"
+            )
         entries = []
         for row in rows:
             if not any(cell.strip() for cell in row):
                 continue
             where = f"line {rows.line_num}"
             if len(row) != len(header):
-                raise InputError(f"{source}: {where}: {len(row)} fields; the header has {len(header)}")
+                raise InputError(
+                    f"{source}: {where}: {len(row)} fields; the header has {len(header)}"
+                )
             item: dict[str, Any] = dict(zip(header, row))
             if item.get("options"):
                 try:
                     item["options"] = json.loads(item["options"])
                 except json.JSONDecodeError:
                     raise InputError(f"{source}: {where}: options: not valid JSON") from None
-            item["closing"] = {"true": True, "false": False}.get(item["closing"].strip().lower(),
-                                                                  item["closing"])
+            item["closing"] = {"true": True, "false": False}.get(
+                item["closing"].strip().lower(), item["closing"]
+            )
             for key in ("seconds",):
                 item[key] = _number(item[key], float, source, f"{where}: {key}")
             for key in ("steps_done", "steps_total", "id"):
@@ -131,6 +160,7 @@ def _number(raw: str, kind: type, source: str, where: str) -> Any:
 
 def _entry(item: Any, where: str, source: str) -> Entry:
     """One session from an export's ``item``; InputError naming the field."""
+
     def bad(key: str, message: str) -> InputError:
         sep = "." if where.startswith("[") else ": "
         return InputError(f"{source}: {where}{sep}{key}: {message}")
@@ -156,18 +186,26 @@ def _entry(item: Any, where: str, source: str) -> Entry:
         except ValueError:
             moment = None
         if moment is None or moment.tzinfo is None:
-            raise bad(key, f"must be a date and time with its UTC offset, like "
-                           f"2026-12-01T21:30:00+01:00, not {raw!r}")
+            raise bad(
+                key,
+                f"must be a date and time with its UTC offset, like "
+                f"2026-12-01T21:30:00+01:00, not {raw!r}",
+            )
         times[key] = moment
     numbers: dict[str, Any] = {}
-    for key, kind, low, high in (("seconds", float, 0, 86_400.0), ("steps_done", int, 0, 10_000),
-                                 ("steps_total", int, 0, 10_000)):
+    for key, kind, low, high in (
+        ("seconds", float, 0, 86_400.0),
+        ("steps_done", int, 0, 10_000),
+        ("steps_total", int, 0, 10_000),
+    ):
         value = item.get(key, 0)
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
         if kind is int:
             ok = ok and float(value).is_integer()
         if not ok or not low <= value <= high:
-            raise bad(key, f"must be a {'whole ' if kind is int else ''}number from {low} to {high:g}")
+            raise bad(
+                key, f"must be a {'whole ' if kind is int else ''}number from {low} to {high:g}"
+            )
         numbers[key] = kind(value)
     if numbers["steps_done"] > numbers["steps_total"]:
         raise bad("steps_done", "is more than steps_total")
@@ -188,8 +226,17 @@ def _entry(item: Any, where: str, source: str) -> Entry:
     if not uid:  # written by hand: the same session is the same routine at the same moment
         uid = uuid.uuid5(uuid.NAMESPACE_URL, f"coach:{texts['routine']}@{started.isoformat()}").hex
     raw_id = item.get("id", 0)
-    return Entry(uid=uid, routine=texts["routine"], title=texts["title"], started=started,
-                 ended=times["ended"], seconds=numbers["seconds"], steps_done=numbers["steps_done"],
-                 steps_total=numbers["steps_total"], closing=bool(item.get("closing", False)),
-                 outcome=outcome, options=MappingProxyType(options),
-                 id=raw_id if isinstance(raw_id, int) and not isinstance(raw_id, bool) else 0)
+    return Entry(
+        uid=uid,
+        routine=texts["routine"],
+        title=texts["title"],
+        started=started,
+        ended=times["ended"],
+        seconds=numbers["seconds"],
+        steps_done=numbers["steps_done"],
+        steps_total=numbers["steps_total"],
+        closing=bool(item.get("closing", False)),
+        outcome=outcome,
+        options=MappingProxyType(options),
+        id=raw_id if isinstance(raw_id, int) and not isinstance(raw_id, bool) else 0,
+    )

@@ -31,9 +31,15 @@ class Recording:
     played with ``options`` into the history at ``path`` (default: the user's). The three
     calls are those of ``practice.Observer``: ``start``, ``step_started``, ``end``."""
 
-    def __init__(self, routine: str, title: str, steps_total: int,
-                 options: Mapping[str, Any] | None = None, path: Path | None = None,
-                 notify: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        routine: str,
+        title: str,
+        steps_total: int,
+        options: Mapping[str, Any] | None = None,
+        path: Path | None = None,
+        notify: Callable[[str], None] | None = None,
+    ) -> None:
         self.routine, self.title, self.steps_total = routine, title, steps_total
         self.options = MappingProxyType(dict(options or {}))
         self.path, self.notify = path, notify
@@ -45,8 +51,13 @@ class Recording:
         self.closing = False
 
     @classmethod
-    def of(cls, routine: Routine, options: Options, path: Path | None = None,
-           notify: Callable[[str], None] | None = None) -> Recording:
+    def of(
+        cls,
+        routine: Routine,
+        options: Options,
+        path: Path | None = None,
+        notify: Callable[[str], None] | None = None,
+    ) -> Recording:
         """The Recording of a session of ``routine`` played with ``options``: what every
         front door (the command line, the web page) calls before the session's first
         sound. The history file is checked first (its header only, no sqlite3):
@@ -55,8 +66,14 @@ class Recording:
         from coach.practice import options_record
 
         check(path or default_path())
-        return cls(routine.name, routine.title, len(routine.steps), options_record(options),
-                   path=path, notify=notify)
+        return cls(
+            routine.name,
+            routine.title,
+            len(routine.steps),
+            options_record(options),
+            path=path,
+            notify=notify,
+        )
 
     def _try(self, work: Callable[[], None]) -> None:
         if self.failed:
@@ -67,17 +84,25 @@ class Recording:
             self.failed = True
             self._close()
             if self.notify:
-                self.notify(f"could not record this session in the history ({exc}); "
-                            f"it plays on")
+                self.notify(f"could not record this session in the history ({exc}); it plays on")
 
     def start(self) -> None:
         """Store the session as begun, now."""
+
         def work() -> None:
             self.store = open_store(self.path)
             assert self.store is not None
-            self.id = self.store.add(Entry(uid=uuid.uuid4().hex, routine=self.routine,
-                                           title=self.title, started=_now(),
-                                           steps_total=self.steps_total, options=self.options))
+            self.id = self.store.add(
+                Entry(
+                    uid=uuid.uuid4().hex,
+                    routine=self.routine,
+                    title=self.title,
+                    started=_now(),
+                    steps_total=self.steps_total,
+                    options=self.options,
+                )
+            )
+
         self._try(work)
 
     @property
@@ -89,8 +114,15 @@ class Recording:
     def _update(self, seconds: float, outcome: Outcome) -> None:
         def work() -> None:
             if self.store is not None:
-                self.store.update(self.id, ended=_now(), seconds=seconds, steps_done=self.steps_done,
-                                  closing=self.closing, outcome=outcome)
+                self.store.update(
+                    self.id,
+                    ended=_now(),
+                    seconds=seconds,
+                    steps_done=self.steps_done,
+                    closing=self.closing,
+                    outcome=outcome,
+                )
+
         self._try(work)
 
     def step_started(self, step: int | None, seconds: float) -> None:

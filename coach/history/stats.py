@@ -64,8 +64,12 @@ class Stats:
     practice_days: frozenset[date]
 
 
-def compute(entries: Sequence[Entry], today: date, starts: str = rules.DEFAULT_DAY_STARTS,
-            streaks: bool = True) -> Stats:
+def compute(
+    entries: Sequence[Entry],
+    today: date,
+    starts: str = rules.DEFAULT_DAY_STARTS,
+    streaks: bool = True,
+) -> Stats:
     """The figures for ``entries`` on practice day ``today``; ``starts``: the
     ``day-starts`` setting; ``streaks``: False leaves them out."""
     offset = rules.day_starts(starts)
@@ -96,11 +100,22 @@ def compute(entries: Sequence[Entry], today: date, starts: str = rules.DEFAULT_D
             total[2] += counted
         if counted:
             practice.add(day)
-    ranked = tuple(sorted((RoutineTotals(name, r[3], _totals_of(r), r[4]) for name, r in per.items()),
-                          key=lambda r: (-r.totals.sessions, r.routine)))
-    return Stats(today, _totals_of(week), _totals_of(month), _totals_of(every), ranked,
-                 rules.streaks(practice, today) if streaks else None,
-                 {d: _totals_of(t) for d, t in by_day.items()}, frozenset(practice))
+    ranked = tuple(
+        sorted(
+            (RoutineTotals(name, r[3], _totals_of(r), r[4]) for name, r in per.items()),
+            key=lambda r: (-r.totals.sessions, r.routine),
+        )
+    )
+    return Stats(
+        today,
+        _totals_of(week),
+        _totals_of(month),
+        _totals_of(every),
+        ranked,
+        rules.streaks(practice, today) if streaks else None,
+        {d: _totals_of(t) for d, t in by_day.items()},
+        frozenset(practice),
+    )
 
 
 def _totals_of(sums: list[Any]) -> Totals:
@@ -116,8 +131,15 @@ def calendar(stats: Stats, weeks: int) -> list[list[Day]]:
         row = []
         for d in range(7):
             day = monday + timedelta(weeks=w, days=d)
-            row.append(Day(day, stats.by_day.get(day, Totals()), day in stats.practice_days,
-                           day in grace, day > stats.today))
+            row.append(
+                Day(
+                    day,
+                    stats.by_day.get(day, Totals()),
+                    day in stats.practice_days,
+                    day in grace,
+                    day > stats.today,
+                )
+            )
         out.append(row)
     return out
 
@@ -129,22 +151,45 @@ def _totals(t: Totals) -> dict[str, Any]:
 def _streak(s: rules.Streak | None) -> dict[str, Any] | None:
     if s is None:
         return None
-    return {"days": s.days, "first": s.first.isoformat(), "last": s.last.isoformat(),
-            "grace_days": [g.isoformat() for g in s.grace + ((s.pending,) if s.pending else ())]}
+    return {
+        "days": s.days,
+        "first": s.first.isoformat(),
+        "last": s.last.isoformat(),
+        "grace_days": [g.isoformat() for g in s.grace + ((s.pending,) if s.pending else ())],
+    }
 
 
 def as_json(stats: Stats, weeks: int) -> dict[str, Any]:
     """Every figure of ``stats`` as JSON values (the calendar: ``weeks`` weeks)."""
     out: dict[str, Any] = {
         "today": stats.today.isoformat(),
-        "week": _totals(stats.week), "month": _totals(stats.month), "all": _totals(stats.all),
-        "routines": [{"routine": r.routine, "title": r.title, **_totals(r.totals),
-                      "last": r.last.isoformat()} for r in stats.routines],
+        "week": _totals(stats.week),
+        "month": _totals(stats.month),
+        "all": _totals(stats.all),
+        "routines": [
+            {
+                "routine": r.routine,
+                "title": r.title,
+                **_totals(r.totals),
+                "last": r.last.isoformat(),
+            }
+            for r in stats.routines
+        ],
     }
     if stats.streaks is not None:
-        out["streaks"] = {"current": _streak(stats.streaks.current),
-                          "best": _streak(stats.streaks.best)}
-    out["calendar"] = [{"date": d.day.isoformat(), **_totals(d.totals), "practised": d.practised,
-                        **({"grace": d.grace} if stats.streaks is not None else {})}
-                       for week in calendar(stats, weeks) for d in week if not d.future]
+        out["streaks"] = {
+            "current": _streak(stats.streaks.current),
+            "best": _streak(stats.streaks.best),
+        }
+    out["calendar"] = [
+        {
+            "date": d.day.isoformat(),
+            **_totals(d.totals),
+            "practised": d.practised,
+            **({"grace": d.grace} if stats.streaks is not None else {}),
+        }
+        for week in calendar(stats, weeks)
+        for d in week
+        if not d.future
+    ]
     return out

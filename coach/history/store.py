@@ -102,8 +102,10 @@ class DamagedHistory(InputError):
 
     def __init__(self, path: Path, reason: str) -> None:
         self.path = path
-        super().__init__(f"{path}: {reason}; it is left as it is ('coach log --start-new' "
-                         f"keeps it and starts a new history beside it)")
+        super().__init__(
+            f"{path}: {reason}; it is left as it is ('coach log --start-new' "
+            f"keeps it and starts a new history beside it)"
+        )
 
 
 class NewerHistory(InputError):
@@ -111,8 +113,10 @@ class NewerHistory(InputError):
 
     def __init__(self, path: Path, version: int) -> None:
         self.path = path
-        super().__init__(f"{path}: written by a newer coach (history schema {version}; this "
-                         f"coach reads up to {SCHEMA_VERSION}); left unchanged: update coach")
+        super().__init__(
+            f"{path}: written by a newer coach (history schema {version}; this "
+            f"coach reads up to {SCHEMA_VERSION}); left unchanged: update coach"
+        )
 
 
 class HistoryWriteError(MissingPartError):
@@ -140,8 +144,9 @@ def check(path: Path) -> bool:
     if not head:
         return False
     if len(head) < 100 or not head.startswith(MAGIC):
-        raise DamagedHistory(path, "not a coach history (not an SQLite database: damaged, "
-                                   "or another program's file)")
+        raise DamagedHistory(
+            path, "not a coach history (not an SQLite database: damaged, or another program's file)"
+        )
     if int.from_bytes(head[68:72], "big") != APPLICATION_ID:
         raise DamagedHistory(path, "not a coach history (an SQLite database of another program)")
     version = int.from_bytes(head[60:64], "big")
@@ -167,8 +172,9 @@ def start_new(path: Path) -> Path:
             if side.exists():
                 side.rename(Path(f"{kept}{extra}"))
     except OSError as exc:
-        raise InputError(f"{path}: cannot move it aside to {kept.name}: "
-                         f"{exc.strerror or exc}") from None
+        raise InputError(
+            f"{path}: cannot move it aside to {kept.name}: {exc.strerror or exc}"
+        ) from None
     return kept
 
 
@@ -182,13 +188,17 @@ def _write_error(path: Path, exc: BaseException) -> CoachError:
         return HistoryWriteError(f"{path}: cannot record: the disk is full")
     # SQLite says only "unable to open database file" when it cannot make its WAL files.
     unopened = "unable to open" in text and not os.access(path.parent, os.W_OK)
-    if ("readonly" in text or "read-only" in text or unopened or code in (errno.EROFS, errno.EACCES)
-            or isinstance(exc, PermissionError)):
+    if (
+        "readonly" in text
+        or "read-only" in text
+        or unopened
+        or code in (errno.EROFS, errno.EACCES)
+        or isinstance(exc, PermissionError)
+    ):
         return HistoryWriteError(f"{path}: cannot record: the file or its folder is read-only")
     if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
         return DamagedHistory(path, f"damaged ({text})")
     return HistoryWriteError(f"{path}: cannot record: {text}")
-
 
 
 @dataclass(frozen=True)
@@ -224,17 +234,35 @@ class Store:
             cur = db.execute(
                 "INSERT INTO sessions (uid, routine, title, started, started_utc, ended, "
                 "seconds, steps_done, steps_total, closing, outcome, options) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _row(entry))
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                _row(entry),
+            )
             return int(cur.lastrowid or 0)
 
-    def update(self, id: int, *, ended: datetime, seconds: float, steps_done: int,
-               closing: bool, outcome: Outcome) -> None:
+    def update(
+        self,
+        id: int,
+        *,
+        ended: datetime,
+        seconds: float,
+        steps_done: int,
+        closing: bool,
+        outcome: Outcome,
+    ) -> None:
         """Bring session ``id`` up to date as it plays and when it ends."""
         with self._writing() as db:
-            db.execute("UPDATE sessions SET ended = ?, seconds = ?, steps_done = ?, closing = ?, "
-                       "outcome = ? WHERE id = ?",
-                       (ended.isoformat(timespec="seconds"), round(seconds, 3), steps_done,
-                        int(closing), outcome.value, id))
+            db.execute(
+                "UPDATE sessions SET ended = ?, seconds = ?, steps_done = ?, closing = ?, "
+                "outcome = ? WHERE id = ?",
+                (
+                    ended.isoformat(timespec="seconds"),
+                    round(seconds, 3),
+                    steps_done,
+                    int(closing),
+                    outcome.value,
+                    id,
+                ),
+            )
 
     def add_all(self, entries: Iterable[Entry]) -> tuple[int, int]:
         """Store ``entries`` but those whose uid is here already; (added, skipped)."""
@@ -244,13 +272,20 @@ class Store:
                 cur = db.execute(
                     "INSERT OR IGNORE INTO sessions (uid, routine, title, started, started_utc, "
                     "ended, seconds, steps_done, steps_total, closing, outcome, options) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _row(entry))
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    _row(entry),
+                )
                 added += cur.rowcount
                 skipped += 1 - cur.rowcount
         return added, skipped
 
-    def entries(self, since: date | None = None, routine: str | None = None,
-                limit: int | None = None, options: bool = True) -> list[Entry]:
+    def entries(
+        self,
+        since: date | None = None,
+        routine: str | None = None,
+        limit: int | None = None,
+        options: bool = True,
+    ) -> list[Entry]:
         """Sessions, newest first: those started on or after the day ``since`` (by the
         local date where they were played), of ``routine``, at most ``limit``; without
         ``options`` their options are left out (empty), for figures that need none."""
@@ -261,10 +296,12 @@ class Store:
         if routine is not None:
             where.append("routine = ?")
             args.append(routine)
-        sql = ("SELECT id, uid, routine, title, started, ended, seconds, steps_done, "
-               f"steps_total, closing, outcome, {'options' if options else NO_OPTIONS} FROM sessions"
-               + (" WHERE " + " AND ".join(where) if where else "")
-               + " ORDER BY started_utc DESC, id DESC")
+        sql = (
+            "SELECT id, uid, routine, title, started, ended, seconds, steps_done, "
+            f"steps_total, closing, outcome, {'options' if options else NO_OPTIONS} FROM sessions"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY started_utc DESC, id DESC"
+        )
         if limit is not None:
             sql += " LIMIT ?"
             args.append(str(limit))
@@ -301,8 +338,9 @@ def open_store(path: Path | None = None, create: bool = True) -> Store | None:
     except OSError as exc:
         raise _write_error(path, exc) from None
     try:
-        db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None,
-                             check_same_thread=False)
+        db = sqlite3.connect(
+            path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False
+        )
     except sqlite3.Error as exc:
         raise _write_error(path, exc) from None
     try:
@@ -328,11 +366,15 @@ def _migrate(db: sqlite3.Connection, path: Path) -> None:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             app = db.execute("PRAGMA application_id").fetchone()[0]
             if version == 0 and db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-                raise DamagedHistory(path, "not a coach history (an SQLite database of another program)")
+                raise DamagedHistory(
+                    path, "not a coach history (an SQLite database of another program)"
+                )
             if version > SCHEMA_VERSION:
                 raise NewerHistory(path, version)
             if version and app != APPLICATION_ID:
-                raise DamagedHistory(path, "not a coach history (an SQLite database of another program)")
+                raise DamagedHistory(
+                    path, "not a coach history (an SQLite database of another program)"
+                )
             for step in range(version + 1, SCHEMA_VERSION + 1):
                 for statement in MIGRATIONS[step]:
                     db.execute(statement)
@@ -350,10 +392,20 @@ def _migrate(db: sqlite3.Connection, path: Path) -> None:
 
 def _row(entry: Entry) -> tuple[Any, ...]:
     utc = entry.started.astimezone(UTC).isoformat(timespec="seconds")
-    return (entry.uid, entry.routine, entry.title, entry.started.isoformat(timespec="seconds"),
-            utc, entry.ended.isoformat(timespec="seconds") if entry.ended else None,
-            round(entry.seconds, 3), entry.steps_done, entry.steps_total, int(entry.closing),
-            entry.outcome.value, json.dumps(dict(entry.options), sort_keys=True, ensure_ascii=False))
+    return (
+        entry.uid,
+        entry.routine,
+        entry.title,
+        entry.started.isoformat(timespec="seconds"),
+        utc,
+        entry.ended.isoformat(timespec="seconds") if entry.ended else None,
+        round(entry.seconds, 3),
+        entry.steps_done,
+        entry.steps_total,
+        int(entry.closing),
+        entry.outcome.value,
+        json.dumps(dict(entry.options), sort_keys=True, ensure_ascii=False),
+    )
 
 
 NO_OPTIONS = "NULL"
@@ -362,10 +414,31 @@ _OUTCOMES = {o.value: o for o in Outcome}
 
 
 def _entry(row: tuple[Any, ...]) -> Entry:
-    (id, uid, routine, title, started, ended, seconds, steps_done, steps_total, closing,
-     outcome, options) = row
-    return Entry(uid=uid, routine=routine, title=title, started=datetime.fromisoformat(started),
-                 ended=datetime.fromisoformat(ended) if ended else None, seconds=float(seconds),
-                 steps_done=int(steps_done), steps_total=int(steps_total), closing=bool(closing),
-                 outcome=_OUTCOMES[outcome],
-                 options=MappingProxyType(json.loads(options)) if options else _EMPTY, id=int(id))
+    (
+        id,
+        uid,
+        routine,
+        title,
+        started,
+        ended,
+        seconds,
+        steps_done,
+        steps_total,
+        closing,
+        outcome,
+        options,
+    ) = row
+    return Entry(
+        uid=uid,
+        routine=routine,
+        title=title,
+        started=datetime.fromisoformat(started),
+        ended=datetime.fromisoformat(ended) if ended else None,
+        seconds=float(seconds),
+        steps_done=int(steps_done),
+        steps_total=int(steps_total),
+        closing=bool(closing),
+        outcome=_OUTCOMES[outcome],
+        options=MappingProxyType(json.loads(options)) if options else _EMPTY,
+        id=int(id),
+    )

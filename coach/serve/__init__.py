@@ -34,8 +34,9 @@ def listen(host: str, port: int) -> socket.socket:
     try:
         family = socket.AF_INET6 if ipaddress.ip_address(host).version == 6 else socket.AF_INET
     except ValueError:
-        raise InputError(f"--host {host}: not an IP address (such as 127.0.0.1 or "
-                         "0.0.0.0)") from None
+        raise InputError(
+            f"--host {host}: not an IP address (such as 127.0.0.1 or 0.0.0.0)"
+        ) from None
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -44,14 +45,18 @@ def listen(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
-            raise InputError(f"--port {port}: already in use on {host}; stop what uses it "
-                             "or choose another port with --port") from None
+            raise InputError(
+                f"--port {port}: already in use on {host}; stop what uses it "
+                "or choose another port with --port"
+            ) from None
         if exc.errno == errno.EADDRNOTAVAIL:
             raise InputError(f"--host {host}: not an address of this machine") from None
         if exc.errno == errno.EACCES:
             raise InputError(f"--port {port}: needs privileges; choose a port above 1023") from None
-        raise InputError(f"--host {host} --port {port}: cannot listen there "
-                         f"({(exc.strerror or str(exc)).lower()})") from None
+        raise InputError(
+            f"--host {host} --port {port}: cannot listen there "
+            f"({(exc.strerror or str(exc)).lower()})"
+        ) from None
     sock.setblocking(False)
     return sock
 
@@ -63,8 +68,10 @@ def address(host: str, lan: bool) -> tuple[str, str]:
     if lan:
         found = network_address()
         if found is None:
-            raise MissingPartError("--lan: this machine has no network address; connect it "
-                                   "to the network (or use --host)")
+            raise MissingPartError(
+                "--lan: this machine has no network address; connect it "
+                "to the network (or use --host)"
+            )
         return found, found
     try:
         wildcard = ipaddress.ip_address(host).is_unspecified
@@ -85,8 +92,14 @@ def qr_code(text: str, out: TextIO) -> None:
     segno.make(text, error="m").terminal(out=out, compact=True, border=2)
 
 
-def run(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, lan: bool = False,
-        new_token: bool = False, out: TextIO | None = None, debug: bool = False) -> None:
+def run(
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    lan: bool = False,
+    new_token: bool = False,
+    out: TextIO | None = None,
+    debug: bool = False,
+) -> None:
     """Serve until interrupted (Ctrl-C or SIGTERM: KeyboardInterrupt, after the server
     stopped, its render stopped and its temporary files were removed). Prints the one
     line ``coach: serving on URL`` to ``out`` (standard output), and a QR code of the URL
@@ -106,15 +119,20 @@ def run(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, lan: bool = False,
     server = Server(token=token, hosts=access.hosts(bind) | {advertised}, store=store())
     app = create(server)
     logging.basicConfig(format="%(message)s", level=logging.INFO if debug else logging.WARNING)
-    config = uvicorn.Config(app, log_level="info" if debug else "warning", access_log=debug,
-                            timeout_graceful_shutdown=GRACE, server_header=False,
-                            lifespan="off")
+    config = uvicorn.Config(
+        app,
+        log_level="info" if debug else "warning",
+        access_log=debug,
+        timeout_graceful_shutdown=GRACE,
+        server_header=False,
+        lifespan="off",
+    )
     where = url(advertised, port, token)
     print(f"coach: serving on {where}", file=out, flush=True)
     if out.isatty():
         qr_code(where, out)
-        print("Scan the code with a phone on the same network; Ctrl-C stops.", file=out,
-              flush=True)
+        print("Scan the code with a phone on the same network; Ctrl-C stops.", file=out, flush=True)
+
     class Uvicorn(uvicorn.Server):
         def handle_exit(self, sig: int, frame: FrameType | None) -> None:
             # At once, not after the requests that wait for a render have timed out.

@@ -53,13 +53,15 @@ def token(renew: bool = False) -> str:
     try:
         write_atomically(path, made + "\n", mode=0o600)  # yours alone
     except OSError as exc:
-        raise InputError(f"{path}: cannot keep the server's token there "
-                         f"({(exc.strerror or str(exc)).lower()})") from None
+        raise InputError(
+            f"{path}: cannot keep the server's token there ({(exc.strerror or str(exc)).lower()})"
+        ) from None
     return made
 
 
-def presented(query: Mapping[str, str], cookies: Mapping[str, str],
-              headers: Mapping[str, str]) -> str:
+def presented(
+    query: Mapping[str, str], cookies: Mapping[str, str], headers: Mapping[str, str]
+) -> str:
     """The token a request carries (empty when none)."""
     auth = headers.get("authorization", "")
     if auth[:7].lower() == "bearer ":
@@ -76,7 +78,7 @@ def host_name(header: str) -> str:
     """The name in a Host header without its port (``[::1]:8765`` -> ``::1``), lower case."""
     header = header.strip().lower()
     if header.startswith("["):
-        return header[1:header.find("]")] if "]" in header else header
+        return header[1 : header.find("]")] if "]" in header else header
     return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
 
 

@@ -45,8 +45,11 @@ PLANS_KEPT = 16
 PAGE_FILES = {"app.js": "text/javascript", "style.css": "text/css"}
 #: Headers on every answer: nothing is cached by shared caches, no referrer carries the
 #: token elsewhere, no type is guessed.
-SAFE_HEADERS = [(b"cache-control", b"private, no-cache"), (b"referrer-policy", b"no-referrer"),
-                (b"x-content-type-options", b"nosniff")]
+SAFE_HEADERS = [
+    (b"cache-control", b"private, no-cache"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-content-type-options", b"nosniff"),
+]
 
 
 @dataclass
@@ -86,11 +89,13 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 def _answers(handler: Handler) -> Handler:
     """``handler`` with every failure turned into its JSON answer."""
+
     async def wrapped(request: Request) -> Response:
         try:
             return await handler(request)
         except Exception as exc:  # one place for every failure
             return _failure(exc)
+
     wrapped.__name__ = handler.__name__
     return wrapped
 
@@ -109,16 +114,20 @@ class Guard:
         request = Request(scope)
         if not access.host_ok(request.headers.get("host", ""), self.server.hosts):
             await _error(403, "this server answers only to its own address (Host refused)")(
-                scope, receive, send)
+                scope, receive, send
+            )
             return
         given = access.presented(request.query_params, request.cookies, request.headers)
         if not access.allowed(given, self.server.token):
-            await _error(401, "no token or a wrong one: open the address 'coach serve' "
-                         "printed, with its ?token=")(scope, receive, send)
+            await _error(
+                401,
+                "no token or a wrong one: open the address 'coach serve' printed, with its ?token=",
+            )(scope, receive, send)
             return
         from_query = request.query_params.get("token") == given
-        cookie = (f"{access.COOKIE}={given}; Path=/; Max-Age=31536000; HttpOnly; "
-                  "SameSite=Strict").encode()
+        cookie = (
+            f"{access.COOKIE}={given}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Strict"
+        ).encode()
 
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
@@ -153,8 +162,12 @@ async def _kept(server: Server, chosen: query.Chosen, fmt: str) -> Kept:
     found = await run_in_threadpool(server.store.find, name)
     if found is not None:
         return found
-    future = server.renders.submit(name, lambda: server.store.render(
-        name, chosen.routine, chosen.options, fmt, server.renders.stop, notify=_note))
+    future = server.renders.submit(
+        name,
+        lambda: server.store.render(
+            name, chosen.routine, chosen.options, fmt, server.renders.stop, notify=_note
+        ),
+    )
     # shield: a client that goes away stops waiting, not the render others wait for.
     return await asyncio.shield(asyncio.wrap_future(future))
 
@@ -164,6 +177,7 @@ def _note(message: str) -> None:
 
 
 # ---- routes ---------------------------------------------------------------------------
+
 
 async def page(request: Request) -> Response:
     text = resources.files("coach.serve").joinpath("page/index.html").read_text("utf-8")
@@ -191,9 +205,16 @@ def routine_list() -> list[dict[str, Any]]:
 
     out: list[dict[str, Any]] = []
     for entry in catalog():
-        row: dict[str, Any] = {"name": entry.name, "from": "yours" if entry.user else "built-in",
-                               "languages": [], "steps": None, "minutes": None, "title": "",
-                               "summary": "", "error": entry.error or None}
+        row: dict[str, Any] = {
+            "name": entry.name,
+            "from": "yours" if entry.user else "built-in",
+            "languages": [],
+            "steps": None,
+            "minutes": None,
+            "title": "",
+            "summary": "",
+            "error": entry.error or None,
+        }
         if entry.routine is not None:
             r = entry.routine
             row.update(steps=len(r.steps), title=r.title, summary=r.summary)
@@ -209,6 +230,7 @@ def routine_list() -> list[dict[str, Any]]:
 @_answers
 async def settings(request: Request) -> Response:
     """The saved settings, by the query's names: what the page's fields start at."""
+
     def saved() -> dict[str, Any]:
         from coach.bed import NONE, builtin_names
 
@@ -218,6 +240,7 @@ async def settings(request: Request) -> Response:
         if bed is not None and str(bed).casefold() not in (*builtin_names(), NONE):
             found["bed"] = "(your file)"  # a sound file of the settings file: not named here
         return found | {"beds": [*builtin_names(), NONE]}
+
     return JSONResponse(await run_in_threadpool(saved))
 
 
@@ -229,11 +252,13 @@ async def script(request: Request) -> Response:
     name = "plan-" + await run_in_threadpool(key, chosen.routine, chosen.options, ".json")
     plan = server.plans.get(name)
     if plan is None:
+
         def make() -> dict[str, Any]:
             from coach.session import Session
 
             with Session(chosen.routine, chosen.options, notify=_note) as session:
                 return session.plan()
+
         plan = await asyncio.shield(asyncio.wrap_future(server.renders.submit(name, make)))
         server.plans[name] = plan
         while len(server.plans) > PLANS_KEPT:
@@ -252,16 +277,22 @@ async def session(request: Request) -> Response:
     kept = await _kept(_server(request), chosen, fmt)
     if kept.etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers={"etag": kept.etag})
-    return FileResponse(kept.audio, media_type=MEDIA[fmt], headers={"etag": kept.etag},
-                        filename=f"{chosen.routine.name}{fmt}", content_disposition_type="inline")
+    return FileResponse(
+        kept.audio,
+        media_type=MEDIA[fmt],
+        headers={"etag": kept.etag},
+        filename=f"{chosen.routine.name}{fmt}",
+        content_disposition_type="inline",
+    )
 
 
 @_answers
 async def chapters(request: Request) -> Response:
     chosen = await run_in_threadpool(query.chosen, _params(request))
     kept = await _kept(_server(request), chosen, ".mp3")
-    return FileResponse(kept.chapters, media_type="application/json+chapters",
-                        headers={"etag": kept.etag})
+    return FileResponse(
+        kept.chapters, media_type="application/json+chapters", headers={"etag": kept.etag}
+    )
 
 
 @_answers
@@ -295,7 +326,7 @@ async def progress(request: Request) -> Response:
         return _error(400, f"progress: a report is at most {PROGRESS_BYTES} bytes")
     body = await request.body()
     try:
-        report = json.loads(body[:PROGRESS_BYTES + 1]) if len(body) <= PROGRESS_BYTES else None
+        report = json.loads(body[: PROGRESS_BYTES + 1]) if len(body) <= PROGRESS_BYTES else None
     except ValueError:
         report = None
     uid, kind, chapter, seconds, finished = progress_event(report)
@@ -312,16 +343,18 @@ async def progress(request: Request) -> Response:
 
 def create(server: Server) -> ASGIApp:
     """The whole application for ``server``: routes behind the Guard."""
-    app = Starlette(routes=[
-        Route("/", page),
-        Route("/page/{name}", page_file),
-        Route("/api/routines", routines),
-        Route("/api/settings", settings),
-        Route("/api/script", script),
-        Route("/api/session.{fmt}", session),
-        Route("/api/chapters.json", chapters),
-        Route("/api/progress", progress, methods=["POST"]),
-        Route("/feed.xml", feed),
-    ])
+    app = Starlette(
+        routes=[
+            Route("/", page),
+            Route("/page/{name}", page_file),
+            Route("/api/routines", routines),
+            Route("/api/settings", settings),
+            Route("/api/script", script),
+            Route("/api/session.{fmt}", session),
+            Route("/api/chapters.json", chapters),
+            Route("/api/progress", progress, methods=["POST"]),
+            Route("/feed.xml", feed),
+        ]
+    )
     app.state.server = server
     return Guard(app, server)

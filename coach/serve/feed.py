@@ -74,8 +74,10 @@ def render(episodes: list[Episode], base: str, token: str) -> bytes:
     fg.register_extension("podcasting", _Podcasting, _PodcastingEntry)
     fg.title("coach")
     fg.link(href=f"{base}/?{urlencode({'token': token})}", rel="alternate")
-    fg.description("Guided facial massage sessions from coach on your own computer, one "
-                   "episode per routine at your saved settings.")
+    fg.description(
+        "Guided facial massage sessions from coach on your own computer, one "
+        "episode per routine at your saved settings."
+    )
     fg.language("en")
     fg.generator("coach", __version__)
     fg.podcast.itunes_author("coach")

@@ -78,8 +78,10 @@ class Progress:
         if followed is None:
             return
         if not 0 <= index < len(followed.script.chapters()):
-            raise InputError(f"chapter {index}: the session has chapters 0 to "
-                             f"{len(followed.script.chapters()) - 1}")
+            raise InputError(
+                f"chapter {index}: the session has chapters 0 to "
+                f"{len(followed.script.chapters()) - 1}"
+            )
         followed.seconds = seconds
         followed.observer.step_started(followed.script.step_of(index), seconds)
 
@@ -113,11 +115,19 @@ def event(body: Any) -> tuple[str, str, int, float, bool]:
         raise InputError("progress: 'session' must be 16 to 64 hexadecimal digits")
     if kind not in ("start", "chapter", "end"):
         raise InputError("progress: 'event' must be start, chapter or end")
-    chapter, seconds, finished = body.get("chapter", 0), body.get("seconds", 0.0), body.get("finished", False)
+    chapter, seconds, finished = (
+        body.get("chapter", 0),
+        body.get("seconds", 0.0),
+        body.get("finished", False),
+    )
     if not isinstance(chapter, int) or isinstance(chapter, bool) or chapter < 0:
         raise InputError("progress: 'chapter' must be a whole number from 0")
-    if (not isinstance(seconds, int | float) or isinstance(seconds, bool) or not math.isfinite(seconds)
-            or not 0 <= seconds <= 86_400):
+    if (
+        not isinstance(seconds, int | float)
+        or isinstance(seconds, bool)
+        or not math.isfinite(seconds)
+        or not 0 <= seconds <= 86_400
+    ):
         raise InputError("progress: 'seconds' must be a number from 0 to 86400")
     if not isinstance(finished, bool):
         raise InputError("progress: 'finished' must be true or false")

@@ -24,8 +24,9 @@ if TYPE_CHECKING:
     from coach.session import Options
 
 #: The options a request may set: those that shape an exported session, but for files.
-WEB: dict[str, Option] = {name: o for name, o in OPTIONS.items()
-                          if "export" in o.commands and o.kind is not Kind.FOLDER}
+WEB: dict[str, Option] = {
+    name: o for name, o in OPTIONS.items() if "export" in o.commands and o.kind is not Kind.FOLDER
+}
 #: Query names that are not options of the table.
 OTHER = ("routine", "token", "from")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
@@ -73,8 +74,10 @@ def _value(option: Option, raw: str) -> Any:
         if text.casefold() not in (*builtin_names(), NONE):
             # The command line's words for a name that is neither built-in nor a file: no
             # file is looked for on behalf of the web.
-            raise InputError(f"{flag} {raw}: no such file, and not a built-in bed "
-                             f"({', '.join(builtin_names())}, or {NONE})")
+            raise InputError(
+                f"{flag} {raw}: no such file, and not a built-in bed "
+                f"({', '.join(builtin_names())}, or {NONE})"
+            )
     return text
 
 
@@ -113,8 +116,9 @@ def options_from(query: Mapping[str, str]) -> tuple[Options, str | None]:
         option = WEB.get(name)
         if option is None:
             raise InputError(f"unknown option '{name}'; options: {', '.join([*WEB, 'from'])}")
-        (typed if option.key else loose)[option.name if option.key else option.param] = \
-            _value(option, raw)
+        (typed if option.key else loose)[option.name if option.key else option.param] = _value(
+            option, raw
+        )
     settings = config.effective(config.load(), typed)
     with choices.judged(settings):
         return choices.options(choices.values(settings, loose), notify=_note), query.get("from")

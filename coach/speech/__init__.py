@@ -25,15 +25,29 @@ from coach.speech.engine import Engine, Voice
 from coach.speech.speaker import Speaker, VoiceChoice
 
 #: Engine name -> "module:class", in the order they are offered.
-ENGINES = {"hibari": "coach.speech.hibari:HibariEngine",
-           "kokoro-ja": "coach.speech.kokoro_ja:KokoroJaEngine",
-           "espeak": "coach.speech.espeak:EspeakEngine"}
+ENGINES = {
+    "hibari": "coach.speech.hibari:HibariEngine",
+    "kokoro-ja": "coach.speech.kokoro_ja:KokoroJaEngine",
+    "espeak": "coach.speech.espeak:EspeakEngine",
+}
 #: The engines a bare voice name is looked up in, in order, before eSpeak NG.
 NEURAL_ENGINES = ("hibari", "kokoro-ja")
 FALLBACK_ENGINE = "espeak"
 
-__all__ = ["ENGINES", "Engine", "Speaker", "Voice", "VoiceChoice", "engine", "open_speaker",
-           "voices", "default_spec", "clip_cache", "check_rate", "check_voice"]
+__all__ = [
+    "ENGINES",
+    "Engine",
+    "Speaker",
+    "Voice",
+    "VoiceChoice",
+    "engine",
+    "open_speaker",
+    "voices",
+    "default_spec",
+    "clip_cache",
+    "check_rate",
+    "check_voice",
+]
 
 
 def engine(name: str) -> Engine:
@@ -49,8 +63,9 @@ def check_rate(rate: int, language: str = languages.DEFAULT) -> None:
     lang = languages.get(language)
     low, high = lang.rate_range
     if not low <= rate <= high:
-        raise OptionError("--rate", rate, f"must be from {low} to {high} {lang.rate_words} "
-                          f"in {lang.name}")
+        raise OptionError(
+            "--rate", rate, f"must be from {low} to {high} {lang.rate_words} in {lang.name}"
+        )
 
 
 def clip_cache() -> ClipCache:
@@ -117,11 +132,17 @@ def _check_language(eng: Engine, voice: str, spec: str | None, lang: Language) -
     """InputError when ``voice`` does not speak ``lang`` (eSpeak NG variants aside)."""
     listed = {v.id: v for v in eng.voices()}.get(voice.partition("+")[0])
     if listed is not None and not languages.speaks(listed.languages, lang.code):
-        raise OptionError("--voice", spec or voice, f"speaks {', '.join(listed.languages)}, not "
-                          f"{lang.name}; 'coach voices --lang {lang.code}' lists the {lang.name} voices")
+        raise OptionError(
+            "--voice",
+            spec or voice,
+            f"speaks {', '.join(listed.languages)}, not "
+            f"{lang.name}; 'coach voices --lang {lang.code}' lists the {lang.name} voices",
+        )
 
 
-def _engine_rate(eng: Engine, lang: Language, rate: int | None, pace_speech: float) -> tuple[int, int]:
+def _engine_rate(
+    eng: Engine, lang: Language, rate: int | None, pace_speech: float
+) -> tuple[int, int]:
     """(the rate in the language's unit, the rate the engine is asked for). eSpeak NG takes
     words per minute whatever the language; a morae rate is converted for it."""
     if eng.name == FALLBACK_ENGINE and lang.rate_unit != "words":
@@ -131,10 +152,14 @@ def _engine_rate(eng: Engine, lang: Language, rate: int | None, pace_speech: flo
     return chosen, chosen
 
 
-def open_speaker(spec: str | None, rate: int | None, pace_speech: float = 1.0,
-                 cache: bool = True,
-                 notify: Callable[[str], None] | None = None,
-                 language: str = languages.DEFAULT) -> Speaker:
+def open_speaker(
+    spec: str | None,
+    rate: int | None,
+    pace_speech: float = 1.0,
+    cache: bool = True,
+    notify: Callable[[str], None] | None = None,
+    language: str = languages.DEFAULT,
+) -> Speaker:
     """The Speaker for ``--voice spec`` (None: the language's default voice) at ``--rate
     rate`` (in the language's unit; None: the voice's default rate times ``pace_speech``),
     speaking ``language``.
@@ -166,9 +191,22 @@ def open_speaker(spec: str | None, rate: int | None, pace_speech: float = 1.0,
         if notify:
             notify(f"{problem}; speaking with eSpeak NG instead")
         shown, asked = _engine_rate(other, lang, rate, pace_speech)
-        return Speaker(other, other.resolve(fallback_voice), shown, clips, engine_rate=asked,
-                       language=lang.code)
+        return Speaker(
+            other,
+            other.resolve(fallback_voice),
+            shown,
+            clips,
+            engine_rate=asked,
+            language=lang.code,
+        )
 
     shown, asked = _engine_rate(eng, lang, rate, pace_speech)
-    return Speaker(eng, voice, shown, clips, None if chosen else fallback, engine_rate=asked,
-                   language=lang.code)
+    return Speaker(
+        eng,
+        voice,
+        shown,
+        clips,
+        None if chosen else fallback,
+        engine_rate=asked,
+        language=lang.code,
+    )

@@ -55,15 +55,32 @@ class CacheInfo:
     problems: tuple[str, ...] = ()
 
 
-def key(engine: str, version: str, identity: str, voice: str, rate: int, text: str,
-        stage: str = "", language: str = "en") -> str:
+def key(
+    engine: str,
+    version: str,
+    identity: str,
+    voice: str,
+    rate: int,
+    text: str,
+    stage: str = "",
+    language: str = "en",
+) -> str:
     """The entry name for one clip: a hex SHA-256 over everything that decides its samples.
     ``stage``: empty for the spoken clip, else what a later stage made of it (levelled
     for a mix, say), which must name everything that decides that stage's samples.
     ``language``: the session's (BCP 47): the same letters are other words in another
     language, so a clip is never shared across languages."""
-    fields = {"format": CLIP_FORMAT, "engine": engine, "version": version, "language": language,
-              "identity": identity, "voice": voice, "rate": rate, "text": text, "stage": stage}
+    fields = {
+        "format": CLIP_FORMAT,
+        "engine": engine,
+        "version": version,
+        "language": language,
+        "identity": identity,
+        "voice": voice,
+        "rate": rate,
+        "text": text,
+        "stage": stage,
+    }
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 
 
@@ -105,8 +122,9 @@ class ClipCache:
         entry = name + _SUFFIX
         try:
             with owned.folder(self.root) as root, owned.subfolder(root, name[:2]) as sub:
-                fd = os.open(entry, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC,
-                             dir_fd=sub)
+                fd = os.open(
+                    entry, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=sub
+                )
                 with open(fd, "rb") as f:
                     st = os.fstat(fd)
                     samples = _read(f, st.st_size, rate) if stat.S_ISREG(st.st_mode) else None
@@ -124,8 +142,10 @@ class ClipCache:
         payload = np.ascontiguousarray(samples, dtype="<f4").tobytes()
         header = _HEADER.pack(_MAGIC, rate, len(samples), hashlib.sha256(payload).digest())
         try:
-            with (owned.folder(self.root, create=True) as root,
-                  owned.subfolder(root, name[:2], create=True) as sub):
+            with (
+                owned.folder(self.root, create=True) as root,
+                owned.subfolder(root, name[:2], create=True) as sub,
+            ):
                 owned.replace(sub, name + _SUFFIX, lambda f: f.write(header + payload))
             self.written += len(header) + len(payload)
         except OSError:
@@ -139,8 +159,9 @@ class ClipCache:
         try:
             with owned.folder(self.root) as root:
                 for link in owned.links(root, _SUBFOLDER.fullmatch):
-                    problems.append(owned.problem(
-                        self.root / link, OSError(errno.ELOOP, "is a symbolic link")))
+                    problems.append(
+                        owned.problem(self.root / link, OSError(errno.ELOOP, "is a symbolic link"))
+                    )
                 for folder in owned.names(root, _SUBFOLDER.fullmatch, folders=True):
                     try:
                         with owned.subfolder(root, folder) as sub:

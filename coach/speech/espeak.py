@@ -46,8 +46,18 @@ _PROBE = "Ready."
 #: minute actually spoken, eSpeak's own sentence pauses included). eSpeak runs faster
 #: than its nominal rate, so coach asks for a little less to get what the user chose.
 RATE_TABLE: tuple[tuple[float, float], ...] = (
-    (80, 92.0), (100, 109.0), (120, 130.4), (140, 153.0), (160, 174.4), (180, 196.4),
-    (200, 218.0), (250, 271.5), (300, 333.1), (350, 401.3), (400, 461.5), (450, 500.8),
+    (80, 92.0),
+    (100, 109.0),
+    (120, 130.4),
+    (140, 153.0),
+    (160, 174.4),
+    (180, 196.4),
+    (200, 218.0),
+    (250, 271.5),
+    (300, 333.1),
+    (350, 401.3),
+    (400, 461.5),
+    (450, 500.8),
 )
 
 T = TypeVar("T")
@@ -106,7 +116,8 @@ class _EngineThread:
                 engine = pyttsx3.init()
         except Exception as exc:  # the driver raises whatever its platform library does
             raise MissingPartError(
-                f"eSpeak NG cannot start: {exc}. Install it (apt-get install espeak-ng)") from None
+                f"eSpeak NG cannot start: {exc}. Install it (apt-get install espeak-ng)"
+            ) from None
         driver = sys.modules.get("pyttsx3.drivers.espeak")
         if driver is not None:
             driver.print = lambda *args, **kwargs: None  # type: ignore[attr-defined]
@@ -242,10 +253,13 @@ class EspeakEngine:
         def read() -> list[Voice]:
             out = []
             for v in worker.engine.getProperty("voices"):
-                langs = tuple(lang.decode("utf-8", "replace") if isinstance(lang, bytes) else str(lang)
-                              for lang in (v.languages or ()))
+                langs = tuple(
+                    lang.decode("utf-8", "replace") if isinstance(lang, bytes) else str(lang)
+                    for lang in (v.languages or ())
+                )
                 out.append(Voice(self.name, str(v.id), str(v.name or v.id), langs))
             return out
+
         return [v for v in worker.call(read) if _works(v.id)]
 
     def resolve(self, spec: str) -> str:
@@ -254,10 +268,12 @@ class EspeakEngine:
         base, _, variant = spec.partition("+") if self._espeak else (spec, "", "")
         key = base.strip().casefold()
         voices = self.voices()
-        for match in (lambda v: v.id.casefold() == key,
-                      lambda v: v.id.casefold().rsplit("/", 1)[-1] == key,
-                      lambda v: key in (lang.casefold() for lang in v.languages),
-                      lambda v: v.name.casefold() == key):
+        for match in (
+            lambda v: v.id.casefold() == key,
+            lambda v: v.id.casefold().rsplit("/", 1)[-1] == key,
+            lambda v: key in (lang.casefold() for lang in v.languages),
+            lambda v: v.name.casefold() == key,
+        ):
             found = [v for v in voices if match(v)]
             if found:
                 return found[0].id + (f"+{variant}" if variant else "")
@@ -287,8 +303,9 @@ class EspeakEngine:
                 raise MissingPartError("the speech engine has been shut down")
             return self._clip(self._thread, Path(self._tmp.name) / "clip.wav", text, voice, rate)
 
-    def _clip(self, worker: _EngineThread, path: Path, text: str, voice: str,
-              rate: int) -> tuple[int, np.ndarray]:
+    def _clip(
+        self, worker: _EngineThread, path: Path, text: str, voice: str, rate: int
+    ) -> tuple[int, np.ndarray]:
         engine, done = worker.engine, worker.done
         setting = self.setting(rate)
         for _ in range(2):  # one retry: a clip has been seen to go missing
@@ -303,8 +320,11 @@ class EspeakEngine:
             if not done.wait(CLIP_TIMEOUT):
                 raise MissingPartError("eSpeak NG stopped answering")
             if self._espeak and engine.getProperty("voice").casefold() != voice.casefold():
-                raise OptionError("--voice", voice, "eSpeak NG does not accept this voice; "
-                                  "'coach voices' lists the ones that work")
+                raise OptionError(
+                    "--voice",
+                    voice,
+                    "eSpeak NG does not accept this voice; 'coach voices' lists the ones that work",
+                )
             clip = _read_clip(path)
             if clip is not None and len(clip[1]):
                 return clip
@@ -342,7 +362,12 @@ def _read_clip(path: Path) -> tuple[int, np.ndarray] | None:
         return None
     try:
         with wave.open(str(path), "rb") as w:
-            n, ch, width, rate = w.getnframes(), w.getnchannels(), w.getsampwidth(), w.getframerate()
+            n, ch, width, rate = (
+                w.getnframes(),
+                w.getnchannels(),
+                w.getsampwidth(),
+                w.getframerate(),
+            )
             data = w.readframes(n)
         if width != 2 or len(data) != n * ch * 2:
             return None

@@ -26,16 +26,34 @@ from coach.speech.engine import Utterance, Voice, interpolate_rate
 #: (speed, words per minute with coach's sentence pauses). The model's durations move in
 #: steps, so the mapping is a measured table, not a formula.
 RATE_TABLE: tuple[tuple[float, float], ...] = (
-    (0.35, 71.4), (0.4, 82.9), (0.45, 96.0), (0.5, 101.1), (0.55, 105.9), (0.6, 120.9),
-    (0.65, 124.4), (0.7, 139.5), (0.75, 143.8), (0.8, 157.4), (0.9, 184.6), (1.0, 192.3),
-    (1.1, 197.8), (1.2, 208.8), (1.35, 273.2), (1.5, 283.1), (1.75, 297.6), (2.0, 315.2),
-    (2.5, 337.0), (3.0, 346.3),
+    (0.35, 71.4),
+    (0.4, 82.9),
+    (0.45, 96.0),
+    (0.5, 101.1),
+    (0.55, 105.9),
+    (0.6, 120.9),
+    (0.65, 124.4),
+    (0.7, 139.5),
+    (0.75, 143.8),
+    (0.8, 157.4),
+    (0.9, 184.6),
+    (1.0, 192.3),
+    (1.1, 197.8),
+    (1.2, 208.8),
+    (1.35, 273.2),
+    (1.5, 283.1),
+    (1.75, 297.6),
+    (2.0, 315.2),
+    (2.5, 337.0),
+    (3.0, 346.3),
 )
 SEED = 0
 THREADS = 1
 #: What ``start`` does, as the probe's child process does it.
-_WARM_UP = ("from hibari import Hibari\n"
-            "Hibari(voice={voice!r}, threads={threads})('Ready.', speed=1.0, seed={seed})\n")
+_WARM_UP = (
+    "from hibari import Hibari\n"
+    "Hibari(voice={voice!r}, threads={threads})('Ready.', speed=1.0, seed={seed})\n"
+)
 
 
 def _package_version(name: str) -> str:
@@ -79,16 +97,25 @@ class HibariEngine:
         return found
 
     def voices(self) -> list[Voice]:
-        return [Voice(self.name, name, f"{name} ({v['accent']} English, {v['gender']})",
-                      (str(v["language"]).lower(),))
-                for name, v in self._registry().items() if v.get("bundled")]
+        return [
+            Voice(
+                self.name,
+                name,
+                f"{name} ({v['accent']} English, {v['gender']})",
+                (str(v["language"]).lower(),),
+            )
+            for name, v in self._registry().items()
+            if v.get("bundled")
+        ]
 
     def resolve(self, spec: str) -> str:
         key = spec.strip().casefold()
         for v in self.voices():
             if key in (v.id.casefold(), v.name.casefold()):
                 return v.id
-        raise OptionError("--voice", spec, "hibari has no such voice here; 'coach voices' lists them")
+        raise OptionError(
+            "--voice", spec, "hibari has no such voice here; 'coach voices' lists them"
+        )
 
     def _model(self, voice: str) -> str:
         entry = self._registry()[voice]
@@ -123,9 +150,11 @@ class HibariEngine:
             if self._tts is not None:
                 return
             onnx.prepare()  # before the probe too: its child inherits the environment
-            probe.check("the neural voice", _WARM_UP.format(voice=self.default_voice,
-                                                            threads=THREADS, seed=SEED),
-                        ("hibari", "onnxruntime"))
+            probe.check(
+                "the neural voice",
+                _WARM_UP.format(voice=self.default_voice, threads=THREADS, seed=SEED),
+                ("hibari", "onnxruntime"),
+            )
             try:
                 from hibari import Hibari
 
@@ -142,8 +171,10 @@ class HibariEngine:
         try:
             sentences = tuple(self._tts.stream(text, speed=self.speed(rate), seed=SEED))
         except Exception as exc:  # its text front end on something it cannot read
-            raise InputError(f"the line {text!r}: the neural voice cannot read it "
-                             f"({_reason(exc)}); write it in words, or use --voice espeak:") from None
+            raise InputError(
+                f"the line {text!r}: the neural voice cannot read it "
+                f"({_reason(exc)}); write it in words, or use --voice espeak:"
+            ) from None
         from hibari import SAMPLE_RATE
 
         return Utterance(int(SAMPLE_RATE), sentences)

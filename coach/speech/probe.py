@@ -43,8 +43,9 @@ def check(name: str, code: str, packages: tuple[str, ...]) -> None:
         if remembered is not None:
             _remember(stamp, remembered)
         else:
-            raise MissingPartError(f"{name} cannot start: trying it took longer than "
-                                   f"{TIMEOUT:.0f} s")
+            raise MissingPartError(
+                f"{name} cannot start: trying it took longer than {TIMEOUT:.0f} s"
+            )
     if remembered != _OK:
         raise MissingPartError(f"{name} cannot start: {remembered}")
 
@@ -118,11 +119,15 @@ def clear() -> int:
 
 
 def _run(code: str) -> str | None:
-    """"ok", or why the child failed; None when it took too long."""
+    """ "ok", or why the child failed; None when it took too long."""
     try:
-        done = subprocess.run([sys.executable, "-c", code], stdin=subprocess.DEVNULL,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              timeout=TIMEOUT)
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            timeout=TIMEOUT,
+        )
     except subprocess.TimeoutExpired:
         return None
     except OSError as exc:

@@ -53,10 +53,16 @@ class Speaker:
     (the default voice falls back to eSpeak NG) or raises.
     """
 
-    def __init__(self, engine: Engine, voice: str, rate: int,
-                 cache: clip_cache.ClipCache | None = None,
-                 fallback: Callable[[MissingPartError], Speaker] | None = None,
-                 engine_rate: int | None = None, language: str = "en") -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        voice: str,
+        rate: int,
+        cache: clip_cache.ClipCache | None = None,
+        fallback: Callable[[MissingPartError], Speaker] | None = None,
+        engine_rate: int | None = None,
+        language: str = "en",
+    ) -> None:
         self.engine, self.voice, self.rate, self.language = engine, voice, rate, language
         self._engine_rate = rate if engine_rate is None else engine_rate
         self.cache = cache
@@ -107,8 +113,16 @@ class Speaker:
         assert self._identity is not None
         clips = {}
         for text in dict.fromkeys(texts):
-            name = clip_cache.key(self.engine.name, self._version, self._identity, self.voice,
-                                  self._engine_rate, text, "", self.language)
+            name = clip_cache.key(
+                self.engine.name,
+                self._version,
+                self._identity,
+                self.voice,
+                self._engine_rate,
+                text,
+                "",
+                self.language,
+            )
             clip = self.cache.get(name, RATE) if self.cache else None
             if clip is None:
                 try:
@@ -134,8 +148,16 @@ class Speaker:
             return self._delegate.derived(text, tag, make)
         if self.cache is None or self._identity is None:
             return make()
-        name = clip_cache.key(self.engine.name, self._version, self._identity,
-                              self.voice, self._engine_rate, text, tag, self.language)
+        name = clip_cache.key(
+            self.engine.name,
+            self._version,
+            self._identity,
+            self.voice,
+            self._engine_rate,
+            text,
+            tag,
+            self.language,
+        )
         found = self.cache.get(name, RATE)
         if found is None:
             found = make()
@@ -162,8 +184,10 @@ def finish(utterance: Utterance, text: str = "") -> np.ndarray:
     pieces = [_trim(resample(s.astype(np.float32), utterance.rate)) for s in utterance.sentences]
     pieces = [p for p in pieces if len(p)]
     if not pieces:
-        raise InputError(f"the line {text!r} has nothing this voice can say; write it in "
-                         "words (or choose another voice with --voice)")
+        raise InputError(
+            f"the line {text!r} has nothing this voice can say; write it in "
+            "words (or choose another voice with --voice)"
+        )
     gap = np.zeros(round(SENTENCE_PAUSE * RATE), dtype=np.float32)
     out: list[np.ndarray] = []
     for p in pieces:
@@ -191,5 +215,3 @@ def _trim(x: np.ndarray) -> np.ndarray:
     start = max(0, loud[0] - int(LEAD * RATE))
     end = min(len(x), loud[-1] + int(TAIL * RATE))
     return x[start:end]
-
-
