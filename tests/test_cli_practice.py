@@ -185,10 +185,10 @@ def test_coach_today_plays_todays_session(tmp_path, own_folders):
     played = run_coach("today", env=env)
     assert played.returncode == 0, played.stderr
     assert (
-        "Day 1 of 28 of Four weeks of anma: A short anma (4 minutes) (anma, 4 minutes)."
+        "Day 1 of 28 of Four weeks of anma: A short anma (6 minutes) (anma, 6 minutes)."
         in played.stderr
     )
-    exported = run_coach("export", "anma", "--minutes", "4", "-o", tmp_path / "short.wav")
+    exported = run_coach("export", "anma", "--minutes", "6", "-o", tmp_path / "short.wav")
     assert exported.returncode == 0, exported.stderr
     assert np.array_equal(_captured(capture), decode(tmp_path / "short.wav", 2))
     [session] = json.loads(run_coach("log", "--json").stdout)

@@ -123,7 +123,7 @@ def test_script_follows_the_settings_file_and_the_command_line(own_folders, mini
     )
     result = run_coach("script", mini_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[0] == "Mini — pace slow, talk less, counting, about 1 min"
+    assert result.stdout.splitlines()[0] == "Mini — pace slow, talk less, counting, about 2 min"
     result = run_coach("script", mini_path, "--pace", "fast", "--no-count")
     assert result.stdout.splitlines()[0].startswith("Mini — pace fast, talk less, about")
 

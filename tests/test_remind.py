@@ -67,8 +67,8 @@ def test_with_a_program_one_event_per_session_day(tmp_path, capsys):
     assert status == 0, err
     events = _events(out)
     assert len(events) == 24  # 28 days less 4 rest days
-    assert events[0].name == "coach: A short anma (4 minutes)"
-    assert events[0].duration == timedelta(minutes=4)
+    assert events[0].name == "coach: A short anma (6 minutes)"
+    assert events[0].duration == timedelta(minutes=6)
     assert events[0].begin.date() == date.today()
     assert events[6].begin.date() == date.today() + timedelta(days=7)  # day 7 is a rest day
     assert {e.name for e in events[18:]} == {"coach: Anma facial massage", "coach: Evening anma"}
