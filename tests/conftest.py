@@ -157,6 +157,15 @@ def unprivileged() -> list[str]:
     return ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"]
 
 
+def make_sound(path: Path, source: str, *options: str) -> Path:
+    """A sound file at ``path`` made by ffmpeg from the lavfi ``source`` (``sine=duration=1``),
+    with ffmpeg ``options`` before the output (``-af``, ``volume=0.5``); ``path``."""
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", source, *options, str(path)], check=True
+    )
+    return path
+
+
 def run_coach(
     *args: str | os.PathLike,
     env: dict[str, str] | None = None,

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coach.bed import ducking, seamless, synth
-from conftest import RATE, decode, ebur128, run_coach
+from conftest import RATE, decode, ebur128, make_sound, run_coach
 
 # ---- helpers --------------------------------------------------------------------------
 
@@ -289,19 +289,7 @@ def test_bad_bed_input_is_one_line_exit_2_and_writes_nothing(
 ):
     (tmp_path / "noise.txt").write_text("not audio\n" * 100)
     (tmp_path / "empty.wav").write_bytes(b"")
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "anullsrc=duration=5",
-            str(tmp_path / "silence.flac"),
-        ],
-        check=True,
-    )
+    make_sound(tmp_path / "silence.flac", "anullsrc=duration=5")
     out = tmp_path / "out"
     out.mkdir()
     before = sorted(p.name for p in tmp_path.rglob("*"))

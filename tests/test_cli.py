@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from coach import cli
-from conftest import MINI, RATE, coach_bin, decode, one_line, plan, probe, run_coach
+from conftest import MINI, RATE, coach_bin, decode, make_sound, one_line, plan, probe, run_coach
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -498,7 +498,6 @@ def test_bad_from(capsys, args, message):
 
 
 def test_sounds_lists_every_sound_and_its_file(capsys, tmp_path, own_folders):
-    import subprocess
 
     status, out, _ = _run(capsys, "sounds")
     assert status == 0
@@ -510,19 +509,7 @@ def test_sounds_lists_every_sound_and_its_file(capsys, tmp_path, own_folders):
     assert rows["bell"] == f"{sounds_dir() / 'bell.wav'} (built-in)"
     pack = tmp_path / "pack"
     pack.mkdir()
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=duration=0.5",
-            str(pack / "bell.flac"),
-        ],
-        check=True,
-    )
+    make_sound(pack / "bell.flac", "sine=duration=0.5")
     own_folders["config"].mkdir(parents=True)
     (own_folders["config"] / "config.toml").write_text(f'sounds = "{pack}"\n')
     status, out, _ = _run(capsys, "sounds", "bell", "end")

@@ -10,7 +10,7 @@ import pytest
 
 from coach import cli, config
 from coach.errors import InputError
-from conftest import one_line, probe, run_coach
+from conftest import make_sound, one_line, probe, run_coach
 
 # For every key: a value in the default settings file, another in the COACH_CONFIG file,
 # a third on the command line (None: no such option), each as `coach config` shows it.
@@ -398,24 +398,11 @@ def test_a_bad_value_in_the_file_names_the_file_line_and_key(
 def test_every_path_in_the_file_is_from_its_folder_bed_too(
     own_folders, capsys, tmp_path, monkeypatch
 ):
-    import subprocess
 
     monkeypatch.chdir(tmp_path)
     folder = own_folders["config"]
     (folder / "beds").mkdir(parents=True)
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=duration=3",
-            str(folder / "beds" / "b.flac"),
-        ],
-        check=True,
-    )
+    make_sound(folder / "beds" / "b.flac", "sine=duration=3")
     (folder / "config.toml").write_text('bed = "beds/b.flac"\nsounds = "."\noutput-dir = "out"\n')
     shown = _shown(capsys)
     assert shown["bed"] == (f'"{folder / "beds" / "b.flac"}"', str(folder / "config.toml"))

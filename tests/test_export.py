@@ -19,7 +19,17 @@ import pytest
 
 from coach import tones
 from coach.sounds import Sound
-from conftest import MINI, RATE, decode, ebur128, longest_silence, plan, probe, run_coach
+from conftest import (
+    MINI,
+    RATE,
+    decode,
+    ebur128,
+    longest_silence,
+    make_sound,
+    plan,
+    probe,
+    run_coach,
+)
 
 MP3_FRAME = 1152
 #: "-16 LUFS integrated ±1 LU, true peak at most -1 dBTP"
@@ -634,7 +644,6 @@ def test_each_builtin_is_loud_enough_and_never_silent_for_long(name, tmp_path):
 def _pack(folder: Path) -> Path:
     """A sound pack in OGG and FLAC, made with ffmpeg: steady tones, louder in loudness at
     the same peak than the decaying built-ins, so levelling must hold the session's loudness."""
-    import subprocess
 
     folder.mkdir()
     for name, source, suffix in (
@@ -643,21 +652,7 @@ def _pack(folder: Path) -> Path:
         ("pluck", "sine=frequency=900:duration=0.15", "ogg"),
         ("bell", "sine=frequency=528:duration=2.4", "flac"),
     ):
-        subprocess.run(
-            [
-                "ffmpeg",
-                "-v",
-                "error",
-                "-f",
-                "lavfi",
-                "-i",
-                source,
-                "-af",
-                "volume=0.9",
-                str(folder / f"{name}.{suffix}"),
-            ],
-            check=True,
-        )
+        make_sound(folder / f"{name}.{suffix}", source, "-af", "volume=0.9")
     return folder
 
 

@@ -18,7 +18,7 @@ from coach import languages, speech
 from coach.errors import InputError
 from coach.speech import espeak
 from coach.speech.speaker import Speaker, _trim
-from conftest import RATE, coach_bin, plan, run_coach
+from conftest import RATE, coach_bin, make_sound, plan, run_coach
 
 LONG = (
     "Draw slow circles on your cheeks, then stroke up along the jaw line toward the "
@@ -347,23 +347,7 @@ def test_a_clip_wave_cannot_read_is_decoded_with_ffmpeg(tmp_path):
     from coach.clock import RATE
 
     path = tmp_path / "clip.wav"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=440:duration=0.5",
-            "-ar",
-            "22050",
-            "-f",
-            "aiff",
-            str(path),
-        ],
-        check=True,
-    )
+    make_sound(path, "sine=frequency=440:duration=0.5", "-ar", "22050", "-f", "aiff")
     rate, x = espeak._read_clip(path)
     assert rate == RATE and x.dtype == np.float32 and x.ndim == 1
     assert abs(len(x) - RATE // 2) <= 2 and 0.05 < np.abs(x).max() <= 1.0

@@ -148,29 +148,12 @@ from pathlib import Path  # noqa: E402
 
 from coach import levels  # noqa: E402
 from coach.errors import InputError  # noqa: E402
+from conftest import make_sound  # noqa: E402
 
 
 def ffmpeg_sound(path: Path, source: str, seconds: float) -> Path:
     """A sound file made by ffmpeg from a lavfi ``source``; the format follows the suffix."""
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            f"{source}:duration={seconds}",
-            "-ar",
-            "44100",
-            "-ac",
-            "2",
-            str(path),
-        ],
-        check=True,
-    )
-    return path
+    return make_sound(path, f"{source}:duration={seconds}", "-ar", "44100", "-ac", "2")
 
 
 @pytest.fixture
@@ -214,21 +197,7 @@ def test_a_loud_file_is_turned_down_and_a_quiet_one_up(tmp_path):
     for name, volume in (("loud", "1.0"), ("quiet", "0.01")):
         folder = tmp_path / name
         folder.mkdir()
-        subprocess.run(
-            [
-                "ffmpeg",
-                "-v",
-                "error",
-                "-f",
-                "lavfi",
-                "-i",
-                "anoisesrc=duration=1:seed=3",
-                "-af",
-                f"volume={volume}",
-                str(folder / "press.wav"),
-            ],
-            check=True,
-        )
+        make_sound(folder / "press.wav", "anoisesrc=duration=1:seed=3", "-af", f"volume={volume}")
     loud = tones.load(Sound.PRESS, tones.sound_pack(tmp_path / "loud"))
     quiet = tones.load(Sound.PRESS, tones.sound_pack(tmp_path / "quiet"))
     assert np.max(np.abs(loud)) == pytest.approx(np.max(np.abs(quiet)), rel=0.01)
@@ -241,19 +210,7 @@ def test_a_file_that_will_not_decode_is_named(pack_folder):
 
 
 def test_a_silent_file_is_named(pack_folder):
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "anullsrc=duration=1",
-            str(pack_folder / "end.wav"),
-        ],
-        check=True,
-    )
+    make_sound(pack_folder / "end.wav", "anullsrc=duration=1")
     with pytest.raises(InputError, match=r"pack/end\.wav: is silent"):
         tones.sound_pack(pack_folder)
 
@@ -304,7 +261,6 @@ def test_the_listed_lengths_are_the_sounds_own():
 
 
 def test_the_script_engine_needs_no_audio_library():
-    import subprocess
     import sys
 
     # The pure stages and the settings file load no audio library (nor any engine, bed or
