@@ -175,14 +175,7 @@ def encode_file(
         _ffmpeg(
             program,
             [
-                "-f",
-                "s16le",
-                "-ar",
-                str(rate),
-                "-ac",
-                str(channels),
-                "-i",
-                "pipe:0",
+                *_pcm_input(rate, channels),
                 *codec,
                 *untagged,
                 "-f",
@@ -265,14 +258,7 @@ def encode_stream(
         _ffmpeg(
             program,
             [
-                "-f",
-                "s16le",
-                "-ar",
-                str(rate),
-                "-ac",
-                str(channels),
-                "-i",
-                "pipe:0",
+                *_pcm_input(rate, channels),
                 "-i",
                 file_arg(meta),
                 "-map",
@@ -290,6 +276,11 @@ def encode_stream(
             progress,
             stdout=out,
         )
+
+
+def _pcm_input(rate: int, channels: int) -> list[str]:
+    """ffmpeg's first input: 16-bit PCM at ``rate`` Hz, ``channels`` channels, on its stdin."""
+    return ["-f", "s16le", "-ar", str(rate), "-ac", str(channels), "-i", "pipe:0"]
 
 
 def id3_bytes(tags: Tags, tl: Timeline) -> bytes:

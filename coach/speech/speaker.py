@@ -113,16 +113,7 @@ class Speaker:
         assert self._identity is not None
         clips = {}
         for text in dict.fromkeys(texts):
-            name = clip_cache.key(
-                self.engine.name,
-                self._version,
-                self._identity,
-                self.voice,
-                self._engine_rate,
-                text,
-                "",
-                self.language,
-            )
+            name = self._key(text)
             clip = self.cache.get(name, RATE) if self.cache else None
             if clip is None:
                 try:
@@ -139,16 +130,11 @@ class Speaker:
             self.given += 1
         return clips
 
-    def derived(self, text: str, tag: str, make: Callable[[], np.ndarray]) -> np.ndarray:
-        """Something made from ``text``'s clip (a later stage's version of it, named by
-        ``tag``, which must change whenever ``make`` would make something else): from
-        the cache when it is there, else ``make()``, stored. ``text`` must have been
-        synthesized by this Speaker. float32 mono at RATE."""
-        if self._delegate is not None:
-            return self._delegate.derived(text, tag, make)
-        if self.cache is None or self._identity is None:
-            return make()
-        name = clip_cache.key(
+    def _key(self, text: str, tag: str = "") -> str:
+        """The clip cache's name for ``text`` spoken by this Speaker (``tag``: a later
+        stage's version of the clip, as ``derived`` makes)."""
+        assert self._identity is not None
+        return clip_cache.key(
             self.engine.name,
             self._version,
             self._identity,
@@ -158,6 +144,17 @@ class Speaker:
             tag,
             self.language,
         )
+
+    def derived(self, text: str, tag: str, make: Callable[[], np.ndarray]) -> np.ndarray:
+        """Something made from ``text``'s clip (a later stage's version of it, named by
+        ``tag``, which must change whenever ``make`` would make something else): from
+        the cache when it is there, else ``make()``, stored. ``text`` must have been
+        synthesized by this Speaker. float32 mono at RATE."""
+        if self._delegate is not None:
+            return self._delegate.derived(text, tag, make)
+        if self.cache is None or self._identity is None:
+            return make()
+        name = self._key(text, tag)
         found = self.cache.get(name, RATE)
         if found is None:
             found = make()
