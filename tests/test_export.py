@@ -192,7 +192,10 @@ def test_comment_is_a_real_id3_comm_frame(anma):
     # mutagen reads the chapters too, in order, inside one ordered table of contents.
     toc = tags.getall("CTOC")[0]
     chaps = tags.getall("CHAP")
-    assert [c.element_id for c in chaps] == toc.child_element_ids == [f"ch{i}" for i in range(7)]
+    steps = len(anma[1]["chapters"])
+    assert (
+        [c.element_id for c in chaps] == toc.child_element_ids == [f"ch{i}" for i in range(steps)]
+    )
     assert [c.sub_frames["TIT2"].text[0] for c in chaps][0] == "Introduction"
 
 

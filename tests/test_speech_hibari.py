@@ -161,8 +161,17 @@ def test_a_line_the_voice_cannot_say_is_bad_input_quoting_it(tmp_path):
     assert r.returncode == 2, r.stderr
     assert r.stderr.count("\n") == 1 and "'按摩'" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "k.mp3").exists()
-    # eSpeak NG reads it.
+    # A voice of another language is refused in one line; written as Japanese, the line is
+    # read by a voice that speaks it (eSpeak NG's, here).
     r = run_coach("export", routine, "--voice", "espeak:cmn", "-o", tmp_path / "k.mp3")
+    assert r.returncode == 2 and r.stderr.startswith("coach: --voice espeak:cmn: speaks cmn")
+    routine.write_text(
+        routine.read_text(encoding="utf-8").replace(
+            'title = "K"\n', 'title = "K"\nlanguage = "ja"\n'
+        ),
+        encoding="utf-8",
+    )
+    r = run_coach("export", routine, "--voice", "espeak:ja", "-o", tmp_path / "k.mp3")
     assert r.returncode == 0, r.stderr
 
 
