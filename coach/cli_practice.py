@@ -1,6 +1,11 @@
 """The practice commands of the command line: ``log``, ``stats``, ``programs``,
 ``program``, ``today`` and ``remind``. Part of the cli front door: thin wrappers that turn options into calls of
-coach.history, coach.program and coach.remind and print what comes back."""
+coach.history, coach.program and coach.remind and print what comes back.
+
+One module because it is one idea, the practice commands' output: most of its length is
+presenting (the log's table, CSV and JSON, the stats page and its heat map), which has no
+home in the core.
+"""
 
 from __future__ import annotations
 

@@ -8,6 +8,10 @@ frames; OGG and WAV a stream copy by ffmpeg with the tags, then WAV a ``cue `` c
 of it happens in hidden temporaries that the caller (``coach.job``) made beside the
 target and renames at the end. ffmpeg's LAME tag names LAME as the encoder, so readers
 trust its encoder delay and padding and report the true length.
+
+One module because it is one idea, the container: the ffmpeg passes, the ID3 frames, the
+Vorbis chapter comments and the WAV ``cue ``/``labl`` chunks all describe the same tags
+and chapters, each in one format's words.
 """
 
 from __future__ import annotations

@@ -3,6 +3,10 @@
 Every problem in a file is collected and reported together in one ``InputError`` whose
 message names the file and each place (with its line where that is known for sure), for
 example ``anma.toml: steps[2].phases[0].reps: must be a whole number from 1 to 200``.
+
+One module because it is one idea, the file format: every field's check sits beside the
+others so the messages stay alike (the model is coach.routine, finding files by name
+coach.catalog, generic TOML and file reading coach.tomlfile).
 """
 
 from __future__ import annotations

@@ -4,6 +4,12 @@ Pure: no audio and no clock. A cue says *what* happens in which order and, for t
 rests, for how many seconds; how long speech lasts is the sequencer's business (it knows
 the real clips). Speech lengths are only *estimated* here, to fit ``--minutes`` and to cap
 a session's length before any audio is made.
+
+One module because it is one idea, the order and timing of cues: the count-ins, breaths,
+holds, counts, progress words, closing and ``--minutes`` fitting all decide the same
+sequence and each depends on what the others placed. The words themselves are not here
+(coach.phrases, from the catalogs); splitting the ``--minutes`` fitting out is the next
+step if it grows again.
 """
 
 from __future__ import annotations

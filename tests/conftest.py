@@ -15,8 +15,9 @@ import sys
 # user's own ~/.cache/coach. Shared by the tests, so each line is synthesized about once;
 # tests of a cold cache point XDG_CACHE_HOME elsewhere.
 import tempfile
+import time
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +156,16 @@ def unprivileged() -> list[str]:
     if os.geteuid() != 0:
         return []
     return ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"]
+
+
+def wait_until(ready: Callable[[], object], what: str, tries: int = 12_000) -> None:
+    """Poll ``ready`` every 5 ms until it is true. A guard against a hang (after ``tries``
+    polls the test fails, naming ``what``), never a check of how long anything took."""
+    for _ in range(tries):
+        if ready():
+            return
+        time.sleep(0.005)
+    pytest.fail(f"{what}: never happened")
 
 
 def make_sound(path: Path, source: str, *options: str) -> Path:

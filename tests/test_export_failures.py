@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import coach_bin, one_line, run_coach
+from conftest import coach_bin, one_line, run_coach, wait_until
 
 PREVIOUS = b"the previous session, which must survive\n" + bytes(range(256)) * 40
 
@@ -194,13 +194,13 @@ def _export_writing(target: Path) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 120
+
+    def writing() -> bool:
+        assert proc.poll() is None, proc.communicate()
+        return any(p.stat().st_size > 0 for p in folder.glob(f".{target.name}.*.part"))
+
     try:
-        while not any(p.stat().st_size > 0 for p in folder.glob(f".{target.name}.*.part")):
-            assert proc.poll() is None, proc.communicate()
-            if time.monotonic() > deadline:  # a guard against hanging, not a speed check
-                pytest.fail("ffmpeg wrote nothing")
-            time.sleep(0.005)
+        wait_until(writing, "ffmpeg writing", tries=24_000)
     except BaseException:
         proc.kill()
         proc.wait()
@@ -296,11 +296,12 @@ def test_a_signal_while_coach_imports_its_command_line_is_one_line(tmp_path, out
         text=True,
         env={**os.environ, "PYTHONPATH": path},
     )
-    deadline = time.monotonic() + 60
-    while not marker.exists():
+
+    def importing() -> bool:
         assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline, "coach never imported typer"  # a guard only
-        time.sleep(0.005)
+        return marker.exists()
+
+    wait_until(importing, "coach importing typer")
     stdout, stderr = _stopped(proc, signum)
     assert proc.returncode == 130, stderr
     assert one_line(stderr) == "coach: interrupted"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from coach import outputs
-from conftest import coach_bin, one_line, probe, run_coach
+from conftest import coach_bin, one_line, probe, run_coach, wait_until
 
 OLD = b"the user's own file, which must survive\n"
 
@@ -134,10 +134,12 @@ def test_a_killed_export_leaves_hidden_files_the_next_one_removes(tmp_path):
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 120
-        while not any(p.stat().st_size > 0 for p in out.glob(".anma.wav.*.part")):
-            assert proc.poll() is None and time.monotonic() < deadline
-            time.sleep(0.005)
+
+        def writing() -> bool:
+            assert proc.poll() is None
+            return any(p.stat().st_size > 0 for p in out.glob(".anma.wav.*.part"))
+
+        wait_until(writing, "ffmpeg writing", tries=24_000)
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -153,10 +155,11 @@ def test_a_killed_export_leaves_hidden_files_the_next_one_removes(tmp_path):
         long_ago = time.time() - 3600  # old enough: no live coach leaves a file untouched so long
         for name in (*stale, other.name, held.name):
             os.utime(out / name, (long_ago, long_ago))
-        deadline = time.monotonic() + 10
-        while subprocess.run(["flock", "--nonblock", str(held), "true"]).returncode == 0:
-            assert time.monotonic() < deadline, "flock never took the lock"
-            time.sleep(0.01)
+        wait_until(
+            lambda: subprocess.run(["flock", "--nonblock", str(held), "true"]).returncode != 0,
+            "flock taking the lock",
+            tries=2_000,
+        )
         r = run_coach("export", "anma", "-o", target, timeout=600)
         assert r.returncode == 0, r.stderr
         assert hidden(out) == sorted([other.name, held.name])

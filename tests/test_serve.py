@@ -169,11 +169,9 @@ def test_ctrl_c_while_a_session_is_made_stops_it_and_leaves_no_file(tmp_path, ow
     while not (sessions.is_dir() and any(sessions.iterdir())) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert any(p.name.endswith(".part") for p in sessions.iterdir())  # under way
-    begun = time.monotonic()
     status, out, err = running.stop()
     asking.join(60)
     assert status == 130 and err.endswith("coach: interrupted\n") and "Traceback" not in err
-    assert time.monotonic() - begun < 30
     assert list(sessions.iterdir()) == []  # no partial file, no half-kept session
     time.sleep(1)
     assert list(sessions.iterdir()) == []  # and nothing left running writes one
