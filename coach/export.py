@@ -202,12 +202,7 @@ def encode_file(
             [
                 "-i",
                 file_arg(encoded),
-                "-i",
-                file_arg(meta),
-                "-map",
-                "0:a",
-                "-map_metadata",
-                "1",
+                *_tags_from(meta),
                 "-c",
                 "copy",
                 "-f",
@@ -263,12 +258,7 @@ def encode_stream(
             program,
             [
                 *_pcm_input(rate, channels),
-                "-i",
-                file_arg(meta),
-                "-map",
-                "0:a",
-                "-map_metadata",
-                "1",
+                *_tags_from(meta),
                 *codec,
                 *container,
                 "-f",
@@ -280,6 +270,12 @@ def encode_stream(
             progress,
             stdout=out,
         )
+
+
+def _tags_from(meta: Path) -> list[str]:
+    """ffmpeg's second input, the FFMETADATA file ``meta``: its tags and chapters go on the
+    first input's audio."""
+    return ["-i", file_arg(meta), "-map", "0:a", "-map_metadata", "1"]
 
 
 def _pcm_input(rate: int, channels: int) -> list[str]:
