@@ -192,7 +192,7 @@ def test_coach_today_plays_todays_session(tmp_path, own_folders):
     assert exported.returncode == 0, exported.stderr
     assert np.array_equal(_captured(capture), decode(tmp_path / "short.wav", 2))
     [session] = json.loads(run_coach("log", "--json").stdout)
-    assert session["routine"] == "anma" and session["options"]["minutes"] == 4
+    assert session["routine"] == "anma" and session["options"]["minutes"] == 6
     again = run_coach("today", env=env)
     assert again.returncode == 0 and "done today" in again.stdout
 
