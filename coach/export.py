@@ -49,6 +49,9 @@ FORMATS: dict[str, tuple[str, list[str]]] = {
 #: reader that takes a constant-rate file's frame size from its first frame (eyeD3 does,
 #: for an "Info" header) reported 329.8 s for a 383.9 s session.
 KBPS = {1: 64, 2: 96}
+#: Muxer flags by suffix. OGG's muxer picks a random stream serial unless told to be
+#: bit-exact, and the same session must be the same bytes, run after run.
+MUX_FLAGS: dict[str, list[str]] = {".ogg": ["-fflags", "+bitexact"]}
 CLOSED = "standard output was closed before the end of the session"
 STDOUT_FULL = "standard output: the disk is full before the end of the session"
 
@@ -139,8 +142,10 @@ def lame_version() -> str | None:
     return version.decode("ascii", "replace") if version else None
 
 
-def _codec(fmt: str, channels: int) -> tuple[str, list[str]]:
-    muxer, codec = FORMATS[fmt]
+def _codec(fmt: str, channels: int) -> tuple[list[str], list[str]]:
+    """(the muxer's arguments, the codec's arguments) for ``fmt`` with ``channels``."""
+    name, codec = FORMATS[fmt]
+    muxer = ["-f", name, *MUX_FLAGS.get(fmt, [])]
     args = [a.format(kbps=KBPS[channels]) for a in codec]
     version = lame_version() if fmt == ".mp3" else None
     if version:
@@ -182,8 +187,7 @@ def encode_file(
                 *_pcm_input(rate, channels),
                 *codec,
                 *untagged,
-                "-f",
-                muxer,
+                *muxer,
                 file_arg(encoded),
             ],
             log,
@@ -205,8 +209,7 @@ def encode_file(
                 *_tags_from(meta),
                 "-c",
                 "copy",
-                "-f",
-                muxer,
+                *muxer,
                 file_arg(final),
             ],
             log,
@@ -261,8 +264,7 @@ def encode_stream(
                 *_tags_from(meta),
                 *codec,
                 *container,
-                "-f",
-                muxer,
+                *muxer,
                 "pipe:1",
             ],
             log,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import struct
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from coach.sounds import Sound
 from conftest import (
     MINI,
     RATE,
+    coach_bin,
     decode,
     ebur128,
     longest_silence,
@@ -478,6 +480,18 @@ def riff_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
         at += 8 + size + size % 2
     assert at == len(data)
     return out
+
+
+def test_the_same_session_is_the_same_bytes_in_every_format(mini_export, mini_file, tmp_path):
+    # OGG's muxer would pick a random stream serial: a session must be the same file twice.
+    for name in ("mini.mp3", "mini.ogg", "mini.wav"):
+        again = tmp_path / name
+        r = run_coach("export", mini_file, "-o", again)
+        assert r.returncode == 0, r.stderr
+        assert again.read_bytes() == mini_export(name).read_bytes(), name
+    command = [str(coach_bin()), "export", str(mini_file), "--format", "ogg", "-o", "-"]
+    streamed = [subprocess.run(command, capture_output=True, check=True).stdout for _ in "12"]
+    assert streamed[0] == streamed[1] and streamed[0].startswith(b"OggS")
 
 
 def test_wav_chapters_are_cue_points_with_labels(mini_export, mini_plan):

@@ -7,11 +7,10 @@ import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import numpy as np
 import pytest
 
 from coach import cli
-from conftest import Served, decode, probe, run_coach, user_routine
+from conftest import Served, probe, run_coach, user_routine
 
 
 def _json(body: bytes) -> dict:
@@ -181,14 +180,8 @@ def test_ogg_and_wav_sessions_equal_coach_export(served, own_folders, tmp_path):
         r = run_coach("export", "mini", "--mono", "-o", tmp_path / f"m.{fmt}")
         assert r.returncode == 0, r.stderr
         exported = tmp_path / f"m.{fmt}"
-        if fmt == "wav":
-            assert body == exported.read_bytes()
-        else:  # ffmpeg gives every Ogg stream a random serial number, export or not
-            (tmp_path / "served.ogg").write_bytes(body)
-            assert np.array_equal(decode(tmp_path / "served.ogg"), decode(exported))
-            ours, theirs = probe(tmp_path / "served.ogg"), probe(exported)
-            assert ours["streams"][0]["tags"] == theirs["streams"][0]["tags"]
-            assert ours["chapters"] == theirs["chapters"] and len(ours["chapters"]) == 4
+        assert body == exported.read_bytes()  # OGG too: its muxer is told to be bit-exact
+        assert probe(exported)["chapters"] and len(probe(exported)["chapters"]) == 4
     assert served.get("/api/session.flac?routine=mini")[0] == 404
 
 
