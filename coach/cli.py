@@ -304,13 +304,19 @@ def routines(
         for line in describe_routine(r, build(r).estimate_seconds()):
             typer.echo(line)
         return
-    typer.echo(f"{'NAME':16} {'FROM':9} {'LANGUAGES':10} {'STEPS':>5} {'MINUTES':>7}  TITLE")
+    from coach import languages
+
+    # Wide enough for a routine written in every language coach speaks.
+    w = max(len("LANGUAGES"), len(",".join(languages.names())))
+    typer.echo(f"{'NAME':16} {'FROM':9} {'LANGUAGES':{w}} {'STEPS':>5} {'MINUTES':>7}  TITLE")
     bad = 0
     for entry in catalog():
         where = "yours" if entry.user else "built-in"
         if entry.routine is None:
             bad += 1
-            typer.echo(f"{entry.name:16} {where:9} {'-':10} {'-':>5} {'-':>7}  (broken: see below)")
+            typer.echo(
+                f"{entry.name:16} {where:9} {'-':{w}} {'-':>5} {'-':>7}  (broken: see below)"
+            )
             hidden = (
                 f" ({hides_builtin(entry.name, entry.path)})"
                 if entry.shadows and entry.path
@@ -333,7 +339,7 @@ def routines(
             typer.echo(f"coach: {exc}", err=True)
             bad += 1
         typer.echo(
-            f"{entry.name:16} {where:9} {langs:10} {len(r.steps):5d} {minutes}  {r.title}{note}"
+            f"{entry.name:16} {where:9} {langs:{w}} {len(r.steps):5d} {minutes}  {r.title}{note}"
         )
     from coach.places import routines_dir
 

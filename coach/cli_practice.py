@@ -162,13 +162,12 @@ def log_command(
     if delete is not None or delete_all:
         _delete(path, delete, delete_all, yes)
         return
+    first = _day("--since", since) if since else None  # a bad date is refused, history or not
     store = _history()
     entries = []
     if store is not None:
         with store:
-            entries = store.entries(
-                since=_day("--since", since) if since else None, routine=routine, limit=number
-            )
+            entries = store.entries(since=first, routine=routine, limit=number)
     if as_json:
         typer.echo(exchange.to_json(entries), nl=False)
     elif as_csv:

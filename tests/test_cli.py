@@ -135,6 +135,20 @@ def test_routines_lists_the_built_ins(capsys):
     assert set(rows) == {"anma", "quick", "evening", "neck"}
     assert rows["anma"][3] == "6" and 8 <= float(rows["anma"][4]) <= 9.5
     assert rows["anma"][2] == "en,ja" and rows["quick"][2] == "en,ja,de,fr,es"
+    # Every column lines up, however many languages a routine is written in.
+    lines = out.splitlines()
+    assert (
+        len(
+            {line.index("STEPS") + 5 for line in lines[:1]}
+            | {
+                line.index(rows[name][3], 40) + len(rows[name][3])
+                for name in rows
+                for line in lines
+                if line.startswith(name + " ")
+            }
+        )
+        == 1
+    )
     minutes = float(rows["anma"][4])
     # The listed length, and README's, are the session's: `coach script anma --json` lays
     # it out exactly (README said "about seven minutes" of a 6:24 session). Voices differ

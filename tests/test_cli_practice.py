@@ -101,6 +101,12 @@ def test_log_filters(week, capsys):
     assert status == 2 and "--since yesterday: must be a date as YYYY-MM-DD" in err
 
 
+def test_a_bad_since_is_refused_before_there_is_a_history(own_folders, capsys):
+    status, out, err = _run(capsys, "log", "--since", "garbage")
+    assert status == 2 and out == ""
+    assert err == "coach: --since garbage: must be a date as YYYY-MM-DD\n"
+
+
 def test_delete_one_and_all(week, capsys):
     assert _run(capsys, "log", "--delete", "1")[1] == "Deleted session 1.\n"
     status, _, err = _run(capsys, "log", "--delete", "1")
