@@ -665,6 +665,10 @@ def _check_output(path: Path) -> None:
     """``-o`` must name a file in a folder that exists (checked before any work)."""
     if path.is_dir():
         raise InputError(f"--output {path}: is a folder; name the .ics file")
+    if path.exists() and not path.is_file():
+        raise InputError(
+            f"--output {path}: is not a regular file (leave out -o to write to standard output)"
+        )
     parent = path.parent
     if not parent.is_dir():
         raise InputError(f"--output {path}: no such folder {parent}")

@@ -8,6 +8,7 @@ Nothing here creates a folder; the code that writes into one creates it when it 
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -84,13 +85,17 @@ def write_atomically(
     file beside it, then renamed over it, with the permissions ``mode``, else those of the
     file it replaces, else those of any new file (``new_file_mode``). The folder is made
     if missing when ``make_folder``. On any failure the temporary file is gone and OSError
-    is raised."""
+    is raised; EINVAL, before anything is written, when ``path`` is there and is not a
+    regular file (a device, a pipe, a socket)."""
     import tempfile
 
     if make_folder:
         from coach.owned import make_folder as make
 
         make(path.parent)  # (never the home folder: see coach.owned)
+    if path.exists() and not path.is_file():
+        # Renaming over a device, a pipe or a socket would put a file in its place.
+        raise OSError(errno.EINVAL, "not a regular file", str(path))
     if mode is None:
         try:
             mode = path.stat().st_mode & 0o7777

@@ -3,6 +3,8 @@ of its own, not the icalendar writer's) and its repeat rule expanded by dateutil
 
 from __future__ import annotations
 
+import os
+import stat
 from datetime import date, datetime, time, timedelta
 
 import ics
@@ -107,6 +109,21 @@ def test_a_failed_write_leaves_the_old_file(tmp_path, capsys, monkeypatch):
     status, _, err = _run(capsys, "remind", "--at", "21:30", "-o", out)
     assert status == 3 and "the disk is full" in err
     assert out.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["coach.ics"]
+
+
+def test_a_pipe_or_a_device_is_never_replaced_by_a_file(tmp_path, capsys):
+    # (A device stood in the tester's place: as root, /dev/full became a plain file.)
+    fifo = tmp_path / "pipe.ics"
+    os.mkfifo(fifo)
+    status, said, err = _run(capsys, "remind", "--at", "21:30", "-o", fifo)
+    assert status == 2 and said == ""
+    assert err == (
+        f"coach: --output {fifo}: is not a regular file "
+        "(leave out -o to write to standard output)\n"
+    )
+    assert stat.S_ISFIFO(fifo.lstat().st_mode) and [p.name for p in tmp_path.iterdir()] == [
+        "pipe.ics"
+    ]
 
 
 def test_parse_days_and_time():
