@@ -31,14 +31,18 @@ _TOKEN = re.compile(r"[a-z0-9_]{8}")
 
 def make_folder(folder: Path) -> None:
     """Make ``folder`` and its missing parents. Inside one of coach's own folders (config,
-    state, cache), the folder that holds the XDG base (``~`` for ``~/.cache``) must exist
-    already: FileNotFoundError otherwise, and nothing is made."""
+    state, cache, data), the home folder must exist already when the XDG base is under it
+    (``~`` for ``~/.local/state``: a new account has no ``~/.local`` yet), else the folder
+    that holds the base (``/x`` for ``XDG_STATE_HOME=/x/state``): FileNotFoundError
+    otherwise, and nothing is made."""
     folder = Path(folder)
-    for own in (places.config_dir(), places.state_dir(), places.cache_dir()):
+    home = Path.home()
+    for own in (places.config_dir(), places.state_dir(), places.cache_dir(), places.data_dir()):
         if folder == own or own in folder.parents:
-            home = own.parent.parent
-            if not home.is_dir():
-                raise FileNotFoundError(errno.ENOENT, "no such folder", str(home))
+            base = own.parent
+            holder = home if home in base.parents else base.parent
+            if not holder.is_dir():
+                raise FileNotFoundError(errno.ENOENT, "no such folder", str(holder))
             break
     folder.mkdir(parents=True, exist_ok=True)
 

@@ -9,24 +9,61 @@ import subprocess
 import pytest
 
 from coach import owned, places
-from conftest import coach_bin
+from conftest import coach_bin, empty_home_env, run_in_empty_home
 
 
 def test_a_missing_home_is_never_made(tmp_path, monkeypatch):
-    for name in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+    for name in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "nonexistent"))
-    for folder in (places.cache_dir() / "clips" / "ab", places.state_dir(), places.routines_dir()):
+    own = (
+        places.cache_dir() / "clips" / "ab",
+        places.state_dir(),
+        places.routines_dir(),
+        places.data_dir(),
+    )
+    for folder in own:
         with pytest.raises(FileNotFoundError):
             owned.make_folder(folder)
     assert list(tmp_path.iterdir()) == []
-    # A home without ~/.cache yet is an ordinary new account: the XDG folder is made.
+    # A home without ~/.cache or ~/.local yet is an ordinary new account: the XDG folders
+    # are made (~/.local/state/coach as well as ~/.cache/coach).
     (tmp_path / "nonexistent").mkdir()
-    owned.make_folder(places.cache_dir() / "clips")
-    assert (tmp_path / "nonexistent" / ".cache" / "coach" / "clips").is_dir()
+    for folder in own:
+        owned.make_folder(folder)
+        assert folder.is_dir()
+    assert (tmp_path / "nonexistent" / ".local" / "state" / "coach").is_dir()
+    # XDG_STATE_HOME=/x/state: /x must be there; the base itself is made.
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "x" / "state"))
+    with pytest.raises(FileNotFoundError):
+        owned.make_folder(places.state_dir())
+    (tmp_path / "x").mkdir()
+    owned.make_folder(places.state_dir())
+    assert (tmp_path / "x" / "state" / "coach").is_dir()
     # A folder that is not coach's is made as asked, parents and all.
     owned.make_folder(tmp_path / "a" / "b")
     assert (tmp_path / "a" / "b").is_dir()
+
+
+def test_a_new_account_keeps_its_program_and_its_server_token(tmp_path):
+    # A new account has no ~/.local: `coach program start` and `coach serve` refused to
+    # make ~/.local/state/coach ("no such folder").
+    home = tmp_path / "home"
+    r, written = run_in_empty_home(home, "program", "start", "four-weeks", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert written == [".local/state/coach/program.json"]
+    from coach.serve import access
+
+    env = empty_home_env(tmp_path / "home2")
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in env.items():
+            mp.setenv(name, value)
+        for name in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
+            mp.delenv(name, raising=False)
+        made = access.token()
+        assert (tmp_path / "home2" / ".local" / "state" / "coach" / "serve-token").read_text() == (
+            made + "\n"
+        )
 
 
 def test_an_export_with_home_missing_writes_only_its_output(tmp_path, mini_path):
