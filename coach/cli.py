@@ -429,6 +429,7 @@ def script(
     settings = _settings(ctx, chosen)
     values = _values(settings, chosen) | {"sounds": None}  # no sound is made: no pack is read
     r = _routine(routine, language)
+    from coach import report
     from coach.session import Session
 
     with (
@@ -436,9 +437,9 @@ def script(
         Session(r, _with_start(_options(values), r, start), notify=_note) as session,
     ):
         if as_json:
-            typer.echo(json.dumps(session.plan(), indent=1, ensure_ascii=False))
+            typer.echo(json.dumps(report.plan(session), indent=1, ensure_ascii=False))
         else:
-            for line in session.describe():
+            for line in report.describe(session):
                 typer.echo(line)
 
 
@@ -684,8 +685,8 @@ def export(
         output = str(folder) + os.sep
     targets = job.targets_for(job.default_stem(r, options.settings), output, fmt, cues, chapters)
     name = targets.audio.name if targets.audio else "to standard output"
-    planned = build(r, options.settings, options.rate).estimate_seconds(options.rate)
-    bar = Progress(round(planned * RATE), f"Exporting {name}")
+    script = build(r, options.settings, options.rate)  # once: the job is given it
+    bar = Progress(round(script.estimate_seconds(options.rate) * RATE), f"Exporting {name}")
     try:
         result = job.run(
             r,
@@ -695,6 +696,7 @@ def export(
             out=sys.stdout.buffer if targets.audio is None and sys.stdout else None,
             notify=_note,
             inputs=[("settings file", _config_path())],
+            script=script,
         )
     finally:
         bar.close()

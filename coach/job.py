@@ -33,7 +33,7 @@ from coach.errors import InputError
 from coach.export import FORMATS, Tags, encode_file, encode_stream, least_bytes
 from coach.outputs import Outputs
 from coach.routine import Routine
-from coach.script import Settings
+from coach.script import Script, Settings
 from coach.session import Options, Session
 
 #: Samples made and encoded at a time: memory stays bounded whatever the length.
@@ -155,19 +155,23 @@ def run(
     out: BinaryIO | None = None,
     notify: Callable[[str], None] | None = None,
     inputs: Iterable[tuple[str, Path]] = (),
+    script: Script | None = None,
 ) -> Result:
     """Export ``routine`` to ``targets``; ``out`` is standard output (needed when
     ``targets.audio`` is None). ``progress`` gets the samples made so far; ``notify`` a
     line for the user that is not an error (see Session). ``inputs``: files read besides
     those ``routine`` and ``options`` name (the settings file), as (what it is, path); no
     target may be one of them, nor the routine file, the bed or a sound of the pack.
+    ``script``: the routine's script under ``options`` when the caller has built it (to
+    show progress against its estimate), else built here; either way it is built once.
 
     Raises InputError for a place that cannot be written (before any work),
     MissingPartError for a full disk or a missing or failing ffmpeg.
     """
     from coach.script import build
 
-    estimate = build(routine, options.settings, options.rate).estimate_seconds(options.rate)
+    script = script or build(routine, options.settings, options.rate)
+    estimate = script.estimate_seconds(options.rate)
     channels = options.mix.channels
     places = Outputs()
     stack = contextlib.ExitStack()  # the session's speech engine, closed whatever happens
@@ -193,7 +197,7 @@ def run(
         places.refuse_inputs(_inputs(routine, options, inputs))
         places.reserve()
 
-        session = stack.enter_context(Session(routine, options, notify=notify))
+        session = stack.enter_context(Session(routine, options, notify=notify, script=script))
         tags = tags_for(routine, options.settings)
         if targets.audio is None:
             assert out is not None

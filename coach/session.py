@@ -2,43 +2,31 @@
 
 This is the one place where the stages meet (routine -> script -> speech + tones ->
 timeline -> render), so ``export`` and ``player`` consume the very same audio and the
-CLI only chooses options. Chapters can be made one at a time: each chapter is laid out
-from its own start, so chapter *k* alone is sample-for-sample the same as chapter *k*
-inside the whole timeline, and live play can begin before later chapters exist. An
-ambient bed, when chosen, is laid under each finished window by its absolute position on
-the session's clock (see coach.bed), so chapters and blocks carry the very same bed.
+CLI only chooses options. A Session is the composition of parts that each own one thing:
+its clips (coach.clips), its chapters laid out and its time (coach.layouts), the bed
+under it (coach.bed.plan), and its gain; one render path (``_mixed``) serves play
+(``chapter``) and export (``blocks``). Telling it rather than playing it is
+coach.report's. Chapters can be made one at a time, so live play can begin before later
+chapters exist.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
-from coach import bed, render, timeline
-from coach.bed import ducking
+from coach import render
+from coach.bed.plan import BedPlan
 from coach.clips import Clips
-from coach.clock import RATE
+from coach.layouts import Layouts
 from coach.render import Mix, Renderer
 from coach.routine import Routine
-from coach.script import (
-    Beat,
-    Cue,
-    Rest,
-    Say,
-    Script,
-    Settings,
-    build,
-    describe,
-    speech_estimate,
-    texts,
-)
+from coach.script import Script, Settings, build
 from coach.speech import Speaker, VoiceChoice, open_speaker
-from coach.timeline import Event, Speech, Timeline
+from coach.timeline import Event, Timeline
 
 
 @dataclass(frozen=True)
@@ -68,15 +56,18 @@ class ChapterAudio:
 
 
 class Session:
-    """Makes a routine's audio: its clips (coach.clips: each line spoken once, levelled
-    when first rendered, so levelling overlaps encoding), each chapter laid out on its own,
-    the session's gain from the plan, the bed under it; one render path serves play
-    (``chapter``) and export (``blocks``).
+    """Makes a routine's audio from its parts: ``clips`` (each line spoken once, levelled
+    when first rendered, so levelling overlaps encoding), ``layouts`` (each chapter laid
+    out on its own, the time left), ``bed`` (the bed plan, None without a bed) and the
+    session's gain from the plan; one render path serves play (``chapter``) and export
+    (``blocks``).
 
-    The session owns its Speaker (and so the speech engine's life): ``close`` it, or use
-    it as a context manager. ``notify`` receives a line for the user that is not an error
-    (the neural voice cannot start and eSpeak NG speaks instead). Raises InputError for
-    a bad routine plan, voice or rate; MissingPartError when the chosen engine cannot run.
+    ``script``: the routine's script under ``options`` when the caller has built it
+    already (an export estimates its size from it first), else built here. The session
+    owns its Speaker (and so the speech engine's life): ``close`` it, or use it as a
+    context manager. ``notify`` receives a line for the user that is not an error (the
+    neural voice cannot start and eSpeak NG speaks instead). Raises InputError for a bad
+    routine plan, voice or rate; MissingPartError when the chosen engine cannot run.
     """
 
     def __init__(
@@ -85,9 +76,10 @@ class Session:
         options: Options,
         speaker: Speaker | None = None,
         notify: Callable[[str], None] | None = None,
+        script: Script | None = None,
     ) -> None:
         self.routine, self.options = routine, options
-        self.script: Script = build(routine, options.settings, options.rate)
+        self.script: Script = script or build(routine, options.settings, options.rate)
         self.speaker = speaker or open_speaker(
             options.voice,
             options.rate,
@@ -96,11 +88,11 @@ class Session:
             language=routine.language,
         )
         self.clips = Clips(self.speaker, lambda: self.mix)
-        self._laid: dict[int, tuple[tuple[Event, ...], int]] = {}  # chapter -> events from 0, end
+        self.layouts = Layouts(self.script, self.clips, self.speaker.rate)
+        chosen = options.mix.bed
+        self.bed = None if chosen is None else BedPlan(chosen, options.mix.channels, self.layouts)
         self._mix: Mix | None = None
         self._mix_lock = threading.Lock()
-        self._chapter_cues = [cues for _, cues in self.script.chapters()]
-        self._estimates: dict[str, int] = {}  # text -> estimated samples
 
     @property
     def mix(self) -> Mix:
@@ -109,57 +101,14 @@ class Session:
         and live play can start before any line is spoken."""
         with self._mix_lock:
             if self._mix is None:
-                self._mix = self._planned_mix()
+                plan = self.layouts.plan()
+                self._mix = render.plan_gain(plan.events, plan.length, self.options.mix)
             return self._mix
-
-    def _estimated_frames(self, text: str) -> int:
-        """``text``'s estimated length in samples at the voice's rate (kept: asked for
-        again and again while playing). The rate each engine speaks at is measured
-        (coach.speech), so words per minute is the common measure; the Speaker's own rate,
-        not a fallback's, keeps the plan the same however the session is made."""
-        if text not in self._estimates:
-            seconds = speech_estimate(
-                text, self.script.settings.pace, self.speaker.rate, self.script.language
-            )
-            self._estimates[text] = round(seconds * RATE)
-        return self._estimates[text]
-
-    def _planned_mix(self) -> Mix:
-        frames = {t: self._estimated_frames(t) for t in self.script.texts()}
-        plan = timeline.layout(self.script, frames, RATE)
-        return render.plan_gain(plan.events, plan.length, self.options.mix)
 
     def seconds_from(self, index: int) -> float:
         """How long the session lasts from the start of chapter ``index`` to its end,
-        seconds: each chapter exactly once its lines have been spoken, else its plan with
-        each line's estimate corrected by how fast the voice has been so far (the "time
-        left" of a session whose later chapters are not made yet)."""
-        frames = self.clips.spoken()
-        estimated = sum(self._estimated_frames(t) for t in frames)
-        speed = sum(frames.values()) / estimated if estimated else 1.0
-        # How fast the voice has been is trusted as far as the speech it was measured on
-        # goes: the first chapter's few lines (an intro, slower than the rest) taken for
-        # the whole session put "time left" 8 to 20 s too high, and it then fell back as
-        # the truth came in (3:16, then 3:24). Weighted by the share of the session's
-        # speech made so far, the estimate moves only as far as the evidence does.
-        everything = sum(self._estimated_frames(t) for t in self.script.texts())
-        speed = 1.0 + (speed - 1.0) * (estimated / everything if everything else 0.0)
-        total = 0
-        for k in range(index, self.chapter_count):
-            cues = self._chapter_cues[k]
-            if all(text in frames for text in texts(cues)):
-                total += self._laid_out(k)[1]  # nothing is spoken for it: all lines exist
-            else:
-                total += round(
-                    sum(c.seconds for c in cues if isinstance(c, Beat | Rest)) * RATE
-                    + speed
-                    * sum(
-                        self._estimated_frames(c.text)
-                        for c in cues
-                        if isinstance(c, Say) and not c.over
-                    )
-                )
-        return total / RATE
+        seconds (see Layouts.seconds_from)."""
+        return self.layouts.seconds_from(index)
 
     def close(self) -> None:
         """Release the speech engine (idempotent)."""
@@ -176,69 +125,24 @@ class Session:
         """The voice actually speaking (after any fallback, once a line has been made)."""
         return self.speaker.choice
 
-    def plan(self) -> dict[str, Any]:
-        """The whole session's plan as JSON-ready data (``coach script --json``): the
-        timeline in seconds, the voice, and the bed with its ducking windows if any."""
-        tl = self.timeline()
-        out = {**tl.to_json(tones=self.options.mix.tones), "voice": self.voice.to_json()}
-        envelope = self.bed_envelope(tl)
-        if self.options.mix.bed is not None and envelope is not None:
-            out["bed"] = bed.to_json(self.options.mix.bed, envelope, tl.rate)
-        return out
-
-    def describe(self) -> list[str]:
-        """The session as readable lines (``coach script``): its cues, and with a bed the
-        bed and its ducking windows (which synthesizes the speech, to time them)."""
-        lines = describe(self.script)
-        if self.options.mix.bed is not None:
-            tl = self.timeline()
-            envelope = self.bed_envelope(tl)
-            assert envelope is not None
-            lines += bed.describe(self.options.mix.bed, envelope, tl.rate)
-        return lines
-
-    def _opening(self) -> tuple[list[Event], int]:
-        """Chapter 0's events before its first spoken line, and where that line starts:
-        laid out without any speech (nothing before the first line depends on a clip)."""
-        cues = self._chapter_cues[0]
-        head: list[Cue] = []
-        for cue in cues:
-            if isinstance(cue, Say):
-                break
-            head.append(cue)
-        return timeline.layout_chapter(head, {}, RATE)
-
     def lead_in(self) -> np.ndarray:
         """Chapter 0's samples before its first spoken line, as int16 (samples, channels):
         the opening chime (and the bed fading in), made without the voice so that live
         play can start while the voice model loads. Equal to the start of
         ``chapter(0).pcm``."""
-        events, end = self._opening()
+        events, end = self.layouts.opening()
         pcm = Renderer(events, {}, self.mix).pcm(0, end)
-        if self.options.mix.bed is not None:
-            cues = self._chapter_cues[0]
-            found, _ = timeline.layout_chapter(cues, _NO_FRAMES, RATE)
-            envelope = ducking.envelope(
-                [(e.start, e.end) for e in found if isinstance(e, Speech)], end, None
-            )
-            pcm = bed.lay(pcm, self._bed_loop(), envelope.gain(0, end), 0)
+        if self.bed is not None:
+            pcm = self.bed.lay(pcm, self.bed.opening(end), 0)
         return pcm
-
-    def lengths(self, texts: list[str]) -> dict[str, int]:
-        """Each text's clip length in samples, synthesizing the ones not yet spoken."""
-        return self.clips.lengths(texts)
-
-    def clip(self, text: str) -> np.ndarray:
-        """The levelled clip for ``text`` (int16)."""
-        return self.clips[text]
 
     @property
     def chapter_count(self) -> int:
-        return len(self.script.chapters())
+        return self.layouts.count
 
     def chapter_title(self, index: int) -> str:
         """Chapter ``index``'s title."""
-        return self.script.chapters()[index][0]
+        return self.layouts.titles[index]
 
     @property
     def channels(self) -> int:
@@ -247,81 +151,20 @@ class Session:
 
     def chapter(self, index: int) -> ChapterAudio:
         """Chapter ``index`` laid out and rendered on its own."""
-        events, end = self._laid_out(index)
+        events, end = self.layouts.laid_out(index)
         # The bed follows the session's clock, so with one this chapter needs its place in it.
-        start = sum(self._laid_out(i)[1] for i in range(index)) if self.options.mix.bed else 0
+        start = self.layouts.start_of(index) if self.bed is not None else 0
         pcm = np.concatenate(
             [
-                *self._mixed(index, events, end, start, max(1, end)),
+                *self._mixed(index, start, max(1, end)),
                 np.zeros((0, self.channels), np.int16),
             ]
         )
         return ChapterAudio(index, self.chapter_title(index), events, pcm)
 
-    def _laid_out(self, index: int) -> tuple[tuple[Event, ...], int]:
-        """Chapter ``index`` laid out from 0 (kept: a chapter's length places the next)."""
-        if index not in self._laid:
-            cues = self._chapter_cues[index]
-            events, end = timeline.layout_chapter(cues, self.lengths(texts(cues)), RATE)
-            self._laid[index] = (tuple(events), end)
-        return self._laid[index]
-
-    def _bed_loop(self) -> np.ndarray:
-        assert self.options.mix.bed is not None
-        return bed.loop(self.options.mix.bed, self.options.mix.channels)
-
-    def _bed_envelope(
-        self, index: int, start: int, end: int, lines: list[tuple[int, int]]
-    ) -> ducking.Envelope:
-        """The bed's envelope for chapter ``index`` at [start, end) of the session with its
-        spoken ``lines``: the ducking there depends on this chapter's lines plus the
-        nearest line of the chapters on either side, and on nothing further (see
-        coach.bed.ducking); the fade-in on the first chapter, the fade-out on the last."""
-        reach = round(ducking.REACH * RATE)
-        before = list(lines)
-        pos = start
-        for i in range(index - 1, -1, -1):  # back to the last line before this chapter
-            laid, length = self._laid_out(i)
-            pos -= length
-            spoken = [e for e in laid if isinstance(e, Speech)]
-            if spoken:
-                before.insert(0, (pos + spoken[-1].start, pos + spoken[-1].end))
-                break
-            if start - pos > reach:
-                break
-        pos = end
-        for cues in self._chapter_cues[index + 1 :]:  # on to the next line after it
-            # Where the next chapter's first line starts depends on no clip's length, so
-            # it is known without speaking anything: play starts no later for it.
-            found, chapter_end = timeline.layout_chapter(cues, _NO_FRAMES, RATE, pos)
-            spoken = [e for e in found if isinstance(e, Speech)]
-            if spoken:
-                before.append((spoken[0].start, spoken[0].start + 1))
-                break
-            pos = chapter_end  # exact: no speech in that chapter
-            if pos - end > reach:
-                break
-        last = (start, end) if index == self.chapter_count - 1 else None
-        return ducking.envelope(before, self._opening()[1] if index == 0 else 0, last)
-
-    def bed_envelope(self, tl: Timeline) -> ducking.Envelope | None:
-        """The bed's envelope over the whole of ``tl`` (from ``self.timeline()``), or None
-        without a bed: every ducking window, the fade-in and the fade-out."""
-        if self.options.mix.bed is None or not tl.chapters:
-            return None
-        lines = [(e.start, e.end) for e in tl.events if isinstance(e, Speech)]
-        return ducking.envelope(
-            lines, self._opening()[1], (tl.chapters[-1].start, tl.chapters[-1].end)
-        )
-
     def timeline(self) -> Timeline:
         """The whole session on one clock (synthesizes every line)."""
-        return timeline.layout(self.script, self.lengths(self.script.texts()), RATE)
-
-    def renderer(self, tl: Timeline) -> Renderer:
-        """A renderer for any window of ``tl`` (from ``self.timeline()``); voice and tones
-        only, without the bed."""
-        return Renderer(tl.events, self.clips, self.mix)
+        return self.layouts.timeline()
 
     def blocks(self, block: int) -> Iterator[np.ndarray]:
         """The whole session as int16 blocks of at most ``block`` samples, one chapter after
@@ -331,35 +174,20 @@ class Session:
         to the chapters one after another."""
         start = 0
         for index in range(self.chapter_count):
-            events, length = self._laid_out(index)
-            yield from self._mixed(index, events, length, start, block)
-            start += length
+            yield from self._mixed(index, start, block)
+            start += self.layouts.laid_out(index)[1]
 
-    def _mixed(
-        self, index: int, events: tuple[Event, ...], length: int, start: int, block: int
-    ) -> Iterator[np.ndarray]:
-        """Chapter ``index`` (``events`` laid out from 0, ``length`` samples) mixed as int16
-        blocks of at most ``block`` samples, with the bed under it at sample ``start`` of the
-        session's clock: the one render path of ``chapter`` and ``blocks``."""
+    def _mixed(self, index: int, start: int, block: int) -> Iterator[np.ndarray]:
+        """Chapter ``index`` mixed as int16 blocks of at most ``block`` samples, with the bed
+        under it at sample ``start`` of the session's clock: the one render path of
+        ``chapter`` and ``blocks``."""
+        events, length = self.layouts.laid_out(index)
         renderer = Renderer(events, self.clips, self.mix)
-        mix = self.options.mix
         envelope = (
-            None
-            if mix.bed is None
-            else self._bed_envelope(
-                index,
-                start,
-                start + length,
-                [(e.start + start, e.end + start) for e in events if isinstance(e, Speech)],
-            )
+            None if self.bed is None else self.bed.chapter(index, start, events, start + length)
         )
         for s in range(0, length, block):
-            e = min(length, s + block)
-            pcm = renderer.pcm(s, e)
-            if envelope is not None:
-                pcm = bed.lay(pcm, self._bed_loop(), envelope.gain(start + s, start + e), start + s)
+            pcm = renderer.pcm(s, min(length, s + block))
+            if self.bed is not None and envelope is not None:
+                pcm = self.bed.lay(pcm, envelope, start + s)
             yield pcm
-
-
-#: Clip lengths that are all zero: enough to find where a chapter's first line starts.
-_NO_FRAMES: Mapping[str, int] = defaultdict(int)

@@ -521,11 +521,12 @@ def test_wav_chapters_are_cue_points_with_labels(mini_export, mini_plan):
 RENDER_PCM = """
 import sys
 from coach.catalog import resolve
+from coach.render import Renderer
 from coach.session import Options, Session
 
 session = Session(resolve(sys.argv[1]), Options())
-tl = session.timeline()
-sys.stdout.buffer.write(session.renderer(tl).pcm(0, tl.length).tobytes())
+tl = session.timeline()  # voice and tones only: without a bed
+sys.stdout.buffer.write(Renderer(tl.events, session.clips, session.mix).pcm(0, tl.length).tobytes())
 """
 
 

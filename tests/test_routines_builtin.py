@@ -20,7 +20,7 @@ from functools import cache
 import numpy as np
 import pytest
 
-from coach import cli
+from coach import cli, report
 from coach.catalog import builtin
 from coach.render import Mix
 from coach.routine import Motion, Routine
@@ -109,7 +109,7 @@ def plan(
     with Session(
         routine(name), Options(settings=settings, mix=Mix(tones=tones)), speaker=speaker
     ) as s:
-        return s.plan()
+        return report.plan(s)
 
 
 @cache

@@ -50,10 +50,10 @@ def test_an_emoji_is_not_spoken_by_the_real_voice(mini_path):
     from coach.session import Options, Session
 
     session = Session(load(mini_path), Options())
-    frames = session.lengths(["Smile 😊", "Smile", "Smile smiling face with smiling eyes"])
+    frames = session.clips.lengths(["Smile 😊", "Smile", "Smile smiling face with smiling eyes"])
     assert frames["Smile 😊"] == frames["Smile"]
     assert frames["Smile smiling face with smiling eyes"] > 1.5 * frames["Smile"]
-    assert np.array_equal(session.clip("Smile 😊"), session.clip("Smile"))
+    assert np.array_equal(session.clips["Smile 😊"], session.clips["Smile"])
 
 
 @pytest.mark.parametrize(

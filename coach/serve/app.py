@@ -254,10 +254,11 @@ async def script(request: Request) -> Response:
     if plan is None:
 
         def make() -> dict[str, Any]:
+            from coach import report
             from coach.session import Session
 
             with Session(chosen.routine, chosen.options, notify=_note) as session:
-                return session.plan()
+                return report.plan(session)
 
         plan = await asyncio.shield(asyncio.wrap_future(server.renders.submit(name, make)))
         server.plans[name] = plan
