@@ -195,8 +195,8 @@ def test_a_session_keeps_only_the_clips_it_used_last(monkeypatch):
     # go come back from the clip cache).
     whole = Session(loads(TALKY), Options(voice="espeak:en-us"))
     expected = np.concatenate(list(whole.blocks(RATE)))
-    kept = max(len(whole.clip(t)) for t in whole.script.texts()) * 2
-    assert sum(len(whole.clip(t)) * 2 for t in whole.script.texts()) > 4 * kept
+    kept = max(len(whole.clips[t]) for t in whole.script.texts()) * 2
+    assert sum(len(whole.clips[t]) * 2 for t in whole.script.texts()) > 4 * kept
     monkeypatch.setattr("coach.clips.KEEP_BYTES", kept)
     bounded = Session(loads(TALKY), Options(voice="espeak:en-us"))
     sizes = []
