@@ -28,9 +28,11 @@ E = TypeVar("E", bound=Enum)
 def choice(option: str, value: str, enum: type[E]) -> E:
     """The member of ``enum`` whose value is ``value`` (any case); OptionError naming
     ``option`` and the choices otherwise."""
+    from coach.tomlfile import not_one_of
+
     names = [m.value for m in enum]
     if value.lower() not in names:
-        raise OptionError(option, value, f"must be one of {', '.join(names)}")
+        raise OptionError(option, value, not_one_of(names))
     return enum(value.lower())
 
 

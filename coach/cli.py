@@ -32,7 +32,7 @@ import typer
 
 from coach import __version__
 from coach import completion as completing
-from coach.errors import CoachError, InputError, MissingPartError
+from coach.errors import CoachError, InputError, MissingPartError, OutputError
 from coach.options import OPTIONS
 from coach.terminal import Keyboard, Progress, StatusLine, is_terminal
 
@@ -51,6 +51,21 @@ class Exit(IntEnum):
     INTERRUPTED = 130  # Ctrl-C or SIGTERM
 
 
+#: The one error map: each of coach's errors to its exit status, the most specific first
+#: (an OptionError is an InputError; anything else of coach's is bad input).
+_STATUS: tuple[tuple[type[CoachError], Exit], ...] = (
+    (OutputError, Exit.MISSING),  # a full disk, ffmpeg failing, a closed standard output
+    (MissingPartError, Exit.MISSING),
+    (InputError, Exit.INPUT),
+    (CoachError, Exit.INPUT),
+)
+
+
+def status_of(exc: CoachError) -> Exit:
+    """The exit status for ``exc`` (``_STATUS``)."""
+    return next(status for kind, status in _STATUS if isinstance(exc, kind))
+
+
 class _OutputClosed(Exception):
     """Whoever read coach's output stopped reading (``coach voices | head -1``)."""
 
@@ -66,7 +81,7 @@ class _Commands(typer.core.TyperGroup):
             if exc.errno == errno.EPIPE:
                 raise _OutputClosed() from None
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise MissingPartError(
+                raise OutputError(
                     f"{exc.filename or 'standard output'}: the disk is full"
                 ) from None
             raise
@@ -1000,7 +1015,7 @@ def _run(args: list[str]) -> int:
         if _state["debug"]:
             traceback.print_exc()
         _error(str(exc))
-        return Exit.MISSING if isinstance(exc, MissingPartError) else Exit.INPUT
+        return status_of(exc)
     except Exception as exc:  # a bug: say so plainly, traceback only on request
         if _state["debug"]:
             traceback.print_exc()

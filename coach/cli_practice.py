@@ -29,7 +29,7 @@ from coach.cli import (
     app,
 )
 from coach.config import COMMAND_LINE
-from coach.errors import InputError, MissingPartError
+from coach.errors import InputError, OutputError
 from coach.terminal import is_terminal
 
 if TYPE_CHECKING:
@@ -646,7 +646,7 @@ def remind(
         import errno
 
         if exc.errno == errno.ENOSPC:
-            raise MissingPartError(f"{output}: cannot write it: the disk is full") from None
+            raise OutputError(f"{output}: cannot write it: the disk is full") from None
         raise InputError(f"{output}: cannot write it: {exc.strerror or exc}") from None
     typer.echo(
         f"Wrote {output} ({_plural(len(events), 'event')}"

@@ -21,7 +21,15 @@ from typing import Any
 from coach import places
 from coach.errors import InputError
 from coach.options import KEYS, Option
-from coach.tomlfile import SHOWN, format_problems, parse_toml, read_text, unknown_key
+from coach.tomlfile import (
+    SHOWN,
+    format_problems,
+    key_lines,
+    not_one_of,
+    parse_toml,
+    read_text,
+    unknown_key,
+)
 
 #: Where a setting's value came from when nothing set it.
 DEFAULT = "default"
@@ -79,7 +87,7 @@ def load(path: Path | None = None) -> Config:
         raise InputError(f"{path}: cannot read it ({(exc.strerror or str(exc)).lower()})") from None
     text = read_text(path, "settings file")
     data = parse_toml(text, str(path))
-    lines = _key_lines(text)
+    lines = key_lines(text)
     problems: list[str] = []
     count = 0
     values: dict[str, Any] = {}
@@ -101,26 +109,6 @@ def load(path: Path | None = None) -> Config:
     return Config(path, MappingProxyType(values), exists=True, lines=MappingProxyType(lines))
 
 
-# A top-level key being set (bare or quoted) or a table named by it, at a line's start.
-_KEY_LINE = re.compile(
-    r"""^[ \t]*(?:\[\[?[ \t]*)?(?:([A-Za-z0-9_-]+)|"([^"\\\n]*)"|'([^'\n]*)')[ \t]*[=\]]""",
-    re.MULTILINE,
-)
-
-
-def _key_lines(text: str) -> dict[str, int]:
-    """The line where each key is first set (bare or quoted, or as a table's name), in one
-    pass over ``text`` (a key missing here just has no line in messages)."""
-    lines: dict[str, int] = {}
-    line, at = 1, 0
-    for match in _KEY_LINE.finditer(text):
-        line += text.count("\n", at, match.start())
-        at = match.start()
-        name = next(g for g in match.groups() if g is not None)
-        lines.setdefault(name, line)
-    return lines
-
-
 def _check(key: Option, raw: Any, base: Path) -> Any:
     """``raw`` from the file as the key's value; ValueError saying what it must be."""
     if key.kind == "bool":
@@ -139,11 +127,7 @@ def _check(key: Option, raw: Any, base: Path) -> Any:
         raise ValueError("must be non-empty text in quotes")
     if key.kind == "choice":
         if raw.lower() not in key.choices:
-            import difflib
-
-            near = difflib.get_close_matches(raw.lower(), key.choices, n=1)
-            hint = f" (did you mean '{near[0]}'?)" if near else ""
-            raise ValueError(f"must be one of {', '.join(key.choices)}{hint}")
+            raise ValueError(not_one_of(key.choices, raw.lower()))
         return raw.lower()
     if key.kind == "time":
         if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", raw):

@@ -27,3 +27,10 @@ class OptionError(InputError):
 
 class MissingPartError(CoachError):
     """The machine lacks something: an audio device, eSpeak NG, ffmpeg (exit status 3)."""
+
+
+class OutputError(MissingPartError):
+    """An output could not be written for a reason of the machine's, not the input's: a
+    full disk, ffmpeg failing part-way, standard output closed by its reader. A missing
+    part's exit status (3): nothing the user typed was wrong, and trying again elsewhere
+    or later may work."""

@@ -34,7 +34,7 @@ from typing import IO, BinaryIO
 import numpy as np
 
 from coach.clock import stamp
-from coach.errors import InputError, MissingPartError
+from coach.errors import InputError, OutputError
 from coach.media import ffmpeg, file_arg
 from coach.timeline import Timeline
 
@@ -172,7 +172,8 @@ def encode_file(
     mutagen writes the whole ID3v2.4 tag (chapters as CHAP/CTOC frames, the comment as
     COMM). OGG and WAV: a second ffmpeg pass copies the stream unchanged with the tags (OGG
     chapters as Vorbis comments); WAV then gets a ``cue `` chunk and ``labl`` labels.
-    Raises MissingPartError when ffmpeg is missing or fails (disk full included).
+    Raises MissingPartError when ffmpeg is missing, OutputError when it fails (a full disk
+    included).
     """
     program = ffmpeg()
     muxer, codec = _codec(fmt, channels)
@@ -246,10 +247,10 @@ def encode_stream(
                 out.write(id3_bytes(tags, tl))
                 out.flush()
             except BrokenPipeError:
-                raise MissingPartError(CLOSED) from None
+                raise OutputError(CLOSED) from None
             except OSError as exc:
                 if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                    raise MissingPartError(STDOUT_FULL) from None
+                    raise OutputError(STDOUT_FULL) from None
                 raise
             meta.write_text(ffmetadata({}), encoding="utf-8")
             container = ["-id3v2_version", "0", "-write_xing", "0"]
@@ -378,7 +379,7 @@ def add_wav_cues(path: Path, tl: Timeline) -> None:
     with open(path, "r+b") as f:
         head = f.read(12)
         if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
-            raise MissingPartError(f"ffmpeg wrote no RIFF WAVE header to {path}")
+            raise OutputError(f"ffmpeg wrote no RIFF WAVE header to {path}")
         f.seek(0, os.SEEK_END)
         if f.tell() % 2:
             f.write(b"\0")  # every chunk starts on an even offset
@@ -395,21 +396,17 @@ def _chunk(fourcc: bytes, body: bytes) -> bytes:
 
 
 def _guard_disk(path: Path, write: Callable[[], None]) -> None:
-    """Run ``write`` (which changes ``path``); a full disk becomes MissingPartError."""
+    """Run ``write`` (which changes ``path``); a full disk becomes OutputError."""
     try:
         write()
     except OSError as exc:
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise MissingPartError(
-                f"{path.parent}: the disk is full; nothing was written"
-            ) from None
+            raise OutputError(f"{path.parent}: the disk is full; nothing was written") from None
         raise
     except Exception as exc:  # mutagen wraps its I/O errors
         cause = exc.__context__ or exc.__cause__
         if isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise MissingPartError(
-                f"{path.parent}: the disk is full; nothing was written"
-            ) from None
+            raise OutputError(f"{path.parent}: the disk is full; nothing was written") from None
         raise
 
 
@@ -459,7 +456,7 @@ def _ffmpeg(
 ) -> None:
     """Run ffmpeg with ``args`` (an argument list, never a shell), feeding ``blocks`` to its
     standard input when given; its standard output goes to ``stdout`` when given. Raises
-    MissingPartError when it fails."""
+    OutputError when it fails."""
     cmd = [program, "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args]
     with open(log, "wb") as err:
         proc = subprocess.Popen(
@@ -482,11 +479,9 @@ def _ffmpeg(
         message = log.read_text("utf-8", "replace").strip().splitlines()
         last = message[-1] if message else f"exit status {status}"
         if stdout is not None and "Broken pipe" in "\n".join(message):
-            raise MissingPartError(CLOSED)
+            raise OutputError(CLOSED)
         if "No space left" in "\n".join(message):
             if stdout is not None:
-                raise MissingPartError(STDOUT_FULL)
-            raise MissingPartError(
-                f"{Path(args[-1]).parent}: the disk is full; nothing was written"
-            )
-        raise MissingPartError(f"ffmpeg failed: {last}")
+                raise OutputError(STDOUT_FULL)
+            raise OutputError(f"{Path(args[-1]).parent}: the disk is full; nothing was written")
+        raise OutputError(f"ffmpeg failed: {last}")

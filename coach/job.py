@@ -35,6 +35,7 @@ from coach.outputs import Outputs
 from coach.routine import Routine
 from coach.script import Script, Settings
 from coach.session import Options, Session
+from coach.tomlfile import not_one_of
 
 #: Samples made and encoded at a time: memory stays bounded whatever the length.
 BLOCK = RATE * 10
@@ -127,7 +128,7 @@ def targets_for(
 def _format_option(fmt: str) -> str:
     suffix = "." + fmt.lower().lstrip(".")
     if suffix not in FORMATS:
-        raise InputError(f"--format {fmt}: must be one of {', '.join(f[1:] for f in FORMATS)}")
+        raise InputError(f"--format {fmt}: {not_one_of([f[1:] for f in FORMATS])}")
     return suffix
 
 
@@ -166,7 +167,7 @@ def run(
     show progress against its estimate), else built here; either way it is built once.
 
     Raises InputError for a place that cannot be written (before any work),
-    MissingPartError for a full disk or a missing or failing ffmpeg.
+    MissingPartError for a missing ffmpeg, OutputError for a full disk or a failing one.
     """
     from coach.script import build
 

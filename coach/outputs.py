@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coach import owned
-from coach.errors import InputError, MissingPartError
+from coach.errors import InputError, OutputError
 
 #: A hidden file unlocked and untouched this long belongs to no live coach (the lock is
 #: taken the moment the file is made; this only covers that moment).
@@ -141,7 +141,7 @@ class Outputs:
                 fs = os.statvfs(place.target.parent)
                 free = fs.f_bavail * fs.f_frsize
                 if free < place.room:
-                    raise MissingPartError(
+                    raise OutputError(
                         f"{place.where}: the disk is full: about {_mb(place.room)} needed, "
                         f"{_mb(free)} free in {place.target.parent}; nothing was written"
                     )
@@ -241,9 +241,9 @@ def remove_stale(folder: Path, stem: str) -> int:
     return removed
 
 
-def _place_error(where: str, folder: Path, exc: OSError) -> InputError | MissingPartError:
+def _place_error(where: str, folder: Path, exc: OSError) -> InputError | OutputError:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return MissingPartError(f"{where}: the disk is full ({folder}); nothing was written")
+        return OutputError(f"{where}: the disk is full ({folder}); nothing was written")
     reason = exc.strerror or type(exc).__name__
     return InputError(f"{where}: cannot write in the folder {folder} ({reason.lower()})")
 

@@ -11,7 +11,6 @@ coach.catalog, generic TOML and file reading coach.tomlfile).
 
 from __future__ import annotations
 
-import difflib
 import functools
 import math
 import re
@@ -39,7 +38,16 @@ from coach.routine import (
     Step,
 )
 from coach.spoken import spoken_length
-from coach.tomlfile import SHOWN, format_problems, key_place, parse_toml, read_text, unknown
+from coach.tomlfile import (
+    SHOWN,
+    format_problems,
+    key_lines,
+    key_place,
+    not_one_of,
+    parse_toml,
+    read_text,
+    unknown,
+)
 
 # C0 and C1 control characters other than tab and newline (CRLF counts as a newline):
 # never meant to be spoken.
@@ -77,73 +85,7 @@ class _Problems:
             raise InputError(format_problems(self.source, self.items, self.count))
 
 
-_HEADER = re.compile(r"\s*\[\[\s*(steps|steps\s*\.\s*phases)\s*\]\]\s*(#.*)?$")
-_KEY = re.compile(r"\s*([A-Za-z0-9_-]+)\s*=")
 _INDEX = re.compile(r"\[\d+\]$")
-
-
-def key_lines(text: str) -> dict[str, int]:
-    """Where each place of a routine file is, as 1-based line numbers: ``steps[0]`` (its
-    ``[[steps]]`` header), ``steps[0].phases[1]``, ``steps[0].reps``, ``title``.
-
-    tomllib keeps no positions, so this reads the text itself, and only in the plain
-    layout README shows: bare ``key = value`` lines under ``[[steps]]`` and
-    ``[[steps.phases]]`` headers (a list may go on over several lines, as ``coaching``
-    often does: its place is its first line). Anything else (other headers, dotted or quoted keys,
-    ``steps = [...]``, a key twice) makes the answer {} rather than a wrong line.
-    """
-    places: dict[str, int] = {}
-    table, step, phase = "", -1, -1
-    closing = ""  # the quotes that end a multi-line string we are inside
-    depth = 0  # the brackets still open of a list that goes on over several lines
-    for number, line in enumerate(text.split("\n"), start=1):
-        if closing:
-            if line.count(closing) % 2:
-                closing = ""
-            continue
-        if depth:
-            depth += _brackets(line)
-            continue
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        header = _HEADER.match(line)
-        if header:
-            if header.group(1) == "steps":
-                step, phase = step + 1, -1
-                table = f"steps[{step}]"
-            elif step < 0:
-                return {}
-            else:
-                phase += 1
-                table = f"steps[{step}].phases[{phase}]"
-            places[table] = number
-            continue
-        key = _KEY.match(line)
-        if not key or key.group(1) in ("steps", "phases"):
-            return {}  # a layout this reader does not follow
-        place = f"{table}.{key.group(1)}" if table else key.group(1)
-        if place in places:
-            return {}
-        places[place] = number
-        value = line[key.end() :]
-        for quotes in ('"""', "'''"):
-            if value.count(quotes) % 2:
-                closing = quotes
-                break
-        else:
-            depth = max(0, _brackets(value))
-    return places
-
-
-_QUOTED = re.compile(r""""(?:[^"\\]|\\.)*"|'[^']*'|#.*""")
-
-
-def _brackets(text: str) -> int:
-    """How many more list brackets ``text`` opens than it closes (quoted text and a
-    comment left out)."""
-    bare = _QUOTED.sub("", text)
-    return bare.count("[") - bare.count("]")
 
 
 def _line_of(place: str, lines: dict[str, int]) -> int | None:
@@ -245,9 +187,7 @@ def _choice(value: Any, enum: type[Enum], where: str, p: _Problems) -> Any:
     names = [m.value for m in enum]
     if isinstance(value, str) and value in names:
         return enum(value)
-    near = difflib.get_close_matches(str(value), names, n=1) if isinstance(value, str) else []
-    hint = f" (did you mean '{near[0]}'?)" if near else ""
-    p.add(where, f"must be one of {', '.join(names)}{hint}")
+    p.add(where, not_one_of(names, value))
     return None
 
 
@@ -379,7 +319,7 @@ def parse(
     data: dict[str, Any], name: str, source: str, lines: dict[str, int] | None = None
 ) -> Routine:
     """Validate a parsed TOML document into a Routine; raise InputError naming every problem
-    (with its line when ``lines``, from ``key_lines``, knows it)."""
+    (with its line when ``lines``, from ``tomlfile.key_lines``, knows it)."""
     p = _Problems(source, lines)
     _unknown_keys(data, _ROUTINE_KEYS, "", p)
     title = _text(data, "title", "", p, required=True, limit=MAX_TITLE_CHARS)
@@ -443,8 +383,8 @@ def _language(data: dict[str, Any], p: _Problems) -> str:
 
 def loads(text: str, name: str = "routine", source: str = "<routine>") -> Routine:
     """Parse routine TOML text. ``source`` names it in messages, with the line of each
-    problem where it can be found for sure (``key_lines``)."""
-    return parse(parse_toml(text, source), name, source, key_lines(text))
+    problem where it can be found for sure (``tomlfile.key_lines``)."""
+    return parse(parse_toml(text, source), name, source, key_lines(text, ("steps", "phases")))
 
 
 def load(path: str | Path, name: str | None = None) -> Routine:

@@ -11,6 +11,7 @@ import os
 import re
 import stat
 import tomllib
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,9 +53,115 @@ def key_place(key: str, place: str) -> str:
 
 
 def unknown(key: str, allowed: set[str] | list[str]) -> str:
-    near = difflib.get_close_matches(key, sorted(allowed), n=1)
-    hint = f" (did you mean '{near[0]}'?)" if near else ""
-    return f"unknown key{hint}; known keys: {', '.join(sorted(allowed))}"
+    return f"unknown key{_near(key, sorted(allowed))}; known keys: {', '.join(sorted(allowed))}"
+
+
+def not_one_of(names: Sequence[str], value: object = None) -> str:
+    """Why a value is refused when it must be one of ``names``: ``must be one of slow,
+    normal, fast``, and `` (did you mean 'fast'?)`` when ``value`` is text close to one.
+    The one wording of every choice's problem: options, the settings file, routine files,
+    the command line."""
+    hint = _near(value, names) if isinstance(value, str) else ""
+    return f"must be one of {', '.join(names)}{hint}"
+
+
+def _near(word: str, names: Sequence[str]) -> str:
+    """`` (did you mean 'x'?)`` for the one of ``names`` closest to ``word``, else ""."""
+    near = difflib.get_close_matches(word, list(names), n=1)
+    return f" (did you mean '{near[0]}'?)" if near else ""
+
+
+# One part of a key or a header: bare, or quoted (no escapes in a basic string).
+_PART_OF = r"""(?:[A-Za-z0-9_-]+|"[^"\\\n]*"|'[^'\n]*')"""
+_PARTS = re.compile(r"""([A-Za-z0-9_-]+)|"([^"\\\n]*)"|'([^'\n]*)'""")
+# A table's header, ``[a.b]`` or ``[[a.b]]``, with a comment after it at most.
+_HEADER = re.compile(rf"\s*(\[\[?)\s*((?:{_PART_OF}\s*\.\s*)*{_PART_OF})\s*(\]\]?)\s*(?:#.*)?$")
+# A key being set: one part, bare or quoted (not dotted).
+_KEY = re.compile(rf"\s*({_PART_OF})\s*=")
+# What holds no list bracket that counts: a quoted string, a comment.
+_QUOTED = re.compile(r""""(?:[^"\\]|\\.)*"|'[^']*'|#.*""")
+
+
+def key_lines(text: str, arrays_of_tables: Collection[str] = ()) -> dict[str, int]:
+    """The line (1-based) where each place of a TOML file is set: a key (``title``), a
+    table (``bed``, its header), an entry of an array of tables (``steps[0]``, its
+    ``[[steps]]`` header) and the keys inside them (``steps[0].phases[1].reps``). The one
+    finder of "which line is this key on" for routine files and the settings file.
+
+    tomllib keeps no positions, so this reads the text itself, following the layouts
+    people write: bare or quoted keys, ``[table]`` and ``[[array]]`` headers of bare names,
+    a list or a string going on over several lines (its place is its first line).
+    Anything else (a dotted key, a place set twice, one of ``arrays_of_tables`` set as a
+    key or a ``[NAME]`` table rather than by ``[[NAME]]`` headers) makes the answer {} rather than a wrong line:
+    messages then name no line."""
+    places: dict[str, int] = {}
+    table = ""
+    arrays: dict[str, int] = {}  # each array of tables, by its bare name: its last entry
+    closing = ""  # the quotes that end a multi-line string we are inside
+    depth = 0  # the brackets still open of a list that goes on over several lines
+    for number, line in enumerate(text.split("\n"), start=1):
+        if closing:
+            if line.count(closing) % 2:
+                closing = ""
+            continue
+        if depth:
+            depth += _brackets(line)
+            continue
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        header = _HEADER.match(line)
+        if header:
+            array = header.group(1) == "[["
+            if array != (header.group(3) == "]]"):
+                return {}
+            names = _names(header.group(2))
+            if not array and names[-1] in arrays_of_tables:
+                return {}  # one of them written as a plain table: its messages name no line
+            bare = ".".join(names)
+            if array:
+                arrays[bare] = arrays.get(bare, -1) + 1
+                for inner in [a for a in arrays if a.startswith(bare + ".")]:
+                    del arrays[inner]  # a new entry starts its own inner arrays
+            parts = []
+            for k, name in enumerate(names):
+                index = arrays.get(".".join(names[: k + 1]))
+                parts.append(name if index is None else f"{name}[{index}]")
+            table = ".".join(parts)
+            if table in places:
+                return {}
+            places[table] = number
+            continue
+        key = _KEY.match(line)
+        if not key:
+            return {}  # a layout this reader does not follow
+        name = _names(key.group(1))[0]
+        if name in arrays_of_tables:
+            return {}  # its entries have no lines of their own: none may borrow this one
+        place = f"{table}.{name}" if table else name
+        if place in places:
+            return {}
+        places[place] = number
+        value = line[key.end() :]
+        for quotes in ('"""', "'''"):
+            if value.count(quotes) % 2:
+                closing = quotes
+                break
+        else:
+            depth = max(0, _brackets(value))
+    return places
+
+
+def _names(parts: str) -> list[str]:
+    """The names in a key's or header's ``parts`` (``a."b c"``: a, b c), quotes taken off."""
+    return [next(g for g in m.groups() if g is not None) for m in _PARTS.finditer(parts)]
+
+
+def _brackets(text: str) -> int:
+    """How many more list brackets ``text`` opens than it closes (quoted text and a
+    comment left out)."""
+    bare = _QUOTED.sub("", text)
+    return bare.count("[") - bare.count("]")
 
 
 def parse_toml(text: str, source: str) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from typing import Any
 
 from coach.errors import InputError
 from coach.history.store import Entry, Outcome
+from coach.tomlfile import not_one_of
 
 FIELDS = (
     "id",
@@ -214,7 +215,7 @@ def _entry(item: Any, where: str, source: str) -> Entry:
     try:
         outcome = Outcome(item["outcome"])
     except ValueError:
-        raise bad("outcome", f"must be one of {', '.join(o.value for o in Outcome)}") from None
+        raise bad("outcome", not_one_of([o.value for o in Outcome])) from None
     options = item.get("options") or {}
     if not isinstance(options, dict):
         raise bad("options", "must be an object")

@@ -71,7 +71,6 @@ class Speaker:
         self._delegate: Speaker | None = None
         self._identity: str | None = None
         self._version = ""  # the engine's, read once with its identity
-        self.made = 0  # clips synthesized (not read from the cache), for tests and bench
         self.given = 0  # clips handed out
         self.closed = False
 
@@ -123,7 +122,6 @@ class Speaker:
                     assert self._delegate is not None
                     return self._delegate.synthesize(texts)
                 clip = finish(self.engine.speak(text, self.voice, self._engine_rate), text)
-                self.made += 1
                 if self.cache:
                     self.cache.put(name, clip, RATE)
             clips[text] = clip
