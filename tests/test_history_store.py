@@ -241,3 +241,13 @@ def test_a_read_only_folder_is_a_write_error(tmp_path):
         subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
         with pytest.raises(HistoryWriteError, match="read-only"):
             open_store(mount / "history.sqlite3")
+
+
+def test_a_missing_home_is_a_write_error_and_nothing_is_made(tmp_path, monkeypatch):
+    # HOME=/nonexistent: the history is not kept, and /nonexistent/.local/share is not made.
+    for name in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "nonexistent"))
+    with pytest.raises(HistoryWriteError, match="no such folder"):
+        open_store()
+    assert list(tmp_path.iterdir()) == []

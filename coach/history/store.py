@@ -26,7 +26,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from coach import places
+from coach import owned, places
 from coach.errors import CoachError, InputError, MissingPartError
 
 if TYPE_CHECKING:  # imported where used: loading sqlite3 takes tens of milliseconds, and
@@ -334,7 +334,7 @@ def open_store(path: Path | None = None, create: bool = True) -> Store | None:
     if not check(path) and not create:
         return None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        owned.make_folder(path.parent)  # never the home folder itself (see coach.owned)
     except OSError as exc:
         raise _write_error(path, exc) from None
     try:
