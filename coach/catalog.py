@@ -248,7 +248,8 @@ def create(name: str, force: bool = False) -> Path:
     """Write the commented starter routine as the user routine ``name`` and return its
     path. InputError when it exists and ``force`` is not given; the file appears whole
     or not at all."""
-    from coach.places import routines_dir, write_atomically
+    from coach.owned import write_atomically
+    from coach.places import routines_dir
 
     path = routines_dir() / f"{check_name(name)}.toml"
     try:

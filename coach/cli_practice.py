@@ -638,7 +638,7 @@ def remind(
     if output is None:
         sys.stdout.write(data.decode("utf-8"))
         return
-    from coach.places import write_atomically
+    from coach.owned import write_atomically
 
     try:
         write_atomically(output, data.decode("utf-8"))

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from coach import places
+from coach import owned, places
 from coach.errors import InputError
 from coach.options import KEYS, Option
 from coach.tomlfile import (
@@ -193,7 +193,7 @@ def create(path: Path) -> bool:
     if not own and not path.parent.is_dir():
         raise InputError(f"{path}: no such folder for the settings file")
     try:
-        places.write_atomically(path, template(), make_folder=own)
+        owned.write_atomically(path, template(), create=own)
     except OSError as exc:
         raise InputError(f"{path}: cannot write it: {exc.strerror or exc}") from None
     return True

@@ -21,7 +21,6 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
-import secrets
 import stat
 import time
 from collections.abc import Iterable
@@ -34,8 +33,6 @@ from coach.errors import InputError, OutputError
 #: A hidden file unlocked and untouched this long belongs to no live coach (the lock is
 #: taken the moment the file is made; this only covers that moment).
 STALE_SECONDS = 5.0
-_SUFFIX = ".part"
-_TOKEN_CHARS = 8
 
 
 @dataclass
@@ -166,9 +163,7 @@ class Outputs:
         """Give each finished file the permissions of the file it replaces (else those a
         new file gets here: mkstemp-style files are private) and rename it over its
         target."""
-        from coach.places import new_file_mode
-
-        fresh = new_file_mode()
+        fresh = owned.new_file_mode()
         for path, part in self._done.items():
             mode = self._places[path].mode
             part.chmod(fresh if mode is None else mode)
@@ -189,7 +184,7 @@ def _stem(name: str, limit: int) -> str:
     """``name`` as it stands in its hidden files' names: whole when ``.NAME.XXXXXXXX.part``
     fits in ``limit`` bytes, else shortened (at a character) until it does. The same name
     always gives the same stem, so stale files are found again."""
-    room = limit - len(f"..{'x' * _TOKEN_CHARS}{_SUFFIX}")
+    room = limit - len(owned.part_name(""))  # what the hidden file's name adds
     while len(os.fsencode(name)) > room:
         name = name[:-1]
     return name
@@ -199,7 +194,7 @@ def _make_part(folder: Path, stem: str) -> tuple[Path, int]:
     """A new hidden file for ``stem`` in ``folder``, created and locked at once; its path
     and the open descriptor that holds the lock."""
     while True:
-        part = folder / f".{stem}.{secrets.token_hex(_TOKEN_CHARS // 2)}{_SUFFIX}"
+        part = folder / owned.part_name(stem)
         try:
             fd = os.open(part, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         except FileExistsError:

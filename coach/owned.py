@@ -129,21 +129,68 @@ def remove(fd: int, name: str) -> bool:
     return True
 
 
-def replace(fd: int, name: str, write: Callable[[BinaryIO], object]) -> None:
+def part_name(stem: str) -> str:
+    """A new name for a hidden temporary file of ``stem`` (``.STEM.XXXXXXXX.part``): the one
+    naming of every file coach writes whole or not at all (``part_of`` reads it back)."""
+    return f".{stem}.{secrets.token_hex(4)}.part"
+
+
+def new_file_mode() -> int:
+    """The permissions a new file gets here (0o666 less the umask), as ``cp`` or a shell's
+    ``>`` would give it: a hidden temporary file is made private (0600), so a file meant
+    for the user is given these before it is renamed into place."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def replace(
+    fd: int, name: str, write: Callable[[BinaryIO], object], mode: int | None = None
+) -> None:
     """Make ``name`` in the open folder ``fd`` whole or not at all: ``write`` fills a hidden
-    ``.NAME.XXXXXXXX.part`` there, which is then renamed over ``name``. On any failure the
-    temporary file is gone and the error raised."""
-    part = f".{name}.{secrets.token_hex(4)}.part"
+    ``.NAME.XXXXXXXX.part`` there (``part_name``), which is given the permissions ``mode``
+    (None: private, 0600) and renamed over ``name``. On any failure the temporary file is
+    gone and the error raised. The one writer of whole files: the clip and bed caches,
+    the settings and state files, the user's files (``write_atomically``); the export job
+    (coach.outputs) names and types its longer-lived hidden files the same way."""
+    part = part_name(name)
     handle = os.open(
         part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=fd
     )
     try:
         with open(handle, "wb") as out:
+            if mode is not None:
+                os.fchmod(out.fileno(), mode)
             write(out)
         os.replace(part, name, src_dir_fd=fd, dst_dir_fd=fd)
     except BaseException:
         remove(fd, part)
         raise
+
+
+def write_atomically(path: Path, text: str, create: bool = True, mode: int | None = None) -> None:
+    """Put ``text`` (UTF-8) at ``path`` whole or not at all (``replace`` in its folder, the
+    path as the user gave it: a folder reached through a symbolic link is written in),
+    with the permissions ``mode``, else those of the file it replaces, else those of any
+    new file (``new_file_mode``). The folder is made if missing when ``create``
+    (never the home folder: see ``make_folder``). On any failure the temporary file is
+    gone and OSError is raised; EINVAL, before anything is written, when ``path`` is there
+    and is not a regular file (a device, a pipe, a socket)."""
+    if create:
+        make_folder(path.parent)
+    if path.exists() and not path.is_file():
+        # Renaming over a device, a pipe or a socket would put a file in its place.
+        raise OSError(errno.EINVAL, "not a regular file", str(path))
+    if mode is None:
+        try:
+            mode = path.stat().st_mode & 0o7777
+        except OSError:
+            mode = new_file_mode()
+    fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        replace(fd, path.name, lambda out: out.write(text.encode("utf-8")), mode)
+    finally:
+        os.close(fd)
 
 
 def part_of(name: str) -> str | None:

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from coach import places
+from coach import owned
 from coach.catalog import is_path
 from coach.routine import Routine
 
@@ -43,7 +43,7 @@ def _read() -> dict[str, Any]:
 def _write(data: dict[str, Any]) -> None:
     path = _file()
     try:
-        places.write_atomically(path, json.dumps(data, indent=1, ensure_ascii=False))
+        owned.write_atomically(path, json.dumps(data, indent=1, ensure_ascii=False))
     except OSError:
         pass  # remembering is a convenience: never a reason to stop a session
 

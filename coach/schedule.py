@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from enum import Enum
 from pathlib import Path
 
-from coach import places
+from coach import owned, places
 from coach.errors import InputError
 from coach.history import days as rules
 from coach.history.store import Entry
@@ -148,7 +148,7 @@ def start(name: str, today: date) -> Following:
     """Follow the program ``name`` from ``today`` (day one), in place of any other."""
     following = Following(name, today)
     try:
-        places.write_atomically(_file(), json.dumps({"name": name, "started": today.isoformat()}))
+        owned.write_atomically(_file(), json.dumps({"name": name, "started": today.isoformat()}))
     except OSError as exc:
         raise InputError(f"{_file()}: cannot write it: {exc.strerror or exc}") from None
     return following

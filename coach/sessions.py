@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from coach import owned
 from coach.errors import CoachError
 
 if TYPE_CHECKING:
@@ -159,13 +160,12 @@ class Store:
         """Render the session ``name`` (its key) with the export job and keep it. ``stop``,
         once set, ends the render at its next block (Stopped; nothing is left behind)."""
         from coach import job
-        from coach.places import write_atomically
 
         def progress(done: int) -> None:
             if stop is not None and stop.is_set():
                 raise Stopped("stopped before the session was made")
 
-        self.root.mkdir(parents=True, exist_ok=True)
+        owned.make_folder(self.root)  # (never the home folder: see coach.owned)
         audio = self.root / f"{name}{fmt}"
         chapters = self.root / f"{name}.chapters.json"
         result = job.run(
@@ -183,33 +183,42 @@ class Store:
             "routine": routine.name,
             "made": time.time(),
         }
-        write_atomically(self.root / f"{name}.json", json.dumps(record) + "\n")
+        owned.write_atomically(self.root / f"{name}.json", json.dumps(record) + "\n")
         self.trim(keep=name)
         kept = self.find(name)
         if kept is None:  # trimmed at once: the bound is smaller than this one session
             raise CoachError(f"{self.root}: the session does not fit in the cache")
         return kept
 
-    def _sessions(self, parts: bool = False) -> dict[str, tuple[float, int, list[Path]]]:
-        """Each key's last use, total size and files; with ``parts``, the hidden ``.part``
-        files of renders too (under their session's key; a render under way has them)."""
-        out: dict[str, tuple[float, int, list[Path]]] = {}
-        if not self.root.is_dir():
-            return out
-        for entry in os.scandir(self.root):
-            name = entry.name
-            if name.endswith(".part") and not parts:
-                continue
-            try:
-                st = entry.stat()
-            except OSError:
-                continue
-            found = name.lstrip(".").split(".", 1)[0]
-            used, size, files = out.get(found, (0.0, 0, []))
-            if name == f"{found}.json":
-                used = st.st_mtime
-            out[found] = (used, size + st.st_size, files + [Path(entry.path)])
+    def _sessions(self, parts: bool = False) -> dict[str, tuple[float, int, list[str]]]:
+        """Each key's last use, total size and file names; with ``parts``, the hidden
+        ``.part`` files of renders too (under their session's key; a render under way has
+        them). OSError when the folder cannot be read or is a symbolic link (coach.owned:
+        never followed); an absent folder keeps nothing."""
+        out: dict[str, tuple[float, int, list[str]]] = {}
+        try:
+            with owned.folder(self.root) as fd:
+                for name in owned.names(fd, lambda n: parts or not n.endswith(".part")):
+                    try:
+                        st = os.stat(name, dir_fd=fd, follow_symlinks=False)
+                    except OSError:
+                        continue
+                    found = name.lstrip(".").split(".", 1)[0]
+                    used, size, files = out.get(found, (0.0, 0, []))
+                    if name == f"{found}.json":
+                        used = st.st_mtime
+                    out[found] = (used, size + st.st_size, files + [name])
+        except FileNotFoundError:
+            pass
         return out
+
+    def _remove(self, names: list[str]) -> None:
+        """Remove the files ``names`` from the folder (never through a symbolic link)."""
+        if not names:
+            return
+        with owned.folder(self.root) as fd:
+            for name in names:
+                owned.remove(fd, name)
 
     def info(self) -> StoreInfo:
         kept = self._sessions()
@@ -233,8 +242,7 @@ class Store:
                     break
                 if name == keep:
                     continue
-                for path in files:
-                    path.unlink(missing_ok=True)
+                self._remove(files)
                 total -= size
                 removed += 1
             return removed
@@ -243,9 +251,7 @@ class Store:
         """Remove every kept session and any leftover; how many sessions there were."""
         kept = self._sessions(parts=True)
         count = sum(1 for k in kept if self.find(k))
-        for _, _, files in kept.values():
-            for path in files:
-                path.unlink(missing_ok=True)
+        self._remove([name for _, _, files in kept.values() for name in files])
         return count
 
 

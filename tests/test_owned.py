@@ -3,7 +3,9 @@ folder, no symbolic link followed, coach's own temporary names)."""
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import subprocess
 
 import pytest
@@ -128,3 +130,12 @@ def test_a_failed_write_leaves_no_temporary_file(tmp_path):
 )
 def test_part_of(name, stem):
     assert owned.part_of(name) == stem
+
+
+def test_write_atomically_never_puts_a_file_in_place_of_a_pipe(tmp_path):
+    fifo = tmp_path / "settings.toml"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError) as caught:
+        owned.write_atomically(fifo, "pace = 'slow'\n")
+    assert caught.value.errno == errno.EINVAL and "not a regular file" in str(caught.value)
+    assert stat.S_ISFIFO(fifo.lstat().st_mode) and list(tmp_path.iterdir()) == [fifo]

@@ -105,7 +105,7 @@ def test_a_failed_write_leaves_the_old_file(tmp_path, capsys, monkeypatch):
     def broken(path, text):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("coach.places.write_atomically", broken)
+    monkeypatch.setattr("coach.owned.write_atomically", broken)
     status, _, err = _run(capsys, "remind", "--at", "21:30", "-o", out)
     assert status == 3 and "the disk is full" in err
     assert out.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["coach.ics"]

@@ -39,7 +39,7 @@ def token_file() -> Path:
 def token(renew: bool = False) -> str:
     """The server's token: the kept one, or a new one (made when there is none, or when
     ``renew``), kept for the next start."""
-    from coach.places import write_atomically
+    from coach.owned import write_atomically
 
     path = token_file()
     if not renew:
