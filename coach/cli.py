@@ -776,6 +776,7 @@ def _recording(r: Any, options: Any, settings: Any, history: bool | None) -> Any
 
 def _play(session: Any, name: str, r: Any, keyboard: Keyboard, observers: list[Any]) -> None:
     from coach import live, player
+    from coach.phrases import Phrases
 
     status = StatusLine() if is_terminal(sys.stderr) else None
     try:
@@ -790,7 +791,8 @@ def _play(session: Any, name: str, r: Any, keyboard: Keyboard, observers: list[A
     finally:
         if status:
             status.close()
-    typer.echo("Stopped." if outcome is player.Outcome.QUIT else "Finished. Well done.", err=True)
+    said = Phrases(session.script.language)  # the session's last line, in its language
+    typer.echo(said("stopped" if outcome is player.Outcome.QUIT else "played_out"), err=True)
 
 
 def _config_path() -> Path:

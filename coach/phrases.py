@@ -1,4 +1,4 @@
-"""coach's own phrases (what it says beyond the routine's lines) in the session's language.
+"""coach's own words (what it says and shows beyond the routine's lines) in the session's language.
 
 The English text here is the source: each phrase is a ``str.format`` template named by
 its key, which is its gettext context (``msgctxt``). Translations are gettext message
@@ -22,10 +22,12 @@ DOMAIN = "coach"
 #: Where the catalogs are: ``LANG/LC_MESSAGES/coach.mo``.
 LOCALE = Path(__file__).parent / "locale"
 
-#: Every phrase coach adds to a session, by key: the English source text, a str.format
-#: template. Fields: {title} (a routine's or step's title), {number}/{count} (numbers in
-#: words, as coach.numbers says them), {Number} (the same, capitalized where a sentence
-#: starts with it), {side}/{Side} (a side's name from SIDES, capitalized).
+#: Every phrase of coach's own in a session, by key: the English source text, a str.format
+#: template; spoken, or shown where the session is followed (chapter titles, status
+#: labels, coach script's header, coach serve's page). Fields of the spoken ones: {title}
+#: (a routine's or step's title), {number}/{count} (numbers in words, as coach.numbers
+#: says them), {Number} (the same, capitalized where a sentence starts with it),
+#: {side}/{Side} (a side's name from SIDES, capitalized).
 PHRASES: dict[str, str] = {
     "default_intro": "{title}. Sit comfortably and close your eyes.",
     "default_outro": "That is all for today. Open your eyes when you are ready.",
@@ -52,6 +54,44 @@ PHRASES: dict[str, str] = {
     # Chapter titles (in the file's chapters and cue sheets, not spoken).
     "introduction": "Introduction",
     "closing": "Closing",
+    # Shown, not spoken: where the listener is (coach play's status line, coach script's
+    # tone lines, the plan's "label"). {number}, {last}, {count} in digits; {motion} from
+    # MOTIONS; {label} another label.
+    "label_starting": "Starting",
+    "label_step": "step {number} of {count}",
+    "label_rep": "{motion} {number} of {count}",
+    "label_reps": "{motion} {number}-{last} of {count}",
+    "label_side": "{side} side, {label}",
+    "label_then_hold": "{label}, hold",
+    "label_resting": "resting hold",
+    "label_last_bell": "last bell",
+    "label_finished": "Finished",
+    # coach play's status line ({time} as m:ss) and its last line.
+    "time_left": "{time} left",
+    "paused": "paused — space to resume",
+    "played_out": "Finished. Well done.",
+    "stopped": "Stopped.",
+    # coach script's first line: "{title} — {details}", the details (pace and talk as the
+    # options spell them, digits) joined by list_separator.
+    "script_header": "{title} — {details}",
+    "script_pace": "pace {pace}",
+    "script_talk": "talk {talk}",
+    "script_counting": "counting",
+    "script_voice_only": "voice only",
+    "script_from": "from step {number}",
+    "script_about_minutes": "about {minutes} min",
+    "script_about_hours": "about {hours} h {minutes} min",
+    "list_separator": ", ",
+    # coach serve's page while it plays a session: its words are the session's language.
+    "page_preparing": "Preparing the session (the first time it is made, this takes about "
+    "as long as an export)…",
+    "page_wake": "Keep the screen on",
+    "page_no_wake": "This browser cannot keep the screen on.",
+    "page_back": "Other routines",
+    "page_download": "Download",
+    "page_not_played": "The audio could not be played.",
+    "page_not_loaded": "The audio could not be loaded: is coach serve still running?",
+    "page_not_recorded": "This session cannot be recorded in your history.",
 }
 
 #: ``--talk more`` lines for a phase whose routine gives none of its own: each said at
@@ -66,14 +106,26 @@ SPARE_COACHING: tuple[str, ...] = (
 #: The sides' names as phrases use them.
 SIDES: dict[str, str] = {"left": "left", "right": "right"}
 
+#: The motions' names (coach.routine.Motion's values) as labels show them.
+MOTIONS: dict[str, str] = {
+    "circle": "circle",
+    "stroke": "stroke",
+    "press": "press",
+    "pluck": "pluck",
+    "hold": "hold",
+    "breathe": "breathe",
+}
+
 
 def messages() -> list[tuple[str, str]]:
     """Every (context, English text) a catalog must translate, in a stable order: the
-    phrases by key, the spare coaching lines (context ``coaching``), the sides (``side``)."""
+    phrases by key, the spare coaching lines (context ``coaching``), the sides (``side``),
+    the motions (``motion``)."""
     return (
         list(PHRASES.items())
         + [("coaching", text) for text in SPARE_COACHING]
         + [("side", text) for text in SIDES.values()]
+        + [("motion", text) for text in MOTIONS.values()]
     )
 
 
@@ -106,6 +158,22 @@ class Phrases:
     def side(self, side: str) -> str:
         """A side's name (``left``, ``right``) in this language."""
         return self._t.pgettext("side", SIDES[side])
+
+    def motion(self, motion: str) -> str:
+        """A motion's name (``circle``, ``press``: coach.routine.Motion's values) in this
+        language, as labels show it."""
+        return self._t.pgettext("motion", MOTIONS[motion])
+
+    def about(self, seconds: float) -> str:
+        """A rough length, to the minute, in this language ("about 7 min")."""
+        minutes = round(seconds / 60)
+        if minutes >= 60:
+            return self("script_about_hours", hours=minutes // 60, minutes=minutes % 60)
+        return self("script_about_minutes", minutes=minutes)
+
+    def listed(self, items: list[str]) -> str:
+        """``items`` joined as this language lists them ("a, b", "a、b")."""
+        return self("list_separator").join(items)
 
     def number(self, n: int) -> str:
         """``n`` (1..200) as a word said in a sentence ("two", "二")."""

@@ -21,6 +21,7 @@ import numpy as np
 
 from coach.clock import RATE, minutes_seconds
 from coach.errors import MissingPartError
+from coach.phrases import Phrases
 from coach.session import ChapterAudio, Session
 from coach.timeline import Tone
 
@@ -215,13 +216,14 @@ def play(
     played = 0  # samples heard: what each stretch of sound reached, pauses excluded
     live: tuple[float, int, int] | None = None  # a stretch not yet counted: start, offset, end
     outcome: Outcome | None = None
+    t = Phrases(session.script.language)  # the status line speaks the session's language
     try:
         if listener:
             listener.sound_started()
         if lead_obj is not None:
-            title = session.chapter_title(0)
+            opening = f"{session.chapter_title(0)} · {t('label_starting')} · "
             show = (
-                (lambda left: status(f"{title} · Starting · {minutes_seconds(left)} left"))
+                (lambda left: status(opening + t("time_left", time=minutes_seconds(left))))
                 if status
                 else None
             )
@@ -256,9 +258,7 @@ def play(
                         shown, after = second, session.seconds_from(index + 1)
                     left = (chapter.length - pos) / rate + after
                     where = _label_at(chapter, pos)
-                    state = (
-                        "paused — space to resume" if paused else minutes_seconds(left) + " left"
-                    )
+                    state = t("paused") if paused else t("time_left", time=minutes_seconds(left))
                     status(f"{chapter.title}{' · ' + where if where else ''} · {state}")
                 # Only how soon the next chapter starts depends on TICK.
                 key = poll(TICK)

@@ -348,7 +348,7 @@ class _Builder:
         r, start = self.r, self.s.start
         self.add(
             Chapter(self.t("introduction")),
-            Beat(Sound.START, round(2.5 * self.f, 6), label="Starting"),
+            Beat(Sound.START, round(2.5 * self.f, 6), label=self.t("label_starting")),
         )
         if start:  # picking up part-way: the person has heard the full introduction before
             self.line(self.t("from_step", title=r.title, number=self.t.number(start + 1)))
@@ -373,7 +373,11 @@ class _Builder:
             # shown beside it already ("Smile lines · Smile lines" said nothing).
             self.add(
                 Chapter(step.title),
-                Beat(Sound.BELL, round(bell, 6), label=f"step {k + 1} of {len(r.steps)}"),
+                Beat(
+                    Sound.BELL,
+                    round(bell, 6),
+                    label=self.t("label_step", number=k + 1, count=len(r.steps)),
+                ),
             )
             self.line(
                 self.t(
@@ -391,15 +395,19 @@ class _Builder:
             self.gap(1.5)
         self.add(
             Chapter(self.t("closing")),
-            Beat(Sound.BELL, round(2.0 * self.f if self.s.tones else 1.0, 6), label="last bell"),
+            Beat(
+                Sound.BELL,
+                round(2.0 * self.f if self.s.tones else 1.0, 6),
+                label=self.t("label_last_bell"),
+            ),
         )
         self.say(r.outro or self.t("default_outro"), between=CLOSING_GAP, least=CLOSING_LEAST)
         if self.s.tones:
             self.gap(1.0)
-            self.add(Beat(Sound.END, round(3.0 * self.f, 6), label="Finished"))
+            self.add(Beat(Sound.END, round(3.0 * self.f, 6), label=self.t("label_finished")))
         else:  # nothing sounds after the last word: a short, silent end
             self.gap(1.0, scaled=False)
-            self.add(Beat(Sound.END, 1.0, label="Finished"))
+            self.add(Beat(Sound.END, 1.0, label=self.t("label_finished")))
         return _fill_silence(self.cues, self.s, self.t)
 
     def coaching(self, phase: Phase) -> list[str]:
@@ -465,10 +473,12 @@ class _Builder:
         (never a release until the end, so the hands stay where they rest)."""
         seconds = reps * phase.seconds * self.f
         if self.s.tones:
-            self.add(Beat(Sound.HOLD, round(1.2 * self.f, 6), label="resting hold"))
+            self.add(Beat(Sound.HOLD, round(1.2 * self.f, 6), label=self.t("label_resting")))
         self.breaths(_resting_breaths(seconds))
         if self.s.tones:
-            self.add(Beat(Sound.RELEASE, round(RELEASE_SLOT * self.f, 6), label="resting hold"))
+            self.add(
+                Beat(Sound.RELEASE, round(RELEASE_SLOT * self.f, 6), label=self.t("label_resting"))
+            )
         else:
             self.line(self.t("release"))
 
@@ -478,7 +488,6 @@ class _Builder:
         f, pan, talk = self.f, _pan(side), self.s.talk
         period = self.period(phase)
         slot = phase.seconds * f
-        where = f"{side.value} side, " if side else ""
         held = phase.motion is Motion.HOLD
         # Without tones the voice keeps the time: it counts every repetition where the
         # number fits in one, else a light count ("and one", "and two") over every few.
@@ -520,7 +529,7 @@ class _Builder:
             )
             self.coached.add(text)
         for i in range(reps):
-            label = f"{where}{phase.motion.value} {i + 1} of {reps}"
+            label = self.label(phase, side, i + 1, i + 1, reps)
             if i in lines:
                 self.add(Say(lines[i], pan=pan, over=True))
             if held:
@@ -528,13 +537,24 @@ class _Builder:
             elif group > 1:  # the voice counts every few: one timing slot for them
                 if i in starts:
                     n = (starts[starts.index(i) + 1] if i != starts[-1] else reps) - i
-                    label = f"{where}{phase.motion.value} {i + 1}-{i + n} of {reps}"
+                    label = self.label(phase, side, i + 1, i + n, reps)
                     self.add(Beat(MOTION_SOUND[phase.motion], round(slot * n, 6), pan, label=label))
             else:
                 self.slot(MOTION_SOUND[phase.motion], slot, pan, label)
                 if phase.hold:
-                    self.hold(phase.hold * f, pan, label + ", hold")
+                    self.hold(phase.hold * f, pan, self.t("label_then_hold", label=label))
         return left
+
+    def label(self, phase: Phase, side: Side | None, first: int, last: int, reps: int) -> str:
+        """Where the listener is in ``phase``: its motion, repetitions ``first`` to ``last``
+        (from 1) of ``reps``, and the side, in the session's language."""
+        motion = self.t.motion(phase.motion.value)
+        label = (
+            self.t("label_rep", motion=motion, number=first, count=reps)
+            if first == last
+            else self.t("label_reps", motion=motion, number=first, last=last, count=reps)
+        )
+        return self.t("label_side", side=self.t.side(side.value), label=label) if side else label
 
     def count_word(self, n: int, group: int) -> str:
         """The word for the ``n``-th count: the number, or with ``group`` repetitions to a
@@ -806,12 +826,13 @@ def _side(pan: float) -> str:
 
 def describe(script: Script) -> list[str]:
     """The script as readable lines: one per cue, runs of identical beats folded."""
-    s = script.settings
-    lines = [
-        f"{script.title} — pace {s.pace.value}, talk {s.talk.value}"
-        f"{', counting' if s.count else ''}{'' if s.tones else ', voice only'}"
-        f"{f', from step {s.start + 1}' if s.start else ''}, about {about(script.estimate_seconds())}"
-    ]
+    s, t = script.settings, Phrases(script.language)
+    details = [t("script_pace", pace=s.pace.value), t("script_talk", talk=s.talk.value)]
+    details += [t("script_counting")] if s.count else []
+    details += [] if s.tones else [t("script_voice_only")]
+    details += [t("script_from", number=s.start + 1)] if s.start else []
+    details.append(t.about(script.estimate_seconds()))
+    lines = [t("script_header", title=script.title, details=t.listed(details))]
 
     # Identical beats in a row fold into one line; every other cue keeps its own.
     def fold(pair: tuple[int, Cue]) -> object:

@@ -611,3 +611,22 @@ def test_in_process_n_skips_and_b_restarts_or_goes_back(mini_session):
         assert np.array_equal(buffer.samples, whole[starts[k] : starts[k + 1]])
     cut = [b.stopped is not None for b in played]
     assert cut == [False, True, True, True, True, *[False] * (len(played) - 5)]
+
+
+def test_in_process_status_line_is_in_the_sessions_language():
+    # A Japanese session's status line is Japanese from the chime to the end: the chapter,
+    # where the listener is (step, side, motion), time left and pause.
+    from coach.routinefile import loads
+    from coach.session import Options, Session
+    from conftest import MINI_JA
+
+    with Session(loads(MINI_JA), Options(voice="espeak:jpx/ja")) as session:
+        first = session.chapter(0).length / RATE
+        outcome, _, _, shown = _play(session, [(first + 1.0, " "), (first + 3.0, " ")])
+    text = "\n".join(shown)
+    assert shown[0].startswith("はじめに · 開始 · 残り ")
+    assert "まる · ステップ 1/2 · 残り " in text
+    assert "なで上げ · 左側、なで 1/2 · " in text and "右側、なで 2/2、キープ · " in text
+    assert "一時停止中 — スペースで再開" in text
+    assert shown[-1].endswith("残り 0:00")
+    assert not any(word in text for word in ("left", "Starting", "step", "paused"))

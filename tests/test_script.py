@@ -35,7 +35,7 @@ from coach.script import (
     rhythm_seconds,
     speech_estimate,
 )
-from conftest import MINI
+from conftest import MINI, MINI_JA
 
 ANMA = builtin("anma")
 STEP_TITLES = [s.title for s in ANMA.steps]
@@ -806,3 +806,25 @@ def test_a_line_of_emoji_only_is_not_a_cue_and_emoji_stay_in_spoken_lines():
     # Without an outro to speak, the closing chapter is the bell and the end chime only.
     closing = chapter(build(r), "Closing")
     assert not says(closing) and isinstance(closing[-1], Beat)
+
+
+def test_a_japanese_script_shows_its_header_and_labels_in_japanese():
+    # coach script's first line and every label (where the listener is) come from the
+    # session language's catalog: nothing English in a Japanese session's layout.
+    script = build(loads(MINI_JA), Settings(pace=Pace.SLOW, count=True, tones=False, start=1))
+    lines = describe(script)
+    assert re.fullmatch(
+        r"ミニ — ペース slow、語り normal、回数を数える、声のみ、ステップ2から、約\d+分", lines[0]
+    ), lines[0]
+    labels = [c.label for c in script.cues if isinstance(c, Beat) and c.label]
+    assert labels[0] == "開始" and "ステップ 2/2" in labels and labels[-1] == "終了"
+    assert "左側、なで 1/2" in labels and "右側、なで 2/2、キープ" in labels
+    assert not any(re.search(r"[A-Za-z]", label) for label in labels), labels
+
+
+def test_a_long_script_says_hours_in_its_language():
+    from coach.phrases import Phrases
+
+    assert Phrases("en").about(65 * 60) == "about 1 h 5 min"
+    assert Phrases("ja").about(65 * 60) == "約1時間5分"
+    assert Phrases("de").about(7 * 60) == "etwa 7 Min."
