@@ -54,7 +54,7 @@ def options(values: dict[str, Any], notify: Callable[[str], None] | None = None)
     OptionError naming the option; ``notify`` gets a line that is not an error (a sound
     pack's stray file)."""
     from coach.bed import check_volume, resolve
-    from coach.options import MINUTES_RANGE, RATE_RANGE, TONE_VOLUME_RANGE
+    from coach.options import MINUTES_RANGE, OPTIONS, RATE_RANGE, TONE_VOLUME_RANGE
     from coach.render import Mix
     from coach.script import Pace, Settings, Talk
     from coach.session import Options
@@ -79,12 +79,11 @@ def options(values: dict[str, Any], notify: Callable[[str], None] | None = None)
             f"must be more than {MINUTES_RANGE[0]:g} and at most {MINUTES_RANGE[1]:g}",
         )
     if rate is not None and not RATE_RANGE[0] <= rate <= RATE_RANGE[1]:
-        # The session checks its own language's range (words or morae per minute).
+        # The session checks its own language's range (``for_routine``).
         raise OptionError(
             "--rate",
             rate,
-            f"must be from {RATE_RANGE[0]} to {RATE_RANGE[1]} "
-            "(words per minute 80-400; in Japanese, morae per minute 150-900)",
+            f"must be from {RATE_RANGE[0]} to {RATE_RANGE[1]} ({OPTIONS['rate'].unit})",
         )
     low, high = TONE_VOLUME_RANGE
     if not low <= tone_volume <= high:

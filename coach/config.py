@@ -121,7 +121,8 @@ def _check(key: Option, raw: Any, base: Path) -> Any:
             ok = ok or isinstance(raw, float)
         if not ok or not key.low <= raw <= key.high:
             kind = "a whole number" if key.kind == "int" else "a number"
-            raise ValueError(f"must be {kind} from {key.low:g} to {key.high:g}")
+            unit = f" ({key.unit})" if key.unit else ""
+            raise ValueError(f"must be {kind} from {key.low:g} to {key.high:g}{unit}")
         return raw if key.kind == "int" else float(raw)
     if not isinstance(raw, str) or not raw.strip():
         raise ValueError("must be non-empty text in quotes")

@@ -42,6 +42,8 @@ class Language:
     #: A regular expression for the language's words that invite a breath (the script
     #: leaves a breath's quiet after such a line; English's is the script's own).
     breath: str = ""
+    #: The language's name in itself (``日本語``), as a chooser offers it to its speakers.
+    own_name: str = ""
 
     def units(self, text: str) -> float:
         """How many of the rate's units ``text`` is: its words, or its morae (estimated
@@ -66,7 +68,15 @@ LANGUAGES: dict[str, Language] = {
     lang.code: lang
     for lang in (
         Language(
-            "en", "English", "eng", "words", (80, 400), 130, "hibari:heart", "espeak:gmw/en-gb-x-rp"
+            "en",
+            "English",
+            "eng",
+            "words",
+            (80, 400),
+            130,
+            "hibari:heart",
+            "espeak:gmw/en-gb-x-rp",
+            own_name="English",
         ),
         # 330 morae a minute is coach's calm default (the Japanese voice's own pace is about 390);
         # eSpeak NG's Japanese speaks about one mora a minute per unit of its rate setting
@@ -82,6 +92,7 @@ LANGUAGES: dict[str, Language] = {
             "espeak:jpx/ja",
             espeak_rate=1.0,
             breath="息|呼吸|吸って|吐いて",
+            own_name="日本語",
         ),
         Language(
             "de",
@@ -94,6 +105,7 @@ LANGUAGES: dict[str, Language] = {
             "espeak:gmw/de",
             _ESPEAK_NOTE.format(name="German"),
             breath="(?i)atme|atem",
+            own_name="Deutsch",
         ),
         Language(
             "fr",
@@ -106,6 +118,7 @@ LANGUAGES: dict[str, Language] = {
             "espeak:roa/fr",
             _ESPEAK_NOTE.format(name="French"),
             breath="(?i)inspir|expir|respir|souffle",
+            own_name="Français",
         ),
         Language(
             "es",
@@ -118,6 +131,7 @@ LANGUAGES: dict[str, Language] = {
             "espeak:roa/es",
             _ESPEAK_NOTE.format(name="Spanish"),
             breath="(?i)inhal|exhal|respir",
+            own_name="Español",
         ),
     )
 }
@@ -133,6 +147,20 @@ def get(code: str, option: str = "--language") -> Language:
         f"{option} {code}: coach speaks {', '.join(names())}; "
         "a language needs a complete catalog of coach's phrases (see README)"
     )
+
+
+def rate_ranges() -> str:
+    """Every language's ``--rate`` range in its unit, in a few words, English's first:
+    ``words per minute 80-400; in Japanese, morae per minute 150-900``."""
+    base = LANGUAGES[DEFAULT]
+    said = [f"{base.rate_words} {base.rate_range[0]}-{base.rate_range[1]}"]
+    others: dict[tuple[str, tuple[int, int]], list[str]] = {}
+    for lang in LANGUAGES.values():
+        if (lang.rate_unit, lang.rate_range) != (base.rate_unit, base.rate_range):
+            others.setdefault((lang.rate_words, lang.rate_range), []).append(lang.name)
+    for (unit, (low, high)), who in others.items():
+        said.append(f"in {' and '.join(who)}, {unit} {low}-{high}")
+    return "; ".join(said)
 
 
 def names() -> list[str]:

@@ -70,6 +70,9 @@ class Option:
     low: float | None = None
     high: float | None = None
     metavar: str = ""
+    #: What the number counts, said after its range in a message (``--rate``: the unit of
+    #: each language); "" when the range says it all.
+    unit: str = ""
 
     @property
     def param(self) -> str:
@@ -125,6 +128,7 @@ OPTIONS: dict[str, Option] = {
             low=RATE_RANGE[0],
             high=RATE_RANGE[1],
             metavar="RATE",
+            unit=languages.rate_ranges(),
         ),
         Option(
             "talk",

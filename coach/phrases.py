@@ -92,6 +92,10 @@ PHRASES: dict[str, str] = {
     "page_not_played": "The audio could not be played.",
     "page_not_loaded": "The audio could not be loaded: is coach serve still running?",
     "page_not_recorded": "This session cannot be recorded in your history.",
+    # coach serve's podcast feed, in its language.
+    "feed_description": "Guided facial massage sessions from coach on your own computer, one "
+    "episode per routine at your saved settings.",
+    "feed_summary": "Guided facial massage sessions from coach.",
 }
 
 #: ``--talk more`` lines for a phase whose routine gives none of its own: each said at

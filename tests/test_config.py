@@ -228,8 +228,9 @@ def test_twenty_thousand_unknown_keys_are_one_line_with_their_lines(own_folders,
     with pytest.raises(InputError) as info:
         config.load()
     assert str(info.value) == (
-        f"{path}: 2 problems: line 2: rate: must be a whole number from "
-        "80 to 900; line 3: bed: must be non-empty text in quotes"
+        f"{path}: 2 problems: line 2: rate: must be a whole number from 80 to 900 (words per "
+        "minute 80-400; in Japanese, morae per minute 150-900); line 3: bed: must be non-empty "
+        "text in quotes"
     )
 
 

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from coach import cli
-from conftest import Served, probe, run_coach, user_routine
+from conftest import MINI_JA, Served, probe, run_coach, user_routine
 
 
 def _json(body: bytes) -> dict:
@@ -350,3 +350,80 @@ def test_a_damaged_history_is_400_with_its_line(served, own_folders):
     message = _json(answer)["error"]
     assert status == 400 and str(history) in message and "\n" not in message
     assert history.read_bytes() == b"not a database at all " * 10  # left as it was
+
+
+def _mini_in_japanese(own_folders) -> None:
+    """The user's ``mini`` and its Japanese translation beside it (``ja/mini.toml``)."""
+    user_routine(own_folders)
+    (own_folders["config"] / "routines" / "ja").mkdir()
+    (own_folders["config"] / "routines" / "ja" / "mini.toml").write_text(MINI_JA, "utf-8")
+
+
+def test_the_pages_words_are_in_the_sessions_language(served, own_folders, capsys):
+    # Only the routine is looked up (nothing is rendered): the page knows its language and
+    # its words before it asks for the session.
+    _mini_in_japanese(own_folders)
+    status, _, body = served.get("/api/words?routine=mini&language=ja")
+    assert status == 200
+    found = _json(body)
+    assert found["language"] == "ja"
+    assert found["words"]["back"] == "ほかのルーティン" and found["words"]["left"] == "残り {time}"
+    english = _json(served.get("/api/words?routine=mini")[2])
+    assert english["language"] == "en" and english["words"]["left"] == "{time} left"
+    assert english["words"].keys() == found["words"].keys()
+    # A language the routine is not written in: the command line's line.
+    expected = _cli_error(capsys, "script", "neck", "--language", "de")
+    status, _, body = served.get("/api/words?routine=neck&language=de")
+    assert status == 400 and _json(body) == {"error": expected}
+    languages = _json(served.get("/api/settings")[2])["languages"]
+    assert languages == {
+        "en": "English",
+        "ja": "日本語",
+        "de": "Deutsch",
+        "fr": "Français",
+        "es": "Español",
+    }
+
+
+def test_a_japanese_session_is_the_one_coach_export_makes(served, own_folders, tmp_path):
+    # ?language=ja picks the routine's Japanese file, as --language does (eSpeak NG's
+    # Japanese voice: what is tested is the choice of language, not the voice).
+    _mini_in_japanese(own_folders)
+    query = "routine=mini&language=ja&voice=espeak:jpx/ja&pace=fast"
+    status, _, body = served.get(f"/api/session.wav?{query}")
+    r = run_coach(
+        "export", "mini", "--language", "ja", "--voice", "espeak:jpx/ja", "--pace", "fast",
+        "-o", tmp_path / "ja.wav", "--chapters", tmp_path / "ja.json",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert status == 200 and body == (tmp_path / "ja.wav").read_bytes()
+    chapters = _json(served.get(f"/api/chapters.json?{query}")[2])
+    assert [c["title"] for c in chapters["chapters"]] == [
+        "はじめに",
+        "まる",
+        "なで上げ",
+        "おわりに",
+    ]
+    assert chapters["title"] == "ミニ"
+
+
+@pytest.mark.parametrize(
+    "saved, fragment",
+    [
+        ("rate = 130\n", 'line 1: rate = "130": must be from 150 to 900 morae per minute'),
+        ("\nrate = 1000\n", "line 2: rate: must be a whole number from 80 to 900 (words per"),
+    ],
+)
+def test_a_saved_rate_is_judged_in_the_sessions_language_naming_the_file(
+    served, own_folders, capsys, saved, fragment
+):
+    # 130 words per minute is a fine English rate, but in Japanese the rate counts morae:
+    # the settings file's line says so, in the command line's words, before any work.
+    _mini_in_japanese(own_folders)
+    (own_folders["config"] / "config.toml").write_text(saved)
+    expected = _cli_error(capsys, "script", "mini", "--language", "ja")
+    assert fragment in expected and "config.toml" in expected
+    for path in ("/api/session.mp3", "/api/chapters.json", "/api/script"):
+        status, _, body = served.get(f"{path}?routine=mini&language=ja")
+        assert status == 400 and _json(body) == {"error": expected}
+    assert served.server.renders.started == 0

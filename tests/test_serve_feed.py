@@ -11,7 +11,7 @@ import feedparser
 import pytest
 from mutagen.mp3 import MP3
 
-from coach.serve.feed import duration
+from coach.serve.feed import Episode, channel_language, duration
 from conftest import MINI, Served, probe, user_routine
 
 PODCAST = "https://podcastindex.org/namespace/1.0"
@@ -79,6 +79,8 @@ def test_the_feed_has_one_exact_episode_per_routine(served: Served, own_folders,
         assert len(starts) == len(inside)
         assert all(abs(a - b) < 0.0015 for a, b in zip(starts, inside)), (starts, inside)
         assert entry.id.startswith("coach-") and entry.published_parsed
+        assert entry.language == "en"  # each routine in its file's language
+    assert feed.feed.language == "en"
     # The same audio keeps its guid; a changed routine gets a new one, the others not.
     again = feedparser.parse(served.get("/feed.xml", timeout=900)[2])
     assert {e.title: e.id for e in again.entries} == {e.title: e.id for e in feed.entries}
@@ -89,3 +91,41 @@ def test_the_feed_has_one_exact_episode_per_routine(served: Served, own_folders,
     }
     assert changed["Mini"] != entries["Mini"].id
     assert changed["Quick anma"] == entries["Quick anma"].id
+
+
+def test_the_channels_language_is_the_one_asked_for_else_most_episodes_one():
+    def ep(language: str) -> Episode:
+        return Episode("x", "X", "", None, language)  # type: ignore[arg-type]
+
+    assert channel_language([ep("ja"), ep("en"), ep("ja")]) == "ja"
+    assert channel_language([ep("ja"), ep("en")]) == "en"  # a tie: the table's order
+    assert channel_language([]) == "en"
+    assert channel_language([ep("en")], "fr") == "fr"
+
+
+@pytest.mark.slow  # renders a session
+def test_a_feed_in_one_language_has_the_routines_written_in_it(served: Served, own_folders):
+    from coach import cli
+
+    user_routine(own_folders)  # English only: not in the French feed
+    status, _, xml = served.get("/feed.xml?language=fr", timeout=900)
+    assert status == 200
+    feed = feedparser.parse(xml)
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.feed.language == "fr"
+    assert feed.feed.description.startswith("Séances guidées de massage du visage par coach")
+    (entry,) = feed.entries
+    assert entry.language == "fr" and entry.title == "Anma express"
+    assert "language=fr" in entry.enclosures[0].href and "routine=quick" in entry.link
+    (link,) = [i.find(f"{{{PODCAST}}}chapters") for i in ElementTree.fromstring(xml).iter("item")]
+    status, _, chapters = served.get(_path(link.get("url")), token=False)
+    titles = [c["title"] for c in json.loads(chapters)["chapters"]]
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert cli.run(["script", "quick", "--language", "fr", "--json"]) == 0
+    assert titles == [c["title"] for c in json.loads(out.getvalue())["chapters"]]
+    status, _, body = served.get("/feed.xml?language=tlh")
+    assert status == 400 and json.loads(body)["error"].startswith("--language tlh: coach speaks")

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import Served, user_routine
+from conftest import MINI_JA, Served, user_routine
 
 #: A browser, and sessions rendered for it: the full lane.
 pytestmark = pytest.mark.slow
@@ -198,3 +199,49 @@ def test_an_error_shows_the_command_lines_message(
     assert "coach: " + p.text_content("#error") == capsys.readouterr().err.strip()
     # The page's own fetch of the failed API call is a console error; nothing else is.
     assert all("400" in e for e in page.errors), page.errors
+
+
+def test_a_routine_in_japanese_is_offered_and_its_page_follows_the_session(
+    served: Served, own_folders, page: Page
+):
+    # The chooser offers each language a routine is written in, by its name in itself;
+    # the player of a Japanese session is Japanese around the session's own words: <html
+    # lang>, the chapters, the step, time left, its links and the lock screen.
+    user_routine(own_folders)
+    (own_folders["config"] / "routines" / "ja").mkdir()
+    (own_folders["config"] / "routines" / "ja" / "mini.toml").write_text(MINI_JA, "utf-8")
+    p = page.page
+    p.goto(f"{served.base}/?token={served.token}")
+    offered = "#routines a[data-routine=mini][data-language=ja]"
+    p.wait_for_selector(offered)
+    assert p.text_content(offered) == "日本語"
+    assert p.get_attribute(offered, "lang") == p.get_attribute(offered, "hreflang") == "ja"
+    assert p.text_content("#routines a[data-routine=mini][data-language=en]") == "English"
+    assert p.text_content("#routines a[data-routine=quick][data-language=fr]") == "Français"
+    assert p.query_selector("#routines a[data-routine=mini]:not([data-language])")
+    # eSpeak NG's Japanese voice makes it quickly: the page is what is tested here.
+    p.fill("input[name=voice]", "espeak:jpx/ja")
+    p.select_option("select[name=pace]", "fast")
+    href = p.get_attribute(offered, "href")
+    assert href == "/?routine=mini&language=ja&pace=fast&voice=espeak%3Ajpx%2Fja"
+    p.goto(f"{served.base}{href}&autoplay=1")
+    _player(p)
+    assert p.evaluate("document.documentElement.lang") == "ja"
+    assert p.text_content("#title") == "ミニ"
+    titles = p.eval_on_selector_all(
+        "#chapters button span:first-child", "s => s.map(x => x.textContent)"
+    )
+    assert titles == ["はじめに", "まる", "なで上げ", "おわりに"]
+    p.wait_for_function("document.getElementById('audio').currentTime > 0.3", timeout=30_000)
+    assert p.text_content("#step") == "1/4 はじめに"
+    assert p.text_content("#left").startswith("残り ")
+    assert p.evaluate("navigator.mediaSession.metadata.title") == "はじめに"
+    assert p.evaluate("navigator.mediaSession.metadata.album") == "ミニ"
+    assert p.text_content("#wake-label") == "画面をつけたままにする"
+    assert (p.text_content("#back"), p.text_content("#download")) == (
+        "ほかのルーティン",
+        "ダウンロード",
+    )
+    shown = p.inner_text("#player")
+    assert not re.search(r"[A-Za-z]", shown), shown  # not one English word around it
+    assert page.errors == []

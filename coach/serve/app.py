@@ -239,9 +239,34 @@ async def settings(request: Request) -> Response:
         bed = found["bed"]
         if bed is not None and str(bed).casefold() not in (*builtin_names(), NONE):
             found["bed"] = "(your file)"  # a sound file of the settings file: not named here
-        return found | {"beds": [*builtin_names(), NONE]}
+        return found | {"beds": [*builtin_names(), NONE], "languages": language_names()}
 
     return JSONResponse(await run_in_threadpool(saved))
+
+
+def language_names() -> dict[str, str]:
+    """Each language coach speaks, by code: its name in itself (``ja``: ``日本語``)."""
+    from coach import languages, phrases
+
+    return {code: languages.get(code).own_name for code in phrases.available()}
+
+
+@_answers
+async def words(request: Request) -> Response:
+    """The words the page shows while it plays the query's session, in the session's
+    language: ``{"language": "ja", "words": {...}}``, coach.phrases' ``page_`` phrases by
+    their names without it, and ``left`` (``{time}`` for the page to fill). Only the
+    routine is looked up: nothing is rendered."""
+
+    def made() -> dict[str, Any]:
+        from coach.phrases import PHRASES, Phrases
+
+        language = query.routine_of(_params(request)).language
+        t = Phrases(language)
+        shown = {k.removeprefix("page_"): t(k) for k in PHRASES if k.startswith("page_")}
+        return {"language": language, "words": shown | {"left": t("time_left", time="{time}")}}
+
+    return JSONResponse(await run_in_threadpool(made))
 
 
 @_answers
@@ -299,19 +324,27 @@ async def chapters(request: Request) -> Response:
 @_answers
 async def feed(request: Request) -> Response:
     """The podcast feed: every routine that loads, at the saved settings, rendered one
-    after another (so the feed takes one place in the line at a time)."""
+    after another (so the feed takes one place in the line at a time); with ``language``,
+    the routines written in it, in it."""
+    from coach import languages
     from coach.serve.feed import Episode, render
 
     server = _server(request)
     base = f"{request.url.scheme}://{request.headers['host']}"
+    asked = request.query_params.get("language")
+    language = None if asked is None else languages.get(asked).code
     episodes = []
     for row in await run_in_threadpool(routine_list):
-        if row["error"]:
+        if row["error"] or (language is not None and language not in row["languages"]):
             continue
-        chosen = await run_in_threadpool(query.chosen, {"routine": row["name"]})
+        wanted = {"routine": row["name"]} | ({"language": language} if language else {})
+        chosen = await run_in_threadpool(query.chosen, wanted)
         kept = await _kept(server, chosen, ".mp3")
-        episodes.append(Episode(row["name"], row["title"], row["summary"], kept))
-    xml = render(episodes, base, server.token)
+        r = chosen.routine
+        episodes.append(
+            Episode(row["name"], r.title, r.summary, kept, r.language, language is not None)
+        )
+    xml = render(episodes, base, server.token, language)
     return Response(xml, media_type="application/rss+xml; charset=utf-8")
 
 
@@ -351,6 +384,7 @@ def create(server: Server) -> ASGIApp:
             Route("/api/routines", routines),
             Route("/api/settings", settings),
             Route("/api/script", script),
+            Route("/api/words", words),
             Route("/api/session.{fmt}", session),
             Route("/api/chapters.json", chapters),
             Route("/api/progress", progress, methods=["POST"]),

@@ -30,6 +30,8 @@ WEB: dict[str, Option] = {
 #: Query names that are not options of the table.
 OTHER = ("routine", "token", "from")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+#: The routine of a query that names none, as for the command line.
+DEFAULT_ROUTINE = "anma"
 
 
 class UnknownRoutine(InputError):
@@ -81,10 +83,11 @@ def _value(option: Option, raw: str) -> Any:
     return text
 
 
-def routine(name: str) -> Routine:
-    """The routine ``name`` (the user's, else built-in), as the command line finds it by
-    name. UnknownRoutine when none has it (a path is never followed); InputError when the
-    user's file of that name is broken."""
+def routine(name: str, language: str | None = None) -> Routine:
+    """The routine ``name`` (the user's, else built-in) in ``language`` (None: its file's
+    own), as the command line finds it by name. UnknownRoutine when none has it (a path is
+    never followed); InputError when the user's file of that name is broken or the routine
+    is not written in ``language``."""
     import difflib
 
     from coach.catalog import is_path, names, resolve
@@ -94,7 +97,7 @@ def routine(name: str) -> Routine:
         near = difflib.get_close_matches(name, known, n=1)
         hint = f" (did you mean '{near[0]}'?)" if near else ""
         raise UnknownRoutine(f"no routine named '{name}'{hint}; routines: {', '.join(known)}")
-    return resolve(name)
+    return resolve(name, language)
 
 
 def saved() -> dict[str, Any]:
@@ -104,9 +107,11 @@ def saved() -> dict[str, Any]:
     return choices.values(config.effective(config.load(), {}), {})
 
 
-def options_from(query: Mapping[str, str]) -> tuple[Options, str | None]:
-    """The Options a query asks for over the saved settings, and its ``from`` step."""
+def options_from(query: Mapping[str, str], language: str = "en") -> tuple[Options, str | None]:
+    """The Options a query asks for over the saved settings, for a session in ``language``
+    (the rate is checked in its unit: words or morae per minute), and its ``from`` step."""
     from coach import choices, config
+    from coach.speech import check_rate
 
     typed: dict[str, Any] = {}
     loose: dict[str, Any] = {}
@@ -120,8 +125,11 @@ def options_from(query: Mapping[str, str]) -> tuple[Options, str | None]:
             option, raw
         )
     settings = config.effective(config.load(), typed)
-    with choices.judged(settings):
-        return choices.options(choices.values(settings, loose), notify=_note), query.get("from")
+    with choices.judged(settings):  # a bad saved value names the settings file's line
+        options = choices.options(choices.values(settings, loose), notify=_note)
+        if options.rate is not None:
+            check_rate(options.rate, language)
+        return options, query.get("from")
 
 
 def _note(message: str) -> None:
@@ -130,11 +138,18 @@ def _note(message: str) -> None:
     logging.getLogger("coach.serve").warning("coach: %s", message)
 
 
-def chosen(query: Mapping[str, str], default_routine: str = "anma") -> Chosen:
-    """The routine (``routine``, the command line's default when absent) and Options a
-    query asks for. Raises UnknownRoutine or InputError with the command line's message."""
+def routine_of(query: Mapping[str, str], default_routine: str = DEFAULT_ROUTINE) -> Routine:
+    """The routine a query names (``routine``, else the command line's default) in the
+    language it asks for (``language``, else the routine file's own)."""
+    return routine(query.get("routine", default_routine), query.get("language"))
+
+
+def chosen(query: Mapping[str, str], default_routine: str = DEFAULT_ROUTINE) -> Chosen:
+    """The routine (``routine``, the command line's default when absent; in ``language``,
+    else its file's own) and Options a query asks for. Raises UnknownRoutine or InputError
+    with the command line's message."""
     from coach import choices
 
-    options, start = options_from(query)
-    found = routine(query.get("routine", default_routine))
+    found = routine_of(query, default_routine)
+    options, start = options_from(query, found.language)
     return Chosen(found, choices.with_start(options, found, start))

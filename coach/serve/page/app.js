@@ -52,6 +52,7 @@ function savedValue(saved, name) {
 async function chooser() {
   $("chooser").hidden = false;
   const [saved, routines] = await Promise.all([getJSON("/api/settings"), getJSON("/api/routines")]);
+  const languageNames = saved.languages || {};
   const form = $("options");
   const bed = form.elements["bed"];
   const beds = saved.bed && !saved.beds.includes(saved.bed) ? [saved.bed, ...saved.beds] : saved.beds;
@@ -82,13 +83,31 @@ async function chooser() {
     }
     a.dataset.routine = r.name;
     li.append(a);
-    list.append(li);
     links.push(a);
+    // A routine written in several languages: each offered by its name in itself, and
+    // the session (its words, voice and page) in that language.
+    if (!r.error && r.languages.length > 1) {
+      const langs = document.createElement("span");
+      langs.className = "languages";
+      for (const code of r.languages) {
+        const l = document.createElement("a");
+        l.textContent = languageNames[code] || code;
+        l.lang = code;
+        l.hreflang = code;
+        l.dataset.routine = r.name;
+        l.dataset.language = code;
+        langs.append(l);
+        links.push(l);
+      }
+      li.append(langs);
+    }
+    list.append(li);
   }
 
   function relink() {
     for (const a of links) {
       const q = new URLSearchParams({ routine: a.dataset.routine });
+      if (a.dataset.language) q.set("language", a.dataset.language);
       for (const name of FIELDS) {
         const value = fieldValue(form, name);
         if (value !== savedValue(saved, name)) q.set(name, name === "bed" && value === "" ? "none" : value);
@@ -103,6 +122,21 @@ async function chooser() {
 
 // ---- the player ------------------------------------------------------------------------
 
+// The words the player shows, in the session's language (/api/words: coach's catalogs).
+let words = {};
+
+// The page takes the session's language: its lang (fonts, screen readers, line breaks)
+// and the words it shows around the session's own (chapters and titles come in it).
+async function speak(query) {
+  const found = await getJSON("/api/words?" + query);
+  words = { ...words, ...found.words };
+  document.documentElement.lang = found.language;
+  $("wake-label").textContent = words.wake;
+  $("back").textContent = words.back;
+  $("download").textContent = words.download;
+  if ($("wake").disabled) $("wake").parentElement.title = words.no_wake;
+}
+
 async function player(params) {
   $("player").hidden = false;
   const audio = $("audio");
@@ -110,10 +144,11 @@ async function player(params) {
   for (const name of PAGE_ONLY) q.delete(name);
   const query = q.toString();
   const status = $("status");
-  status.textContent = "Preparing the session (the first time it is made, this takes about as long as an export)…";
 
   let doc;
   try {
+    await speak(query);
+    status.textContent = words.preparing;
     doc = await getJSON("/api/chapters.json?" + query);
   } catch (e) {
     status.textContent = "";
@@ -174,7 +209,7 @@ async function player(params) {
       $("step").textContent = `${i + 1}/${chapters.length} ${chapters[i].title}`;
       setMetadata();
     }
-    $("left").textContent = clock(total() - t) + " left";
+    $("left").textContent = words.left.replace("{time}", clock(total() - t));
     if ("mediaSession" in navigator && Number.isFinite(audio.duration) && navigator.mediaSession.setPositionState) {
       try {
         navigator.mediaSession.setPositionState({
@@ -215,9 +250,9 @@ async function player(params) {
     try {
       const answer = await fetch(audio.currentSrc, { headers: { Range: "bytes=0-0" } });
       const body = answer.ok ? null : await answer.json();
-      showError((body && body.error) || "The audio could not be played.");
+      showError((body && body.error) || words.not_played);
     } catch (e) {
-      showError("The audio could not be loaded: is coach serve still running?");
+      showError(words.not_loaded);
     }
   });
 
@@ -257,7 +292,7 @@ function follow(audio, query, chapterNow) {
       if (!answer.ok) {  // the history cannot take it (damaged): say so, play on
         ended = true;
         const failed = await answer.json().catch(() => null);
-        showError((failed && failed.error) || "This session cannot be recorded in your history.");
+        showError((failed && failed.error) || words.not_recorded);
       }
     }).catch(() => {});
     send("chapter", { chapter: Math.max(0, chapterNow()) });
@@ -294,8 +329,7 @@ function wakeLock() {
   const box = $("wake");
   if (!("wakeLock" in navigator)) {
     box.disabled = true;
-    box.parentElement.title = "This browser cannot keep the screen on.";
-    return;
+    return;  // (its title, in the session's language, comes with the words)
   }
   let lock = null;
   async function take() {
