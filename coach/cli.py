@@ -4,41 +4,67 @@ Every command turns its options into core values (Options, Settings, Mix) and ca
 core; every failure comes back as a CoachError subclass and is turned into one line and
 an exit status in ``main``, in one place.
 
-Why one module of over a thousand lines: it is one idea, the session commands' front door
-(typer parameters from coach.options, the one error map, the help text and completion
-hooks), and every command in it is a thin wrapper. It is still the largest room in the
-house; the next split is the help/completion plumbing (value names, defaults in effect)
-into a module of its own, as the practice commands already are (coach.cli_practice).
+Why one module of about 900 lines: it is one idea, the front door's commands (the one
+error map, the help text and completion hooks), and every command in it is a thin
+wrapper. What the session commands share (their options from coach.options, settling
+them, playing on the terminal) is coach.cli_session; the practice commands are
+coach.cli_practice, added to the app here. Data flows one way: cli imports both, they
+import neither cli nor each other.
 """
 
 from __future__ import annotations
 
 import difflib
 import errno
-import functools
-import inspect
 import json
 import os
 import shutil
 import signal
 import sys
 import traceback
-from collections.abc import Callable
 from enum import IntEnum, StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from coach import __version__
+from coach import __version__, cli_practice
 from coach import completion as completing
+from coach.cli_session import (
+    DEFAULT,
+    BedOpt,
+    BedVolOpt,
+    CountOpt,
+    FromOpt,
+    HistoryOpt,
+    LanguageOpt,
+    MinutesOpt,
+    NoTonesOpt,
+    PaceOpt,
+    RateOpt,
+    RoutineArg,
+    SoundsOpt,
+    TalkOpt,
+    VoiceOpt,
+    complete_routine,
+    judged_settings,
+    load_routine,
+    notify_user,
+    options_of,
+    play_live,
+    plural,
+    recording_for,
+    session_command,
+    settings_for,
+    sound_pack,
+    starting_at,
+    values_of,
+)
 from coach.errors import CoachError, InputError, MissingPartError, OutputError
-from coach.options import OPTIONS
-from coach.terminal import Keyboard, Progress, StatusLine, is_terminal
+from coach.terminal import Progress
 
 if TYPE_CHECKING:  # imported lazily where used: the core loads only what a command needs
-    from coach.routine import Routine
-    from coach.session import Options
+    pass
 
 
 class Exit(IntEnum):
@@ -129,62 +155,10 @@ def _root(
 # ---- shared options -------------------------------------------------------------------
 
 
-def _complete_routine(incomplete: str) -> list[str]:
-    """Routine names (built-in and the user's) starting with ``incomplete``."""
-    try:
-        from coach.catalog import names
-
-        return [n for n in names() if n.startswith(incomplete)]
-    except Exception:  # completion must never print an error into the shell's line
-        return []
-
-
-def voice_names() -> list[str]:
-    """Every voice as ``ENGINE:ID`` that works here, for completion; empty when the speech
-    engines cannot say. The one place completion asks the speech package."""
-    try:
-        from coach import speech
-
-        return [v.spec for v in speech.voices()[0]]
-    except Exception:
-        return []
-
-
-def _complete_voice(incomplete: str) -> list[str]:
-    """``ENGINE:ID``, the bare id and its last part (``gmw/en-us``, ``en-us``)."""
-    found = set()
-    for spec in voice_names():
-        voice = spec.partition(":")[2]
-        found |= {spec, voice, voice.rsplit("/", 1)[-1]}
-    return sorted(v for v in found if v.startswith(incomplete))
-
-
 def _complete_sound(incomplete: str) -> list[str]:
     from coach.sounds import Sound
 
     return [s.value for s in Sound if s.value.startswith(incomplete)]
-
-
-RoutineArg = Annotated[
-    str,
-    typer.Argument(
-        metavar="ROUTINE",
-        help="A routine name (yours, then built-in; see "
-        "'coach routines') or a path: anything with a / "
-        "or ending in .toml (./quick is a file).",
-        show_default=True,
-        autocompletion=_complete_routine,
-    ),
-]
-#: Each option's default, from the table.
-DEFAULT: dict[str, Any] = {name: option.default for name, option in OPTIONS.items()}
-
-
-def _option(name: str, **extra: Any) -> Any:
-    """The typer option ``name`` as the options table (coach.options) declares it."""
-    option = OPTIONS[name]
-    metavar = option.metavar or ("|".join(option.choices) if option.choices else None)
-    return typer.Option(*option.flags, help=option.help, metavar=metavar, **extra)
 
 
 def _placeholder(self: Any, ctx: Any) -> str:
@@ -216,84 +190,6 @@ typer.core.TyperArgument.display_type_rich = _placeholder  # type: ignore[method
 typer.core.TyperOption._get_default_string = _default_string  # type: ignore[method-assign]
 
 
-PaceOpt = Annotated[str, _option("pace", autocompletion=completing.paces)]
-TalkOpt = Annotated[str, _option("talk", autocompletion=completing.talks)]
-CountOpt = Annotated[bool, _option("count")]
-MinutesOpt = Annotated[float | None, _option("minutes")]
-VoiceOpt = Annotated[str | None, _option("voice", autocompletion=_complete_voice)]
-RateOpt = Annotated[int | None, _option("rate")]
-MonoOpt = Annotated[bool, _option("mono")]
-ToneVolOpt = Annotated[float, _option("tone-volume")]
-NoTonesOpt = Annotated[bool, _option("no-tones")]
-SoundsOpt = Annotated[Path | None, _option("sounds")]
-BedOpt = Annotated[str | None, _option("bed", autocompletion=completing.beds)]
-BedVolOpt = Annotated[float, _option("bed-volume")]
-HistoryOpt = Annotated[bool | None, _option("history", show_default=False)]
-LanguageOpt = Annotated[str | None, _option("language")]
-FromOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--from",
-        metavar="STEP",
-        help="Start at this step: its number or the start of its title.",
-        autocompletion=completing.steps,
-    ),
-]
-
-
-def _settings(ctx: typer.Context, chosen: dict[str, Any]) -> dict[str, Any]:
-    """The effective settings (config.Setting by key) for a command's ``chosen`` values:
-    what the user typed wins, then the settings file, then the defaults. A bad settings
-    file stops here, before anything is made."""
-    from coach import config
-    from coach.options import KEYS
-
-    typed = {}
-    for key in KEYS.values():
-        if key.param in chosen:
-            source = ctx.get_parameter_source(key.param)
-            if source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP"):
-                typed[key.name] = chosen[key.param]
-    return config.effective(config.load(), typed)
-
-
-def _judged(settings: dict[str, Any]) -> Any:
-    from coach.choices import judged
-
-    return judged(settings)
-
-
-def _values(settings: dict[str, Any], chosen: dict[str, Any]) -> dict[str, Any]:
-    """Every option's value by name (see ``choices.values``)."""
-    from coach.choices import values
-
-    return values(settings, chosen)
-
-
-def _options(values: dict[str, Any]) -> Options:
-    from coach.choices import options
-
-    return options(values, notify=_note)
-
-
-def _pack(folder: Path) -> Any:
-    from coach.choices import pack
-
-    return pack(folder, notify=_note)
-
-
-def _with_start(options: Any, routine: Any, step: str | None) -> Any:
-    from coach.choices import with_start
-
-    return with_start(options, routine, step)
-
-
-def _routine(spec: str, language: str | None = None) -> Routine:
-    from coach.catalog import resolve
-
-    return resolve(spec, language)
-
-
 # ---- commands -------------------------------------------------------------------------
 
 
@@ -305,7 +201,7 @@ def routines(
             "--show",
             metavar="NAME",
             help="Print this routine's steps and phases.",
-            autocompletion=_complete_routine,
+            autocompletion=complete_routine,
         ),
     ] = None,
 ) -> None:
@@ -380,7 +276,7 @@ def new(
     path = create(name, force)
     typer.echo(str(path))
     if name in builtin_names():
-        _note(hides_builtin(name, path))
+        notify_user(hides_builtin(name, path))
 
 
 @app.command()
@@ -397,7 +293,7 @@ def validate(
         try:
             r = load(path)
             length = minutes_seconds(build(r).estimate_seconds())
-            typer.echo(f"{path}: ok ({_plural(len(r.steps), 'step')}, about {length})")
+            typer.echo(f"{path}: ok ({plural(len(r.steps), 'step')}, about {length})")
         except InputError as exc:
             typer.echo(str(exc), err=True)
             bad += 1
@@ -441,15 +337,15 @@ def script(
         "bed_volume": bed_volume,
         "no_tones": no_tones,
     }
-    settings = _settings(ctx, chosen)
-    values = _values(settings, chosen) | {"sounds": None}  # no sound is made: no pack is read
-    r = _routine(routine, language)
+    settings = settings_for(ctx, chosen)
+    values = values_of(settings, chosen) | {"sounds": None}  # no sound is made: no pack is read
+    r = load_routine(routine, language)
     from coach import report
     from coach.session import Session
 
     with (
-        _judged(settings),
-        Session(r, _with_start(_options(values), r, start), notify=_note) as session,
+        judged_settings(settings),
+        Session(r, starting_at(options_of(values), r, start), notify=notify_user) as session,
     ):
         if as_json:
             typer.echo(json.dumps(report.plan(session), indent=1, ensure_ascii=False))
@@ -475,7 +371,7 @@ def voices(
 
     found, problems = speech.voices()
     for line in problems:
-        _note(line)
+        notify_user(line)
     if lang:
         found = [
             v for v in found if any(x.casefold().startswith(lang.casefold()) for x in v.languages)
@@ -520,8 +416,8 @@ def cache(clear: Annotated[bool, typer.Option("--clear", help="Empty it.")] = Fa
             served = 0
             problems.append(owned.problem(sessions.root, exc, "empty"))
         typer.echo(
-            f"Removed {_plural(removed, 'clip')}, {_plural(gone, 'bed loop')} and "
-            f"{_plural(served, 'session')} from {clips.root.parent}"
+            f"Removed {plural(removed, 'clip')}, {plural(gone, 'bed loop')} and "
+            f"{plural(served, 'session')} from {clips.root.parent}"
         )
     else:
         info = clips.info()
@@ -533,17 +429,17 @@ def cache(clear: Annotated[bool, typer.Option("--clear", help="Empty it.")] = Fa
             problems.append(owned.problem(bed.cache_folder(), exc))
         typer.echo(f"{clips.root.parent}")
         typer.echo(
-            f"  clips: {_plural(info.entries, 'clip')}, "
+            f"  clips: {plural(info.entries, 'clip')}, "
             f"{info.size / 1e6:.1f} MB (trimmed to {clips.max_bytes * TRIM_TO / 1e6:.0f} MB "
             f"when it grows past {clips.max_bytes / 1e6:.0f} MB)"
         )
         typer.echo(
-            f"  beds: {_plural(len(loops), 'loop')}, {sum(size for _, size in loops) / 1e6:.1f} MB"
+            f"  beds: {plural(len(loops), 'loop')}, {sum(size for _, size in loops) / 1e6:.1f} MB"
         )
         try:
             kept = sessions.info()
             typer.echo(
-                f"  sessions (coach serve): {_plural(kept.sessions, 'session')}, "
+                f"  sessions (coach serve): {plural(kept.sessions, 'session')}, "
                 f"{kept.size / 1e6:.1f} MB (trimmed to "
                 f"{sessions.max_bytes * TRIM_TO / 1e6:.0f} MB when it grows past "
                 f"{sessions.max_bytes / 1e6:.0f} MB)"
@@ -584,65 +480,8 @@ def serve(
     run(host, port, lan, new_token, debug=_state["debug"])
 
 
-def _session_options(
-    pace: PaceOpt = DEFAULT["pace"],
-    voice: VoiceOpt = DEFAULT["voice"],
-    rate: RateOpt = DEFAULT["rate"],
-    talk: TalkOpt = DEFAULT["talk"],
-    count: CountOpt = DEFAULT["count"],
-    minutes: MinutesOpt = DEFAULT["minutes"],
-    mono: MonoOpt = DEFAULT["mono"],
-    tone_volume: ToneVolOpt = DEFAULT["tone-volume"],
-    no_tones: NoTonesOpt = DEFAULT["no-tones"],
-    sounds: SoundsOpt = DEFAULT["sounds"],
-    bed: BedOpt = DEFAULT["bed"],
-    bed_volume: BedVolOpt = DEFAULT["bed-volume"],
-) -> None:
-    """The options of every command that makes a session's sound, declared once."""
-
-
-def _session_command(
-    command: Callable[..., None] | None = None, *, without: tuple[str, ...] = ()
-) -> Any:
-    """``command`` with the session options (less those named in ``without``) added to
-    its own; it receives them as one Options value in its ``options`` parameter (settled
-    against the settings file, every value checked), and the effective settings in
-    ``settings`` when it has that parameter."""
-    if command is None:
-        return functools.partial(_session_command, without=without)
-    shared = [
-        p
-        for p in inspect.signature(_session_options, eval_str=True).parameters.values()
-        if p.name not in without
-    ]
-    own = [
-        p
-        for p in inspect.signature(command, eval_str=True).parameters.values()
-        if p.name not in ("options", "settings")
-    ]
-    wants = inspect.signature(command).parameters
-
-    @functools.wraps(command)
-    def wrapper(ctx: typer.Context, **kwargs: Any) -> None:
-        chosen = {p.name: kwargs.pop(p.name) for p in shared}
-        settings = _settings(ctx, chosen)
-        extra: dict[str, Any] = {"settings": settings} if "settings" in wants else {}
-        with _judged(settings):
-            if "options" in wants:  # (decoding sound packs and beds: only where sound is made)
-                extra["options"] = _options(_values(settings, chosen))
-            command(**extra, **kwargs)
-
-    context = inspect.Parameter(
-        "ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context
-    )
-    params = [context] + own + shared
-    wrapper.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
-    wrapper.__annotations__ = {p.name: p.annotation for p in params}
-    return wrapper
-
-
 @app.command()
-@_session_command
+@session_command
 def export(
     routine: RoutineArg = "anma",
     output: Annotated[
@@ -693,8 +532,8 @@ def export(
     from coach.clock import RATE, minutes_seconds
     from coach.script import build
 
-    r = _routine(routine, language)
-    options = _with_start(options, r, start)
+    r = load_routine(routine, language)
+    options = starting_at(options, r, start)
     folder = settings["output-dir"].value
     if output is None and folder:
         output = str(folder) + os.sep
@@ -709,13 +548,13 @@ def export(
             targets,
             bar.update,
             out=sys.stdout.buffer if targets.audio is None and sys.stdout else None,
-            notify=_note,
+            notify=notify_user,
             inputs=[("settings file", _config_path())],
             script=script,
         )
     finally:
         bar.close()
-    carried = f", {_plural(result.chapters, 'chapter')}" if result.chapters else ""
+    carried = f", {plural(result.chapters, 'chapter')}" if result.chapters else ""
     typer.echo(
         f"Wrote {result.audio or 'standard output'} ({minutes_seconds(result.seconds)}{carried})"
         + "".join(f" and {p}" for p in result.also),
@@ -724,7 +563,7 @@ def export(
 
 
 @app.command()
-@_session_command
+@session_command
 def play(
     routine: RoutineArg = "anma",
     start: FromOpt = None,
@@ -745,54 +584,12 @@ def play(
 
     from coach import live, resume
 
-    r = _routine(routine, language)
+    r = load_routine(routine, language)
     step, note = live.start_step(routine, r, resuming, start)
     if note:
         typer.echo(note, err=True)
     options = replace(options, settings=replace(options.settings, start=step))
-    _live(r, resume.key(routine), options, _recording(r, options, settings, history))
-
-
-def _live(r: Any, name: str, options: Any, recording: Any) -> None:
-    """Play routine ``r`` (its resume key ``name``) with ``options``, recorded by
-    ``recording`` (None: not recorded)."""
-    from coach.session import Session
-
-    # Keys go to coach from the start: starting the voice takes a moment, and a key
-    # pressed meanwhile must be neither echoed nor lost.
-    with Keyboard() as keyboard, Session(r, options, notify=_note) as session:
-        _play(session, name, r, keyboard, [recording] if recording else [])
-
-
-def _recording(r: Any, options: Any, settings: Any, history: bool | None) -> Any:
-    """The history's Recording of this session, None when history is off. A damaged or
-    newer history file stops here, before any sound (one line, status 2)."""
-    if not (settings["history"].value if history is None else history):
-        return None
-    from coach.history.recording import Recording
-
-    return Recording.of(r, options, notify=_note)
-
-
-def _play(session: Any, name: str, r: Any, keyboard: Keyboard, observers: list[Any]) -> None:
-    from coach import live, player
-    from coach.phrases import Phrases
-
-    status = StatusLine() if is_terminal(sys.stderr) else None
-    try:
-        outcome = live.play(
-            session,
-            name,
-            r,
-            keyboard.poll if keyboard.on else None,
-            status.show if status else None,
-            observers,
-        )
-    finally:
-        if status:
-            status.close()
-    said = Phrases(session.script.language)  # the session's last line, in its language
-    typer.echo(said("stopped" if outcome is player.Outcome.QUIT else "played_out"), err=True)
+    play_live(r, resume.key(routine), options, recording_for(r, options, settings, history))
 
 
 def _config_path() -> Path:
@@ -837,7 +634,7 @@ def _edit_config(value: bool) -> None:
 
 
 @app.command("config")
-@_session_command(without=("minutes",))  # a routine's length: no setting, nothing to show
+@session_command(without=("minutes",))  # a routine's length: no setting, nothing to show
 def config_command(
     edit: Annotated[
         bool,
@@ -885,10 +682,10 @@ def sounds(
     from coach.tones import sounds_dir
 
     # The parameter is named as the setting, so a typed --sounds wins over the file's.
-    settings = _settings(ctx, {"sounds": sounds})
+    settings = settings_for(ctx, {"sounds": sounds})
     pack_folder = settings["sounds"].value
-    with _judged(settings):
-        pack = _pack(pack_folder) if pack_folder is not None else None
+    with judged_settings(settings):
+        pack = sound_pack(pack_folder) if pack_folder is not None else None
     wanted = list(Sound)
     if names:
         known = {s.value: s for s in Sound}
@@ -916,11 +713,6 @@ def completion(
 ) -> None:
     """Print the shell completion script for bash, zsh or fish (see the README to install it)."""
     typer.echo(completing.script(shell.value), nl=False)
-
-
-def _plural(count: int, noun: str) -> str:
-    """``1 step``, ``2 steps``: a count with its noun (regular English plurals only)."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 # ---- entry point ----------------------------------------------------------------------
@@ -1079,19 +871,13 @@ def _usage_error(exc: Any, args: list[str]) -> str:
     return f"{message} (see 'coach {name} --help')" if name else f"{message} (see 'coach --help')"
 
 
-def _note(message: str) -> None:
-    """One line for the user on stderr that is not an error."""
-    if sys.stderr is not None:
-        sys.stderr.write(f"coach: {message}\n")
-        sys.stderr.flush()
-
-
 def _error(message: str) -> None:
     if sys.stderr is not None:  # started with stderr closed: the status is all there is
         sys.stderr.write(f"coach: {message}\n")
         sys.stderr.flush()
 
 
-# The practice commands (log, stats, programs, today, remind) live in their own module of
-# this front door; importing it adds them to the app.
-from coach import cli_practice  # noqa: E402,F401
+# The practice commands (log, stats, programs, program, today, remind) live in their own
+# module of this front door; they are added to the app here, after the session commands.
+for _name, _command in cli_practice.COMMANDS.items():
+    app.command(_name)(_command)

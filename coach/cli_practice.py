@@ -10,23 +10,23 @@ home in the core.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from coach.cli import (
+from coach.cli_session import (
     HistoryOpt,
-    _live,
-    _options,
-    _plural,
-    _recording,
-    _routine,
-    _session_command,
-    _settings,
-    _values,
-    app,
+    load_routine,
+    options_of,
+    play_live,
+    plural,
+    recording_for,
+    session_command,
+    settings_for,
+    values_of,
 )
 from coach.config import COMMAND_LINE
 from coach.errors import InputError, OutputError
@@ -76,7 +76,6 @@ def _one_of(**given: Any) -> None:
         raise InputError(f"{' and '.join(chosen)}: give one of them")
 
 
-@app.command("log")
 def log_command(
     since: Annotated[
         str | None,
@@ -155,8 +154,8 @@ def log_command(
         with store:
             added, skipped = store.add_all(entries)
         typer.echo(
-            f"Imported {_plural(added, 'session')} into {path}"
-            + (f" ({_plural(skipped, 'session')} already there)" if skipped else "")
+            f"Imported {plural(added, 'session')} into {path}"
+            + (f" ({plural(skipped, 'session')} already there)" if skipped else "")
         )
         return
     if delete is not None or delete_all:
@@ -216,17 +215,16 @@ def _delete(path: Path, delete: int | None, delete_all: bool, yes: bool) -> None
                     "--delete-all: no terminal to ask on; add --yes to delete every session"
                 )
             if not typer.confirm(
-                f"Delete all {_plural(count, 'session')} from {path}?", default=False, err=True
+                f"Delete all {plural(count, 'session')} from {path}?", default=False, err=True
             ):
                 typer.echo("Nothing deleted.", err=True)
                 raise typer.Exit(0)
-        typer.echo(f"Deleted {_plural(store.delete_all(), 'session')}.")
+        typer.echo(f"Deleted {plural(store.delete_all(), 'session')}.")
 
 
 # ---- stats ----------------------------------------------------------------------------
 
 
-@app.command()
 def stats(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print every figure as JSON.")] = False,
@@ -240,7 +238,7 @@ def stats(
     from coach.history import days
     from coach.history import stats as figures
 
-    settings = _settings(ctx, {})
+    settings = settings_for(ctx, {})
     store = _history()
     entries = []
     if store is not None:
@@ -296,8 +294,8 @@ def _streak(streak: Any) -> str:
     if streak is None:
         return "none yet"
     grace = len(streak.grace) + (1 if streak.pending else 0)
-    note = f" (with {_plural(grace, 'grace day')})" if grace else ""
-    return f"{_plural(streak.days, 'day')}, since {streak.first.isoformat()}{note}"
+    note = f" (with {plural(grace, 'grace day')})" if grace else ""
+    return f"{plural(streak.days, 'day')}, since {streak.first.isoformat()}{note}"
 
 
 #: Minutes at or above which a day gets each colour of the heat map.
@@ -397,7 +395,6 @@ def _describe(session: Any) -> str:
     return f"{_session_title(session)} ({session.routine}{', ' + opts if opts else ''})"
 
 
-@app.command()
 def programs() -> None:
     """List the programs, built-in and your own: name, weeks, sessions, title."""
     from coach import program as found
@@ -423,7 +420,6 @@ def programs() -> None:
         raise typer.Exit(2)
 
 
-@app.command()
 def program(
     ctx: typer.Context,
     action: Annotated[
@@ -442,7 +438,7 @@ def program(
     from coach import program as programs
     from coach import schedule
 
-    settings = _settings(ctx, {})
+    settings = settings_for(ctx, {})
     if action == "start":
         if not name:
             raise InputError(
@@ -456,7 +452,7 @@ def program(
         first = chosen.days[0]
         typer.echo(
             f"Started {chosen.title} ({name}): {chosen.weeks} weeks, "
-            f"{_plural(chosen.sessions, 'session')}. Day 1 is today: {_describe(first)}."
+            f"{plural(chosen.sessions, 'session')}. Day 1 is today: {_describe(first)}."
         )
         typer.echo("'coach today' plays today's session; 'coach program' shows where you are.")
         return
@@ -480,7 +476,7 @@ def _print_place(place: Any, streaks: bool, day_starts: str) -> None:
     total = len(p.days)
     if place.complete:
         typer.echo(
-            f"Complete: all {total} days, {_plural(place.done, 'session')} done. "
+            f"Complete: all {total} days, {plural(place.done, 'session')} done. "
             "Well done. 'coach programs' lists others."
         )
         return
@@ -491,8 +487,8 @@ def _print_place(place: Any, streaks: bool, day_starts: str) -> None:
         f"{_describe(place.session)}{state}"
     )
     typer.echo(
-        f"Done: {place.done} of {_plural(p.sessions, 'session')}; "
-        f"{_plural(place.missed, 'missed day')} (the program waited)"
+        f"Done: {place.done} of {plural(p.sessions, 'session')}; "
+        f"{plural(place.missed, 'missed day')} (the program waited)"
     )
     ahead = place.ahead(4)[1:] if not place.done_today else place.ahead(3)
     if ahead:
@@ -507,8 +503,7 @@ def _print_place(place: Any, streaks: bool, day_starts: str) -> None:
             typer.echo(f"Streak: {_streak(figures.streaks.current)}")
 
 
-@app.command()
-@_session_command
+@session_command
 def today(history: HistoryOpt = None, options: Any = None, settings: Any = None) -> None:
     """Play today's session of your program, or say that today is a rest day."""
     from coach import resume
@@ -534,23 +529,22 @@ def today(history: HistoryOpt = None, options: Any = None, settings: Any = None)
             f"'coach play {session.routine}' plays it again."
         )
         return
-    values = _values(settings, {"minutes": options.settings.minutes})
+    values = values_of(settings, {"minutes": options.settings.minutes})
     for key, value in session.options.items():
         if key == "minutes":
             if values["minutes"] is None:  # --minutes typed wins
                 values["minutes"] = value
         elif settings[key].source != COMMAND_LINE:
             values[key] = value
-    played = _options(values)
-    r = _routine(session.routine)
+    played = options_of(values)
+    r = load_routine(session.routine)
     typer.echo(f"{where}: {_describe(session)}.", err=True)
-    _live(r, resume.key(session.routine), played, _recording(r, played, settings, history))
+    play_live(r, resume.key(session.routine), played, recording_for(r, played, settings, history))
 
 
 # ---- reminders -------------------------------------------------------------------------
 
 
-@app.command()
 def remind(
     ctx: typer.Context,
     at: Annotated[str, typer.Option("--at", help="The time of the reminder, HH:MM (local time).")],
@@ -586,7 +580,7 @@ def remind(
     from coach import schedule
     from coach.script import build
 
-    settings = _settings(ctx, {})
+    settings = settings_for(ctx, {})
     when = reminders.parse_time(at)
     weekdays = reminders.parse_days(days) if days is not None else ()
     if output is not None:
@@ -604,7 +598,7 @@ def remind(
         for day, index, session in place.ahead(len(place.program.days)):
             if session is None:
                 continue
-            r = _routine(session.routine)
+            r = load_routine(session.routine)
             minutes = session.options.get("minutes") or build(r).estimate_seconds() / 60
             events.append(
                 reminders.Reminder(
@@ -622,7 +616,7 @@ def remind(
         if routine is None:
             played = Counter(e.routine for e in _entries())
             routine = next((name for name, _ in played.most_common() if _known(name)), "anma")
-        r = _routine(routine)
+        r = load_routine(routine)
         minutes = build(r).estimate_seconds() / 60
         events.append(
             reminders.Reminder(
@@ -649,7 +643,7 @@ def remind(
             raise OutputError(f"{output}: cannot write it: the disk is full") from None
         raise InputError(f"{output}: cannot write it: {exc.strerror or exc}") from None
     typer.echo(
-        f"Wrote {output} ({_plural(len(events), 'event')}"
+        f"Wrote {output} ({plural(len(events), 'event')}"
         + (", repeating" if len(events) == 1 and events[0].weekdays else "")
         + ")"
     )
@@ -676,3 +670,15 @@ def _check_output(path: Path) -> None:
 
     if not os.access(parent, os.W_OK):
         raise InputError(f"--output {path}: the folder {parent} is read-only")
+
+
+#: The practice commands by name, in the order help lists them: coach.cli adds them to its
+#: app (commands are registered from that side only; importing this module adds nothing).
+COMMANDS: dict[str, Callable[..., None]] = {
+    "log": log_command,
+    "stats": stats,
+    "programs": programs,
+    "program": program,
+    "today": today,
+    "remind": remind,
+}
