@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # imported lazily where used: the settings need no audio libr
     from coach.config import Setting
     from coach.routine import Routine
     from coach.session import Options
+    from coach.sounds import Sound
     from coach.tones import SoundPack
 
 E = TypeVar("E", bound=Enum)
@@ -90,15 +91,16 @@ def options(values: dict[str, Any], notify: Callable[[str], None] | None = None)
         raise OptionError(
             "--tone-volume", f"{tone_volume:g}", f"must be from {low:g} to {high:g} dB"
         )
+    # Every file of a sound pack and the bed are decoded here, before any audio is made.
+    found = pack(sounds, notify) if sounds is not None else None
     settings = Settings(
         pace=choice("--pace", pace, Pace),
         talk=choice("--talk", talk, Talk),
         count=count,
         minutes=minutes,
         tones=not no_tones,
+        sounding=() if found is None else sounding(found),
     )
-    # Every file of a sound pack and the bed are decoded here, before any audio is made.
-    found = pack(sounds, notify) if sounds is not None else None
     bed_volume = 0.0 if bed_volume is None else bed_volume
     check_volume(bed_volume)  # even without a bed: a bad value is a mistake either way
     mix = Mix(
@@ -124,6 +126,14 @@ def pack(folder: Path, notify: Callable[[str], None] | None = None) -> SoundPack
             f"{', '.join(s.value for s in Sound)})"
         )
     return found
+
+
+def sounding(found: SoundPack) -> tuple[tuple[Sound, float], ...]:
+    """How long each sound of the pack ``found`` lasts, seconds (``Settings.sounding``):
+    what the script counts its silences from."""
+    from coach.tones import seconds
+
+    return tuple((sound, seconds(sound, found)) for sound, _ in found.files)
 
 
 @contextlib.contextmanager

@@ -338,7 +338,8 @@ def script(
         "no_tones": no_tones,
     }
     settings = settings_for(ctx, chosen)
-    values = values_of(settings, chosen) | {"sounds": None}  # no sound is made: no pack is read
+    # No sound is made, so no pack is read: silences are counted from the built-in lengths.
+    values = values_of(settings, chosen) | {"sounds": None}
     r = load_routine(routine, language)
     from coach import report
     from coach.session import Session

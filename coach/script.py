@@ -103,7 +103,9 @@ class Settings:
     scaling repetitions (None: as written). ``start``: the index of the first step played
     (0: from the beginning; later, the introduction is one line). ``tones``: False for a
     voice-only session, where the voice paces the rhythm: it counts and says when to hold
-    and release."""
+    and release. ``sounding``: how long each sound of a chosen sound pack lasts, seconds,
+    where the pack has one (the rest last as the built-ins, sounds.SECONDS): silences are
+    counted from where the sounds really end."""
 
     pace: Pace = Pace.NORMAL
     talk: Talk = Talk.NORMAL
@@ -111,6 +113,15 @@ class Settings:
     minutes: float | None = None
     start: int = 0
     tones: bool = True
+    sounding: tuple[tuple[Sound, float], ...] = ()
+
+    def seconds_of(self, sound: Sound) -> float:
+        """How long ``sound`` lasts when played whole, seconds: the pack's, else the
+        built-in's."""
+        for known, seconds in self.sounding:
+            if known is sound:
+                return seconds
+        return SECONDS[sound]
 
 
 @dataclass(frozen=True)
@@ -590,8 +601,8 @@ def _fill_silence(cues: list[Cue], settings: Settings, t: Phrases) -> tuple[Cue,
     time moves). Without tones only the voice sounds: inside the rhythm a word keeps the
     time ("Keep going.", "Keep holding."); elsewhere (rests, the silent bells and chimes)
     the wait is shortened instead, so no pacing word is said outside the rhythm, and none
-    in or after the closing. Sounds last as listed (sounds.SECONDS); a sustained tone
-    fills its slot."""
+    in or after the closing. Sounds last as ``settings.seconds_of`` says (a sound pack's
+    own lengths, else sounds.SECONDS); a sustained tone fills its slot."""
     out: list[Cue] = []
     quiet = 0.0  # seconds since the last sound ended, where the plan now is
     voice = 0.0  # seconds of voice still to come, from lines spoken over the rhythm
@@ -616,7 +627,7 @@ def _fill_silence(cues: list[Cue], settings: Settings, t: Phrases) -> tuple[Cue,
             beat: Beat = cue
             while True:
                 if settings.tones:
-                    sounding = beat.seconds if beat.sustain else SECONDS[beat.sound]
+                    sounding = beat.seconds if beat.sustain else settings.seconds_of(beat.sound)
                 else:
                     sounding = voice
                 sounding = min(sounding, beat.seconds)
@@ -648,7 +659,7 @@ def _fill_silence(cues: list[Cue], settings: Settings, t: Phrases) -> tuple[Cue,
                 # the limit there), so it sounds whole and no time moves.
                 pulse = min(rest, MAX_SILENCE)
                 out.append(Beat(Sound.PULSE, pulse))
-                quiet = max(0.0, pulse - SECONDS[Sound.PULSE])
+                quiet = max(0.0, pulse - settings.seconds_of(Sound.PULSE))
                 rest = round(rest - pulse, 6)
             if rest > 0:
                 out.append(Rest(rest))

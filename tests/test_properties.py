@@ -238,17 +238,19 @@ def test_mutated_routines_are_refused_cleanly_or_work(case: tuple[dict, int], ch
     check_session(routine, chosen)
 
 
-def longest_silence(tl: Timeline, with_tones: bool) -> float:
+def longest_silence(
+    tl: Timeline, with_tones: bool, pack: tone_sounds.SoundPack | None = None
+) -> float:
     """The longest stretch of ``tl`` without a sound, seconds: speech sounds for its clip,
-    a tone for as long as it is stored (cut at its slot's end), a sustained tone for its
-    whole slot; without tones only the voice sounds. After the last sound the session is
-    over."""
+    a tone for as long as it is stored (the sound ``pack``'s file, else the built-in; cut
+    at its slot's end), a sustained tone for its whole slot; without tones only the voice
+    sounds. After the last sound the session is over."""
     heard = []
     for e in tl.events:
         if isinstance(e, Speech):
             heard.append((e.start, e.end))
         elif isinstance(e, Tone) and with_tones and e.length:
-            sounding = e.length if e.sustain else round(tone_sounds.seconds(e.sound) * RATE)
+            sounding = e.length if e.sustain else round(tone_sounds.seconds(e.sound, pack) * RATE)
             heard.append((e.start, e.start + min(e.length, sounding)))
     heard.sort()
     longest, reached = heard[0][0], heard[0][1]
@@ -297,3 +299,31 @@ def test_a_twelve_second_stroke_is_never_silent_for_five_seconds(with_tones: boo
     if not with_tones:
         spoken = [c.text for c in script.cues if isinstance(c, Say)]
         assert {"one", "two", "three", "Hold.", "Release."} <= set(spoken)
+
+
+def test_a_sound_pack_of_short_sounds_is_timed_by_its_own_lengths(tmp_path):
+    # A pack's sounds last as long as its files, not as the built-ins: the script counts
+    # its silences from where they really end (with the built-in lengths assumed, these
+    # fast circles would leave 5.07 s without a sound).
+    from dataclasses import replace
+
+    from coach import choices
+    from coach.sounds import Sound
+    from conftest import make_sound
+
+    for sound in Sound:
+        if sound is not Sound.SUSTAIN:
+            make_sound(tmp_path / f"{sound.value}.wav", "sine=frequency=660:duration=0.05")
+    options = choices.options(choices.values({}, {}) | {"sounds": tmp_path})
+    pack = options.mix.sounds
+    assert pack is not None
+    assert dict(options.settings.sounding)[Sound.CIRCLE] == pytest.approx(0.05, abs=0.01)
+    text = (
+        'title = "Fast"\n[[steps]]\ntitle = "Circles"\nmotion = "circle"\nreps = 2\nseconds = 4.9\n'
+    )
+    script = build(loads(text), replace(options.settings, pace=Pace.FAST))
+    tl = layout(script, slow_enough_clips(script), RATE)
+    assert longest_silence(tl, True, pack) <= MAX_SILENCE
+    assumed = build(loads(text), Settings(pace=Pace.FAST))  # the built-in lengths
+    tl = layout(assumed, slow_enough_clips(assumed), RATE)
+    assert longest_silence(tl, True, pack) > MAX_SILENCE
