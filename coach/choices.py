@@ -57,7 +57,7 @@ def options(values: dict[str, Any], notify: Callable[[str], None] | None = None)
     from coach.bed import check_volume, resolve
     from coach.options import MINUTES_RANGE, OPTIONS, RATE_RANGE, TONE_VOLUME_RANGE
     from coach.render import Mix
-    from coach.script import Pace, Settings, Talk
+    from coach.script import Pace, ScriptChoices, Talk
     from coach.session import Options
 
     pace, talk, count, minutes = values["pace"], values["talk"], values["count"], values["minutes"]
@@ -93,7 +93,7 @@ def options(values: dict[str, Any], notify: Callable[[str], None] | None = None)
         )
     # Every file of a sound pack and the bed are decoded here, before any audio is made.
     found = pack(sounds, notify) if sounds is not None else None
-    settings = Settings(
+    settings = ScriptChoices(
         pace=choice("--pace", pace, Pace),
         talk=choice("--talk", talk, Talk),
         count=count,
@@ -129,7 +129,7 @@ def pack(folder: Path, notify: Callable[[str], None] | None = None) -> SoundPack
 
 
 def sounding(found: SoundPack) -> tuple[tuple[Sound, float], ...]:
-    """How long each sound of the pack ``found`` lasts, seconds (``Settings.sounding``):
+    """How long each sound of the pack ``found`` lasts, seconds (``ScriptChoices.sounding``):
     what the script counts its silences from."""
     from coach.tones import seconds
 

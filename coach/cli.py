@@ -1,6 +1,6 @@
 """The command line. The only module that imports typer, prints for the user or exits.
 
-Every command turns its options into core values (Options, Settings, Mix) and calls the
+Every command turns its options into core values (Options, ScriptChoices, Mix) and calls the
 core; every failure comes back as a CoachError subclass and is turned into one line and
 an exit status in ``main``, in one place.
 

@@ -33,7 +33,7 @@ from coach.errors import InputError
 from coach.export import FORMATS, Tags, encode_file, encode_stream, least_bytes
 from coach.outputs import Outputs
 from coach.routine import Routine
-from coach.script import Script, Settings
+from coach.script import Script, ScriptChoices
 from coach.session import Options, Session
 from coach.tomlfile import not_one_of
 
@@ -66,14 +66,14 @@ class Result:
     also: tuple[Path, ...]
 
 
-def default_stem(routine: Routine, settings: Settings) -> str:
+def default_stem(routine: Routine, settings: ScriptChoices) -> str:
     """The name of an export's file when none is given: the routine's (``quick``), and
     from which step when it does not start at the first (``quick-from-3``), so a partial
     session never replaces the whole one."""
     return f"{routine.name}-from-{settings.start + 1}" if settings.start else routine.name
 
 
-def tags_for(routine: Routine, settings: Settings) -> Tags:
+def tags_for(routine: Routine, settings: ScriptChoices) -> Tags:
     """What the file says about itself: the routine's title, and when the session starts
     at a later step, that it is a part (in the title, in the routine's language, so players
     show it, and the comment); the language spoken."""

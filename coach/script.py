@@ -1,4 +1,4 @@
-"""The script engine: Routine + Settings -> an ordered Script of cues.
+"""The script engine: Routine + ScriptChoices -> an ordered Script of cues.
 
 Pure: no audio and no clock. A cue says *what* happens in which order and, for tones and
 rests, for how many seconds; how long speech lasts is the sequencer's business (it knows
@@ -98,9 +98,10 @@ MOTION_SOUND = {
 
 
 @dataclass(frozen=True)
-class Settings:
-    """Choices that shape the script. ``minutes``: fit the session to about this long by
-    scaling repetitions (None: as written). ``start``: the index of the first step played
+class ScriptChoices:
+    """Choices that shape the script (named apart from config.Setting, one value of the
+    settings file). ``minutes``: fit the session to about this long by scaling
+    repetitions (None: as written). ``start``: the index of the first step played
     (0: from the beginning; later, the introduction is one line). ``tones``: False for a
     voice-only session, where the voice paces the rhythm: it counts and says when to hold
     and release. ``sounding``: how long each sound of a chosen sound pack lasts, seconds,
@@ -170,7 +171,7 @@ class Script:
 
     name: str
     title: str
-    settings: Settings
+    settings: ScriptChoices
     cues: tuple[Cue, ...]
     #: The language every line is in (the routine's, BCP 47).
     language: str = "en"
@@ -306,7 +307,7 @@ def _uses_markers(routine: Routine, start: int) -> bool:
 
 
 class _Builder:
-    def __init__(self, routine: Routine, settings: Settings, rep_scale: float) -> None:
+    def __init__(self, routine: Routine, settings: ScriptChoices, rep_scale: float) -> None:
         self.r, self.s, self.scale = routine, settings, rep_scale
         self.t = Phrases(routine.language)  # coach's own words, in the routine's language
         self.f = settings.pace.factor
@@ -595,7 +596,7 @@ class _Builder:
 FRAME_SOUNDS = frozenset({Sound.START, Sound.BELL, Sound.END})
 
 
-def _fill_silence(cues: list[Cue], settings: Settings, t: Phrases) -> tuple[Cue, ...]:
+def _fill_silence(cues: list[Cue], settings: ScriptChoices, t: Phrases) -> tuple[Cue, ...]:
     """``cues`` with a sound wherever they would leave more than MAX_SILENCE seconds
     without one: a soft pulse (a Beat taking over the rest of a slot or a rest, so no
     time moves). Without tones only the voice sounds: inside the rhythm a word keeps the
@@ -670,7 +671,9 @@ def _fill_silence(cues: list[Cue], settings: Settings, t: Phrases) -> tuple[Cue,
     return tuple(out)
 
 
-def build(routine: Routine, settings: Settings = Settings(), wpm: float | None = None) -> Script:
+def build(
+    routine: Routine, settings: ScriptChoices = ScriptChoices(), wpm: float | None = None
+) -> Script:
     """The Script for ``routine`` under ``settings``, for a voice speaking ``wpm`` words
     per minute (None: the default rate for the pace).
 
@@ -695,7 +698,7 @@ def build(routine: Routine, settings: Settings = Settings(), wpm: float | None =
 
 
 def _too_long(
-    routine: Routine, settings: Settings, total: float, wpm: float | None = None
+    routine: Routine, settings: ScriptChoices, total: float, wpm: float | None = None
 ) -> InputError:
     rate = f" and {wpm:g} words per minute" if wpm else ""
     return InputError(
@@ -745,12 +748,12 @@ def _scaled_reps(phase: Phase, rep_scale: float) -> int:
     return min(reps, phase.reps) if capped(phase) else reps
 
 
-def _script(routine: Routine, settings: Settings, rep_scale: float) -> Script:
+def _script(routine: Routine, settings: ScriptChoices, rep_scale: float) -> Script:
     cues = _Builder(routine, settings, rep_scale).build()
     return Script(routine.name, routine.title, settings, cues, routine.language)
 
 
-def _fit(routine: Routine, settings: Settings) -> Script:
+def _fit(routine: Routine, settings: ScriptChoices) -> Script:
     """Scale repetitions so the estimate lands near ``settings.minutes``.
 
     A scale whose rhythm alone lasts over twice the target is never built: the shortest
@@ -814,7 +817,7 @@ def _fit(routine: Routine, settings: Settings) -> Script:
 SHORT_ROUTINE = "quick"
 
 
-def _shorter_routine(routine: Routine, settings: Settings) -> str:
+def _shorter_routine(routine: Routine, settings: ScriptChoices) -> str:
     """``; try quick (...)`` when the built-in short routine fits ``settings.minutes``
     and ``routine`` is not it, else ""."""
     from coach.catalog import builtin, builtin_names

@@ -24,7 +24,7 @@ from coach.clips import Clips
 from coach.layouts import Layouts
 from coach.render import Mix, Renderer
 from coach.routine import Routine
-from coach.script import Script, Settings, build
+from coach.script import Script, ScriptChoices, build
 from coach.speech import Speaker, VoiceChoice, open_speaker
 from coach.timeline import Event, Timeline
 
@@ -35,7 +35,7 @@ class Options:
     the voice's default rate at the chosen pace; ``voice``: a ``--voice`` spec, None for
     the default voice."""
 
-    settings: Settings = field(default_factory=Settings)
+    settings: ScriptChoices = field(default_factory=ScriptChoices)
     voice: str | None = None
     rate: int | None = None
     mix: Mix = field(default_factory=Mix)

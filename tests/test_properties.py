@@ -21,7 +21,7 @@ from coach.script import (
     Pace,
     Say,
     Script,
-    Settings,
+    ScriptChoices,
     Sound,
     Talk,
     build,
@@ -38,7 +38,7 @@ PROFILE = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 WORD = st.text(st.characters(categories=("L", "N", "P", "S")), min_size=1, max_size=8)
 SENTENCE = st.lists(WORD, min_size=1, max_size=6).map(" ".join)
 SETTINGS = st.builds(
-    Settings, pace=st.sampled_from(Pace), talk=st.sampled_from(Talk), count=st.booleans()
+    ScriptChoices, pace=st.sampled_from(Pace), talk=st.sampled_from(Talk), count=st.booleans()
 )
 
 
@@ -90,7 +90,7 @@ def routine_toml(draw: st.DrawFn) -> str:
     return "\n".join(out) + "\n"
 
 
-def check_session(routine: Routine, chosen: Settings) -> None:
+def check_session(routine: Routine, chosen: ScriptChoices) -> None:
     """Build and lay out ``routine``; assert the timeline is well formed."""
     try:
         script = build(routine, chosen)
@@ -129,7 +129,7 @@ def check_session(routine: Routine, chosen: Settings) -> None:
 
 @PROFILE
 @given(text=routine_toml(), chosen=SETTINGS)
-def test_generated_routines_load_build_and_lay_out(text: str, chosen: Settings):
+def test_generated_routines_load_build_and_lay_out(text: str, chosen: ScriptChoices):
     routine = loads(text, source="gen.toml")  # valid by construction: must be accepted
     assert 1 <= len(routine.steps) <= 5
     check_session(routine, chosen)
@@ -186,7 +186,7 @@ DOCUMENT = st.fixed_dictionaries(
 
 @PROFILE
 @given(data=DOCUMENT, chosen=SETTINGS)
-def test_any_document_is_refused_cleanly_or_works(data: dict, chosen: Settings):
+def test_any_document_is_refused_cleanly_or_works(data: dict, chosen: ScriptChoices):
     try:
         routine = parse(data, "gen", "gen.toml")
     except InputError as exc:
@@ -225,7 +225,9 @@ def mutated_document(draw: st.DrawFn) -> tuple[dict, int]:
 
 @PROFILE
 @given(case=mutated_document(), chosen=SETTINGS)
-def test_mutated_routines_are_refused_cleanly_or_work(case: tuple[dict, int], chosen: Settings):
+def test_mutated_routines_are_refused_cleanly_or_work(
+    case: tuple[dict, int], chosen: ScriptChoices
+):
     data, changes = case
     try:
         routine = parse(data, "gen", "gen.toml")
@@ -270,11 +272,11 @@ def slow_enough_clips(script: Script) -> dict[str, int]:
 @PROFILE
 @given(text=routine_toml(), chosen=SETTINGS, with_tones=st.booleans())
 def test_no_session_is_silent_for_more_than_five_seconds(
-    text: str, chosen: Settings, with_tones: bool
+    text: str, chosen: ScriptChoices, with_tones: bool
 ):
     # With tones, pulses fill long slots, rests and holds; without, the voice counts, says
     # "Hold." and "Release." and fills what is left with a word.
-    chosen = Settings(pace=chosen.pace, talk=chosen.talk, count=chosen.count, tones=with_tones)
+    chosen = ScriptChoices(pace=chosen.pace, talk=chosen.talk, count=chosen.count, tones=with_tones)
     try:
         script = build(loads(text, source="gen.toml"), chosen)
     except InputError:  # over 4 hours: nothing is made
@@ -293,7 +295,7 @@ def test_a_twelve_second_stroke_is_never_silent_for_five_seconds(with_tones: boo
     )
     for extra in ("", "hold = 7\n"):
         for talk in Talk:
-            script = build(loads(text + extra), Settings(talk=talk, tones=with_tones))
+            script = build(loads(text + extra), ScriptChoices(talk=talk, tones=with_tones))
             tl = layout(script, slow_enough_clips(script), RATE)
             assert longest_silence(tl, with_tones) <= MAX_SILENCE, (extra, talk)
     if not with_tones:
@@ -324,6 +326,6 @@ def test_a_sound_pack_of_short_sounds_is_timed_by_its_own_lengths(tmp_path):
     script = build(loads(text), replace(options.settings, pace=Pace.FAST))
     tl = layout(script, slow_enough_clips(script), RATE)
     assert longest_silence(tl, True, pack) <= MAX_SILENCE
-    assumed = build(loads(text), Settings(pace=Pace.FAST))  # the built-in lengths
+    assumed = build(loads(text), ScriptChoices(pace=Pace.FAST))  # the built-in lengths
     tl = layout(assumed, slow_enough_clips(assumed), RATE)
     assert longest_silence(tl, True, pack) > MAX_SILENCE

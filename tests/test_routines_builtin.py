@@ -28,7 +28,7 @@ from coach.script import (
     PHRASES,
     SPARE_COACHING,
     Pace,
-    Settings,
+    ScriptChoices,
     Talk,
     _script,
     speech_estimate,
@@ -102,7 +102,7 @@ def plan(
     start: int = 0,
 ) -> dict:
     """The plan of a session, as ``coach script --json`` prints it, with EstimateEngine."""
-    settings = Settings(
+    settings = ScriptChoices(
         pace=Pace(pace), talk=Talk(talk), count=count, tones=tones, minutes=minutes, start=start
     )
     speaker = Speaker(EstimateEngine(), "plain", round(ESTIMATE_RATE * Pace(pace).speech))
@@ -115,7 +115,7 @@ def plan(
 @cache
 def shortest_minutes(name: str, pace: str, talk: str, count: bool, tones: bool) -> int:
     """The fewest whole minutes ``name`` fits with these options."""
-    settings = Settings(pace=Pace(pace), talk=Talk(talk), count=count, tones=tones)
+    settings = ScriptChoices(pace=Pace(pace), talk=Talk(talk), count=count, tones=tones)
     return math.ceil(_script(routine(name), settings, 0.0).estimate_seconds() / 60)
 
 

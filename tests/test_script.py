@@ -1,4 +1,4 @@
-"""The script engine: coach.script turns a Routine and Settings into ordered cues."""
+"""The script engine: coach.script turns a Routine and ScriptChoices into ordered cues."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from coach.script import (
     Rest,
     Say,
     Script,
-    Settings,
+    ScriptChoices,
     Sound,
     Talk,
     build,
@@ -129,7 +129,7 @@ def test_default_intro_and_outro():
 def test_each_step_title_is_said_once():
     # No "Next: ..." or "The first step: ..." preview: the title is said when the step starts.
     for talk in Talk:
-        spoken = says(build(ANMA, Settings(talk=talk)).cues)
+        spoken = says(build(ANMA, ScriptChoices(talk=talk)).cues)
         for k, title in enumerate(STEP_TITLES):
             assert [t for t in spoken if title in t] == [
                 f"Step {number_word(k + 1)} of six: {title}."
@@ -140,20 +140,20 @@ def test_a_count_in_before_the_first_repetition():
     cues = chapter(build(ANMA), "Cheek circles")
     first = next(i for i, c in enumerate(cues) if isinstance(c, Beat) and c.sound is Sound.CIRCLE)
     assert cues[first - 1] == Rest(script_module.COUNT_IN)
-    fast = chapter(build(ANMA, Settings(pace=Pace.FAST)), "Cheek circles")
+    fast = chapter(build(ANMA, ScriptChoices(pace=Pace.FAST)), "Cheek circles")
     first = next(i for i, c in enumerate(fast) if isinstance(c, Beat) and c.sound is Sound.CIRCLE)
     assert fast[first - 1] == Rest(script_module.COUNT_IN_LEAST)  # never under it
 
 
 def test_a_breath_cue_is_followed_by_a_breath_of_quiet():
-    cues = build(ANMA, Settings(pace=Pace.FAST)).cues
+    cues = build(ANMA, ScriptChoices(pace=Pace.FAST)).cues
     breath = cues.index(Say("Take a slow breath in, and a long breath out."))
     assert cues[breath + 1] == Rest(script_module.BREATH_QUIET)  # at every pace
 
 
 def test_closing_lines_are_spaced():
     for pace in Pace:
-        closing = chapter(build(ANMA, Settings(pace=pace)), "Closing")
+        closing = chapter(build(ANMA, ScriptChoices(pace=pace)), "Closing")
         gaps = [
             c.seconds
             for a, c, b in zip(closing, closing[1:], closing[2:])
@@ -211,7 +211,7 @@ def test_no_beat_slot_longer_than_four_seconds_unless_a_sustained_hold(pace):
         one_step(seconds=4.1, reps=2),
         one_step("stroke", 2, 8.0, "hold = 30"),
     ):
-        for beat in beats(build(routine, Settings(pace=pace)).cues):
+        for beat in beats(build(routine, ScriptChoices(pace=pace)).cues):
             assert beat.seconds <= MAX_SLOT or (beat.sound is Sound.HOLD and beat.sustain), beat
 
 
@@ -252,7 +252,9 @@ def test_holds_after_each_repetition():
 )
 def test_sustain_from_two_and_a_half_seconds_as_played(hold, pace, sustain):
     rhythm = beats(
-        chapter(build(one_step("press", 1, 1.0, f"hold = {hold}"), Settings(pace=pace)), "Only")
+        chapter(
+            build(one_step("press", 1, 1.0, f"hold = {hold}"), ScriptChoices(pace=pace)), "Only"
+        )
     )[1:]
     assert [b.sound for b in rhythm] == [Sound.PRESS, Sound.HOLD, Sound.RELEASE]
     assert rhythm[1].sustain is sustain
@@ -313,7 +315,7 @@ def test_single_side():
 @pytest.mark.parametrize("pace", [Pace.SLOW, Pace.FAST])
 def test_pace_scales_every_beat_and_rest(pace):
     mini = loads(MINI)
-    normal, other = build(mini).cues, build(mini, Settings(pace=pace)).cues
+    normal, other = build(mini).cues, build(mini, ScriptChoices(pace=pace)).cues
     assert len(normal) == len(other)
     for a, b in zip(normal, other):
         assert type(a) is type(b)
@@ -330,7 +332,7 @@ def test_pace_scales_anma_totals_but_not_its_breaths():
     def rhythm(pace: Pace) -> float:
         return sum(
             c.seconds
-            for c in build(ANMA, Settings(pace=pace)).cues
+            for c in build(ANMA, ScriptChoices(pace=pace)).cues
             if isinstance(c, Beat | Rest) and c != Rest(script_module.BREATH_QUIET)
         )
 
@@ -359,7 +361,7 @@ def test_no_word_over_a_repetition_shorter_than_it():
 
 
 def test_talk_less():
-    script = build(ANMA, Settings(talk=Talk.LESS))
+    script = build(ANMA, ScriptChoices(talk=Talk.LESS))
     spoken = says(script.cues)
     assert not OVER_LINES & set(spoken)
     assert not COACHING & set(spoken)
@@ -371,20 +373,20 @@ def test_talk_less():
 
 def test_talk_more_adds_each_phases_coaching_once():
     normal = says(build(ANMA).cues)
-    more = says(build(ANMA, Settings(talk=Talk.MORE)).cues)
+    more = says(build(ANMA, ScriptChoices(talk=Talk.MORE)).cues)
     extra = [t for t in more if t not in normal]
     assert sorted(extra) == sorted(COACHING)  # every line, once
     assert not COACHING & set(normal)
 
 
 def test_talk_more_without_coaching_lines_uses_a_spare_line_at_most_once():
-    more = says(build(loads(MINI), Settings(talk=Talk.MORE)).cues)
+    more = says(build(loads(MINI), ScriptChoices(talk=Talk.MORE)).cues)
     spare = [t for t in more if t in script_module.SPARE_COACHING]
     assert len(spare) == len(set(spare)) == 2  # one for each phase
 
 
 def test_count_aloud_over_the_rhythm():
-    cues = chapter(build(one_step(reps=3, seconds=1.5), Settings(count=True)), "Only")
+    cues = chapter(build(one_step(reps=3, seconds=1.5), ScriptChoices(count=True)), "Only")
     assert [(c.text, c.over) for c in cues if isinstance(c, Say) and c.over] == [
         ("one", True),
         ("two", True),
@@ -407,7 +409,7 @@ def test_count_aloud_over_the_rhythm():
     ],
 )
 def test_count_needs_a_repetition_of_at_least_1_2_seconds(seconds, pace, counted):
-    settings = Settings(count=True, talk=Talk.LESS, pace=pace)
+    settings = ScriptChoices(count=True, talk=Talk.LESS, pace=pace)
     over = [
         c.text
         for c in build(one_step(reps=3, seconds=seconds), settings).cues
@@ -417,14 +419,14 @@ def test_count_needs_a_repetition_of_at_least_1_2_seconds(seconds, pace, counted
 
 
 def test_count_replaces_progress_lines():
-    spoken = says(build(one_step(reps=12, seconds=2.0), Settings(count=True)).cues)
+    spoken = says(build(one_step(reps=12, seconds=2.0), ScriptChoices(count=True)).cues)
     assert [number_word(i) for i in range(1, 13)] == [t for t in spoken if t.islower()]
     assert not OVER_LINES & set(spoken)
 
 
 def test_count_restarts_on_each_side():
     cues = build(
-        one_step(reps=2, seconds=2.0, extra='sides = ["left", "right"]'), Settings(count=True)
+        one_step(reps=2, seconds=2.0, extra='sides = ["left", "right"]'), ScriptChoices(count=True)
     ).cues
     assert [(c.text, c.pan) for c in cues if isinstance(c, Say) and c.over] == [
         ("one", -SIDE_PAN),
@@ -439,7 +441,7 @@ def test_count_restarts_on_each_side():
 
 @pytest.mark.parametrize("minutes", [7, 12])
 def test_minutes_fit_within_ten_percent(minutes):
-    script = build(ANMA, Settings(minutes=minutes))
+    script = build(ANMA, ScriptChoices(minutes=minutes))
     assert script.estimate_seconds() == pytest.approx(minutes * 60, rel=0.10)
     assert script.settings.minutes == minutes
     # Every phase keeps at least one repetition.
@@ -449,14 +451,14 @@ def test_minutes_fit_within_ten_percent(minutes):
 
 def test_minutes_longer_means_more_repetitions():
     def reps(minutes: float) -> int:
-        return len(beats(build(ANMA, Settings(minutes=minutes)).cues, Sound.CIRCLE))
+        return len(beats(build(ANMA, ScriptChoices(minutes=minutes)).cues, Sound.CIRCLE))
 
     assert reps(7) < reps(build(ANMA).estimate_seconds() / 60) < reps(12)
 
 
 def test_minutes_cap_plucks_and_holds():
     def counts(minutes: float) -> tuple[int, int, int]:
-        cues = build(ANMA, Settings(minutes=minutes)).cues
+        cues = build(ANMA, ScriptChoices(minutes=minutes)).cues
         return (
             len(beats(cues, Sound.PLUCK)),
             len([b for b in beats(cues, Sound.HOLD) if b.label.startswith("hold")]),
@@ -474,9 +476,9 @@ def test_minutes_too_few_for_anma_suggests_quick():
         match=r"^--minutes 3: Anma facial massage cannot fit; .*; "
         r"for a short session try quick \(coach play quick -m 3\)$",
     ):
-        build(ANMA, Settings(minutes=3))
+        build(ANMA, ScriptChoices(minutes=3))
     with pytest.raises(InputError, match=r"lasts at least \d+:\d\d \(-m [\d.]+ or more fits\)$"):
-        build(builtin("quick"), Settings(minutes=2))
+        build(builtin("quick"), ScriptChoices(minutes=2))
 
 
 def test_minutes_never_drop_a_phase_below_one_repetition():
@@ -484,7 +486,7 @@ def test_minutes_never_drop_a_phase_below_one_repetition():
         'title = "T"\n[[steps]]\ntitle = "Tiny"\nmotion = "press"\nreps = 1\nseconds = 1\n'
         '[[steps]]\ntitle = "Big"\nmotion = "circle"\nreps = 100\nseconds = 3\n'
     )
-    script = build(r, Settings(minutes=2))
+    script = build(r, ScriptChoices(minutes=2))
     assert script.estimate_seconds() == pytest.approx(120, rel=0.10)
     assert len(beats(chapter(script, "Tiny"), Sound.PRESS)) == 1
     assert 0 < len(beats(chapter(script, "Big"), Sound.CIRCLE)) < 50
@@ -493,7 +495,7 @@ def test_minutes_never_drop_a_phase_below_one_repetition():
 @pytest.mark.parametrize("minutes", [0.5, 500])
 def test_impossible_minutes(minutes):
     with pytest.raises(InputError) as info:
-        build(ANMA, Settings(minutes=minutes))
+        build(ANMA, ScriptChoices(minutes=minutes))
     message = str(info.value)
     assert message.startswith(f"--minutes {minutes:g}: Anma facial massage cannot fit")
     assert "\n" not in message
@@ -506,11 +508,11 @@ def test_the_refusal_names_the_real_bound_and_it_fits(name):
     routine = builtin(name)
     for wanted, sign in ((0.5, 1), (900, -1)):
         with pytest.raises(InputError) as info:
-            build(routine, Settings(minutes=wanted))
+            build(routine, ScriptChoices(minutes=wanted))
         fits = float(re.search(r"\(-m ([\d.]+) or (?:more|less) fits\)$", str(info.value)).group(1))
-        build(routine, Settings(minutes=fits))  # the bound given fits ...
+        build(routine, ScriptChoices(minutes=fits))  # the bound given fits ...
         with pytest.raises(InputError):  # ... and a tenth of a minute beyond it does not
-            build(routine, Settings(minutes=round(fits - sign * 0.1, 1)))
+            build(routine, ScriptChoices(minutes=round(fits - sign * 0.1, 1)))
 
 
 # ---- limits and numbers ---------------------------------------------------------------------
@@ -609,7 +611,7 @@ def test_fitting_a_huge_routine_builds_no_huge_script(
 
     monkeypatch.setattr(script_module._Builder, "build", counted)
     if fits:
-        script = build(r, Settings(minutes=minutes))
+        script = build(r, ScriptChoices(minutes=minutes))
         assert script.estimate_seconds() == pytest.approx(minutes * 60, rel=0.10)
     else:
         with pytest.raises(
@@ -617,7 +619,7 @@ def test_fitting_a_huge_routine_builds_no_huge_script(
             match=r"^--minutes 30: Huge cannot fit; at the normal pace "
             r"it lasts at least [\d:]+ \(-m [\d.]+ or more fits\)$",
         ):
-            build(r, Settings(minutes=minutes))
+            build(r, ScriptChoices(minutes=minutes))
     # No script much longer than the target is built (rhythm at most twice the target:
     # 12000 beats of 0.3 s), though the longest scale asks for 200 x 20 x 2 x steps beats.
     assert built and max(built) < 20_000 < 200 * 20 * 2 * steps
@@ -626,7 +628,7 @@ def test_fitting_a_huge_routine_builds_no_huge_script(
 @pytest.mark.parametrize("pace", list(Pace))
 def test_rhythm_seconds_is_a_lower_bound_of_the_estimate(pace):
     for routine in (loads(MINI), one_step("hold", 3, 5.0), one_step(extra="hold = 2")):
-        script = build(routine, Settings(pace=pace))
+        script = build(routine, ScriptChoices(pace=pace))
         rhythm = sum(
             c.seconds
             for c in script.cues
@@ -639,7 +641,8 @@ def test_rhythm_seconds_is_a_lower_bound_of_the_estimate(pace):
     breathe = loads('title = "B"\n[[steps]]\ntitle = "Air"\nmotion = "breathe"\nreps = 3\n')
     for routine in (ANMA, builtin("evening"), breathe):
         assert (
-            rhythm_seconds(routine, pace) < build(routine, Settings(pace=pace)).estimate_seconds()
+            rhythm_seconds(routine, pace)
+            < build(routine, ScriptChoices(pace=pace)).estimate_seconds()
         )
 
 
@@ -702,7 +705,7 @@ def test_texts_are_distinct_in_order():
 
 
 def test_describe():
-    script = build(ANMA, Settings(talk=Talk.LESS, pace=Pace.SLOW, count=True))
+    script = build(ANMA, ScriptChoices(talk=Talk.LESS, pace=Pace.SLOW, count=True))
     lines = describe(script)
     assert lines[0].startswith("Anma facial massage — pace slow, talk less, counting, about ")
     assert re.search(r"about \d+ min$", lines[0])
@@ -713,7 +716,7 @@ def test_describe():
 
 
 def test_describe_folds_runs_of_beats():
-    lines = describe(build(ANMA, Settings(talk=Talk.LESS)))
+    lines = describe(build(ANMA, ScriptChoices(talk=Talk.LESS)))
     assert "  tone     circle 4 s x5  circle 1 of 5" in lines
     assert "  tone     pluck 0.75 s x16  pluck 1 of 16" in lines
     assert "  tone     hold 8 s sustained  hold 1 of 2" in lines
@@ -726,14 +729,14 @@ def test_describe_folds_runs_of_beats():
         for l in lines
         if l.startswith("  tone")
     )
-    assert count == len(beats(build(ANMA, Settings(talk=Talk.LESS)).cues))
+    assert count == len(beats(build(ANMA, ScriptChoices(talk=Talk.LESS)).cues))
 
 
 # ---- starting part-way ----------------------------------------------------------------------
 
 
 def test_from_a_step_skips_the_ones_before_and_shortens_the_introduction():
-    script = build(ANMA, Settings(start=2))
+    script = build(ANMA, ScriptChoices(start=2))
     assert [t for t, _ in script.chapters()] == ["Introduction", *STEP_TITLES[2:], "Closing"]
     intro = says(chapter(script, "Introduction"))
     assert intro[0] == "Anma facial massage, from step three."  # the title comes once, next
@@ -747,24 +750,24 @@ def test_from_a_step_skips_the_ones_before_and_shortens_the_introduction():
 
 
 def test_from_the_first_step_is_the_whole_session():
-    assert build(ANMA, Settings(start=0)).cues == build(ANMA).cues
+    assert build(ANMA, ScriptChoices(start=0)).cues == build(ANMA).cues
 
 
 @pytest.mark.parametrize("start", [-1, 6])
 def test_from_a_step_that_is_not_there(start):
     with pytest.raises(InputError, match="has 6 steps"):
-        build(ANMA, Settings(start=start))
+        build(ANMA, ScriptChoices(start=start))
 
 
 def test_from_with_minutes_fits_what_is_played():
-    script = build(ANMA, Settings(start=3, minutes=5))
+    script = build(ANMA, ScriptChoices(start=3, minutes=5))
     assert 4.5 <= script.estimate_seconds() / 60 <= 5.5
     assert len(script.chapters()) == 5
 
 
 @pytest.mark.parametrize("start", [0, 3])
 def test_step_of_each_chapter(start):
-    script = build(ANMA, Settings(start=start))
+    script = build(ANMA, ScriptChoices(start=start))
     steps = [script.step_of(i) for i in range(len(script.chapters()))]
     assert steps == [start, *range(start, 6), None]
 
@@ -777,7 +780,7 @@ def test_step_of_each_chapter(start):
 def test_no_builtin_leaves_a_long_silence(name, pace):
     """No beat slot over MAX_SLOT unless a sustained hold fills it, and no rest over 5 s:
     nothing in any built-in routine is silent long enough to seem stopped."""
-    script = build(builtin(name), Settings(pace=pace))
+    script = build(builtin(name), ScriptChoices(pace=pace))
     for cue in script.cues:
         if isinstance(cue, Beat):
             assert cue.seconds <= MAX_SLOT or (cue.sound is Sound.HOLD and cue.sustain), cue
@@ -790,7 +793,7 @@ def test_a_newline_in_spoken_text_is_a_pause_between_two_cues():
     cues = build(r).cues
     i = cues.index(Say("Draw small circles."))
     assert cues[i + 1] == Rest(LINE_BREAK) and cues[i + 2] == Say("Slowly.")
-    slow = build(r, Settings(pace=Pace.SLOW)).cues
+    slow = build(r, ScriptChoices(pace=Pace.SLOW)).cues
     assert slow[slow.index(Say("Draw small circles.")) + 1] == Rest(LINE_BREAK * Pace.SLOW.factor)
 
 

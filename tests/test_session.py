@@ -15,7 +15,7 @@ import pytest
 from coach import levels
 from coach.render import MAX_VOICE_GAIN, Mix
 from coach.routinefile import loads
-from coach.script import Pace, Settings, Talk
+from coach.script import Pace, ScriptChoices, Talk
 from coach.session import Options, Session
 from conftest import MINI, PHASES, RATE, decode, ebur128, longest_silence, run_coach
 
@@ -55,7 +55,7 @@ MATRIX = [
     pytest.param("mini", Options(mix=Mix(channels=1)), id="mini mono"),
     pytest.param(
         "mini",
-        Options(settings=Settings(talk=Talk.LESS), mix=Mix(tone_volume=10.0)),
+        Options(settings=ScriptChoices(talk=Talk.LESS), mix=Mix(tone_volume=10.0)),
         id="mini talk less, tones +10",
     ),
     pytest.param(
@@ -66,19 +66,19 @@ MATRIX = [
     ),
     pytest.param(
         "mini",
-        Options(settings=Settings(count=True, tones=False), mix=Mix(tones=False)),
+        Options(settings=ScriptChoices(count=True, tones=False), mix=Mix(tones=False)),
         id="mini counting, no tones",
         marks=pytest.mark.slow,
     ),
     pytest.param(
         "phases",
-        Options(settings=Settings(talk=Talk.LESS)),
+        Options(settings=ScriptChoices(talk=Talk.LESS)),
         id="phases talk less",
         marks=pytest.mark.slow,
     ),
     pytest.param(
         "phases",
-        Options(settings=Settings(pace=Pace.SLOW, talk=Talk.MORE), mix=Mix(channels=1)),
+        Options(settings=ScriptChoices(pace=Pace.SLOW, talk=Talk.MORE), mix=Mix(channels=1)),
         id="phases slow, talk more, mono",
         marks=pytest.mark.slow,
     ),

@@ -8,7 +8,7 @@ import pytest
 
 from coach.catalog import builtin
 from coach.clock import RATE  # the session's own clock
-from coach.script import COUNT_IN, Beat, Pace, Rest, Say, Script, Settings, Sound, Talk, build
+from coach.script import COUNT_IN, Beat, Pace, Rest, Say, Script, ScriptChoices, Sound, Talk, build
 from coach.timeline import (
     ChapterSpan,
     Event,
@@ -23,10 +23,10 @@ from coach.timeline import (
 
 ANMA = builtin("anma")
 SETTINGS = [
-    Settings(),
-    Settings(talk=Talk.MORE, count=True),
-    Settings(talk=Talk.LESS, pace=Pace.FAST),
-    Settings(pace=Pace.SLOW, count=True),
+    ScriptChoices(),
+    ScriptChoices(talk=Talk.MORE, count=True),
+    ScriptChoices(talk=Talk.LESS, pace=Pace.FAST),
+    ScriptChoices(pace=Pace.SLOW, count=True),
 ]
 
 
@@ -222,7 +222,7 @@ def test_chapters_are_contiguous(settings):
 
 @pytest.mark.parametrize("start", [1, 12_345, 10**9 + 7])
 def test_chapters_are_independent_of_where_they_start(start):
-    script = build(ANMA, Settings(talk=Talk.MORE, count=True))
+    script = build(ANMA, ScriptChoices(talk=Talk.MORE, count=True))
     clips = frames(script, 7000)
     for _, cues in script.chapters():
         at_zero, end_zero = layout_chapter(cues, clips, RATE)
