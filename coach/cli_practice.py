@@ -17,17 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from coach.cli_session import (
-    HistoryOpt,
-    load_routine,
-    options_of,
-    play_live,
-    plural,
-    recording_for,
-    session_command,
-    settings_for,
-    values_of,
-)
+from coach import cli_session as shared
 from coach.config import COMMAND_LINE
 from coach.errors import InputError, OutputError
 from coach.terminal import is_terminal
@@ -154,8 +144,8 @@ def log_command(
         with store:
             added, skipped = store.add_all(entries)
         typer.echo(
-            f"Imported {plural(added, 'session')} into {path}"
-            + (f" ({plural(skipped, 'session')} already there)" if skipped else "")
+            f"Imported {shared.plural(added, 'session')} into {path}"
+            + (f" ({shared.plural(skipped, 'session')} already there)" if skipped else "")
         )
         return
     if delete is not None or delete_all:
@@ -215,11 +205,13 @@ def _delete(path: Path, delete: int | None, delete_all: bool, yes: bool) -> None
                     "--delete-all: no terminal to ask on; add --yes to delete every session"
                 )
             if not typer.confirm(
-                f"Delete all {plural(count, 'session')} from {path}?", default=False, err=True
+                f"Delete all {shared.plural(count, 'session')} from {path}?",
+                default=False,
+                err=True,
             ):
                 typer.echo("Nothing deleted.", err=True)
                 raise typer.Exit(0)
-        typer.echo(f"Deleted {plural(store.delete_all(), 'session')}.")
+        typer.echo(f"Deleted {shared.plural(store.delete_all(), 'session')}.")
 
 
 # ---- stats ----------------------------------------------------------------------------
@@ -238,7 +230,7 @@ def stats(
     from coach.history import days
     from coach.history import stats as figures
 
-    settings = settings_for(ctx, {})
+    settings = shared.settings_for(ctx, {})
     store = _history()
     entries = []
     if store is not None:
@@ -294,8 +286,8 @@ def _streak(streak: Any) -> str:
     if streak is None:
         return "none yet"
     grace = len(streak.grace) + (1 if streak.pending else 0)
-    note = f" (with {plural(grace, 'grace day')})" if grace else ""
-    return f"{plural(streak.days, 'day')}, since {streak.first.isoformat()}{note}"
+    note = f" (with {shared.plural(grace, 'grace day')})" if grace else ""
+    return f"{shared.plural(streak.days, 'day')}, since {streak.first.isoformat()}{note}"
 
 
 #: Minutes at or above which a day gets each colour of the heat map.
@@ -438,7 +430,7 @@ def program(
     from coach import program as programs
     from coach import schedule
 
-    settings = settings_for(ctx, {})
+    settings = shared.settings_for(ctx, {})
     if action == "start":
         if not name:
             raise InputError(
@@ -452,7 +444,7 @@ def program(
         first = chosen.days[0]
         typer.echo(
             f"Started {chosen.title} ({name}): {chosen.weeks} weeks, "
-            f"{plural(chosen.sessions, 'session')}. Day 1 is today: {_describe(first)}."
+            f"{shared.plural(chosen.sessions, 'session')}. Day 1 is today: {_describe(first)}."
         )
         typer.echo("'coach today' plays today's session; 'coach program' shows where you are.")
         return
@@ -476,7 +468,7 @@ def _print_place(place: Any, streaks: bool, day_starts: str) -> None:
     total = len(p.days)
     if place.complete:
         typer.echo(
-            f"Complete: all {total} days, {plural(place.done, 'session')} done. "
+            f"Complete: all {total} days, {shared.plural(place.done, 'session')} done. "
             "Well done. 'coach programs' lists others."
         )
         return
@@ -487,8 +479,8 @@ def _print_place(place: Any, streaks: bool, day_starts: str) -> None:
         f"{_describe(place.session)}{state}"
     )
     typer.echo(
-        f"Done: {place.done} of {plural(p.sessions, 'session')}; "
-        f"{plural(place.missed, 'missed day')} (the program waited)"
+        f"Done: {place.done} of {shared.plural(p.sessions, 'session')}; "
+        f"{shared.plural(place.missed, 'missed day')} (the program waited)"
     )
     ahead = place.ahead(4)[1:] if not place.done_today else place.ahead(3)
     if ahead:
@@ -503,8 +495,8 @@ def _print_place(place: Any, streaks: bool, day_starts: str) -> None:
             typer.echo(f"Streak: {_streak(figures.streaks.current)}")
 
 
-@session_command
-def today(history: HistoryOpt = None, options: Any = None, settings: Any = None) -> None:
+@shared.session_command
+def today(history: shared.HistoryOpt = None, options: Any = None, settings: Any = None) -> None:
     """Play today's session of your program, or say that today is a rest day."""
     from coach import resume
 
@@ -529,17 +521,19 @@ def today(history: HistoryOpt = None, options: Any = None, settings: Any = None)
             f"'coach play {session.routine}' plays it again."
         )
         return
-    values = values_of(settings, {"minutes": options.settings.minutes})
+    values = shared.values_of(settings, {"minutes": options.settings.minutes})
     for key, value in session.options.items():
         if key == "minutes":
             if values["minutes"] is None:  # --minutes typed wins
                 values["minutes"] = value
         elif settings[key].source != COMMAND_LINE:
             values[key] = value
-    played = options_of(values)
-    r = load_routine(session.routine)
+    played = shared.options_of(values)
+    r = shared.load_routine(session.routine)
     typer.echo(f"{where}: {_describe(session)}.", err=True)
-    play_live(r, resume.key(session.routine), played, recording_for(r, played, settings, history))
+    shared.play_live(
+        r, resume.key(session.routine), played, shared.recording_for(r, played, settings, history)
+    )
 
 
 # ---- reminders -------------------------------------------------------------------------
@@ -580,7 +574,7 @@ def remind(
     from coach import schedule
     from coach.script import build
 
-    settings = settings_for(ctx, {})
+    settings = shared.settings_for(ctx, {})
     when = reminders.parse_time(at)
     weekdays = reminders.parse_days(days) if days is not None else ()
     if output is not None:
@@ -598,7 +592,7 @@ def remind(
         for day, index, session in place.ahead(len(place.program.days)):
             if session is None:
                 continue
-            r = load_routine(session.routine)
+            r = shared.load_routine(session.routine)
             minutes = session.options.get("minutes") or build(r).estimate_seconds() / 60
             events.append(
                 reminders.Reminder(
@@ -616,7 +610,7 @@ def remind(
         if routine is None:
             played = Counter(e.routine for e in _entries())
             routine = next((name for name, _ in played.most_common() if _known(name)), "anma")
-        r = load_routine(routine)
+        r = shared.load_routine(routine)
         minutes = build(r).estimate_seconds() / 60
         events.append(
             reminders.Reminder(
@@ -643,7 +637,7 @@ def remind(
             raise OutputError(f"{output}: cannot write it: the disk is full") from None
         raise InputError(f"{output}: cannot write it: {exc.strerror or exc}") from None
     typer.echo(
-        f"Wrote {output} ({plural(len(events), 'event')}"
+        f"Wrote {output} ({shared.plural(len(events), 'event')}"
         + (", repeating" if len(events) == 1 and events[0].weekdays else "")
         + ")"
     )

@@ -4,7 +4,7 @@ This is the one place where the stages meet (routine -> script -> speech + tones
 timeline -> render), so ``export`` and ``player`` consume the very same audio and the
 CLI only chooses options. A Session is the composition of parts that each own one thing:
 its clips (coach.clips), its chapters laid out and its time (coach.layouts), the bed
-under it (coach.bed.plan), and its gain; one render path (``_mixed``) serves play
+under it (coach.bedplan), and its gain; one render path (``_mixed``) serves play
 (``chapter``) and export (``blocks``). Telling it rather than playing it is
 coach.report's. Chapters can be made one at a time, so live play can begin before later
 chapters exist.
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from coach import render
-from coach.bed.plan import BedPlan
+from coach.bedplan import BedPlan
 from coach.clips import Clips
 from coach.layouts import Layouts
 from coach.render import Mix, Renderer

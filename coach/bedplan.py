@@ -4,7 +4,9 @@ window's samples by its absolute position, so a chapter played alone and the sam
 inside the exported file carry the very same bed.
 
 Data flows one way: the session's chapter layouts (coach.layouts) in, envelopes and
-int16 samples out. Positions and lengths are samples at ``clock.RATE``.
+int16 samples out. Positions and lengths are samples at ``clock.RATE``. A part of the
+session, not of the coach.bed package: that package sits below the renderer (a Mix
+names its Bed), this plan above the layouts.
 """
 
 from __future__ import annotations
