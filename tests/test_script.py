@@ -814,7 +814,7 @@ def test_a_line_of_emoji_only_is_not_a_cue_and_emoji_stay_in_spoken_lines():
 def test_a_japanese_script_shows_its_header_and_labels_in_japanese():
     # coach script's first line and every label (where the listener is) come from the
     # session language's catalog: nothing English in a Japanese session's layout.
-    script = build(loads(MINI_JA), Settings(pace=Pace.SLOW, count=True, tones=False, start=1))
+    script = build(loads(MINI_JA), ScriptChoices(pace=Pace.SLOW, count=True, tones=False, start=1))
     lines = describe(script)
     assert re.fullmatch(
         r"ミニ — ペース slow、語り normal、回数を数える、声のみ、ステップ2から、約\d+分", lines[0]
