@@ -630,3 +630,14 @@ def test_in_process_status_line_is_in_the_sessions_language():
     assert "一時停止中 — スペースで再開" in text
     assert shown[-1].endswith("残り 0:00")
     assert not any(word in text for word in ("left", "Starting", "step", "paused"))
+
+
+def test_a_japanese_session_ends_with_its_own_last_line(tmp_path, mini_ja_path):
+    # Through the real `coach play`: the line after the sound is the session's language's.
+    home, _ = _home(tmp_path)
+    played = run_coach(
+        "play", mini_ja_path, "--language", "ja", "--voice", "espeak:jpx/ja", "--pace", "fast",
+        env=home,
+    )  # fmt: skip
+    assert played.returncode == 0, played.stderr
+    assert played.stderr.splitlines()[-1] == "おつかれさまでした。"
