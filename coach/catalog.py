@@ -90,14 +90,18 @@ def is_path(spec: str) -> bool:
     return "/" in spec or spec.endswith(".toml")
 
 
-def resolve(spec: str, language: str | None = None) -> Routine:
-    """A routine from a name or a path (``is_path``), in ``language`` (None: the
-    language of the file the name or path finds). A name is looked up first among the
+def resolve(spec: str, language: str | None = None, preferred: str | None = None) -> Routine:
+    """A routine from a name or a path (``is_path``), in ``language`` (None: in
+    ``preferred`` when it is written in that one, the settings file's ``language``; else
+    the language of the file the name or path finds). A name is looked up first among the
     user's routines (so one may take a built-in's place), then built-in. InputError when
     the routine is not written in ``language``."""
     routine = _resolve(spec)
     if language is None:
-        return routine
+        if preferred is None or preferred == routine.language:
+            return routine
+        found = _translations(spec, routine).get(preferred)
+        return routine if found is None else found()
     code = languages.get(language).code
     if routine.language == code:
         return routine

@@ -340,7 +340,7 @@ def script(
     settings = settings_for(ctx, chosen)
     # No sound is made, so no pack is read: silences are counted from the built-in lengths.
     values = values_of(settings, chosen) | {"sounds": None}
-    r = load_routine(routine, language)
+    r = load_routine(routine, language, settings)
     from coach import report
     from coach.session import Session
 
@@ -533,7 +533,7 @@ def export(
     from coach.clock import RATE, minutes_seconds
     from coach.script import build
 
-    r = load_routine(routine, language)
+    r = load_routine(routine, language, settings)
     options = starting_at(options, r, start)
     folder = settings["output-dir"].value
     if output is None and folder:
@@ -585,7 +585,7 @@ def play(
 
     from coach import live, resume
 
-    r = load_routine(routine, language)
+    r = load_routine(routine, language, settings)
     step, note = live.start_step(routine, r, resuming, start)
     if note:
         typer.echo(note, err=True)

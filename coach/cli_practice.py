@@ -529,7 +529,7 @@ def today(history: shared.HistoryOpt = None, options: Any = None, settings: Any 
         elif settings[key].source != COMMAND_LINE:
             values[key] = value
     played = shared.options_of(values)
-    r = shared.load_routine(session.routine)
+    r = shared.load_routine(session.routine, settings=settings)
     typer.echo(f"{where}: {_describe(session)}.", err=True)
     shared.play_live(
         r, resume.key(session.routine), played, shared.recording_for(r, played, settings, history)
@@ -592,7 +592,7 @@ def remind(
         for day, index, session in place.ahead(len(place.program.days)):
             if session is None:
                 continue
-            r = shared.load_routine(session.routine)
+            r = shared.load_routine(session.routine, settings=settings)
             minutes = session.options.get("minutes") or build(r).estimate_seconds() / 60
             events.append(
                 reminders.Reminder(
@@ -610,7 +610,7 @@ def remind(
         if routine is None:
             played = Counter(e.routine for e in _entries())
             routine = next((name for name, _ in played.most_common() if _known(name)), "anma")
-        r = shared.load_routine(routine)
+        r = shared.load_routine(routine, settings=settings)
         minutes = build(r).estimate_seconds() / 60
         events.append(
             reminders.Reminder(

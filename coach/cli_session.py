@@ -182,10 +182,22 @@ def starting_at(options: Any, routine: Any, step: str | None) -> Any:
     return with_start(options, routine, step)
 
 
-def load_routine(spec: str, language: str | None = None) -> Routine:
+def load_routine(
+    spec: str, language: str | None = None, settings: dict[str, Any] | None = None
+) -> Routine:
+    """The routine ``spec`` in ``language`` (``--language``), else in the ``settings``'
+    language where it is written in it (the user is told when it is not)."""
+    from coach import languages
     from coach.catalog import resolve
 
-    return resolve(spec, language)
+    preferred = settings["language"].value if settings is not None else None
+    found = resolve(spec, language, preferred)
+    if language is None and preferred is not None and found.language != preferred:
+        notify_user(
+            f"{found.name} is not written in {languages.get(preferred).name}: "
+            f"it is spoken in {languages.get(found.language).name}"
+        )
+    return found
 
 
 def _session_options(

@@ -130,6 +130,13 @@ def _check(key: Option, raw: Any, base: Path) -> Any:
         if raw.lower() not in key.choices:
             raise ValueError(not_one_of(key.choices, raw.lower()))
         return raw.lower()
+    if key.kind == "language":
+        from coach import languages
+
+        try:
+            return languages.known(raw).code
+        except ValueError as exc:
+            raise ValueError(f"{raw}: {exc}") from None
     if key.kind == "time":
         if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", raw):
             raise ValueError('must be a time of day as "HH:MM", 00:00 to 23:59')

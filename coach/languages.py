@@ -140,11 +140,19 @@ LANGUAGES: dict[str, Language] = {
 def get(code: str, option: str = "--language") -> Language:
     """The language ``code`` names (case-insensitive; ``ja-JP`` is ``ja``); InputError
     naming ``option`` for one coach cannot speak."""
+    try:
+        return known(code)
+    except ValueError as exc:
+        raise InputError(f"{option} {code}: {exc}") from None
+
+
+def known(code: str) -> Language:
+    """The language ``code`` names (as ``get``); ValueError saying which coach speaks."""
     key = code.strip().replace("_", "-").split("-")[0].casefold()
     if key in LANGUAGES:
         return LANGUAGES[key]
-    raise InputError(
-        f"{option} {code}: coach speaks {', '.join(names())}; "
+    raise ValueError(
+        f"coach speaks {', '.join(names())}; "
         "a language needs a complete catalog of coach's phrases (see README)"
     )
 

@@ -47,6 +47,7 @@ class Kind(StrEnum):
     FOLDER = "folder"  # a path, relative to the settings file's folder
     BED = "bed"  # a built-in bed's name, none, or a path as FOLDER
     TIME = "time"  # a time of day, HH:MM
+    LANGUAGE = "language"  # a language coach speaks (coach.languages), BCP 47
 
 
 @dataclass(frozen=True)
@@ -235,12 +236,15 @@ OPTIONS: dict[str, Option] = {
         ),
         Option(
             "language",
-            Kind.TEXT,
+            Kind.LANGUAGE,
             None,
             ("--language",),
             "Speak the routine in this language (en, ja, ...: one it is written in; 'coach "
-            "routines' lists them). Default: the routine file's own.",
+            "routines' lists them). Default: the settings file's language where the routine "
+            "is written in it, else the routine file's own.",
             frozenset({"play", "export", "script"}),
+            "your language: a routine written in it is spoken in it (else in its own)",
+            '"ja"',
             metavar="LANG",
         ),
         Option(

@@ -38,6 +38,7 @@ LAYERS: dict[str, tuple[str, str, list[str] | None, str, str, str]] = {
     "history": ("false", "true", None, "false", "true", ""),
     "streaks": ("false", "true", None, "false", "true", ""),
     "day-starts": ('"05:30"', '"00:00"', None, '"05:30"', '"00:00"', ""),
+    "language": ('"ja-JP"', '"DE"', None, '"ja"', '"de"', ""),
 }
 
 
@@ -171,6 +172,11 @@ def test_export_follows_output_dir_and_mono_from_the_file(own_folders, mini_path
             'config.toml: line 1: day-starts: must be a time of day as "HH:MM"',
         ),
         ("history = 0\n", "config.toml: line 1: history: must be true or false"),
+        (
+            'language = "xx"\n',
+            "config.toml: line 1: language: xx: coach speaks en, ja, de, fr, es; a language "
+            "needs a complete catalog of coach's phrases (see README)",
+        ),
     ],
 )
 def test_bad_settings_file(own_folders, text, message):
@@ -468,3 +474,21 @@ def test_a_settings_folder_shut_to_coach_is_one_line(own_folders, mini_path):
             )
     finally:
         own_folders["config"].chmod(0o755)
+
+
+def test_the_settings_language_chooses_a_routine_written_in_it(own_folders, capsys):
+    own_folders["config"].mkdir(parents=True)
+    (own_folders["config"] / "config.toml").write_text('language = "ja"\n')
+
+    def header(*args: str) -> tuple[str, str]:
+        assert cli.run(["script", *args]) == 0
+        out = capsys.readouterr()
+        return out.out.splitlines()[0], out.err
+
+    assert header("quick")[0].startswith("短い按摩")  # quick is written in Japanese too
+    assert header("quick", "--language", "en")[0].startswith("Quick anma")  # typed wins
+    (own_folders["config"] / "config.toml").write_text('language = "de"\n')
+    first, said = header("anma")  # anma has no German: its own language, and a word why
+    assert first.startswith("Anma facial massage")
+    assert said == "coach: anma is not written in German: it is spoken in English\n"
+    assert header("quick")[0].startswith("Kurzes Anma")

@@ -427,3 +427,14 @@ def test_a_saved_rate_is_judged_in_the_sessions_language_naming_the_file(
         status, _, body = served.get(f"{path}?routine=mini&language=ja")
         assert status == 400 and _json(body) == {"error": expected}
     assert served.server.renders.started == 0
+
+
+def test_the_saved_language_chooses_the_sessions_language(served, own_folders):
+    _mini_in_japanese(own_folders)
+    (own_folders["config"] / "config.toml").write_text('language = "ja"\n')
+    assert _json(served.get("/api/words?routine=mini")[2])["language"] == "ja"
+    assert _json(served.get("/api/words?routine=mini&language=en")[2])["language"] == "en"
+    # A routine not written in the saved language is spoken in its own.
+    (own_folders["config"] / "config.toml").write_text('language = "de"\n')
+    assert _json(served.get("/api/words?routine=neck")[2])["language"] == "en"
+    assert _json(served.get("/api/words?routine=quick")[2])["language"] == "de"

@@ -83,9 +83,10 @@ def _value(option: Option, raw: str) -> Any:
     return text
 
 
-def routine(name: str, language: str | None = None) -> Routine:
-    """The routine ``name`` (the user's, else built-in) in ``language`` (None: its file's
-    own), as the command line finds it by name. UnknownRoutine when none has it (a path is
+def routine(name: str, language: str | None = None, preferred: str | None = None) -> Routine:
+    """The routine ``name`` (the user's, else built-in) in ``language`` (None: in
+    ``preferred`` where it is written in it, else its file's own), as the command line
+    finds it by name. UnknownRoutine when none has it (a path is
     never followed); InputError when the user's file of that name is broken or the routine
     is not written in ``language``."""
     import difflib
@@ -97,7 +98,7 @@ def routine(name: str, language: str | None = None) -> Routine:
         near = difflib.get_close_matches(name, known, n=1)
         hint = f" (did you mean '{near[0]}'?)" if near else ""
         raise UnknownRoutine(f"no routine named '{name}'{hint}; routines: {', '.join(known)}")
-    return resolve(name, language)
+    return resolve(name, language, preferred)
 
 
 def saved() -> dict[str, Any]:
@@ -140,8 +141,12 @@ def _note(message: str) -> None:
 
 def routine_of(query: Mapping[str, str], default_routine: str = DEFAULT_ROUTINE) -> Routine:
     """The routine a query names (``routine``, else the command line's default) in the
-    language it asks for (``language``, else the routine file's own)."""
-    return routine(query.get("routine", default_routine), query.get("language"))
+    language it asks for (``language``, else the settings file's where the routine is
+    written in it, else the routine file's own)."""
+    from coach import config
+
+    preferred = config.effective(config.load(), {})["language"].value
+    return routine(query.get("routine", default_routine), query.get("language"), preferred)
 
 
 def chosen(query: Mapping[str, str], default_routine: str = DEFAULT_ROUTINE) -> Chosen:
