@@ -352,7 +352,7 @@ def test_a_damaged_history_is_400_with_its_line(served, own_folders):
     assert history.read_bytes() == b"not a database at all " * 10  # left as it was
 
 
-def _mini_in_japanese(own_folders) -> None:
+def mini_in_japanese(own_folders) -> None:
     """The user's ``mini`` and its Japanese translation beside it (``ja/mini.toml``)."""
     user_routine(own_folders)
     (own_folders["config"] / "routines" / "ja").mkdir()
@@ -362,7 +362,7 @@ def _mini_in_japanese(own_folders) -> None:
 def test_the_pages_words_are_in_the_sessions_language(served, own_folders, capsys):
     # Only the routine is looked up (nothing is rendered): the page knows its language and
     # its words before it asks for the session.
-    _mini_in_japanese(own_folders)
+    mini_in_japanese(own_folders)
     status, _, body = served.get("/api/words?routine=mini&language=ja")
     assert status == 200
     found = _json(body)
@@ -388,7 +388,7 @@ def test_the_pages_words_are_in_the_sessions_language(served, own_folders, capsy
 def test_a_japanese_session_is_the_one_coach_export_makes(served, own_folders, tmp_path):
     # ?language=ja picks the routine's Japanese file, as --language does (eSpeak NG's
     # Japanese voice: what is tested is the choice of language, not the voice).
-    _mini_in_japanese(own_folders)
+    mini_in_japanese(own_folders)
     query = "routine=mini&language=ja&voice=espeak:jpx/ja&pace=fast"
     status, _, body = served.get(f"/api/session.wav?{query}")
     r = run_coach(
@@ -419,7 +419,7 @@ def test_a_saved_rate_is_judged_in_the_sessions_language_naming_the_file(
 ):
     # 130 words per minute is a fine English rate, but in Japanese the rate counts morae:
     # the settings file's line says so, in the command line's words, before any work.
-    _mini_in_japanese(own_folders)
+    mini_in_japanese(own_folders)
     (own_folders["config"] / "config.toml").write_text(saved)
     expected = _cli_error(capsys, "script", "mini", "--language", "ja")
     assert fragment in expected and "config.toml" in expected
@@ -430,7 +430,7 @@ def test_a_saved_rate_is_judged_in_the_sessions_language_naming_the_file(
 
 
 def test_the_saved_language_chooses_the_sessions_language(served, own_folders):
-    _mini_in_japanese(own_folders)
+    mini_in_japanese(own_folders)
     (own_folders["config"] / "config.toml").write_text('language = "ja"\n')
     assert _json(served.get("/api/words?routine=mini")[2])["language"] == "ja"
     assert _json(served.get("/api/words?routine=mini&language=en")[2])["language"] == "en"

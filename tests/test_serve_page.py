@@ -11,8 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from test_serve_app import mini_in_japanese
 
-from conftest import MINI_JA, Served, user_routine
+from conftest import Served, user_routine
 
 #: A browser, and sessions rendered for it: the full lane.
 pytestmark = pytest.mark.slow
@@ -207,9 +208,7 @@ def test_a_routine_in_japanese_is_offered_and_its_page_follows_the_session(
     # The chooser offers each language a routine is written in, by its name in itself;
     # the player of a Japanese session is Japanese around the session's own words: <html
     # lang>, the chapters, the step, time left, its links and the lock screen.
-    user_routine(own_folders)
-    (own_folders["config"] / "routines" / "ja").mkdir()
-    (own_folders["config"] / "routines" / "ja" / "mini.toml").write_text(MINI_JA, "utf-8")
+    mini_in_japanese(own_folders)
     p = page.page
     p.goto(f"{served.base}/?token={served.token}")
     offered = "#routines a[data-routine=mini][data-language=ja]"
