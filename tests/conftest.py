@@ -10,7 +10,6 @@ import re
 import shutil
 import subprocess
 import sys
-
 import tempfile
 import time
 import types
@@ -400,15 +399,39 @@ def _names(code: types.CodeType) -> set[str]:
     return found
 
 
-def _reaches(func: Any, targets: frozenset[str], seen: set[int] | None = None) -> bool:
+#: What _reaches has found, by (the id of a function's code, the targets): whether the
+#: function may call one of them. Every test asks about the same fixtures and helpers, and
+#: each xdist worker collects the whole suite, so each function is walked once.
+_REACHES: dict[tuple[int, frozenset[str]], bool] = {}
+
+
+def _reaches(func: Any, targets: frozenset[str]) -> bool:
     """Whether calling ``func`` may call one of ``targets`` (by name, through the helpers of
     its module and of this one)."""
-    seen = set() if seen is None else seen
+    seen: set[int] = set()
+    found = _walk(func, targets, seen)
+    if not found:  # then nothing the walk went through reaches one either
+        _REACHES.update(((code, targets), False) for code in seen)
+    return found
+
+
+def _walk(func: Any, targets: frozenset[str], seen: set[int]) -> bool:
+    """_reaches, for a walk that has been through ``seen`` (ids of code) already."""
     func = getattr(func, "__wrapped__", func)
     code = getattr(func, "__code__", None)
     if code is None or id(code) in seen:
         return False
+    known = _REACHES.get((id(code), targets))
+    if known is not None:
+        return known
     seen.add(id(code))
+    if _calls(func, code, targets, seen):
+        _REACHES[(id(code), targets)] = True
+        return True
+    return False
+
+
+def _calls(func: Any, code: types.CodeType, targets: frozenset[str], seen: set[int]) -> bool:
     names = _names(code)
     if names & targets:
         return True
@@ -418,13 +441,62 @@ def _reaches(func: Any, targets: frozenset[str], seen: set[int] | None = None) -
     for name in names:
         found = next((s[name] for s in (scope, *modules) if name in s), None)
         if isinstance(found, type):  # a helper class: its methods
-            if any(_reaches(m, targets, seen) for m in vars(found).values()):
+            if any(_walk(m, targets, seen) for m in vars(found).values()):
                 return True
-        elif isinstance(found, types.FunctionType) and _reaches(found, targets, seen):
+        elif isinstance(found, types.FunctionType) and _walk(found, targets, seen):
             return True
     return False
 
 
+# ---- two workers: what must run in one ---------------------------------------------------
+#
+# scripts/test runs the tests in two processes (pytest-xdist, `--dist loadgroup`), each
+# test sent to whichever is free, except that the tests sharing what a module- or
+# session-scoped fixture made (a whole session exported once) form one group, run by one
+# worker, so it is made once. Groups go first, the longest (FIRST) first of all, so no worker
+# is left alone with a long group at the end; then every other test in collection order.
+FIRST = ("tests/test_japanese_session.py",)
+
+
+def _shared(item: pytest.Item) -> set[str]:
+    """What ``item`` shares with other tests: ``module:PATH`` for a module-scoped fixture
+    it asks for (however indirectly), ``session:NAME`` for a session-scoped one of this
+    suite's (not pytest's own, as tmp_path_factory; not an autouse one, which every test
+    has and which makes nothing worth sharing)."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return set()
+    found = set()
+    for name in info.names_closure:
+        defs = info.name2fixturedefs.get(name, ())
+        if not defs:
+            continue
+        scope = defs[-1].scope
+        if scope == "module":
+            found.add(f"module:{item.nodeid.split('::')[0]}")
+        elif scope == "session" and defs[-1].baseid and not defs[-1]._autouse:
+            found.add(f"session:{name}")
+    return found
+
+
+def _groups(items: list[pytest.Item]) -> dict[pytest.Item, str]:
+    """Each item that shares a fixture's work with others, and the name of its group: the
+    tests linked through the fixtures they share (union-find over what ``_shared`` says)."""
+    parent: dict[str, str] = {}
+
+    def root(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            key = parent[key]
+        return key
+
+    shared = {item: sorted(_shared(item)) for item in items}
+    for keys in shared.values():
+        for key in keys[1:]:
+            parent[root(key)] = root(keys[0])
+    return {item: root(keys[0]) for item, keys in shared.items() if keys}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups from the items' marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         funcs = [getattr(item, "function", None)]
@@ -439,6 +511,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for marker, targets in (("process", PROCESS), ("root", ROOT)):
             if any(_reaches(f, targets) for f in funcs if f is not None):
                 item.add_marker(marker)
+    groups = _groups(items)
+    members: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        if item in groups:
+            item.add_marker(pytest.mark.xdist_group(groups[item]))
+            members.setdefault(groups[item], []).append(item)
+    ordered = sorted(
+        members.values(),
+        key=lambda group: (not any(i.nodeid.startswith(FIRST) for i in group), -len(group)),
+    )
+    items[:] = [i for group in ordered for i in group] + [i for i in items if i not in groups]
 
 
 @contextlib.contextmanager

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import RATE, coach_bin, decode, plan, run_coach
+from conftest import RATE, coach_bin, decode, plan, run_coach, wait_until
 
 # Appends what it reads to a file at most RATE * 4 bytes a second (stereo int16): a device
 # that keeps real time, so keys can be pressed while the session plays. A stream that was
@@ -151,16 +151,22 @@ class Terminal:
         os.close(self.slave)
 
 
-def _wait_for(predicate, timeout: float = 30) -> None:
-    end = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > end:  # a guard against hanging, not a speed check
-            pytest.fail("timed out waiting")
-        time.sleep(0.05)
-
-
 def _size(path: Path) -> int:
     return path.stat().st_size if path.exists() else 0
+
+
+def _settled(path: Path) -> int:
+    """The size of the capture ``path`` once the device has stopped receiving (what was
+    already on its way drained: the same size over 100 polls, half a second; the throttle
+    writes every 43 ms while it drains)."""
+    sizes: list[int] = []
+
+    def still() -> bool:
+        sizes.append(_size(path))
+        return len(sizes) > 100 and sizes[-1] == sizes[-101]
+
+    wait_until(still, "the device stopping")
+    return sizes[-1]
 
 
 def _find(haystack: np.ndarray, needle: np.ndarray) -> list[int]:
@@ -185,39 +191,38 @@ def test_keys_skip_back_pause_and_quit(tmp_path, mini_path, mini_plan):
     ch1_head = full[ch1 + RATE // 10 : ch1 + RATE // 10 + 2000]  # past the bell's silent start
 
     with Terminal(["play", str(mini_path)], env) as term:
-        screen = term.read(1.5)
-        assert "Introduction" in screen  # the status line
-        assert "left" in screen
+        _until_screen_shows(term, "Introduction")  # the status line
+        _until_screen_shows(term, "left")
         term.press("n")  # skip the rest of the introduction
-        _wait_for(
+        wait_until(
             lambda: (
                 len(_find(_captured(capture), ch1_head)) == 1
                 if _size(capture) > (ch1_head.size + RATE) * 4
                 else False
-            )
+            ),
+            "the head of Circles reaching the device",
         )
-        screen = term.read(0.5)
-        assert "Circles" in screen
+        _until_screen_shows(term, "Circles")
 
         term.press("b")  # back to the start of "Circles": its head is heard twice
-        _wait_for(
-            lambda: len(_find(_captured(capture), ch1_head)) == 2 if _size(capture) else False
+        wait_until(
+            lambda: len(_find(_captured(capture), ch1_head)) == 2 if _size(capture) else False,
+            "the head of Circles reaching the device again",
         )
 
         term.press(" ")  # pause: nothing more reaches the device
-        term.read(1.0)
-        assert "paused" in term.read(0.2)
-        before = _size(capture)
+        _until_screen_shows(term, "paused")
+        before = _settled(capture)
         term.read(1.5)
         assert _size(capture) == before
         term.press(" ")  # resume
-        _wait_for(lambda: _size(capture) > before)
+        wait_until(lambda: _size(capture) > before, "sound after resuming")
 
         term.press("q")
         status = term.wait()
-        screen = term.read(0.2)
+        _until_screen_shows(term, "Stopped.")
+        screen = term.read(0)
         assert status == 0
-        assert "Stopped." in screen
         assert "Traceback" not in screen
         # The terminal is given back as it was: line editing and echo on.
         attrs = termios.tcgetattr(term.slave)
@@ -229,18 +234,17 @@ def test_keys_skip_back_pause_and_quit(tmp_path, mini_path, mini_plan):
 def test_ctrl_c_stops_at_once_with_one_line_and_130(tmp_path, mini_path):
     env, capture = _home(tmp_path, realtime=True)
     with Terminal(["play", str(mini_path)], env) as term:
-        _wait_for(lambda: _size(capture) > RATE * 4)
+        wait_until(lambda: _size(capture) > RATE * 4, "a second of sound")
         os.killpg(term.proc.pid, signal.SIGINT)
         status = term.wait(30)
-        screen = term.read(0.3)
+        _until_screen_shows(term, "interrupted")
+        screen = term.read(0)
         assert status == 130, screen
-        assert "interrupted" in screen
         assert "Traceback" not in screen
         attrs = termios.tcgetattr(term.slave)
         assert attrs[3] & termios.ICANON and attrs[3] & termios.ECHO
         # The device stops receiving sound (the last buffered bytes aside).
-        time.sleep(0.5)
-        settled = _size(capture)
+        settled = _settled(capture)
         time.sleep(1.0)
         assert _size(capture) == settled
 
@@ -282,7 +286,7 @@ def test_a_routine_made_by_coach_new_plays_by_name(tmp_path):
 
 def _until_screen_shows(term: Terminal, text: str) -> None:
     """Wait until the status line has shown ``text`` (the screen so far)."""
-    _wait_for(lambda: text in term.read(0.05))
+    wait_until(lambda: text in term.read(0.01), f"the screen showing {text!r}")
 
 
 def _skip_to_strokes(term: Terminal) -> None:
@@ -414,14 +418,14 @@ def test_time_left_follows_the_real_timeline(tmp_path):
     timeline = plan("anma")
     duration, chapters = timeline["duration"], timeline["chapters"]
     with Terminal(["play", "anma"], env) as term:
+        _until_screen_shows(term, " left")
         screen = term.read(3.0)
         # Whole seconds, at most the 3 s read (and a little) into the session; never more
         # than the real session (the old estimate said 6:33 of a 6:24 one).
         assert duration - 4.5 <= _time_left(screen) <= duration + 1.5
         term.press("n")
-        term.read(2.0)
+        _until_screen_shows(term, chapters[1]["title"])
         screen = term.read(0.5)
-        assert chapters[1]["title"] in screen
         after = duration - chapters[1]["start"]
         assert after - 3.5 <= _time_left(screen) <= after + 1.5
         term.press("q")
@@ -434,16 +438,16 @@ def test_keys_pressed_while_play_starts_are_kept_and_not_echoed(tmp_path, mini_p
     with Terminal(["play", str(mini_path)], env) as term:
         term.press("q")
         assert term.wait() == 0
-        assert "Stopped." in term.read(0.2)
+        _until_screen_shows(term, "Stopped.")
     # Typed while it starts (keys are read from the moment echo is off, before the voice
     # is ready): not shown on the screen.
     with Terminal(["play", str(mini_path)], env) as term:
-        _wait_for(lambda: not termios.tcgetattr(term.slave)[3] & termios.ECHO)
+        wait_until(lambda: not termios.tcgetattr(term.slave)[3] & termios.ECHO, "echo off")
         term.press("x")
         term.press("q")
         assert term.wait() == 0
-        screen = term.read(0.2)
-        assert "Stopped." in screen and "x" not in screen
+        _until_screen_shows(term, "Stopped.")
+        assert "x" not in term.read(0)
 
 
 # ---- the key state machine in-process: an injected clock and device ---------------------

