@@ -24,6 +24,18 @@ def hidden(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
 
 
+def held_open(folder: Path) -> bool:
+    """Whether any process has a file in ``folder`` open (as /proc shows it)."""
+    inside = f"{folder}/"
+    for fd in Path("/proc").glob("[0-9]*/fd/*"):
+        try:
+            if os.readlink(fd).startswith(inside):
+                return True
+        except OSError:  # the process or the descriptor is gone
+            continue
+    return False
+
+
 @pytest.fixture
 def sounds(tmp_path: Path) -> tuple[Path, Path]:
     """A bed (3 s of a low tone) and a sound pack with a bell of its own."""
@@ -143,8 +155,11 @@ def test_a_killed_export_leaves_hidden_files_the_next_one_removes(tmp_path):
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+    # ffmpeg, in its own session, ends by itself (its input closed): once it has let go of
+    # its file, nothing touches what the kill left.
+    wait_until(lambda: not held_open(out), "ffmpeg ending")
     stale = hidden(out)
-    assert len(stale) == 2  # what kill -9 leaves (ffmpeg, in its own session, ends by itself)
+    assert len(stale) == 2  # what kill -9 leaves
     # Another target's hidden file and one a live process holds are not this export's to take.
     other = out / ".other.wav.abcd1234.part"
     held = out / ".anma.wav.held0001.part"
