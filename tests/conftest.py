@@ -448,55 +448,31 @@ def _calls(func: Any, code: types.CodeType, targets: frozenset[str], seen: set[i
     return False
 
 
-# ---- two workers: what must run in one ---------------------------------------------------
+# ---- one worker per core: the order files go out in ----------------------------------
 #
-# scripts/test runs the tests in two processes (pytest-xdist, `--dist loadgroup`), each
-# test sent to whichever is free, except that the tests sharing what a module- or
-# session-scoped fixture made (a whole session exported once) form one group, run by one
-# worker, so it is made once. Groups go first, the longest (FIRST) first of all, so no worker
-# is left alone with a long group at the end; then every other test in collection order.
+# scripts/test runs the tests in one process per core (pytest-xdist, `--dist loadfile`):
+# each file runs whole in one worker, so what a module-scoped fixture makes (a whole session
+# exported) is made once. (xdist's finer `loadgroup` cannot group on pytest 9: it renames
+# the items through an attribute pytest no longer reads.) Files go out in the order given
+# here: FIRST (the longest) first, then those with the most tests that start coach, need
+# root or are slow, so no worker is left alone with a long file at the end.
 FIRST = ("tests/test_japanese_session.py",)
+HEAVY = frozenset({"process", "root", "slow"})
 
 
-def _shared(item: pytest.Item) -> set[str]:
-    """What ``item`` shares with other tests: ``module:PATH`` for a module-scoped fixture
-    it asks for (however indirectly), ``session:NAME`` for a session-scoped one of this
-    suite's (not pytest's own, as tmp_path_factory; not an autouse one, which every test
-    has and which makes nothing worth sharing)."""
-    info = getattr(item, "_fixtureinfo", None)
-    if info is None:
-        return set()
-    found = set()
-    for name in info.names_closure:
-        defs = info.name2fixturedefs.get(name, ())
-        if not defs:
-            continue
-        scope = defs[-1].scope
-        if scope == "module":
-            found.add(f"module:{item.nodeid.split('::')[0]}")
-        elif scope == "session" and defs[-1].baseid and not defs[-1]._autouse:
-            found.add(f"session:{name}")
-    return found
+def _in_file_order(items: list[pytest.Item]) -> list[pytest.Item]:
+    """``items`` with each file's tests together, the files in the order described above."""
+    files: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::")[0], []).append(item)
+
+    def weight(name: str) -> tuple[bool, int]:
+        heavy = sum(1 for i in files[name] if any(m.name in HEAVY for m in i.iter_markers()))
+        return name not in FIRST, -heavy
+
+    return [i for name in sorted(files, key=weight) for i in files[name]]
 
 
-def _groups(items: list[pytest.Item]) -> dict[pytest.Item, str]:
-    """Each item that shares a fixture's work with others, and the name of its group: the
-    tests linked through the fixtures they share (union-find over what ``_shared`` says)."""
-    parent: dict[str, str] = {}
-
-    def root(key: str) -> str:
-        while parent.setdefault(key, key) != key:
-            key = parent[key]
-        return key
-
-    shared = {item: sorted(_shared(item)) for item in items}
-    for keys in shared.values():
-        for key in keys[1:]:
-            parent[root(key)] = root(keys[0])
-    return {item: root(keys[0]) for item, keys in shared.items() if keys}
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups from the items' marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         funcs = [getattr(item, "function", None)]
@@ -511,17 +487,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for marker, targets in (("process", PROCESS), ("root", ROOT)):
             if any(_reaches(f, targets) for f in funcs if f is not None):
                 item.add_marker(marker)
-    groups = _groups(items)
-    members: dict[str, list[pytest.Item]] = {}
-    for item in items:
-        if item in groups:
-            item.add_marker(pytest.mark.xdist_group(groups[item]))
-            members.setdefault(groups[item], []).append(item)
-    ordered = sorted(
-        members.values(),
-        key=lambda group: (not any(i.nodeid.startswith(FIRST) for i in group), -len(group)),
-    )
-    items[:] = [i for group in ordered for i in group] + [i for i in items if i not in groups]
+    items[:] = _in_file_order(items)
 
 
 @contextlib.contextmanager

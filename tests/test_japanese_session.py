@@ -89,7 +89,7 @@ def test_tags_cue_sheet_and_chapters_say_japanese(japanese):
     folder, p = japanese
     tags = ID3(folder / "anma.mp3")
     assert tags["TLAN"].text == ["jpn"] and tags.getall("COMM")[0].lang == "jpn"
-    assert str(tags["TIT2"]) == "顔の按摩"
+    assert str(tags["TIT2"]) == "顔の按摩（ステップ5「くちびるつまみ」から）"  # a part, in Japanese
     text = (folder / "anma.vtt").read_text(encoding="utf-8")
     assert text.startswith("WEBVTT\nLanguage: ja\n\n")
     cues = webvtt.read_buffer(io.StringIO(text))
