@@ -19,7 +19,7 @@ from test_player import Terminal, _captured, _home, _size, _until_screen_shows
 
 from coach.history.recording import Recording
 from coach.history.store import SCHEMA_VERSION, open_store
-from conftest import RATE, coach_bin, decode, one_line, run_coach, tmpfs
+from conftest import RATE, coach_bin, decode, one_line, run_coach, tmpfs, wait_until
 
 # Four short steps, so a session can be stopped in its third.
 FOUR = """\
@@ -108,10 +108,13 @@ def test_q_in_step_3_is_a_stopped_session_with_two_steps(tmp_path, four_path, ow
 
 
 def test_kill_9_mid_step_keeps_what_was_done(tmp_path, four_path, own_folders):
-    env, _ = _home(tmp_path, realtime=True)
+    env, capture = _home(tmp_path, realtime=True)
     with Terminal(["play", str(four_path)], env) as term:
         for title in ("Introduction", "Step 1"):
             _until_screen_shows(term, title)
+            # Some of it heard before it is skipped (under load, keys can come first).
+            heard = _size(capture)
+            wait_until(lambda heard=heard: _size(capture) > heard, f"sound of {title}")
             term.press("n")
         _until_screen_shows(term, "Step 2")
         term.read(0.5)
