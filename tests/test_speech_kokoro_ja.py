@@ -45,6 +45,7 @@ def japanese() -> speech.Speaker:
     s.close()
 
 
+@pytest.mark.slow  # the model's load and a 28-mora line: the fast lane's largest cost
 def test_speaks_a_natural_clip_at_the_default_rate(japanese):
     clip = japanese.synthesize([LINE])[LINE]
     assert clip.dtype == np.float32 and np.all(np.isfinite(clip))
