@@ -9,6 +9,7 @@ home in the core.
 
 from __future__ import annotations
 
+import errno
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -252,7 +253,14 @@ def _print_stats(result: Any, weeks: int) -> None:
 
     from coach.history import stats as figures
 
-    console = Console(highlight=False)
+    class Quiet(Console):
+        def on_broken_pipe(self) -> None:
+            # rich's own ends the process with status 1; a reader that has gone is handled
+            # once, for every command, by cli (a quiet status 0).
+            self.quiet = True
+            raise BrokenPipeError(errno.EPIPE, "the reader of standard output has gone")
+
+    console = Quiet(highlight=False)
     table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
     for column in ("", "SESSIONS", "MINUTES"):
         table.add_column(column, justify="left" if not column else "right")

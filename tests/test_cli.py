@@ -691,6 +691,9 @@ def _closed_pipe() -> int:
         ["completion", "bash"],
         ["cache"],
         ["sounds"],
+        ["stats"],
+        ["log", "--csv"],
+        ["programs"],
     ],
     ids=" ".join,
 )
