@@ -22,11 +22,12 @@ TEMPLATE = phrases.LOCALE / f"{phrases.DOMAIN}.pot"
 _DATE = "2026-12-01 00:00+0000"
 
 
-def template() -> Any:
-    """The catalog template (a babel Catalog) of every message coach.phrases defines."""
+def _catalog(code: str | None = None) -> Any:
+    """An empty babel Catalog of coach's messages (for ``code``; None: the template)."""
     from babel.messages.catalog import Catalog
 
-    catalog = Catalog(
+    return Catalog(
+        locale=code,
         project="coach",
         domain=phrases.DOMAIN,
         charset="utf-8",
@@ -34,6 +35,11 @@ def template() -> Any:
         revision_date=_date(),
         fuzzy=False,
     )
+
+
+def template() -> Any:
+    """The catalog template (a babel Catalog) of every message coach.phrases defines."""
+    catalog = _catalog()
     for context, text in phrases.messages():
         catalog.add(text, context=context)
     return catalog
@@ -104,17 +110,7 @@ def build(code: str) -> tuple[bytes, bytes]:
 
 def init(code: str) -> Path:
     """A new ``.po`` for ``code`` from the template, every message untranslated."""
-    from babel.messages.catalog import Catalog
-
-    catalog = Catalog(
-        locale=code,
-        project="coach",
-        domain=phrases.DOMAIN,
-        charset="utf-8",
-        creation_date=_date(),
-        revision_date=_date(),
-        fuzzy=False,
-    )
+    catalog = _catalog(code)
     catalog.update(template())
     path = po_path(code)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -258,6 +258,28 @@ def run_in_empty_home(
     return r, written
 
 
+#: Runs argv[1:] and prints its status, its peak RSS (kB) and the end of its stderr.
+_MAX_RSS = """
+import resource, subprocess, sys
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, done.stderr[-300:])
+"""
+
+
+def coach_peak_rss(*args: str | os.PathLike, env: dict[str, str]) -> tuple[int, int, str]:
+    """``python -m coach ARGS`` with ``env`` added: (its status, its peak RSS in kB, the end
+    of its stderr), measured by a parent of its own so nothing else counts."""
+    done = subprocess.run(
+        [sys.executable, "-c", _MAX_RSS, sys.executable, "-m", "coach", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=600,
+    )
+    status, kb, stderr = done.stdout.split(" ", 2)
+    return int(status), int(kb), stderr
+
+
 def decode(path: Path, channels: int | None = None) -> np.ndarray:
     """Decode any audio file with ffmpeg to int16 samples, shape (n, channels), at RATE."""
     if channels is None:

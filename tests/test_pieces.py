@@ -3,10 +3,6 @@ the longest line a routine may hold spoken within the memory of a short session.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from coach.pieces import (
@@ -19,7 +15,7 @@ from coach.pieces import (
 )
 from coach.routine import MAX_TEXT_CHARS
 from coach.spoken import spoken_length
-from conftest import one_line, run_coach
+from conftest import coach_peak_rss, one_line, run_coach
 
 WORDS = (
     "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi "
@@ -84,35 +80,11 @@ def test_lower_case_after_a_stop_goes_on_as_the_neural_voice_reads_it():
     assert all("e.g. with" in p.text for p in pieces(text))
 
 
-MAX_RSS = """
-import resource, subprocess, sys
-done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
-print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, done.stderr[-300:])
-"""
-
-
 def peak_kb(tmp_path, routine) -> int:
     env = {"XDG_CACHE_HOME": str(tmp_path / f"cache-{routine.stem}")}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            MAX_RSS,
-            sys.executable,
-            "-m",
-            "coach",
-            "script",
-            "--json",
-            str(routine),
-        ],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env},
-        timeout=600,
-    )
-    status, kb, stderr = done.stdout.split(" ", 2)
-    assert status == "0", stderr
-    return int(kb)
+    status, kb, stderr = coach_peak_rss("script", "--json", routine, env=env)
+    assert status == 0, stderr
+    return kb
 
 
 @pytest.mark.slow  # speaks the longest line a routine may hold

@@ -15,7 +15,7 @@ import pytest
 from test_player import assert_play_equals_export
 
 from coach.speech.cache import ClipCache, key
-from conftest import RATE, decode, one_line, run_coach
+from conftest import RATE, coach_peak_rss, decode, one_line, run_coach
 
 
 def clips_in(cache_home: Path) -> list[Path]:
@@ -62,13 +62,6 @@ def test_an_entry_of_the_wrong_size_is_refused_unread(tmp_path):
         assert cache.get(name, RATE) is None and not path.exists()
 
 
-MAX_RSS = """
-import resource, subprocess, sys
-status = subprocess.run(sys.argv[1:], capture_output=True).returncode
-print(status, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-"""
-
-
 @pytest.mark.process  # python -m coach, its memory measured
 def test_a_huge_file_in_place_of_an_entry_is_never_read(tmp_path, mini_path):
     # What the tester did: a 2 GB (sparse) file in place of one entry of a warm cache.
@@ -78,24 +71,7 @@ def test_a_huge_file_in_place_of_an_entry_is_never_read(tmp_path, mini_path):
     with open(victim, "r+b") as f:
         f.truncate(2 << 30)
     out = tmp_path / "out.wav"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            MAX_RSS,
-            sys.executable,
-            "-m",
-            "coach",
-            "export",
-            str(mini_path),
-            "-o",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env},
-    )
-    status, max_rss_kb = map(int, done.stdout.split())
+    status, max_rss_kb, _ = coach_peak_rss("export", mini_path, "-o", out, env=env)
     assert status == 0 and out.exists()
     assert max_rss_kb < 1_000_000, f"{max_rss_kb} kB"  # it was 4.3 GB: the file read whole
     assert victim.stat().st_size < 1 << 30  # removed and made again
@@ -114,7 +90,6 @@ def test_key_covers_everything_that_decides_the_samples():
 def test_trim_removes_least_recently_used_first(tmp_path):
     cache = ClipCache(tmp_path, max_bytes=11_000)
     x = np.zeros(1000, dtype=np.float32)  # about 4 kB an entry
-    import os
     import time
 
     for i in range(5):
@@ -193,7 +168,6 @@ sys.exit(cli.run(["export", sys.argv[1], "-o", sys.argv[2]]))
 @pytest.mark.process  # two coach processes
 def test_two_processes_at_once_share_the_cache_safely(tmp_path, mini_path):
     env_cache = tmp_path / "c"
-    import os
 
     env = {**os.environ, "XDG_CACHE_HOME": str(env_cache)}
     procs = [
